@@ -1,0 +1,204 @@
+//! `mlcarbon hardware`, `zones`, `regions`, `sources`: the data, searchable.
+
+use anyhow::{Result, bail};
+use mlcarbon_data::{Dataset, Hardware, Region, Source, Zone};
+use serde::Serialize;
+
+use crate::cli::{Format, FormatOnly, ListArgs, RegionListArgs, ZoneListArgs};
+use crate::inputs::lookup_error;
+use crate::output::{Table, cell, json};
+
+fn render<T: Serialize>(format: Format, rows: &[T], table: Table) -> Result<String> {
+    match format {
+        Format::Json => json(&rows),
+        Format::Csv => table.csv(),
+        Format::Markdown => Ok(table.markdown()),
+        Format::Human => Ok(table.human()),
+        Format::Latex => {
+            bail!("--format latex is for statements; use json, csv, markdown or human here")
+        }
+    }
+}
+
+pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
+    let rows: Vec<&Hardware> = data.search_hardware(args.search.as_deref().unwrap_or(""));
+    if rows.is_empty()
+        && let Some(search) = &args.search
+    {
+        return Err(lookup_error(
+            data.find_hardware(search)
+                .err()
+                .unwrap_or(mlcarbon_data::LookupError::NotFound {
+                    kind: "hardware",
+                    query: search.clone(),
+                    suggestions: Vec::new(),
+                }),
+            "hardware",
+        ));
+    }
+    let mut t = Table::new(&[
+        ("name", false),
+        ("vendor", false),
+        ("power W", true),
+        ("power figure", false),
+        ("memory GB", true),
+        ("FP32 TFLOPS", true),
+        ("FP16/BF16 dense", true),
+        ("source", false),
+        ("year", true),
+    ]);
+    for h in &rows {
+        t.push(vec![
+            h.name.clone(),
+            h.vendor.clone(),
+            h.power_w.to_string(),
+            h.power_kind.label().to_string(),
+            cell(h.memory_gb),
+            cell(h.fp32_tflops),
+            cell(h.bf16_tflops_dense.or(h.fp16_tflops_dense)),
+            h.source.clone(),
+            h.year.to_string(),
+        ]);
+    }
+    render(args.format, &rows, t)
+}
+
+pub fn zones(data: &Dataset, args: &ZoneListArgs) -> Result<String> {
+    let mut rows: Vec<&Zone> = data.search_zones(args.search.as_deref().unwrap_or(""));
+    if let Some(kind) = &args.kind {
+        let wanted = kind.to_lowercase().replace(['-', ' '], "_");
+        let known = [
+            "world",
+            "country",
+            "state",
+            "province",
+            "territory",
+            "balancing_authority",
+            "bidding_zone",
+            "region",
+        ];
+        if !known.contains(&wanted.as_str()) {
+            bail!(
+                "unknown zone kind `{kind}`; use one of {}",
+                known.join(", ")
+            );
+        }
+        rows.retain(|z| {
+            serde_json::to_value(z.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .as_deref()
+                == Some(wanted.as_str())
+        });
+    }
+    if args.cleanest {
+        rows.sort_by(|a, b| a.intensity_g_per_kwh.total_cmp(&b.intensity_g_per_kwh));
+    }
+    if rows.is_empty()
+        && let Some(search) = &args.search
+        && let Err(e) = data.find_zone(search)
+    {
+        return Err(lookup_error(e, "zones"));
+    }
+    let mut t = Table::new(&[
+        ("id", false),
+        ("name", false),
+        ("g CO2e/kWh", true),
+        ("range", true),
+        ("basis", false),
+        ("year", true),
+        ("source", false),
+    ]);
+    for z in &rows {
+        t.push(vec![
+            z.id.clone(),
+            z.name.clone(),
+            z.intensity_g_per_kwh.to_string(),
+            format!("{}–{}", z.low, z.high),
+            format!("{:?}", z.basis).to_lowercase(),
+            z.year.to_string(),
+            z.source.clone(),
+        ]);
+    }
+    render(args.format, &rows, t)
+}
+
+pub fn regions(data: &Dataset, args: &RegionListArgs) -> Result<String> {
+    let provider = args
+        .provider
+        .as_deref()
+        .map(|p| {
+            data.find_provider(p)
+                .map_err(|e| lookup_error(e, "regions"))
+        })
+        .transpose()?;
+    let search = args.search.as_deref().unwrap_or("").to_lowercase();
+    let rows: Vec<&Region> = data
+        .regions
+        .iter()
+        .filter(|r| provider.is_none_or(|p| p.id == r.provider))
+        .filter(|r| {
+            search.is_empty()
+                || [&r.region, &r.name, &r.location, &r.zone]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&search))
+        })
+        .collect();
+    let mut t = Table::new(&[
+        ("provider", false),
+        ("region", false),
+        ("location", false),
+        ("zone", false),
+        ("g CO2e/kWh", true),
+        ("PUE", true),
+        ("CFE %", true),
+        ("source", false),
+    ]);
+    for r in &rows {
+        let zone = data.zone(&r.zone);
+        let intensity = r
+            .provider_intensity_g_per_kwh
+            .map(|g| format!("{g} (provider)"))
+            .or_else(|| zone.map(|z| z.intensity_g_per_kwh.to_string()))
+            .unwrap_or_default();
+        let pue = r
+            .pue
+            .or_else(|| data.provider(&r.provider).and_then(|p| p.pue));
+        t.push(vec![
+            r.provider.clone(),
+            r.region.clone(),
+            if r.location.is_empty() {
+                r.name.clone()
+            } else {
+                r.location.clone()
+            },
+            r.zone.clone(),
+            intensity,
+            cell(pue),
+            cell(r.cfe_percent),
+            r.source.clone(),
+        ]);
+    }
+    render(args.format, &rows, t)
+}
+
+pub fn sources(data: &Dataset, args: &FormatOnly) -> Result<String> {
+    let rows: Vec<&Source> = data.sources.iter().collect();
+    let mut t = Table::new(&[
+        ("id", false),
+        ("title", false),
+        ("year", true),
+        ("license", false),
+        ("url", false),
+    ]);
+    for s in &rows {
+        t.push(vec![
+            s.id.clone(),
+            s.title.clone(),
+            cell(s.year.map(f64::from)),
+            s.license.clone(),
+            s.url.clone(),
+        ]);
+    }
+    render(args.format, &rows, t)
+}

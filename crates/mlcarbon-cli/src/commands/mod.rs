@@ -1,0 +1,7 @@
+//! One module per command; each returns the text to print.
+
+pub mod compare;
+pub mod compat;
+pub mod estimate;
+pub mod lists;
+pub mod statement;

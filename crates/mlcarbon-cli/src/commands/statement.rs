@@ -1,0 +1,58 @@
+//! `mlcarbon statement`: the citable paragraph.
+
+use anyhow::Result;
+use mlcarbon_data::{Dataset, Source};
+use mlcarbon_model::statement::{self, StatementInput};
+use mlcarbon_model::{Estimate, Location, estimate};
+
+use crate::cli::{Format, StatementArgs, StatementFormat};
+use crate::inputs::{ResolvedJob, provenance_of, resolve_job, resolve_location};
+
+pub fn statement_input<'a>(
+    data: &'a Dataset,
+    job: &ResolvedJob<'_>,
+    location: &'a Location,
+    result: &'a Estimate,
+    activity: &str,
+) -> Result<StatementInput<'a>> {
+    let provenance = provenance_of(&job.job, location);
+    let mut sources: Vec<&Source> = Vec::new();
+    for p in &provenance {
+        if let Some(source) = p.source.as_deref().and_then(|id| data.source(id))
+            && !sources.iter().any(|s| s.id == source.id)
+        {
+            sources.push(source);
+        }
+    }
+    Ok(StatementInput {
+        hardware: job.description.clone(),
+        activity: activity.to_string(),
+        location,
+        estimate: result,
+        provenance,
+        sources,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        dataset: "mlcarbon",
+        measured: false,
+    })
+}
+
+pub fn write_statement(input: &StatementInput<'_>, format: Format) -> String {
+    match format {
+        Format::Latex => statement::latex(input),
+        _ => statement::markdown(input),
+    }
+}
+
+pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
+    let job = resolve_job(data, &args.job)?;
+    let location = resolve_location(data, &args.location)?;
+    let result = estimate(&job.job, &location.location);
+    let mut input = statement_input(data, &job, &location.location, &result, &args.activity)?;
+    input.dataset = &data.name;
+    Ok(match args.format {
+        StatementFormat::Markdown => statement::markdown(&input),
+        StatementFormat::Latex => statement::latex(&input),
+        StatementFormat::Bibtex => statement::bibtex(&input),
+    })
+}

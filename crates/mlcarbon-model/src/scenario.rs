@@ -1,0 +1,479 @@
+//! Turns data rows into model inputs with their ranges and provenance: which row, which source,
+//! which year, and whether a figure was estimated from data, given or defaulted.
+
+use mlcarbon_data::{
+    Constant, Cpu, Dataset, Hardware, PowerKind, Provider, Region, Zone, ZoneKind, constant_ids,
+};
+
+use crate::estimate::{Component, Factor, Location, Origin, Provenance};
+use crate::units::{GramsPerKwh, Ranged, Watts};
+
+/// Why inputs could not be turned into a scenario.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("dataset `{dataset}` lacks constant `{id}`")]
+    MissingConstant { dataset: String, id: String },
+    #[error("region {region} names zone `{zone}`, which the dataset does not have")]
+    MissingZone { region: String, zone: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn constant<'d>(data: &'d Dataset, id: &str) -> Result<&'d Constant, ScenarioError> {
+    data.constant(id)
+        .ok_or_else(|| ScenarioError::MissingConstant {
+            dataset: data.name.clone(),
+            id: id.to_string(),
+        })
+}
+
+/// Provenance of a data row, with its source's title and licence looked up.
+/// A data row: its table, key, source id and year.
+pub struct RowRef<'a> {
+    pub table: &'a str,
+    pub row: &'a str,
+    pub source: &'a str,
+    pub year: u16,
+}
+
+pub fn row_provenance(
+    data: &Dataset,
+    quantity: &str,
+    value: String,
+    origin: Origin,
+    at: RowRef<'_>,
+    note: String,
+) -> Provenance {
+    let RowRef {
+        table,
+        row,
+        source,
+        year,
+    } = at;
+    let found = data.source(source);
+    Provenance {
+        quantity: quantity.to_string(),
+        value,
+        origin,
+        table: Some(table.to_string()),
+        row: Some(row.to_string()),
+        source: Some(source.to_string()),
+        source_title: found.map(|s| s.title.clone()),
+        license: found.map(|s| s.license.clone()),
+        year: Some(year),
+        note,
+    }
+}
+
+fn constant_provenance(data: &Dataset, c: &Constant, quantity: &str, origin: Origin) -> Provenance {
+    row_provenance(
+        data,
+        quantity,
+        format!("{} {}", c.value, c.unit),
+        origin,
+        RowRef {
+            table: "constants.csv",
+            row: &c.id,
+            source: &c.source,
+            year: c.year,
+        },
+        c.notes.clone(),
+    )
+}
+
+/// The range of a device's true mean draw relative to the central figure: the spread of the
+/// measured mean draws of training jobs around their median (`gpu_draw_ratio_training`).
+pub fn draw_factors(data: &Dataset) -> Result<(f64, f64), ScenarioError> {
+    let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
+    let low = ratio.low.unwrap_or(ratio.value) / ratio.value;
+    let high = ratio.high.unwrap_or(ratio.value) / ratio.value;
+    Ok((low.min(1.0), high.max(1.0)))
+}
+
+/// Utilization when none is given: for a rated limit (TDP, board power) the median measured mean
+/// draw of training jobs as a fraction of that limit; a measured mean is used as it is.
+pub fn default_utilization(
+    data: &Dataset,
+    kind: PowerKind,
+) -> Result<(f64, String), ScenarioError> {
+    match kind {
+        PowerKind::MeasuredMean => Ok((
+            1.0,
+            "the figure is already a measured mean draw".to_string(),
+        )),
+        PowerKind::Tdp | PowerKind::BoardPower => {
+            let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
+            Ok((
+                ratio.value,
+                format!(
+                    "mean draw {:.0} % of rated power assumed (median of measured training runs, `{}`); \
+                     the published calculator assumes 100 %; give --utilization",
+                    ratio.value * 100.0,
+                    ratio.source
+                ),
+            ))
+        }
+    }
+}
+
+/// Accelerators of one type.
+pub fn accelerator_component(
+    data: &Dataset,
+    hardware: &Hardware,
+    count: u32,
+    utilization: Option<f64>,
+) -> Result<Component, ScenarioError> {
+    let (util, util_note, origin) = match utilization {
+        Some(u) => (
+            u,
+            format!("utilization {:.0} % given", u * 100.0),
+            Origin::Estimated,
+        ),
+        None => {
+            let (u, note) = default_utilization(data, hardware.power_kind)?;
+            let origin = match hardware.power_kind {
+                PowerKind::MeasuredMean => Origin::Estimated,
+                _ => Origin::Defaulted,
+            };
+            (u, note, origin)
+        }
+    };
+    let (low_factor, high_factor) = draw_factors(data)?;
+    let mut note = util_note;
+    if !hardware.notes.is_empty() {
+        note.push_str("; ");
+        note.push_str(&hardware.notes);
+    }
+    Ok(Component {
+        kind: "gpu".to_string(),
+        label: hardware.name.clone(),
+        unit_power: Watts(hardware.power_w),
+        count: f64::from(count),
+        utilization: util,
+        low_factor,
+        high_factor,
+        provenance: row_provenance(
+            data,
+            "device power",
+            format!("{} W ({})", hardware.power_w, hardware.power_kind.label()),
+            origin,
+            RowRef {
+                table: "hardware.csv",
+                row: &hardware.id,
+                source: &hardware.source,
+                year: hardware.year,
+            },
+            note,
+        ),
+    })
+}
+
+/// Host CPUs from the CPU power table.
+pub fn cpu_component(
+    data: &Dataset,
+    cpu: &Cpu,
+    sockets: u32,
+    utilization: Option<f64>,
+) -> Result<Component, ScenarioError> {
+    let util = utilization.unwrap_or(1.0);
+    // No measured CPU draw ratio in the data: the accelerators' spread is borrowed, and
+    // utilization defaults to 100 % (an upper bound).
+    let (low_factor, high_factor) = draw_factors(data)?;
+    Ok(Component {
+        kind: "cpu".to_string(),
+        label: cpu.name.clone(),
+        unit_power: Watts(cpu.tdp_w),
+        count: f64::from(sockets),
+        utilization: util,
+        low_factor,
+        high_factor,
+        provenance: row_provenance(
+            data,
+            "CPU power",
+            format!("{} W (TDP)", cpu.tdp_w),
+            Origin::Estimated,
+            RowRef {
+                table: "cpus.csv",
+                row: &cpu.name,
+                source: &cpu.source,
+                year: cpu.year,
+            },
+            match utilization {
+                Some(u) => format!("utilization {:.0} % given", u * 100.0),
+                None => {
+                    "utilization 100 % assumed (upper bound); give --cpu-utilization".to_string()
+                }
+            },
+        ),
+    })
+}
+
+/// Memory power: watts per GB × GB.
+pub fn ram_component(data: &Dataset, gigabytes: f64) -> Result<Component, ScenarioError> {
+    let c = constant(data, constant_ids::RAM_W_PER_GB)?;
+    let low = c.low.unwrap_or(c.value) / c.value;
+    let high = c.high.unwrap_or(c.value) / c.value;
+    Ok(Component {
+        kind: "ram".to_string(),
+        label: format!("{gigabytes} GB RAM"),
+        unit_power: Watts(c.value),
+        count: gigabytes,
+        utilization: 1.0,
+        low_factor: low.min(1.0),
+        high_factor: high.max(1.0),
+        provenance: constant_provenance(data, c, "RAM power per GB", Origin::Estimated),
+    })
+}
+
+fn widen(value: f64, low: f64, high: f64) -> Ranged<f64> {
+    Ranged {
+        value,
+        low: low.min(value),
+        high: high.max(value),
+    }
+}
+
+/// A zone's yearly figure; where the data holds a single figure, the documented default spread.
+fn zone_intensity(
+    data: &Dataset,
+    zone: &Zone,
+    origin: Origin,
+) -> Result<Factor<GramsPerKwh>, ScenarioError> {
+    let spread = constant(data, constant_ids::INTENSITY_SPREAD)?.value;
+    let value = zone.intensity_g_per_kwh;
+    let (low, high, spread_note) = if zone.low < zone.high {
+        (
+            zone.low,
+            zone.high,
+            "range: spread of this zone's recent figures across sources and years",
+        )
+    } else {
+        (
+            value * (1.0 - spread),
+            value * (1.0 + spread),
+            "range: default relative spread (one figure only)",
+        )
+    };
+    let mut note = spread_note.to_string();
+    if !zone.notes.is_empty() {
+        note = format!("{note}; {}", zone.notes);
+    }
+    Ok(Factor {
+        range: widen(value, low, high).map(GramsPerKwh),
+        provenance: row_provenance(
+            data,
+            "grid intensity",
+            format!("{value} g/kWh ({}, {})", zone.name, zone.year),
+            origin,
+            RowRef {
+                table: &zone.table,
+                row: &zone.id,
+                source: &zone.source,
+                year: zone.year,
+            },
+            note,
+        ),
+    })
+}
+
+fn pue_from_provider(
+    data: &Dataset,
+    provider: &Provider,
+    region: Option<&Region>,
+) -> Option<Factor<f64>> {
+    let fleet = provider.pue?;
+    let (value, row, note) = match region.and_then(|r| r.pue.map(|p| (p, r))) {
+        Some((p, r)) => (p, r.label(), "region PUE".to_string()),
+        None => (fleet, provider.id.clone(), "provider fleet PUE".to_string()),
+    };
+    let (table, source, year) = match region.filter(|r| r.pue.is_some()) {
+        Some(r) => ("regions.csv", r.source.as_str(), r.year),
+        None => ("providers.csv", provider.source.as_str(), provider.year),
+    };
+    Some(Factor {
+        range: widen(
+            value,
+            provider.pue_low.unwrap_or(value),
+            provider.pue_high.unwrap_or(value),
+        ),
+        provenance: row_provenance(
+            data,
+            "PUE",
+            format!("{value}"),
+            Origin::Estimated,
+            RowRef {
+                table,
+                row: &row,
+                source,
+                year,
+            },
+            note,
+        ),
+    })
+}
+
+/// PUE where nothing is known about the facility: the industry average, flagged as defaulted,
+/// with a range down to 1.0 (a machine with no facility overhead).
+pub fn default_pue(data: &Dataset) -> Result<Factor<f64>, ScenarioError> {
+    let c = constant(data, constant_ids::PUE_UNKNOWN)?;
+    let mut provenance = constant_provenance(data, c, "PUE", Origin::Defaulted);
+    provenance.note = format!(
+        "industry average used because the facility is unknown; give --pue (1.0 for a desktop). {}",
+        c.notes
+    );
+    Ok(Factor {
+        range: widen(c.value, c.low.unwrap_or(1.0), c.high.unwrap_or(c.value)),
+        provenance,
+    })
+}
+
+pub fn given_pue(pue: f64) -> Factor<f64> {
+    Factor {
+        range: Ranged::exact(pue),
+        provenance: Provenance::given("PUE", format!("{pue}")),
+    }
+}
+
+/// A cloud region: the provider's own intensity figure where it publishes one, else the zone's.
+pub fn region_location(
+    data: &Dataset,
+    provider: &Provider,
+    region: &Region,
+) -> Result<Location, ScenarioError> {
+    let zone = data
+        .zone(&region.zone)
+        .ok_or_else(|| ScenarioError::MissingZone {
+            region: region.label(),
+            zone: region.zone.clone(),
+        })?;
+    let zone_factor = zone_intensity(data, zone, Origin::Estimated)?;
+    let intensity = match region.provider_intensity_g_per_kwh {
+        Some(g) => {
+            let zone_range = zone_factor.range;
+            Factor {
+                range: widen(g, zone_range.low.0.min(g), zone_range.high.0.max(g)).map(GramsPerKwh),
+                provenance: row_provenance(
+                    data,
+                    "grid intensity",
+                    format!("{g} g/kWh (provider-published, {})", region.year),
+                    Origin::Estimated,
+                    RowRef {
+                        table: "regions.csv",
+                        row: &region.label(),
+                        source: &region.source,
+                        year: region.year,
+                    },
+                    format!(
+                        "range includes zone {} ({} g/kWh, {})",
+                        zone.id, zone.intensity_g_per_kwh, zone.year
+                    ),
+                ),
+            }
+        }
+        None => zone_factor,
+    };
+    let pue = match pue_from_provider(data, provider, Some(region)) {
+        Some(p) => p,
+        None => default_pue(data)?,
+    };
+    let offset = region.offset_percent.or(provider.offset_percent);
+    let offset_provenance = offset.map(|p| {
+        let (table, row, source, year) = match region.offset_percent {
+            Some(_) => (
+                "regions.csv",
+                region.label(),
+                region.source.as_str(),
+                region.claim_year.unwrap_or(region.year),
+            ),
+            None => (
+                "providers.csv",
+                provider.id.clone(),
+                provider.source.as_str(),
+                provider.claim_year.unwrap_or(provider.year),
+            ),
+        };
+        row_provenance(
+            data,
+            "offset claim",
+            format!("{p} %"),
+            Origin::Estimated,
+            RowRef {
+                table,
+                row: &row,
+                source,
+                year,
+            },
+            if provider.claim.is_empty() {
+                "provider claim".to_string()
+            } else {
+                provider.claim.clone()
+            },
+        )
+    });
+    Ok(Location {
+        label: format!("{} {} ({})", provider.name, region.region, zone.name),
+        provider: Some(provider.id.clone()),
+        region: Some(region.region.clone()),
+        zone: Some(zone.id.clone()),
+        intensity,
+        pue,
+        offset_percent: offset,
+        offset_provenance,
+    })
+}
+
+/// A grid zone without a provider: PUE defaulted unless given.
+pub fn zone_location(data: &Dataset, zone: &Zone) -> Result<Location, ScenarioError> {
+    let origin = if zone.kind == ZoneKind::World {
+        Origin::Defaulted
+    } else {
+        Origin::Estimated
+    };
+    let mut intensity = zone_intensity(data, zone, origin)?;
+    if zone.kind == ZoneKind::World {
+        intensity.provenance.note = format!(
+            "world average used because no location was given; give --zone, --provider/--region or --intensity. {}",
+            intensity.provenance.note
+        );
+    }
+    Ok(Location {
+        label: format!("{} ({})", zone.name, zone.id),
+        provider: None,
+        region: None,
+        zone: Some(zone.id.clone()),
+        intensity,
+        pue: default_pue(data)?,
+        offset_percent: None,
+        offset_provenance: None,
+    })
+}
+
+/// The world average, flagged as defaulted.
+pub fn default_location(data: &Dataset) -> Result<Location, ScenarioError> {
+    let world = data
+        .world_zone()
+        .ok_or_else(|| ScenarioError::Invalid("the dataset has no world zone".to_string()))?;
+    zone_location(data, world)
+}
+
+/// A custom intensity (private infrastructure).
+pub fn intensity_location(
+    data: &Dataset,
+    g_per_kwh: f64,
+    offset_percent: Option<f64>,
+) -> Result<Location, ScenarioError> {
+    Ok(Location {
+        label: format!("custom intensity {g_per_kwh} g/kWh"),
+        provider: None,
+        region: None,
+        zone: None,
+        intensity: Factor {
+            range: Ranged::exact(GramsPerKwh(g_per_kwh)),
+            provenance: Provenance::given("grid intensity", format!("{g_per_kwh} g/kWh")),
+        },
+        pue: default_pue(data)?,
+        offset_percent,
+        offset_provenance: offset_percent
+            .map(|p| Provenance::given("offset claim", format!("{p} %"))),
+    })
+}

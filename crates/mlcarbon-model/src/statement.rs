@@ -1,0 +1,282 @@
+//! A paragraph to paste into a paper or a model card, in Markdown or LaTeX, with BibTeX entries
+//! for the method and every data source it rests on.
+
+use mlcarbon_data::Source;
+
+use crate::estimate::{Estimate, Location, Origin, Provenance};
+
+/// Everything a statement names.
+pub struct StatementInput<'a> {
+    /// What ran, e.g. "8 × A100 SXM4 80GB".
+    pub hardware: String,
+    /// "training" by default; what the figure covers.
+    pub activity: String,
+    pub location: &'a Location,
+    pub estimate: &'a Estimate,
+    /// Provenance of every input, in the order the report lists them.
+    pub provenance: Vec<Provenance>,
+    /// The data sources the inputs came from.
+    pub sources: Vec<&'a Source>,
+    pub tool_version: &'a str,
+    pub dataset: &'a str,
+    /// Embodied emissions, reported beside, when known.
+    pub measured: bool,
+}
+
+/// Significant figures that suit a reader: 3 for most values, no trailing zeros.
+pub fn human_number(value: f64) -> String {
+    let text = rounded_for_reading(value);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+fn rounded_for_reading(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude == 0.0 {
+        "0".to_string()
+    } else if magnitude >= 100.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else if magnitude >= 1.0 {
+        format!("{value:.2}")
+    } else {
+        let digits = (-magnitude.log10().floor()) as usize + 2;
+        format!("{value:.digits$}")
+    }
+}
+
+fn bib_key(source_id: &str) -> String {
+    source_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+struct Figures {
+    kwh: String,
+    kwh_low: String,
+    kwh_high: String,
+    kg: String,
+    kg_low: String,
+    kg_high: String,
+    intensity: String,
+    pue: String,
+    hours: String,
+}
+
+fn figures(e: &Estimate) -> Figures {
+    Figures {
+        kwh: human_number(e.energy.value.0),
+        kwh_low: human_number(e.energy.low.0),
+        kwh_high: human_number(e.energy.high.0),
+        kg: human_number(e.emissions.value.0),
+        kg_low: human_number(e.emissions.low.0),
+        kg_high: human_number(e.emissions.high.0),
+        intensity: human_number(e.intensity.value.0),
+        pue: format!("{:.2}", e.pue.value),
+        hours: human_number(e.hours.0),
+    }
+}
+
+fn assumptions(input: &StatementInput<'_>) -> Vec<String> {
+    input
+        .provenance
+        .iter()
+        .map(|p| {
+            let year = p.year.map(|y| format!(", {y}")).unwrap_or_default();
+            let source = p
+                .source_title
+                .clone()
+                .or_else(|| p.source.clone())
+                .map(|s| format!(" [{s}{year}]"))
+                .unwrap_or_default();
+            format!(
+                "{}: {} ({}){}",
+                p.quantity,
+                p.value,
+                p.origin.label(),
+                source
+            )
+        })
+        .collect()
+}
+
+fn offset_sentence(input: &StatementInput<'_>) -> Option<String> {
+    let offset = input.estimate.offset?;
+    let percent = input.location.offset_percent?;
+    Some(format!(
+        "The provider states that it offsets or matches {percent:.0} % of these emissions \
+         ({} kg CO2e); this is reported beside the figure above and not subtracted from it.",
+        human_number(offset.0)
+    ))
+}
+
+fn body(input: &StatementInput<'_>, co2: &str, range_dash: &str) -> String {
+    let f = figures(input.estimate);
+    let how = if input.measured {
+        "measured"
+    } else {
+        "estimated"
+    };
+    let mut text = format!(
+        "The {activity} ran on {hw} for {hours} h in {place}. It used an {how} {kwh} kWh of electricity \
+         (range {kwh_low}{d}{kwh_high} kWh, including a data-centre PUE of {pue}). At a grid carbon \
+         intensity of {intensity} g {co2}/kWh this corresponds to about {kg} kg {co2} \
+         (range {kg_low}{d}{kg_high} kg {co2}).",
+        activity = input.activity,
+        hw = input.hardware,
+        hours = f.hours,
+        place = input.location.label,
+        kwh = f.kwh,
+        kwh_low = f.kwh_low,
+        kwh_high = f.kwh_high,
+        pue = f.pue,
+        intensity = f.intensity,
+        kg = f.kg,
+        kg_low = f.kg_low,
+        kg_high = f.kg_high,
+        d = range_dash,
+    );
+    if let Some(offset) = offset_sentence(input) {
+        text.push(' ');
+        text.push_str(&offset.replace("CO2e", co2));
+    }
+    text
+}
+
+fn defaulted_inputs<'a>(input: &'a StatementInput<'_>) -> Vec<&'a Provenance> {
+    input
+        .provenance
+        .iter()
+        .filter(|p| p.origin == Origin::Defaulted)
+        .collect()
+}
+
+/// Markdown statement.
+pub fn markdown(input: &StatementInput<'_>) -> String {
+    let mut out = String::new();
+    out.push_str(&body(input, "CO2e", "–"));
+    out.push_str(&format!(
+        " Figures from mlcarbon {} (dataset `{}`), which follows the method of Lacoste et al. (2019): \
+         energy = device power × count × utilization × hours × PUE, emissions = energy × grid carbon intensity.\n\n",
+        input.tool_version, input.dataset
+    ));
+    let defaulted = defaulted_inputs(input);
+    if !defaulted.is_empty() {
+        out.push_str("Defaulted inputs (not known for this job): ");
+        out.push_str(
+            &defaulted
+                .iter()
+                .map(|p| format!("{} {}", p.quantity, p.value))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        out.push_str(".\n\n");
+    }
+    out.push_str("Inputs and their sources:\n\n");
+    for line in assumptions(input) {
+        out.push_str(&format!("- {line}\n"));
+    }
+    out.push_str("\nData sources:\n\n");
+    for source in &input.sources {
+        let year = source.year.map(|y| format!(" ({y})")).unwrap_or_default();
+        out.push_str(&format!(
+            "- {}{year}, {}. {} — licence {}\n",
+            source.title, source.publisher, source.url, source.license
+        ));
+    }
+    out
+}
+
+fn latex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '×' => out.push_str("$\\times$"),
+            '–' => out.push_str("--"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// LaTeX paragraph citing the BibTeX keys of [`bibtex`].
+pub fn latex(input: &StatementInput<'_>) -> String {
+    let text = latex_escape(&body(input, "CO2e", "–")).replace("CO2e", "CO$_2$e");
+    let keys: Vec<String> = input.sources.iter().map(|s| bib_key(&s.id)).collect();
+    let mut out = format!(
+        "{text} Figures from mlcarbon~{} (dataset \\texttt{{{}}}), following the method of \
+         \\citet{{lacoste2019quantifying}}: energy = device power $\\times$ count $\\times$ utilization \
+         $\\times$ hours $\\times$ PUE, emissions = energy $\\times$ grid carbon intensity",
+        latex_escape(input.tool_version),
+        latex_escape(input.dataset)
+    );
+    if keys.is_empty() {
+        out.push_str(".\n");
+    } else {
+        out.push_str(&format!("; data from \\citet{{{}}}.\n", keys.join(",")));
+    }
+    out
+}
+
+fn bib_escape(text: &str) -> String {
+    text.replace('{', "\\{")
+        .replace('}', "\\}")
+        .replace('&', "\\&")
+        .replace('%', "\\%")
+}
+
+/// BibTeX entries: the method paper and every data source.
+pub fn bibtex(input: &StatementInput<'_>) -> String {
+    let mut out = String::from(
+        "@article{lacoste2019quantifying,\n  title = {Quantifying the Carbon Emissions of Machine Learning},\n  \
+         author = {Lacoste, Alexandre and Luccioni, Alexandra and Schmidt, Victor and Dandres, Thomas},\n  \
+         journal = {arXiv preprint arXiv:1910.09700},\n  year = {2019}\n}\n",
+    );
+    for source in &input.sources {
+        out.push_str(&format!(
+            "\n@misc{{{key},\n  title = {{{title}}},\n  howpublished = {{{publisher}}},\n  note = {{{url}; licence {license}}}",
+            key = bib_key(&source.id),
+            title = bib_escape(&source.title),
+            publisher = bib_escape(&source.publisher),
+            url = bib_escape(&source.url),
+            license = bib_escape(&source.license),
+        ));
+        if let Some(year) = source.year {
+            out.push_str(&format!(",\n  year = {{{year}}}"));
+        }
+        out.push_str("\n}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_numbers_keep_three_figures() {
+        assert_eq!(human_number(22.098), "22.1");
+        assert_eq!(human_number(0.0123), "0.0123");
+        assert_eq!(human_number(1234.4), "1234");
+        assert_eq!(human_number(0.0), "0");
+        assert_eq!(human_number(72.0), "72");
+        assert_eq!(human_number(5.5), "5.5");
+    }
+
+    #[test]
+    fn latex_escapes_specials() {
+        assert_eq!(latex_escape("100 % & $"), "100 \\% \\& \\$");
+    }
+}
