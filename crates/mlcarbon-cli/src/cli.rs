@@ -248,11 +248,20 @@ fn parse_number(text: &str, what: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// A century of compute: far past any real job, well inside f64 arithmetic.
+const MAX_HOURS: f64 = 1_000_000.0;
+const MAX_COUNT: u32 = 10_000_000;
+
 fn parse_hours(text: &str) -> Result<f64, String> {
     let value = parse_number(text, "hours as a positive number, e.g. 24 or 0.5")?;
     if value <= 0.0 {
         return Err(format!(
             "hours must be positive, not {text}; e.g. --hours 24"
+        ));
+    }
+    if value > MAX_HOURS {
+        return Err(format!(
+            "{text} hours is over a century; give the duration in hours, at most {MAX_HOURS}"
         ));
     }
     Ok(value)
@@ -263,6 +272,11 @@ fn parse_energy(text: &str) -> Result<f64, String> {
     if value < 0.0 {
         return Err(format!("energy cannot be negative ({text} kWh)"));
     }
+    if value > 1e15 {
+        return Err(format!(
+            "{text} kWh is more than the world uses in a decade; give the job's energy in kWh"
+        ));
+    }
     Ok(value)
 }
 
@@ -270,6 +284,9 @@ fn parse_non_negative(text: &str) -> Result<f64, String> {
     let value = parse_number(text, "a number ≥ 0")?;
     if value < 0.0 {
         return Err(format!("must be ≥ 0, not {text}"));
+    }
+    if value > 1e9 {
+        return Err(format!("{text} is implausibly large here"));
     }
     Ok(value)
 }
@@ -309,6 +326,11 @@ fn parse_count(text: &str) -> Result<u32, String> {
         .map_err(|_| format!("`{text}` is not a whole number ≥ 1; e.g. --count 8"))?;
     if value == 0 {
         return Err("count must be at least 1".to_string());
+    }
+    if value > MAX_COUNT {
+        return Err(format!(
+            "count {value} is more than {MAX_COUNT} devices; give the number of devices of the job"
+        ));
     }
     Ok(value)
 }

@@ -28,6 +28,23 @@ pub(crate) enum MatchQuality {
     Verbatim,
 }
 
+/// Letters and digits of `text`, lower-cased, without allocating.
+fn compact_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+}
+
+/// Whether some word of `key` starts with `prefix` (already lower-case), ignoring case.
+fn some_word_starts_with(key: &str, prefix: &str) -> bool {
+    key.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|word| {
+            let mut word_chars = word.chars().flat_map(char::to_lowercase);
+            prefix.chars().all(|p| word_chars.next() == Some(p))
+        })
+}
+
 pub(crate) fn match_quality<'k>(
     query: &str,
     keys: impl IntoIterator<Item = &'k str>,
@@ -36,23 +53,25 @@ pub(crate) fn match_quality<'k>(
     if query_compact.is_empty() {
         return None;
     }
+    let query_trimmed = query.trim();
     let query_words = words(query);
     let mut best = None;
     for key in keys {
-        if key.trim().eq_ignore_ascii_case(query.trim()) {
+        if key.trim().eq_ignore_ascii_case(query_trimmed) {
             return Some(MatchQuality::Verbatim);
         }
-        let key_compact = compact(key);
-        if key_compact == query_compact {
+        if compact_chars(key).eq(query_compact.chars()) {
             best = best.max(Some(MatchQuality::Exact));
             continue;
         }
-        let key_words = words(key);
-        let by_words = query_words
-            .iter()
-            .all(|q| key_words.iter().any(|k| k.starts_with(q.as_str())));
-        if by_words || key_compact.starts_with(&query_compact) {
-            best = best.max(Some(MatchQuality::Words));
+        if best.is_some() {
+            continue;
+        }
+        let by_words = query_words.iter().all(|q| some_word_starts_with(key, q));
+        let mut key_chars = compact_chars(key);
+        let by_prefix = query_compact.chars().all(|q| key_chars.next() == Some(q));
+        if by_words || by_prefix {
+            best = Some(MatchQuality::Words);
         }
     }
     best

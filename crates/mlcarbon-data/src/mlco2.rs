@@ -30,15 +30,18 @@ impl Mlco2Edition {
         }
     }
 
-    fn texts(self) -> (&'static str, &'static str) {
+    /// The calculator's files, split into cells at build time (header row first).
+    fn rows(
+        self,
+    ) -> (
+        &'static [&'static [&'static str]],
+        &'static [&'static [&'static str]],
+    ) {
         match self {
-            Mlco2Edition::Current => (
-                include_str!("../data/mlco2/impact.csv"),
-                include_str!("../data/mlco2/gpus.csv"),
-            ),
+            Mlco2Edition::Current => (crate::generated::MLCO2_IMPACT, crate::generated::MLCO2_GPUS),
             Mlco2Edition::Paper2019 => (
-                include_str!("../data/mlco2/paper-2019-impact.csv"),
-                include_str!("../data/mlco2/paper-2019-gpus.csv"),
+                crate::generated::MLCO2_2019_IMPACT,
+                crate::generated::MLCO2_2019_GPUS,
             ),
         }
     }
@@ -125,14 +128,7 @@ pub struct Mlco2Dataset {
     pub gpus: Vec<Mlco2Gpu>,
 }
 
-fn reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::None)
-        .from_reader(text.as_bytes())
-}
-
-fn column(headers: &csv::StringRecord, table: &str, name: &str) -> Result<usize, DataError> {
+fn column(headers: &[&str], table: &str, name: &str) -> Result<usize, DataError> {
     headers
         .iter()
         .position(|h| h.trim().eq_ignore_ascii_case(name))
@@ -142,76 +138,95 @@ fn column(headers: &csv::StringRecord, table: &str, name: &str) -> Result<usize,
         })
 }
 
-fn parse_error(table: &str, error: csv::Error) -> DataError {
-    DataError::Parse {
-        table: table.to_string(),
-        line: error.position().map_or(0, csv::Position::line),
-        message: error.to_string(),
+fn split_csv(table: &str, text: &str) -> Result<Vec<Vec<String>>, DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| DataError::Parse {
+            table: table.to_string(),
+            line: e.position().map_or(0, csv::Position::line),
+            message: e.to_string(),
+        })?;
+        rows.push(record.iter().map(str::to_string).collect());
     }
+    Ok(rows)
 }
 
 impl Mlco2Dataset {
+    /// Reads the calculator's two files as text (for tests and other snapshots).
     pub fn parse(edition: Mlco2Edition, impact: &str, gpus: &str) -> Result<Self, DataError> {
-        let mut rdr = reader(impact);
-        let headers = rdr
-            .headers()
-            .map_err(|e| parse_error("mlco2 impact.csv", e))?
-            .clone();
+        let impact = split_csv("mlco2 impact.csv", impact)?;
+        let gpus = split_csv("mlco2 gpus.csv", gpus)?;
+        Self::from_rows(edition, &impact, &gpus)
+    }
+
+    /// Reads the calculator's tables from rows of cells, header row first.
+    pub fn from_rows<R: AsRef<[C]>, C: AsRef<str>>(
+        edition: Mlco2Edition,
+        impact: &[R],
+        gpus: &[R],
+    ) -> Result<Self, DataError> {
+        let header = |rows: &[R], table: &str| -> Result<Vec<String>, DataError> {
+            rows.first()
+                .map(|h| h.as_ref().iter().map(|c| c.as_ref().to_string()).collect())
+                .ok_or_else(|| DataError::Invalid {
+                    table: table.to_string(),
+                    message: "empty file".to_string(),
+                })
+        };
+        let impact_header = header(impact, "mlco2 impact.csv")?;
+        let headers: Vec<&str> = impact_header.iter().map(String::as_str).collect();
         let col = |name| column(&headers, "mlco2 impact.csv", name);
-        let (provider, provider_name, offset, region, region_name) = (
+        let columns = [
             col("provider")?,
             col("providerName")?,
             col("offsetRatio")?,
             col("region")?,
             col("regionName")?,
-        );
-        let (country, state, city, impact_col, source) = (
             col("country")?,
             col("state")?,
             col("city")?,
             col("impact")?,
             col("source")?,
-        );
+        ];
         let mut regions = Vec::new();
-        for record in rdr.records() {
-            let record = record.map_err(|e| parse_error("mlco2 impact.csv", e))?;
-            let field = |i: usize| record.get(i).unwrap_or("").to_string();
+        for row in impact.iter().skip(1) {
+            let cells = row.as_ref();
+            let field = |i: usize| cells.get(columns[i]).map_or("", |c| c.as_ref()).to_string();
             regions.push(Mlco2Region {
-                provider: field(provider),
-                provider_name: field(provider_name),
-                offset_ratio: js_parse_int(&field(offset)).unwrap_or(0.0),
-                region: field(region),
-                region_name: field(region_name),
-                country: field(country),
-                state: field(state),
-                city: field(city),
-                impact_text: field(impact_col),
-                source: field(source),
+                provider: field(0),
+                provider_name: field(1),
+                offset_ratio: js_parse_int(&field(2)).unwrap_or(0.0),
+                region: field(3),
+                region_name: field(4),
+                country: field(5),
+                state: field(6),
+                city: field(7),
+                impact_text: field(8),
+                source: field(9),
             });
         }
 
-        let mut rdr = reader(gpus);
-        let headers = rdr
-            .headers()
-            .map_err(|e| parse_error("mlco2 gpus.csv", e))?
-            .clone();
+        let gpus_header = header(gpus, "mlco2 gpus.csv")?;
+        let headers: Vec<&str> = gpus_header.iter().map(String::as_str).collect();
         let name = column(&headers, "mlco2 gpus.csv", "name")?;
         // The 2019 file calls the column `watt`, later ones `tdp_watts`.
         let watts = column(&headers, "mlco2 gpus.csv", "tdp_watts")
             .or_else(|_| column(&headers, "mlco2 gpus.csv", "watt"))?;
         let kind = column(&headers, "mlco2 gpus.csv", "type").ok();
         let mut devices = Vec::new();
-        for record in rdr.records() {
-            let record = record.map_err(|e| parse_error("mlco2 gpus.csv", e))?;
-            let Some(tdp) = record.get(watts).and_then(|w| w.trim().parse::<f64>().ok()) else {
+        for row in gpus.iter().skip(1) {
+            let cells = row.as_ref();
+            let cell = |i: usize| cells.get(i).map_or("", |c| c.as_ref());
+            let Ok(tdp) = cell(watts).trim().parse::<f64>() else {
                 continue;
             };
             devices.push(Mlco2Gpu {
-                name: record.get(name).unwrap_or("").to_string(),
-                kind: kind
-                    .and_then(|k| record.get(k))
-                    .unwrap_or("gpu")
-                    .to_string(),
+                name: cell(name).to_string(),
+                kind: kind.map_or("gpu", cell).to_string(),
                 tdp_watts: tdp,
             });
         }
@@ -223,8 +238,8 @@ impl Mlco2Dataset {
     }
 
     pub fn builtin(edition: Mlco2Edition) -> Result<Self, DataError> {
-        let (impact, gpus) = edition.texts();
-        Self::parse(edition, impact, gpus)
+        let (impact, gpus) = edition.rows();
+        Self::from_rows(edition, impact, gpus)
     }
 
     pub fn find_gpu(&self, query: &str) -> Result<&Mlco2Gpu, LookupError> {

@@ -1,28 +1,36 @@
 //! Row types of the project's own tables (schema: `data/SCHEMA.md`).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize};
 
-fn pipe_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+/// Text of a table cell: borrowed from the binary for built-in data, owned for a user's files.
+pub type Text = Cow<'static, str>;
+/// A `|`-separated list cell.
+pub type List = Cow<'static, [Text]>;
+
+fn pipe_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<List, D::Error> {
     let text = String::deserialize(deserializer)?;
-    Ok(text
-        .split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect())
+    Ok(Cow::Owned(
+        text.split('|')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Cow::Owned(s.to_string()))
+            .collect(),
+    ))
 }
 
 /// Where a figure comes from; `id` is what the `source` column of every other table names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
-    pub id: String,
-    pub title: String,
-    pub publisher: String,
-    pub url: String,
-    pub license: String,
+    pub id: Text,
+    pub title: Text,
+    pub publisher: Text,
+    pub url: Text,
+    pub license: Text,
     pub year: Option<u16>,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,11 +67,11 @@ impl PowerKind {
 /// An accelerator (or one of the few CPUs the published calculator lists beside them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hardware {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     #[serde(deserialize_with = "pipe_list")]
-    pub aliases: Vec<String>,
-    pub vendor: String,
+    pub aliases: List,
+    pub vendor: Text,
     pub kind: HardwareKind,
     pub power_w: f64,
     pub power_kind: PowerKind,
@@ -72,16 +80,16 @@ pub struct Hardware {
     pub fp16_tflops_dense: Option<f64>,
     pub bf16_tflops_dense: Option<f64>,
     pub release_year: Option<u16>,
-    pub source: String,
+    pub source: Text,
     pub year: u16,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }
 
 impl Hardware {
     pub(crate) fn keys(&self) -> Vec<&str> {
-        let mut keys = vec![self.id.as_str(), self.name.as_str()];
-        keys.extend(self.aliases.iter().map(String::as_str));
+        let mut keys = vec![self.id.as_ref(), self.name.as_ref()];
+        keys.extend(self.aliases.iter().map(|a| a.as_ref()));
         keys
     }
 
@@ -98,16 +106,16 @@ impl Hardware {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cpu {
-    pub name: String,
+    pub name: Text,
     pub tdp_w: f64,
     pub cores: Option<u32>,
-    pub source: String,
+    pub source: Text,
     pub year: u16,
 }
 
 impl Cpu {
     pub(crate) fn keys(&self) -> Vec<&str> {
-        vec![self.name.as_str()]
+        vec![self.name.as_ref()]
     }
 }
 
@@ -135,29 +143,29 @@ pub enum IntensityBasis {
 /// A grid zone with its yearly average carbon intensity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zone {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     #[serde(deserialize_with = "pipe_list")]
-    pub aliases: Vec<String>,
+    pub aliases: List,
     pub kind: ZoneKind,
-    pub country: String,
+    pub country: Text,
     pub intensity_g_per_kwh: f64,
     pub low: f64,
     pub high: f64,
     pub basis: IntensityBasis,
     pub year: u16,
-    pub source: String,
+    pub source: Text,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
     /// Which file the row came from (`zones.csv` or the share-alike `zones_odbl.csv`).
     #[serde(skip_deserializing, default)]
-    pub table: String,
+    pub table: Text,
 }
 
 impl Zone {
     pub(crate) fn keys(&self) -> Vec<&str> {
-        let mut keys = vec![self.id.as_str(), self.name.as_str()];
-        keys.extend(self.aliases.iter().map(String::as_str));
+        let mut keys = vec![self.id.as_ref(), self.name.as_ref()];
+        keys.extend(self.aliases.iter().map(|a| a.as_ref()));
         keys
     }
 }
@@ -165,27 +173,27 @@ impl Zone {
 /// A cloud provider: fleet PUE and its published offset or renewable-matching claim.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provider {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     #[serde(deserialize_with = "pipe_list")]
-    pub aliases: Vec<String>,
+    pub aliases: List,
     pub pue: Option<f64>,
     pub pue_low: Option<f64>,
     pub pue_high: Option<f64>,
     pub offset_percent: Option<f64>,
     #[serde(default)]
-    pub claim: String,
+    pub claim: Text,
     pub claim_year: Option<u16>,
-    pub source: String,
+    pub source: Text,
     pub year: u16,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }
 
 impl Provider {
     pub(crate) fn keys(&self) -> Vec<&str> {
-        let mut keys = vec![self.id.as_str(), self.name.as_str()];
-        keys.extend(self.aliases.iter().map(String::as_str));
+        let mut keys = vec![self.id.as_ref(), self.name.as_ref()];
+        keys.extend(self.aliases.iter().map(|a| a.as_ref()));
         keys
     }
 }
@@ -193,29 +201,29 @@ impl Provider {
 /// A cloud region mapped to its grid zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Region {
-    pub provider: String,
-    pub region: String,
+    pub provider: Text,
+    pub region: Text,
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     #[serde(default)]
-    pub location: String,
-    pub zone: String,
+    pub location: Text,
+    pub zone: Text,
     pub pue: Option<f64>,
     pub provider_intensity_g_per_kwh: Option<f64>,
     pub cfe_percent: Option<f64>,
     pub offset_percent: Option<f64>,
     pub claim_year: Option<u16>,
-    pub source: String,
+    pub source: Text,
     pub year: u16,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }
 
 impl Region {
     pub(crate) fn keys(&self) -> Vec<&str> {
-        let mut keys = vec![self.region.as_str()];
+        let mut keys = vec![self.region.as_ref()];
         if !self.name.is_empty() {
-            keys.push(self.name.as_str());
+            keys.push(self.name.as_ref());
         }
         keys
     }
@@ -229,26 +237,26 @@ impl Region {
 /// A model parameter with its spread and source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constant {
-    pub id: String,
+    pub id: Text,
     pub value: f64,
-    pub unit: String,
+    pub unit: Text,
     pub low: Option<f64>,
     pub high: Option<f64>,
-    pub source: String,
+    pub source: Text,
     pub year: u16,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }
 
 /// Grams of CO2e of one unit of something familiar (a km by car, a smartphone charge).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Equivalent {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     pub g_co2e_per_unit: f64,
-    pub unit: String,
-    pub source: String,
+    pub unit: Text,
+    pub source: Text,
     pub year: u16,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
 }

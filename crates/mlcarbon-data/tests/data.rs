@@ -16,7 +16,7 @@ fn lower(s: &str) -> String {
 #[test]
 fn every_row_names_a_known_source_and_a_year() {
     let d = data();
-    let known: HashSet<&str> = d.sources.iter().map(|s| s.id.as_str()).collect();
+    let known: HashSet<&str> = d.sources.iter().map(|s| s.id.as_ref()).collect();
     let check = |table: &str, key: &str, source: &str, year: u16| {
         assert!(
             known.contains(source),
@@ -27,28 +27,28 @@ fn every_row_names_a_known_source_and_a_year() {
             "{table} row {key}: year {year}"
         );
     };
-    for h in &d.hardware {
+    for h in d.hardware.iter() {
         check("hardware", &h.id, &h.source, h.year);
     }
-    for z in &d.zones {
+    for z in d.zones.iter() {
         check("zones", &z.id, &z.source, z.year);
     }
-    for r in &d.regions {
+    for r in d.regions.iter() {
         check("regions", &r.label(), &r.source, r.year);
     }
-    for p in &d.providers {
+    for p in d.providers.iter() {
         check("providers", &p.id, &p.source, p.year);
     }
-    for c in &d.constants {
+    for c in d.constants.iter() {
         check("constants", &c.id, &c.source, c.year);
     }
-    for e in &d.equivalents {
+    for e in d.equivalents.iter() {
         check("equivalents", &e.id, &e.source, e.year);
     }
     for c in d.cpus().expect("cpus parse") {
         check("cpus", &c.name, &c.source, c.year);
     }
-    for s in &d.sources {
+    for s in d.sources.iter() {
         assert!(!s.license.is_empty(), "source {} has no licence", s.id);
         assert!(!s.title.is_empty(), "source {} has no title", s.id);
     }
@@ -111,13 +111,13 @@ fn sizes_meet_the_coverage_the_issue_asks_for() {
 fn ids_and_aliases_are_unique() {
     let d = data();
     let mut seen = HashSet::new();
-    for h in &d.hardware {
+    for h in d.hardware.iter() {
         assert!(seen.insert(lower(&h.id)), "duplicate hardware id {}", h.id);
     }
     let mut names = HashSet::new();
-    for h in &d.hardware {
+    for h in d.hardware.iter() {
         let own: HashSet<String> = std::iter::once(&h.name)
-            .chain(&h.aliases)
+            .chain(h.aliases.iter())
             .map(|k| lower(k))
             .collect();
         for key in own {
@@ -128,11 +128,11 @@ fn ids_and_aliases_are_unique() {
         }
     }
     let mut zone_keys = HashSet::new();
-    for z in &d.zones {
+    for z in d.zones.iter() {
         assert!(zone_keys.insert(lower(&z.id)), "duplicate zone id {}", z.id);
     }
-    for z in &d.zones {
-        for alias in &z.aliases {
+    for z in d.zones.iter() {
+        for alias in z.aliases.iter() {
             let is_other_id = d
                 .zones
                 .iter()
@@ -145,7 +145,7 @@ fn ids_and_aliases_are_unique() {
         }
     }
     let mut regions = HashSet::new();
-    for r in &d.regions {
+    for r in d.regions.iter() {
         assert!(regions.insert(r.label()), "duplicate region {}", r.label());
         assert!(
             d.zone(&r.zone).is_some(),
@@ -161,14 +161,14 @@ fn ids_and_aliases_are_unique() {
     }
     let mut cpus = HashSet::new();
     for c in d.cpus().expect("cpus") {
-        assert!(cpus.insert(c.name.as_str()), "duplicate CPU {}", c.name);
+        assert!(cpus.insert(c.name.as_ref()), "duplicate CPU {}", c.name);
     }
 }
 
 #[test]
 fn figures_are_physically_plausible() {
     let d = data();
-    for h in &d.hardware {
+    for h in d.hardware.iter() {
         assert!(
             h.power_w > 0.0 && h.power_w <= 2000.0,
             "{} power {}",
@@ -176,7 +176,7 @@ fn figures_are_physically_plausible() {
             h.power_w
         );
     }
-    for z in &d.zones {
+    for z in d.zones.iter() {
         assert!(
             z.intensity_g_per_kwh >= 0.0 && z.intensity_g_per_kwh < 1500.0,
             "{}",
@@ -188,12 +188,12 @@ fn figures_are_physically_plausible() {
             z.id
         );
     }
-    for p in &d.providers {
+    for p in d.providers.iter() {
         if let Some(pue) = p.pue {
             assert!((1.0..2.0).contains(&pue), "{} PUE {pue}", p.id);
         }
     }
-    for r in &d.regions {
+    for r in d.regions.iter() {
         if let Some(pue) = r.pue {
             assert!((1.0..2.0).contains(&pue), "{} PUE {pue}", r.label());
         }

@@ -1,9 +1,9 @@
 //! The same job elsewhere or on other hardware, sorted, with what each choice saves.
 
-use mlcarbon_data::{Dataset, Hardware, Provider, ZoneKind};
+use mlcarbon_data::{Dataset, Hardware, Provider, Zone, ZoneKind};
 use serde::Serialize;
 
-use crate::estimate::{Estimate, Job, Load, Location, estimate};
+use crate::estimate::{Estimate, Job, Load, Location, estimate, estimate_with};
 use crate::scenario::{self, ScenarioError};
 use crate::units::{Hours, KgCo2e};
 
@@ -23,10 +23,28 @@ pub struct Alternative {
     pub note: String,
 }
 
+/// Where an alternative runs, by id.
+#[derive(Debug, Clone, Default)]
+struct Place {
+    provider: Option<String>,
+    region: Option<String>,
+    zone: Option<String>,
+}
+
+impl Place {
+    fn of(location: &Location) -> Self {
+        Place {
+            provider: location.provider.clone(),
+            region: location.region.clone(),
+            zone: location.zone.clone(),
+        }
+    }
+}
+
 fn alternative(
     baseline: &Estimate,
     label: String,
-    location: &Location,
+    place: Place,
     estimate: Estimate,
     note: String,
 ) -> Alternative {
@@ -38,9 +56,9 @@ fn alternative(
     };
     Alternative {
         label,
-        provider: location.provider.clone(),
-        region: location.region.clone(),
-        zone: location.zone.clone(),
+        provider: place.provider,
+        region: place.region,
+        zone: place.zone,
         hardware: None,
         hours: estimate.hours,
         estimate,
@@ -70,20 +88,19 @@ pub fn provider_regions(
 ) -> Result<Vec<Alternative>, ScenarioError> {
     let mut out = Vec::new();
     for region in data.provider_regions(&provider.id) {
-        let location = scenario::region_location(data, provider, region)?;
-        let result = estimate(job, &location);
+        let f = scenario::region_figures(data, provider, region)?;
+        let result = estimate_with(job, f.intensity, f.pue, f.offset_percent);
+        let place = Place {
+            provider: Some(provider.id.to_string()),
+            region: Some(region.region.to_string()),
+            zone: Some(region.zone.to_string()),
+        };
         let label = if region.name.is_empty() {
             region.label()
         } else {
             format!("{} ({})", region.label(), region.name)
         };
-        out.push(alternative(
-            baseline,
-            label,
-            &location,
-            result,
-            String::new(),
-        ));
+        out.push(alternative(baseline, label, place, result, String::new()));
     }
     sort(&mut out);
     Ok(out)
@@ -96,7 +113,7 @@ pub fn cleanest_per_provider(
     baseline: &Estimate,
 ) -> Result<Vec<Alternative>, ScenarioError> {
     let mut out = Vec::new();
-    for provider in &data.providers {
+    for provider in data.providers.iter() {
         if let Some(best) = provider_regions(data, job, baseline, provider)?
             .into_iter()
             .next()
@@ -108,30 +125,50 @@ pub fn cleanest_per_provider(
     Ok(out)
 }
 
-/// The cleanest grid zones (countries and sub-national grids) with the job's own PUE.
+/// The cleanest grid zones (countries and sub-national grids) with the job's own PUE, among
+/// those `keep` accepts.
 pub fn cleanest_zones(
     data: &Dataset,
     job: &Job,
     baseline: &Estimate,
     pue: &crate::estimate::Factor<f64>,
     limit: usize,
+    keep: impl Fn(&Zone) -> bool,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    let mut out = Vec::new();
-    for zone in data.zones.iter().filter(|z| z.kind != ZoneKind::World) {
-        let mut location = scenario::zone_location(data, zone)?;
-        location.pue = pue.clone();
-        let result = estimate(job, &location);
-        out.push(alternative(
-            baseline,
-            format!("{} ({})", zone.id, zone.name),
-            &location,
-            result,
-            String::new(),
-        ));
+    // Hundreds of zones: rank on the figures, then label only the ones kept.
+    let mut ranked = Vec::new();
+    for zone in data
+        .zones
+        .iter()
+        .filter(|z| z.kind != ZoneKind::World && keep(z))
+    {
+        let f = scenario::zone_figures(data, zone, pue.range)?;
+        ranked.push((zone, estimate_with(job, f.intensity, f.pue, None)));
     }
-    sort(&mut out);
-    out.truncate(limit);
-    Ok(out)
+    ranked.sort_by(|a, b| {
+        a.1.emissions
+            .value
+            .0
+            .total_cmp(&b.1.emissions.value.0)
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    });
+    Ok(ranked
+        .into_iter()
+        .take(limit)
+        .map(|(zone, result)| {
+            let place = Place {
+                zone: Some(zone.id.to_string()),
+                ..Place::default()
+            };
+            alternative(
+                baseline,
+                format!("{} ({})", zone.id, zone.name),
+                place,
+                result,
+                String::new(),
+            )
+        })
+        .collect())
 }
 
 /// Throughputs of two devices on the same precision, so that "same work" compares like with like.
@@ -179,15 +216,15 @@ pub fn other_hardware(
         let result = estimate(&job, location);
         let mut alt = alternative(
             baseline,
-            to.name.clone(),
-            location,
+            to.name.to_string(),
+            Place::of(location),
             result,
             format!(
                 "same work assumed: {:.1} h instead of {:.1} h ({metric} peak {b} vs {a} TFLOPS)",
                 new_hours.0, hours.0
             ),
         );
-        alt.hardware = Some(to.id.clone());
+        alt.hardware = Some(to.id.to_string());
         out.push(alt);
     }
     sort(&mut out);

@@ -22,12 +22,12 @@ pub fn equivalents(emissions: KgCo2e, table: &[Equivalent]) -> Vec<EquivalentAmo
         .iter()
         .filter(|e| e.g_co2e_per_unit > 0.0)
         .map(|e| EquivalentAmount {
-            id: e.id.clone(),
-            name: e.name.clone(),
+            id: e.id.to_string(),
+            name: e.name.to_string(),
             amount: emissions.0 * 1000.0 / e.g_co2e_per_unit,
-            unit: e.unit.clone(),
+            unit: e.unit.to_string(),
             g_co2e_per_unit: e.g_co2e_per_unit,
-            source: e.source.clone(),
+            source: e.source.to_string(),
             year: e.year,
         })
         .collect()
@@ -46,7 +46,7 @@ mod tests {
             unit: "km".into(),
             source: "s".into(),
             year: 2019,
-            notes: String::new(),
+            notes: Default::default(),
         }];
         let out = equivalents(KgCo2e(17.5), &table);
         assert!((out[0].amount - 100.0).abs() < 1e-9);

@@ -171,6 +171,21 @@ fn component_energy(component: &Component, hours: Hours) -> ComponentEnergy {
 
 /// Runs the model. Pure arithmetic: ranges multiply end by end, since every factor is positive.
 pub fn estimate(job: &Job, location: &Location) -> Estimate {
+    estimate_with(
+        job,
+        location.intensity.range,
+        location.pue.range,
+        location.offset_percent,
+    )
+}
+
+/// The model on bare figures (what comparisons over many places use).
+pub fn estimate_with(
+    job: &Job,
+    intensity: Ranged<GramsPerKwh>,
+    pue: Ranged<f64>,
+    offset_percent: Option<f64>,
+) -> Estimate {
     let (components, it_energy) = match &job.load {
         Load::Components { components } => {
             let energies: Vec<ComponentEnergy> = components
@@ -186,13 +201,9 @@ pub fn estimate(job: &Job, location: &Location) -> Estimate {
         }
         Load::Energy { it_energy, .. } => (Vec::new(), Ranged::exact(*it_energy)),
     };
-    let pue = location.pue.range;
     let energy = combine(it_energy, pue, |e, p| e.scale(p));
-    let intensity = location.intensity.range;
     let emissions = combine(energy, intensity, |e, i| e * i);
-    let offset = location
-        .offset_percent
-        .map(|percent| emissions.value.scale(percent / 100.0));
+    let offset = offset_percent.map(|percent| emissions.value.scale(percent / 100.0));
     Estimate {
         hours: job.hours,
         components,

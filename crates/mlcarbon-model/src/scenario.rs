@@ -58,8 +58,8 @@ pub fn row_provenance(
         table: Some(table.to_string()),
         row: Some(row.to_string()),
         source: Some(source.to_string()),
-        source_title: found.map(|s| s.title.clone()),
-        license: found.map(|s| s.license.clone()),
+        source_title: found.map(|s| s.title.to_string()),
+        license: found.map(|s| s.license.to_string()),
         year: Some(year),
         note,
     }
@@ -77,7 +77,7 @@ fn constant_provenance(data: &Dataset, c: &Constant, quantity: &str, origin: Ori
             source: &c.source,
             year: c.year,
         },
-        c.notes.clone(),
+        c.notes.to_string(),
     )
 }
 
@@ -138,7 +138,11 @@ pub fn accelerator_component(
             (u, note, origin)
         }
     };
-    let (low_factor, high_factor) = draw_factors(data)?;
+    let (low_factor, mut high_factor) = draw_factors(data)?;
+    if matches!(hardware.power_kind, PowerKind::Tdp | PowerKind::BoardPower) {
+        // A rated limit bounds the mean draw: the high end never exceeds it.
+        high_factor = high_factor.min(1.0 / util).max(1.0);
+    }
     let mut note = util_note;
     if !hardware.notes.is_empty() {
         note.push_str("; ");
@@ -146,7 +150,7 @@ pub fn accelerator_component(
     }
     Ok(Component {
         kind: "gpu".to_string(),
-        label: hardware.name.clone(),
+        label: hardware.name.to_string(),
         unit_power: Watts(hardware.power_w),
         count: f64::from(count),
         utilization: util,
@@ -179,9 +183,10 @@ pub fn cpu_component(
     // No measured CPU draw ratio in the data: the accelerators' spread is borrowed, and
     // utilization defaults to 100 % (an upper bound).
     let (low_factor, high_factor) = draw_factors(data)?;
+    let high_factor = high_factor.min(1.0 / util).max(1.0);
     Ok(Component {
         kind: "cpu".to_string(),
-        label: cpu.name.clone(),
+        label: cpu.name.to_string(),
         unit_power: Watts(cpu.tdp_w),
         count: f64::from(sockets),
         utilization: util,
@@ -234,32 +239,41 @@ fn widen(value: f64, low: f64, high: f64) -> Ranged<f64> {
 }
 
 /// A zone's yearly figure; where the data holds a single figure, the documented default spread.
+/// A zone's intensity range: the spread of its figures, or the default relative spread where
+/// the data holds one figure only. The flag says which.
+fn zone_intensity_range(
+    data: &Dataset,
+    zone: &Zone,
+) -> Result<(Ranged<GramsPerKwh>, bool), ScenarioError> {
+    let value = zone.intensity_g_per_kwh;
+    if zone.low < zone.high {
+        return Ok((widen(value, zone.low, zone.high).map(GramsPerKwh), true));
+    }
+    let spread = constant(data, constant_ids::INTENSITY_SPREAD)?.value;
+    Ok((
+        widen(value, value * (1.0 - spread), value * (1.0 + spread)).map(GramsPerKwh),
+        false,
+    ))
+}
+
 fn zone_intensity(
     data: &Dataset,
     zone: &Zone,
     origin: Origin,
 ) -> Result<Factor<GramsPerKwh>, ScenarioError> {
-    let spread = constant(data, constant_ids::INTENSITY_SPREAD)?.value;
+    let (range, from_data) = zone_intensity_range(data, zone)?;
     let value = zone.intensity_g_per_kwh;
-    let (low, high, spread_note) = if zone.low < zone.high {
-        (
-            zone.low,
-            zone.high,
-            "range: spread of this zone's recent figures across sources and years",
-        )
+    let spread_note = if from_data {
+        "range: spread of this zone's recent figures across sources and years"
     } else {
-        (
-            value * (1.0 - spread),
-            value * (1.0 + spread),
-            "range: default relative spread (one figure only)",
-        )
+        "range: default relative spread (one figure only)"
     };
     let mut note = spread_note.to_string();
     if !zone.notes.is_empty() {
         note = format!("{note}; {}", zone.notes);
     }
     Ok(Factor {
-        range: widen(value, low, high).map(GramsPerKwh),
+        range,
         provenance: row_provenance(
             data,
             "grid intensity",
@@ -276,40 +290,52 @@ fn zone_intensity(
     })
 }
 
+/// The region's PUE where published, else the provider's fleet figure, with the provider's spread.
+fn provider_pue_range(provider: &Provider, region: Option<&Region>) -> Option<Ranged<f64>> {
+    let fleet = provider.pue?;
+    let value = region.and_then(|r| r.pue).unwrap_or(fleet);
+    Some(widen(
+        value,
+        provider.pue_low.unwrap_or(value),
+        provider.pue_high.unwrap_or(value),
+    ))
+}
+
 fn pue_from_provider(
     data: &Dataset,
     provider: &Provider,
     region: Option<&Region>,
 ) -> Option<Factor<f64>> {
-    let fleet = provider.pue?;
-    let (value, row, note) = match region.and_then(|r| r.pue.map(|p| (p, r))) {
-        Some((p, r)) => (p, r.label(), "region PUE".to_string()),
-        None => (fleet, provider.id.clone(), "provider fleet PUE".to_string()),
-    };
-    let (table, source, year) = match region.filter(|r| r.pue.is_some()) {
-        Some(r) => ("regions.csv", r.source.as_str(), r.year),
-        None => ("providers.csv", provider.source.as_str(), provider.year),
-    };
-    Some(Factor {
-        range: widen(
-            value,
-            provider.pue_low.unwrap_or(value),
-            provider.pue_high.unwrap_or(value),
-        ),
-        provenance: row_provenance(
+    let range = provider_pue_range(provider, region)?;
+    let provenance = match region.filter(|r| r.pue.is_some()) {
+        Some(r) => row_provenance(
             data,
             "PUE",
-            format!("{value}"),
+            format!("{}", range.value),
             Origin::Estimated,
             RowRef {
-                table,
-                row: &row,
-                source,
-                year,
+                table: "regions.csv",
+                row: &r.label(),
+                source: &r.source,
+                year: r.year,
             },
-            note,
+            "region PUE".to_string(),
         ),
-    })
+        None => row_provenance(
+            data,
+            "PUE",
+            format!("{}", range.value),
+            Origin::Estimated,
+            RowRef {
+                table: "providers.csv",
+                row: &provider.id,
+                source: &provider.source,
+                year: provider.year,
+            },
+            "provider fleet PUE".to_string(),
+        ),
+    };
+    Some(Factor { range, provenance })
 }
 
 /// PUE where nothing is known about the facility: the industry average, flagged as defaulted,
@@ -322,9 +348,18 @@ pub fn default_pue(data: &Dataset) -> Result<Factor<f64>, ScenarioError> {
         c.notes
     );
     Ok(Factor {
-        range: widen(c.value, c.low.unwrap_or(1.0), c.high.unwrap_or(c.value)),
+        range: default_pue_range(data)?,
         provenance,
     })
+}
+
+fn default_pue_range(data: &Dataset) -> Result<Ranged<f64>, ScenarioError> {
+    let c = constant(data, constant_ids::PUE_UNKNOWN)?;
+    Ok(widen(
+        c.value,
+        c.low.unwrap_or(1.0),
+        c.high.unwrap_or(c.value),
+    ))
 }
 
 pub fn given_pue(pue: f64) -> Factor<f64> {
@@ -332,6 +367,60 @@ pub fn given_pue(pue: f64) -> Factor<f64> {
         range: Ranged::exact(pue),
         provenance: Provenance::given("PUE", format!("{pue}")),
     }
+}
+
+/// A provider-published figure, with a range that also covers the zone's figures.
+fn provider_intensity_range(g: f64, zone_range: Ranged<GramsPerKwh>) -> Ranged<GramsPerKwh> {
+    widen(g, zone_range.low.0.min(g), zone_range.high.0.max(g)).map(GramsPerKwh)
+}
+
+/// The numbers of a location without their provenance: what comparisons over hundreds of
+/// places need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    pub intensity: Ranged<GramsPerKwh>,
+    pub pue: Ranged<f64>,
+    pub offset_percent: Option<f64>,
+}
+
+pub fn region_figures(
+    data: &Dataset,
+    provider: &Provider,
+    region: &Region,
+) -> Result<Figures, ScenarioError> {
+    let zone = data
+        .zone(&region.zone)
+        .ok_or_else(|| ScenarioError::MissingZone {
+            region: region.label(),
+            zone: region.zone.to_string(),
+        })?;
+    let (zone_range, _) = zone_intensity_range(data, zone)?;
+    let intensity = match region.provider_intensity_g_per_kwh {
+        Some(g) => provider_intensity_range(g, zone_range),
+        None => zone_range,
+    };
+    let pue = match provider_pue_range(provider, Some(region)) {
+        Some(p) => p,
+        None => default_pue_range(data)?,
+    };
+    Ok(Figures {
+        intensity,
+        pue,
+        offset_percent: region.offset_percent.or(provider.offset_percent),
+    })
+}
+
+/// A zone with a given PUE and no offset claim.
+pub fn zone_figures(
+    data: &Dataset,
+    zone: &Zone,
+    pue: Ranged<f64>,
+) -> Result<Figures, ScenarioError> {
+    Ok(Figures {
+        intensity: zone_intensity_range(data, zone)?.0,
+        pue,
+        offset_percent: None,
+    })
 }
 
 /// A cloud region: the provider's own intensity figure where it publishes one, else the zone's.
@@ -344,32 +433,29 @@ pub fn region_location(
         .zone(&region.zone)
         .ok_or_else(|| ScenarioError::MissingZone {
             region: region.label(),
-            zone: region.zone.clone(),
+            zone: region.zone.to_string(),
         })?;
     let zone_factor = zone_intensity(data, zone, Origin::Estimated)?;
     let intensity = match region.provider_intensity_g_per_kwh {
-        Some(g) => {
-            let zone_range = zone_factor.range;
-            Factor {
-                range: widen(g, zone_range.low.0.min(g), zone_range.high.0.max(g)).map(GramsPerKwh),
-                provenance: row_provenance(
-                    data,
-                    "grid intensity",
-                    format!("{g} g/kWh (provider-published, {})", region.year),
-                    Origin::Estimated,
-                    RowRef {
-                        table: "regions.csv",
-                        row: &region.label(),
-                        source: &region.source,
-                        year: region.year,
-                    },
-                    format!(
-                        "range includes zone {} ({} g/kWh, {})",
-                        zone.id, zone.intensity_g_per_kwh, zone.year
-                    ),
+        Some(g) => Factor {
+            range: provider_intensity_range(g, zone_factor.range),
+            provenance: row_provenance(
+                data,
+                "grid intensity",
+                format!("{g} g/kWh (provider-published, {})", region.year),
+                Origin::Estimated,
+                RowRef {
+                    table: "regions.csv",
+                    row: &region.label(),
+                    source: &region.source,
+                    year: region.year,
+                },
+                format!(
+                    "range includes zone {} ({} g/kWh, {})",
+                    zone.id, zone.intensity_g_per_kwh, zone.year
                 ),
-            }
-        }
+            ),
+        },
         None => zone_factor,
     };
     let pue = match pue_from_provider(data, provider, Some(region)) {
@@ -382,13 +468,13 @@ pub fn region_location(
             Some(_) => (
                 "regions.csv",
                 region.label(),
-                region.source.as_str(),
+                region.source.as_ref(),
                 region.claim_year.unwrap_or(region.year),
             ),
             None => (
                 "providers.csv",
-                provider.id.clone(),
-                provider.source.as_str(),
+                provider.id.to_string(),
+                provider.source.as_ref(),
                 provider.claim_year.unwrap_or(provider.year),
             ),
         };
@@ -406,15 +492,15 @@ pub fn region_location(
             if provider.claim.is_empty() {
                 "provider claim".to_string()
             } else {
-                provider.claim.clone()
+                provider.claim.to_string()
             },
         )
     });
     Ok(Location {
         label: format!("{} {} ({})", provider.name, region.region, zone.name),
-        provider: Some(provider.id.clone()),
-        region: Some(region.region.clone()),
-        zone: Some(zone.id.clone()),
+        provider: Some(provider.id.to_string()),
+        region: Some(region.region.to_string()),
+        zone: Some(zone.id.to_string()),
         intensity,
         pue,
         offset_percent: offset,
@@ -440,7 +526,7 @@ pub fn zone_location(data: &Dataset, zone: &Zone) -> Result<Location, ScenarioEr
         label: format!("{} ({})", zone.name, zone.id),
         provider: None,
         region: None,
-        zone: Some(zone.id.clone()),
+        zone: Some(zone.id.to_string()),
         intensity,
         pue: default_pue(data)?,
         offset_percent: None,

@@ -1,5 +1,7 @@
 //! `mlcarbon estimate`: the calculator.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition};
@@ -125,34 +127,29 @@ pub fn greener_options(
     result: &Estimate,
     resolved: &ResolvedLocation<'_>,
 ) -> Result<Vec<Alternative>> {
-    let mut options = Vec::new();
-    if let Some(provider) = resolved.provider {
-        if let Some(best) = compare::provider_regions(data, job, result, provider)?
+    // The cleanest region of each provider: the job's own provider first, then two others.
+    let per_provider = compare::cleanest_per_provider(data, job, result)?;
+    let own = resolved.provider.map(|p| p.id.as_ref());
+    let mut options: Vec<Alternative> = per_provider
+        .iter()
+        .filter(|a| own.is_some() && a.provider.as_deref() == own)
+        .cloned()
+        .collect();
+    options.extend(
+        per_provider
             .into_iter()
-            .next()
-        {
-            options.push(best);
-        }
-        let others = compare::cleanest_per_provider(data, job, result)?;
-        options.extend(
-            others
-                .into_iter()
-                .filter(|a| a.provider.as_deref() != Some(provider.id.as_str()))
-                .take(2),
-        );
-    } else {
-        options.extend(
-            compare::cleanest_per_provider(data, job, result)?
-                .into_iter()
-                .take(2),
-        );
-    }
+            .filter(|a| a.provider.as_deref() != own)
+            .take(2),
+    );
+    // Zones advice only for grids where compute can be rented (a region of some provider).
+    let hosting: HashSet<&str> = data.regions.iter().map(|r| r.zone.as_ref()).collect();
     options.extend(compare::cleanest_zones(
         data,
         job,
         result,
         &resolved.location.pue,
         2,
+        |z| hosting.contains(z.id.as_ref()),
     )?);
     // Only real savings; the job's own region is never an option.
     options.retain(|a| {
@@ -204,7 +201,7 @@ pub fn build_report(
         dataset: data.name.clone(),
         mode: "estimate",
         job: resolved_job.description.clone(),
-        hardware: resolved_job.hardware.map(|h| h.id.clone()),
+        hardware: resolved_job.hardware.map(|h| h.id.to_string()),
         count: resolved_job.count,
         hours: result.hours.0,
         location: LocationReport {

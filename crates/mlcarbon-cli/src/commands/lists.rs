@@ -49,14 +49,14 @@ pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
     ]);
     for h in &rows {
         t.push(vec![
-            h.name.clone(),
-            h.vendor.clone(),
+            h.name.to_string(),
+            h.vendor.to_string(),
             h.power_w.to_string(),
             h.power_kind.label().to_string(),
             cell(h.memory_gb),
             cell(h.fp32_tflops),
             cell(h.bf16_tflops_dense.or(h.fp16_tflops_dense)),
-            h.source.clone(),
+            h.source.to_string(),
             h.year.to_string(),
         ]);
     }
@@ -111,13 +111,13 @@ pub fn zones(data: &Dataset, args: &ZoneListArgs) -> Result<String> {
     ]);
     for z in &rows {
         t.push(vec![
-            z.id.clone(),
-            z.name.clone(),
+            z.id.to_string(),
+            z.name.to_string(),
             z.intensity_g_per_kwh.to_string(),
             format!("{}–{}", z.low, z.high),
             format!("{:?}", z.basis).to_lowercase(),
             z.year.to_string(),
-            z.source.clone(),
+            z.source.to_string(),
         ]);
     }
     render(args.format, &rows, t)
@@ -165,18 +165,18 @@ pub fn regions(data: &Dataset, args: &RegionListArgs) -> Result<String> {
             .pue
             .or_else(|| data.provider(&r.provider).and_then(|p| p.pue));
         t.push(vec![
-            r.provider.clone(),
-            r.region.clone(),
+            r.provider.to_string(),
+            r.region.to_string(),
             if r.location.is_empty() {
-                r.name.clone()
+                r.name.to_string()
             } else {
-                r.location.clone()
+                r.location.to_string()
             },
-            r.zone.clone(),
+            r.zone.to_string(),
             intensity,
             cell(pue),
             cell(r.cfe_percent),
-            r.source.clone(),
+            r.source.to_string(),
         ]);
     }
     render(args.format, &rows, t)
@@ -193,11 +193,11 @@ pub fn sources(data: &Dataset, args: &FormatOnly) -> Result<String> {
     ]);
     for s in &rows {
         t.push(vec![
-            s.id.clone(),
-            s.title.clone(),
+            s.id.to_string(),
+            s.title.to_string(),
             cell(s.year.map(f64::from)),
-            s.license.clone(),
-            s.url.clone(),
+            s.license.to_string(),
+            s.url.to_string(),
         ]);
     }
     render(args.format, &rows, t)
