@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         emissions = device power × count × utilization × hours × PUE × grid carbon intensity \
         (Lacoste et al. 2019). Every figure comes with a range and says which data row it rests on.",
     after_help = "Examples:\n  mlcarbon estimate --hardware \"A100 SXM4 80GB\" --count 8 --hours 72 --provider aws --region us-east-1\n  \
-        mlcarbon estimate --hardware v100-pcie --hours 100 --zone US-IA\n  \
+        mlcarbon estimate --hardware \"V100 PCIe 16GB\" --hours 100 --zone US-IA\n  \
         mlcarbon estimate --hardware \"Tesla V100-PCIE-16GB\" --hours 100 --provider azure --region centralus --compat mlco2\n  \
         mlcarbon compare --hardware h100 --hours 24 --provider gcp --region us-central1 --by hardware\n  \
         mlcarbon hardware a100"
@@ -148,9 +148,20 @@ pub struct EstimateArgs {
     pub format: Format,
 }
 
+/// Formats of tables (lists and comparisons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TableFormat {
+    /// Aligned text for people.
+    #[default]
+    Human,
+    Json,
+    Csv,
+    Markdown,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CompareBy {
-    /// Every region of the job's provider (or of --with-provider).
+    /// Every region of the job's provider.
     Regions,
     /// The cleanest region of each provider.
     Providers,
@@ -175,8 +186,9 @@ pub struct CompareArgs {
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
     pub with_hardware: Vec<String>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: TableFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -195,6 +207,7 @@ pub struct StatementArgs {
     /// What the figure covers ("training", "fine-tuning", "inference", ...).
     #[arg(long, default_value = "training")]
     pub activity: String,
+    /// Markdown paragraph, LaTeX paragraph, or the BibTeX entries it cites.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: StatementFormat,
 }
@@ -203,8 +216,12 @@ pub struct StatementArgs {
 pub struct ListArgs {
     /// Words to search for in names, ids, aliases and vendors.
     pub search: Option<String>,
+    /// List the CPU power table instead (the models --cpu accepts).
+    #[arg(long)]
+    pub cpus: bool,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: TableFormat,
 }
 
 #[derive(Debug, Args)]
@@ -217,24 +234,28 @@ pub struct ZoneListArgs {
     /// Sort by intensity, cleanest first.
     #[arg(long)]
     pub cleanest: bool,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: TableFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct RegionListArgs {
-    /// Words to search for in region codes and names.
+    /// Words to search for in region codes, names, locations and zones.
     pub search: Option<String>,
+    /// Only this provider's regions (aws, gcp, azure, ...).
     #[arg(long, value_name = "P")]
     pub provider: Option<String>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: TableFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct FormatOnly {
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: TableFormat,
 }
 
 fn parse_number(text: &str, what: &str) -> Result<f64, String> {

@@ -51,7 +51,7 @@ pub fn build_job(
     if let Some(cpu_name) = &args.cpu {
         let cpu = data
             .find_cpu(cpu_name)?
-            .map_err(|e| lookup_error(e, "hardware"))?;
+            .map_err(|e| lookup_error(e, "hardware --cpus"))?;
         components.push(scenario::cpu_component(
             data,
             cpu,
@@ -153,6 +153,11 @@ pub fn resolve_location<'d>(
     data: &'d Dataset,
     args: &LocationArgs,
 ) -> Result<ResolvedLocation<'d>> {
+    if args.offset_percent.is_some() && args.intensity.is_none() {
+        bail!(
+            "--offset-percent goes with --intensity; for a cloud region the provider's own claim is used"
+        );
+    }
     let mut resolved = match (&args.provider, &args.region, &args.zone, args.intensity) {
         (provider, Some(region), None, None) => {
             let (provider, region) = resolve_provider_region(data, provider.as_deref(), region)?;
@@ -201,7 +206,10 @@ pub fn provenance_of(job: &Job, location: &Location) -> Vec<Provenance> {
     let mut out = Vec::new();
     match &job.load {
         Load::Components { components } => {
-            out.extend(components.iter().map(|c| c.provenance.clone()))
+            for c in components {
+                out.push(c.provenance.clone());
+                out.push(c.utilization_provenance.clone());
+            }
         }
         Load::Energy { provenance, .. } => out.push(provenance.clone()),
     }

@@ -116,7 +116,8 @@ fn failure_with(mut cmd: Command, args: &[&str]) -> String {
             line.is_empty()
                 || line.starts_with("Usage: ")
                 || line.starts_with("For more information")
-                || line.starts_with("  tip:"),
+                || line.starts_with("  tip:")
+                || line.starts_with("  [possible values:"),
             "mlcarbon {args:?}: unexpected stderr line {line:?} in: {stderr}"
         );
     }
@@ -1075,4 +1076,116 @@ fn snapshot_estimate_a100x8_aws_json() {
 #[test]
 fn snapshot_hardware_a100_human() {
     insta::assert_snapshot!("hardware_a100_human", stdout_of(&["hardware", "a100"]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review follow-ups
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn offset_percent_without_intensity_is_rejected() {
+    let stderr = app_error(&[
+        "estimate",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+        "--offset-percent",
+        "50",
+    ]);
+    assert!(stderr.contains("--intensity"), "{stderr}");
+}
+
+#[test]
+fn greener_options_after_a_zone_include_cleaner_zones() {
+    let report = json_of(&[
+        "estimate",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "10",
+        "--zone",
+        "DE",
+        "--format",
+        "json",
+    ]);
+    let options = array(&report, "/greener_options");
+    assert!(
+        options
+            .iter()
+            .any(|o| o["zone"].is_string() && o["region"].is_null()),
+        "no zone among the options: {options:?}"
+    );
+    assert!(
+        options
+            .iter()
+            .all(|o| o["zone"].as_str() != Some("DE") || !o["region"].is_null()),
+        "the job's own zone is offered: {options:?}"
+    );
+}
+
+#[test]
+fn default_utilization_is_its_own_defaulted_input() {
+    let report = estimate_at_fr("A100 SXM4 80GB");
+    assert_eq!(origin_of(&report, "device power"), "estimated");
+    assert_eq!(origin_of(&report, "utilization"), "defaulted");
+    let given = json_of(&[
+        "estimate",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+        "--utilization",
+        "0.8",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(origin_of(&given, "utilization"), "given");
+}
+
+#[test]
+fn a_search_that_names_one_zone_lists_only_it() {
+    let rows = json_of(&["zones", "US-IA", "--format", "json"]);
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["id"], "US-IA");
+    let rows = json_of(&["hardware", "A100SXM480GB", "--format", "json"]);
+    assert_eq!(rows.as_array().expect("array").len(), 1);
+}
+
+#[test]
+fn the_cpu_table_is_listed_and_searchable() {
+    let rows = json_of(&["hardware", "--cpus", "epyc 7763", "--format", "json"]);
+    let rows = rows.as_array().expect("array");
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["name"].as_str().is_some_and(|n| n.contains("7763"))),
+        "{rows:?}"
+    );
+    let report = json_of(&[
+        "estimate",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+        "--cpu",
+        "AMD EPYC 7763",
+        "--ram-gb",
+        "512",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(array(&report, "/components").len(), 3);
+}
+
+#[test]
+fn latex_is_refused_by_list_commands_at_parse_time() {
+    usage_error(&["zones", "--format", "latex"]);
 }

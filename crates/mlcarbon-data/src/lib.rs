@@ -107,13 +107,7 @@ pub mod constant_ids {
     pub const PUE_UNKNOWN: &str = "pue_unknown_datacenter";
     pub const WORLD_INTENSITY: &str = "world_intensity_g_per_kwh";
     pub const INTENSITY_SPREAD: &str = "intensity_default_relative_spread";
-    pub const REQUIRED: [&str; 5] = [
-        RAM_W_PER_GB,
-        GPU_DRAW_RATIO,
-        PUE_UNKNOWN,
-        WORLD_INTENSITY,
-        INTENSITY_SPREAD,
-    ];
+    pub const REQUIRED: [&str; 4] = [RAM_W_PER_GB, GPU_DRAW_RATIO, PUE_UNKNOWN, INTENSITY_SPREAD];
 }
 
 /// One named, versioned set of tables. Built-in tables are borrowed static data; a user's
@@ -290,6 +284,11 @@ impl Dataset {
             Cpu::keys,
             |c| c.name.to_string(),
         ))
+    }
+
+    /// CPUs whose model name holds every word of `search`.
+    pub fn search_cpus(&self, search: &str) -> Result<Vec<&Cpu>, DataError> {
+        Ok(lookup::filter(search, self.cpus()?, Cpu::keys))
     }
 
     pub fn find_zone(&self, query: &str) -> Result<&Zone, LookupError> {

@@ -45,8 +45,14 @@ pub fn js_round2(x: f64) -> f64 {
             if remainder >= half { whole + 1 } else { whole }
         }
     };
-    // Division of two exact doubles rounds once: the nearest double to the decimal, as Number() reads it.
-    sign * (hundredths as f64 / 100.0)
+    // Below 2^53 the division of two exact doubles rounds once: the nearest double to the decimal,
+    // as Number() reads it. Above, the integer itself is inexact; parsing the decimal is.
+    if hundredths < (1u128 << 53) {
+        sign * (hundredths as f64 / 100.0)
+    } else {
+        let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+        sign * text.parse::<f64>().unwrap_or(magnitude)
+    }
 }
 
 /// Where the calculator's intensity comes from.
@@ -152,8 +158,9 @@ pub fn mlco2_exact(
     })
 }
 
-/// The calculator's "cleanest region of the provider": the same job in the provider's region
-/// with the lowest result (the first such row on ties, as a linear scan finds it).
+/// The calculator's "cleanest region of the provider", as its page computes it: the first row
+/// of the provider with the strictly lowest `parseInt` intensity, and for it
+/// round2(kWh × g/kWh / 1000), where kWh is already rounded but the intensity is not.
 pub fn mlco2_cleanest_region<'a>(
     data: &'a Mlco2Dataset,
     provider: &'a str,
@@ -161,28 +168,33 @@ pub fn mlco2_cleanest_region<'a>(
     tdp_w: f64,
     hours: f64,
 ) -> Option<(&'a Mlco2Region, Mlco2Result)> {
-    let mut best: Option<(&Mlco2Region, Mlco2Result)> = None;
+    let mut best: Option<(&Mlco2Region, f64)> = None;
     for row in data.provider_regions(provider) {
-        let Ok(result) = mlco2_estimate(device, tdp_w, hours, Mlco2Intensity::Region(row)) else {
+        let Some(impact) = row.impact_truncated_g_per_kwh() else {
             continue;
         };
-        let better = match &best {
-            None => true,
-            Some((best_row, best_result)) => {
-                let (a, b) = (
-                    row.impact_truncated_g_per_kwh().unwrap_or(f64::INFINITY),
-                    best_row
-                        .impact_truncated_g_per_kwh()
-                        .unwrap_or(f64::INFINITY),
-                );
-                result.kg < best_result.kg || (result.kg == best_result.kg && a < b)
-            }
-        };
-        if better {
-            best = Some((row, result));
+        if best.is_none_or(|(_, lowest)| impact < lowest) {
+            best = Some((row, impact));
         }
     }
-    best
+    let (row, impact) = best?;
+    let kwh = js_round2(tdp_w * hours / 1000.0);
+    let kg = js_round2(kwh * impact / 1000.0);
+    Some((
+        row,
+        Mlco2Result {
+            device: device.to_string(),
+            tdp_w,
+            hours,
+            location: row.label(),
+            impact_g_per_kwh: impact,
+            kwh,
+            kg_per_kwh: impact / 1000.0,
+            kg,
+            offset_percent: row.offset_ratio,
+            offset_kg: js_round2(kg * row.offset_ratio / 100.0),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -89,7 +89,10 @@ pub struct Component {
     /// Range of the true mean draw relative to `unit_power × utilization`.
     pub low_factor: f64,
     pub high_factor: f64,
+    /// Where `unit_power` comes from.
     pub provenance: Provenance,
+    /// Where `utilization` (or the amount, for RAM) comes from.
+    pub utilization_provenance: Provenance,
 }
 
 impl Component {
@@ -230,6 +233,7 @@ mod tests {
             low_factor: 0.5,
             high_factor: 1.0,
             provenance: Provenance::given("device power", format!("{watts} W")),
+            utilization_provenance: Provenance::given("utilization", "100 %".into()),
         }
     }
 

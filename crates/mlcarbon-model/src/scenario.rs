@@ -91,29 +91,44 @@ pub fn draw_factors(data: &Dataset) -> Result<(f64, f64), ScenarioError> {
 }
 
 /// Utilization when none is given: for a rated limit (TDP, board power) the median measured mean
-/// draw of training jobs as a fraction of that limit; a measured mean is used as it is.
+/// draw of training jobs as a fraction of that limit, flagged as defaulted; a measured mean is
+/// used as it is.
 pub fn default_utilization(
     data: &Dataset,
-    kind: PowerKind,
-) -> Result<(f64, String), ScenarioError> {
-    match kind {
+    hardware: &Hardware,
+) -> Result<(f64, Provenance), ScenarioError> {
+    match hardware.power_kind {
         PowerKind::MeasuredMean => Ok((
             1.0,
-            "the figure is already a measured mean draw".to_string(),
+            row_provenance(
+                data,
+                "utilization",
+                "100 %".to_string(),
+                Origin::Estimated,
+                RowRef {
+                    table: "hardware.csv",
+                    row: &hardware.id,
+                    source: &hardware.source,
+                    year: hardware.year,
+                },
+                "the device power is already a measured mean draw".to_string(),
+            ),
         )),
         PowerKind::Tdp | PowerKind::BoardPower => {
             let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
-            Ok((
-                ratio.value,
-                format!(
-                    "mean draw {:.0} % of rated power assumed (median of measured training runs, `{}`); \
-                     the published calculator assumes 100 %; give --utilization",
-                    ratio.value * 100.0,
-                    ratio.source
-                ),
-            ))
+            let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
+            provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
+            provenance.note =
+                "median mean draw of measured training runs relative to the power limit; \
+                 the published calculator assumes 100 %; give --utilization"
+                    .to_string();
+            Ok((ratio.value, provenance))
         }
     }
+}
+
+fn given_utilization(quantity: &str, utilization: f64) -> Provenance {
+    Provenance::given(quantity, format!("{:.0} %", utilization * 100.0))
 }
 
 /// Accelerators of one type.
@@ -123,30 +138,14 @@ pub fn accelerator_component(
     count: u32,
     utilization: Option<f64>,
 ) -> Result<Component, ScenarioError> {
-    let (util, util_note, origin) = match utilization {
-        Some(u) => (
-            u,
-            format!("utilization {:.0} % given", u * 100.0),
-            Origin::Estimated,
-        ),
-        None => {
-            let (u, note) = default_utilization(data, hardware.power_kind)?;
-            let origin = match hardware.power_kind {
-                PowerKind::MeasuredMean => Origin::Estimated,
-                _ => Origin::Defaulted,
-            };
-            (u, note, origin)
-        }
+    let (util, utilization_provenance) = match utilization {
+        Some(u) => (u, given_utilization("utilization", u)),
+        None => default_utilization(data, hardware)?,
     };
     let (low_factor, mut high_factor) = draw_factors(data)?;
     if matches!(hardware.power_kind, PowerKind::Tdp | PowerKind::BoardPower) {
         // A rated limit bounds the mean draw: the high end never exceeds it.
         high_factor = high_factor.min(1.0 / util).max(1.0);
-    }
-    let mut note = util_note;
-    if !hardware.notes.is_empty() {
-        note.push_str("; ");
-        note.push_str(&hardware.notes);
     }
     Ok(Component {
         kind: "gpu".to_string(),
@@ -160,15 +159,16 @@ pub fn accelerator_component(
             data,
             "device power",
             format!("{} W ({})", hardware.power_w, hardware.power_kind.label()),
-            origin,
+            Origin::Estimated,
             RowRef {
                 table: "hardware.csv",
                 row: &hardware.id,
                 source: &hardware.source,
                 year: hardware.year,
             },
-            note,
+            hardware.notes.to_string(),
         ),
+        utilization_provenance,
     })
 }
 
@@ -180,8 +180,16 @@ pub fn cpu_component(
     utilization: Option<f64>,
 ) -> Result<Component, ScenarioError> {
     let util = utilization.unwrap_or(1.0);
-    // No measured CPU draw ratio in the data: the accelerators' spread is borrowed, and
-    // utilization defaults to 100 % (an upper bound).
+    let utilization_provenance = match utilization {
+        Some(u) => given_utilization("CPU utilization", u),
+        None => {
+            let mut p = Provenance::given("CPU utilization", "100 %".to_string());
+            p.origin = Origin::Defaulted;
+            p.note = "100 % of TDP assumed (an upper bound); give --cpu-utilization".to_string();
+            p
+        }
+    };
+    // No measured CPU draw ratio in the data: the accelerators' spread is borrowed.
     let (low_factor, high_factor) = draw_factors(data)?;
     let high_factor = high_factor.min(1.0 / util).max(1.0);
     Ok(Component {
@@ -203,13 +211,9 @@ pub fn cpu_component(
                 source: &cpu.source,
                 year: cpu.year,
             },
-            match utilization {
-                Some(u) => format!("utilization {:.0} % given", u * 100.0),
-                None => {
-                    "utilization 100 % assumed (upper bound); give --cpu-utilization".to_string()
-                }
-            },
+            String::new(),
         ),
+        utilization_provenance,
     })
 }
 
@@ -227,6 +231,7 @@ pub fn ram_component(data: &Dataset, gigabytes: f64) -> Result<Component, Scenar
         low_factor: low.min(1.0),
         high_factor: high.max(1.0),
         provenance: constant_provenance(data, c, "RAM power per GB", Origin::Estimated),
+        utilization_provenance: Provenance::given("RAM", format!("{gigabytes} GB")),
     })
 }
 

@@ -19,7 +19,7 @@ pub struct StatementInput<'a> {
     pub sources: Vec<&'a Source>,
     pub tool_version: &'a str,
     pub dataset: &'a str,
-    /// Embodied emissions, reported beside, when known.
+    /// Whether the energy was measured (a tracked run) rather than estimated.
     pub measured: bool,
 }
 

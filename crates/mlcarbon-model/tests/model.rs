@@ -276,3 +276,23 @@ proptest! {
         prop_assert!(e.emissions.low.0 <= e.emissions.value.0 && e.emissions.value.0 <= e.emissions.high.0);
     }
 }
+
+#[test]
+fn cleanest_region_is_computed_as_the_page_does() {
+    // The page takes the first row with the lowest integer intensity and does not round the
+    // intensity to 0.01 kg/kWh first: 30 kWh at GCP's lowest row must not be rounded to 0.02.
+    let d = Mlco2Dataset::builtin(Mlco2Edition::Current).expect("mlco2");
+    let (row, result) = mlco2_cleanest_region(&d, "gcp", "V100", 300.0, 100.0).expect("gcp rows");
+    let lowest = d
+        .provider_regions("gcp")
+        .filter_map(|r| r.impact_truncated_g_per_kwh())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(row.impact_truncated_g_per_kwh(), Some(lowest));
+    assert_eq!(result.kg, js_round2(30.0 * lowest / 1000.0));
+}
+
+#[test]
+fn round2_of_huge_values_is_still_the_nearest_decimal() {
+    let x = 123_456_789_012_345.67_f64;
+    assert_eq!(js_round2(x), reference_round2(x));
+}

@@ -7,7 +7,7 @@ use mlcarbon_model::statement::human_number;
 use mlcarbon_model::{Hours, estimate};
 use serde::Serialize;
 
-use crate::cli::{CompareArgs, CompareBy, Format};
+use crate::cli::{CompareArgs, CompareBy, TableFormat};
 use crate::commands::estimate::{OptionReport, REGION_CAVEAT};
 use crate::inputs::{build_job, resolve_hardware, resolve_job, resolve_location};
 use crate::output::{Table, json};
@@ -146,13 +146,10 @@ pub fn run(data: &Dataset, args: &CompareArgs) -> Result<String> {
         ]);
     }
     match args.format {
-        Format::Json => json(&report),
-        Format::Csv => t.csv(),
-        Format::Markdown => Ok(t.markdown()),
-        Format::Latex => {
-            bail!("--format latex is for statements; use json, csv, markdown or human here")
-        }
-        Format::Human => {
+        TableFormat::Json => json(&report),
+        TableFormat::Csv => t.csv(),
+        TableFormat::Markdown => Ok(t.markdown()),
+        TableFormat::Human => {
             let mut out = format!(
                 "Baseline: {} — {} kg CO2e (range {}–{})\nCompared by {name}",
                 report.baseline.label,

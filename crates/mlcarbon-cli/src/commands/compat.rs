@@ -308,9 +308,9 @@ pub fn run(
     let mut notes = vec![format!(
         "{}: its data ({}) and arithmetic{}; no device count, no PUE, 100 % of TDP",
         if rounding {
-            "--compat mlco2"
+            "--compat mlco2".to_string()
         } else {
-            "--dataset mlco2"
+            format!("--dataset {}", edition.dataset_name())
         },
         edition.description(),
         if rounding {

@@ -151,10 +151,13 @@ pub fn greener_options(
         2,
         |z| hosting.contains(z.id.as_ref()),
     )?);
-    // Only real savings; the job's own region is never an option.
+    // Only real savings; the job's own region or zone is never an option.
+    let here = &resolved.location;
     options.retain(|a| {
-        a.saving.0 > 0.0
-            && !(a.provider == resolved.location.provider && a.region == resolved.location.region)
+        let same_region =
+            here.region.is_some() && a.provider == here.provider && a.region == here.region;
+        let same_zone = a.region.is_none() && a.zone.is_some() && a.zone == here.zone;
+        a.saving.0 > 0.0 && !same_region && !same_zone
     });
     options.sort_by(|a, b| {
         a.estimate

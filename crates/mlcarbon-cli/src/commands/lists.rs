@@ -1,41 +1,76 @@
 //! `mlcarbon hardware`, `zones`, `regions`, `sources`: the data, searchable.
 
 use anyhow::{Result, bail};
-use mlcarbon_data::{Dataset, Hardware, Region, Source, Zone};
+use mlcarbon_data::{Cpu, Dataset, Hardware, LookupError, Region, Source, Zone};
 use serde::Serialize;
 
-use crate::cli::{Format, FormatOnly, ListArgs, RegionListArgs, ZoneListArgs};
+use crate::cli::{FormatOnly, ListArgs, RegionListArgs, TableFormat, ZoneListArgs};
 use crate::inputs::lookup_error;
 use crate::output::{Table, cell, json};
 
-fn render<T: Serialize>(format: Format, rows: &[T], table: Table) -> Result<String> {
+fn render<T: Serialize>(format: TableFormat, rows: &[T], table: Table) -> Result<String> {
     match format {
-        Format::Json => json(&rows),
-        Format::Csv => table.csv(),
-        Format::Markdown => Ok(table.markdown()),
-        Format::Human => Ok(table.human()),
-        Format::Latex => {
-            bail!("--format latex is for statements; use json, csv, markdown or human here")
-        }
+        TableFormat::Json => json(&rows),
+        TableFormat::Csv => table.csv(),
+        TableFormat::Markdown => Ok(table.markdown()),
+        TableFormat::Human => Ok(table.human()),
     }
 }
 
-pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
-    let rows: Vec<&Hardware> = data.search_hardware(args.search.as_deref().unwrap_or(""));
-    if rows.is_empty()
-        && let Some(search) = &args.search
-    {
-        return Err(lookup_error(
-            data.find_hardware(search)
-                .err()
-                .unwrap_or(mlcarbon_data::LookupError::NotFound {
-                    kind: "hardware",
-                    query: search.clone(),
-                    suggestions: Vec::new(),
-                }),
-            "hardware",
-        ));
+/// A search that names one row exactly (`US-IA`, `A100SXM480GB`) shows that row; otherwise the
+/// rows matching every word; nothing at all is the lookup's own error with its suggestions.
+fn pick<'r, T>(
+    exact: Result<&'r T, LookupError>,
+    matching: Vec<&'r T>,
+    list_command: &str,
+) -> Result<Vec<&'r T>> {
+    match exact {
+        Ok(row) => Ok(vec![row]),
+        Err(_) if !matching.is_empty() => Ok(matching),
+        Err(error) => Err(lookup_error(error, list_command)),
     }
+}
+
+fn cpus(data: &Dataset, args: &ListArgs) -> Result<String> {
+    let rows: Vec<&Cpu> = match &args.search {
+        Some(search) => pick(
+            data.find_cpu(search)?,
+            data.search_cpus(search)?,
+            "hardware --cpus",
+        )?,
+        None => data.cpus()?.iter().collect(),
+    };
+    let mut t = Table::new(&[
+        ("model", false),
+        ("TDP W", true),
+        ("cores", true),
+        ("source", false),
+        ("year", true),
+    ]);
+    for c in &rows {
+        t.push(vec![
+            c.name.to_string(),
+            c.tdp_w.to_string(),
+            cell(c.cores.map(f64::from)),
+            c.source.to_string(),
+            c.year.to_string(),
+        ]);
+    }
+    render(args.format, &rows, t)
+}
+
+pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
+    if args.cpus {
+        return cpus(data, args);
+    }
+    let rows: Vec<&Hardware> = match &args.search {
+        Some(search) => pick(
+            data.find_hardware(search),
+            data.search_hardware(search),
+            "hardware",
+        )?,
+        None => data.hardware.iter().collect(),
+    };
     let mut t = Table::new(&[
         ("name", false),
         ("vendor", false),
@@ -64,7 +99,10 @@ pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
 }
 
 pub fn zones(data: &Dataset, args: &ZoneListArgs) -> Result<String> {
-    let mut rows: Vec<&Zone> = data.search_zones(args.search.as_deref().unwrap_or(""));
+    let mut rows: Vec<&Zone> = match &args.search {
+        Some(search) => pick(data.find_zone(search), data.search_zones(search), "zones")?,
+        None => data.zones.iter().collect(),
+    };
     if let Some(kind) = &args.kind {
         let wanted = kind.to_lowercase().replace(['-', ' '], "_");
         let known = [
@@ -93,12 +131,6 @@ pub fn zones(data: &Dataset, args: &ZoneListArgs) -> Result<String> {
     }
     if args.cleanest {
         rows.sort_by(|a, b| a.intensity_g_per_kwh.total_cmp(&b.intensity_g_per_kwh));
-    }
-    if rows.is_empty()
-        && let Some(search) = &args.search
-        && let Err(e) = data.find_zone(search)
-    {
-        return Err(lookup_error(e, "zones"));
     }
     let mut t = Table::new(&[
         ("id", false),

@@ -32,7 +32,7 @@ pub fn statement_input<'a>(
         provenance,
         sources,
         tool_version: env!("CARGO_PKG_VERSION"),
-        dataset: "mlcarbon",
+        dataset: &data.name,
         measured: false,
     })
 }
@@ -48,8 +48,7 @@ pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
     let job = resolve_job(data, &args.job)?;
     let location = resolve_location(data, &args.location)?;
     let result = estimate(&job.job, &location.location);
-    let mut input = statement_input(data, &job, &location.location, &result, &args.activity)?;
-    input.dataset = &data.name;
+    let input = statement_input(data, &job, &location.location, &result, &args.activity)?;
     Ok(match args.format {
         StatementFormat::Markdown => statement::markdown(&input),
         StatementFormat::Latex => statement::latex(&input),
