@@ -1,14 +1,12 @@
 #!/usr/bin/env python3
-"""Build mlcarbon hardware reference tables from /work/shared/reference.
+"""Build mlcarbon's hardware reference tables from the read-only reference copies (shared/reference).
 
-Writes (only these files):
-  crates/mlcarbon-data/data/hardware.csv
-  crates/mlcarbon-data/data/cpus.csv
-  crates/mlcarbon-data/data/_constants_hardware.csv
-  crates/mlcarbon-data/data/_sources_hardware.csv
-(_SOURCES_hardware.md is written by hand.)
-
-Run: python3 /tmp/hw_build.py
+Usage: python3 hw_build.py [REFERENCE_DIR] [OUT_DIR]
+  REFERENCE_DIR  default: $MLCARBON_REFERENCE, else ../../../../shared/reference relative to this file
+  OUT_DIR        default: $MLCARBON_BUILD_OUT, else out/ next to this file
+Writes into OUT_DIR (only these files): hardware.csv, cpus.csv, _constants_hardware.csv,
+_sources_hardware.csv (merge.py turns the _*.csv fragments into data/sources.csv and data/constants.csv).
+The hardware part of data/SOURCES.md is written by hand. Standard library only.
 """
 import csv
 import glob
@@ -20,8 +18,10 @@ import sys
 import unicodedata
 from collections import defaultdict, Counter
 
-REF = "/work/shared/reference"
-OUT = "/work/main/crates/mlcarbon-data/data"
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = (sys.argv[1] if len(sys.argv) > 1 else
+       os.environ.get("MLCARBON_REFERENCE", os.path.join(HERE, "..", "..", "..", "..", "shared", "reference")))
+OUT = (sys.argv[2] if len(sys.argv) > 2 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out")))
 
 # --------------------------------------------------------------------------------------
 # Sources
@@ -674,6 +674,7 @@ def main():
             print("  ", e)
         sys.exit(1)
 
+    os.makedirs(OUT, exist_ok=True)
     write_csv(f"{OUT}/hardware.csv", HW_COLS, hw_rows)
     write_csv(f"{OUT}/cpus.csv", ["name", "tdp_w", "cores", "source", "year"], cpu_rows)
     write_csv(f"{OUT}/_constants_hardware.csv", ["id", "value", "unit", "low", "high", "source", "year", "notes"], const_rows)

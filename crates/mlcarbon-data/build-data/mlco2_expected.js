@@ -1,8 +1,13 @@
 // Expected outputs of the published ML Emissions Calculator (mlco2/impact) for mlcarbon's
-// `--compat mlco2` tests. Kept outside the project. JavaScript number semantics throughout.
+// `--compat mlco2` tests, computed the way the calculator does (JavaScript number semantics throughout).
+// Usage: node mlco2_expected.js [OUT_FILE]
+//   reads   crates/mlcarbon-data/data/mlco2/{impact,gpus}.csv
+//   writes  OUT_FILE, default crates/mlcarbon-model/tests/data/mlco2_expected.csv
 const fs = require('fs');
-const DATA = '/work/main/crates/mlcarbon-data/data/mlco2/';
-const OUT = '/work/main/crates/mlcarbon-data/tests/data/mlco2_expected.csv';
+const path = require('path');
+const CRATES = path.resolve(__dirname, '..', '..');
+const DATA = path.join(CRATES, 'mlcarbon-data', 'data', 'mlco2') + path.sep;
+const OUT = process.argv[2] || path.join(CRATES, 'mlcarbon-model', 'tests', 'data', 'mlco2_expected.csv');
 
 function parseCsv(text) {            // RFC 4180: quoted fields, "" escapes, CRLF/LF
   const rows = []; let row = []; let f = ''; let q = false;

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Build mlcarbon's cloud tables (regions, providers, equivalents, cloud constants, cloud sources).
 
-Kept outside the project on purpose. Reads the reference copies under /work/shared/reference and
-writes CSVs under /work/main/crates/mlcarbon-data/data/. Region->zone mappings and locations are
-hand-curated below (facts), each region's existence is taken from the source named in its row.
+Usage: python3 regions_build.py [REFERENCE_DIR] [OUT_DIR]
+  REFERENCE_DIR  default: $MLCARBON_REFERENCE, else ../../../../shared/reference relative to this file
+  OUT_DIR        default: $MLCARBON_BUILD_OUT, else out/ next to this file
+Reads the reference copies and writes into OUT_DIR: regions.csv, providers.csv, equivalents.csv,
+_constants_cloud.csv, _sources_cloud.csv (merge.py turns the _*.csv fragments into data/sources.csv and
+data/constants.csv). Region->zone mappings and locations are hand-curated below (facts), each region's
+existence is taken from the source named in its row. Standard library only.
 """
 import csv
 import re
@@ -11,8 +15,10 @@ import io
 import os
 import sys
 
-REF = "/work/shared/reference"
-DATA = "/work/main/crates/mlcarbon-data/data"
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = (sys.argv[1] if len(sys.argv) > 1 else
+       os.environ.get("MLCARBON_REFERENCE", os.path.join(HERE, "..", "..", "..", "..", "shared", "reference")))
+DATA = (sys.argv[2] if len(sys.argv) > 2 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out")))
 
 
 def num(x):
@@ -375,7 +381,7 @@ def build_regions():
     rows = []
     seen = set()
 
-    def add(provider, region, name, location, zone, source, year, pue="", intensity="", cfe="",
+    def add(provider, region, name, location, zone, source, year, pue="", pue_source="", intensity="", cfe="",
             offset="", claim_year="", notes=""):
         key = (provider, region)
         if key in seen:
@@ -383,7 +389,7 @@ def build_regions():
         seen.add(key)
         rows.append({
             "provider": provider, "region": region, "name": name, "location": location, "zone": zone,
-            "pue": num(pue), "provider_intensity_g_per_kwh": num(intensity), "cfe_percent": num(cfe),
+            "pue": num(pue), "pue_source": pue_source if pue != "" else "", "provider_intensity_g_per_kwh": num(intensity), "cfe_percent": num(cfe),
             "offset_percent": num(offset), "claim_year": claim_year, "source": source, "year": year,
             "notes": notes,
         })
@@ -425,7 +431,7 @@ def build_regions():
         cfe = float(r["Google CFE"]) * 100
         intensity = float(r["Grid carbon intensity (gCO2eq / kWh)"])
         notes = []
-        pue = ""
+        pue, psrc = "", ""
         if code in GCP_PUE:
             pue, psrc, pnote = GCP_PUE[code]
             notes.append(f"pue from {psrc} ({pnote})")
@@ -438,7 +444,7 @@ def build_regions():
         if code == "northamerica-northeast1":
             notes.append("mlco2 2019 figure 20 g/kWh, current mlco2 34.5")
         add("gcp", code, r["Location"].strip(), location, zone, "google-region-carbon", 2024,
-            pue=pue, intensity=intensity, cfe=cfe, notes="; ".join(notes))
+            pue=pue, pue_source=psrc, intensity=intensity, cfe=cfe, notes="; ".join(notes))
     missing = set(GCP) - {r["region"] for r in rows}
     if missing:
         raise SystemExit(f"gcp mapping has regions not in 2024.csv: {missing}")
@@ -491,7 +497,8 @@ def build_regions():
         if north:
             pue = 1.2
             notes.insert(0, "pue: CCF trailing-twelve-month figure for its north-China regions")
-        add("alibaba", code, name, location, zone, "ccf-app", 2024, pue=pue, notes="; ".join(notes))
+        add("alibaba", code, name, location, zone, "ccf-app", 2024, pue=pue, pue_source="ccf-app" if pue else "",
+            notes="; ".join(notes))
 
     # --- mlco2-only providers (OVHcloud, Scaleway Paris, CoreWeave, Seeweb)
     for r in mlco2:
@@ -513,7 +520,8 @@ def build_regions():
             pue = r["PUE"]
             notes.append("pue from the calculator's row (Green Web Foundation check); the calculator records 100 % carbon-free supply (impact 0)")
             notes.append("Lazio is in Italy's centre-south bidding zone")
-        add(prov, code, name, location, zone, "mlco2-impact", 2026, pue=pue, notes="; ".join(notes))
+        add(prov, code, name, location, zone, "mlco2-impact", 2026, pue=pue,
+            pue_source="mlco2-impact" if pue != "" else "", notes="; ".join(notes))
     for code, (name, location, zone) in SCALEWAY_DOCS.items():
         add("scaleway", code, name, location, zone, "scaleway-regions-doc", 2025)
 
@@ -526,48 +534,49 @@ def build_regions():
 
 IDLIKE_OK = {"north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
 
-REGION_COLS = ["provider", "region", "name", "location", "zone", "pue", "provider_intensity_g_per_kwh",
+REGION_COLS = ["provider", "region", "name", "location", "zone", "pue", "pue_source", "provider_intensity_g_per_kwh",
                "cfe_percent", "offset_percent", "claim_year", "source", "year", "notes"]
 
 PROVIDERS = [
-    # id, name, aliases, pue, low, high, offset, claim, claim_year, source, year, notes
-    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.135, 1.135, 1.2, 100,
+    # id, name, aliases, pue, low, high, pue_source, offset, claim, claim_year, claim_source, source, year, notes
+    # pue_source: where the `pue` figure was read; claim_source: the publication of the claim/claim_year.
+    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.135, 1.135, 1.2, "ccf-app", 100,
      "Amazon reports that renewable purchases matched 100 % of the electricity its operations used in 2023, data centres included (annual matching, not hourly)",
-     2023, "ccf-app", 2021,
+     2023, "amazon-sustainability-2023", "ccf-app", 2021,
      "pue: CCF PUE_AVG (CCF's own estimate, ~2021); high 1.2 from nutanix-pue-2023 via green-algorithms-v3; offset/claim: amazon-sustainability-2023. The calculator (mlco2-impact) has no single AWS figure: offsetRatio 100 for us-west-2, ca-central-1, eu-central-1, eu-west-1, us-gov-west-1 and 0 for the other 17 rows (2019 list); Green Algorithms servers_offset says 100"),
-    ("gcp", "Google Cloud Platform", "GCP|Google Cloud|Google", 1.10, 1.07, 1.15, 100,
+    ("gcp", "Google Cloud Platform", "GCP|Google Cloud|Google", 1.10, 1.07, 1.15, "ccf-app", 100,
      "Google says its renewable purchases have matched 100 % of its annual electricity use every year since 2017; hourly carbon-free share per region is published as CFE %",
-     2017, "ccf-app", 2022,
+     2017, "google-renewable-2017", "ccf-app", 2022,
      "pue: CCF PUE_AVG (~2021-2023); spread covers green-algorithms-v3 fleet 1.12 (nutanix-pue-2023) and per-region figures 1.07-1.15 (CCF TTM ~2022, Google 2020 via Green Algorithms); offset 100 also in mlco2-impact and green-algorithms-v3; claim: google-renewable-2017"),
-    ("azure", "Microsoft Azure", "Azure|Microsoft|Microsoft Azure", 1.185, 1.12, 1.185, 100,
+    ("azure", "Microsoft Azure", "Azure|Microsoft|Microsoft Azure", 1.185, 1.12, 1.185, "ccf-app", 100,
      "Microsoft says its operations have been carbon neutral since 2012 through an internal carbon fee, renewable energy purchases and offsets, with a goal of 100 % renewable matching by 2025",
-     2012, "ccf-app", 2021,
+     2012, "microsoft-carbon-neutral-2012", "ccf-app", 2021,
      "pue: CCF PUE_AVG (~2021); low 1.12 from nutanix-pue-2023 via green-algorithms-v3 (Microsoft's design PUE for new sites, not verified here); offset 100 as in mlco2-impact and green-algorithms-v3; claim: microsoft-carbon-neutral-2012"),
-    ("alibaba", "Alibaba Cloud", "Alibaba|Aliyun|ali|Alibaba Cloud", 1.3, 1.2, 1.3, "",
-     "", "", "ccf-app", 2023,
+    ("alibaba", "Alibaba Cloud", "Alibaba|Aliyun|ali|Alibaba Cloud", 1.3, 1.2, 1.3, "ccf-app", "",
+     "", "", "", "ccf-app", 2023,
      "pue: CCF PUE_AVG 1.3, and 1.2 for its north-China regions (Qingdao, Beijing, Zhangjiakou, Hohhot, Ulanqab); no offset claim in the references"),
-    ("ovhcloud", "OVHcloud", "OVH|OVHCloud|ovh", 1.09, 1.09, 1.09, 0,
+    ("ovhcloud", "OVHcloud", "OVH|OVHCloud|ovh", 1.09, 1.09, 1.09, "green-algorithms-v3", 0,
      "OVHcloud states targets of 100 % low-carbon electricity by 2025 and carbon neutrality by 2030 (targets, not achievements)",
-     2023, "green-algorithms-v3", 2023,
+     2023, "ovhcloud-bhs-2023", "green-algorithms-v3", 2023,
      "pue: nutanix-pue-2023 via green-algorithms-v3 (not checked against OVHcloud's own reports); offset 0 from mlco2-impact (provider id `ovh`); claim: ovhcloud-bhs-2023"),
-    ("scaleway", "Scaleway", "Scaleway|scw", "", "", "", 100,
+    ("scaleway", "Scaleway", "Scaleway|scw", "", "", "", "", 100,
      "Scaleway says all its data centres are supplied with renewable electricity (as reported in 2022)",
-     2022, "mlco2-impact", 2026,
+     2022, "scaleway-silicon-2022", "mlco2-impact", 2026,
      "offset 100 from mlco2-impact; claim and site PUE figures (DC2 1.55, DC3 1.31, DC4 1.50, DC5 1.15, AMS1 1.2, WAW1 1.51, Scaleway 2018-2020 impact report) via scaleway-silicon-2022, secondary, not used as data; fleet PUE unknown so the default applies"),
-    ("coreweave", "CoreWeave", "CoreWeave", "", "", "", 0,
-     "", "", "mlco2-impact", 2026,
+    ("coreweave", "CoreWeave", "CoreWeave", "", "", "", "", 0,
+     "", "", "", "mlco2-impact", 2026,
      "offset 0 from mlco2-impact; no PUE or claim in the references"),
-    ("oracle", "Oracle Cloud Infrastructure", "OCI|Oracle|Oracle Cloud", 1.2, 1.2, 1.2, "",
+    ("oracle", "Oracle Cloud Infrastructure", "OCI|Oracle|Oracle Cloud", 1.2, 1.2, 1.2, "green-algorithms-v3", "",
      "Oracle pledged in 2021 to run its cloud and facilities on 100 % renewable energy by 2025 and said its European cloud regions already did",
-     2021, "green-algorithms-v3", 2023,
+     2021, "oracle-renewable-2021", "green-algorithms-v3", 2023,
      "pue: nutanix-pue-2023 via green-algorithms-v3; offset left empty (a target, not a reported share); claim: oracle-renewable-2021"),
-    ("seeweb", "Seeweb", "Seeweb", 1.2, 1.2, 1.2, 0,
+    ("seeweb", "Seeweb", "Seeweb", 1.2, 1.2, 1.2, "mlco2-impact", 0,
      "the calculator records Seeweb's Frosinone site as supplied with 100 % carbon-free energy (Green Web Foundation check)",
-     "", "mlco2-impact", 2026,
+     "", "mlco2-impact", "mlco2-impact", 2026,
      "pue and offset from the calculator's single row (fro2); one site only"),
 ]
-PROVIDER_COLS = ["id", "name", "aliases", "pue", "pue_low", "pue_high", "offset_percent", "claim",
-                 "claim_year", "source", "year", "notes"]
+PROVIDER_COLS = ["id", "name", "aliases", "pue", "pue_low", "pue_high", "pue_source", "offset_percent", "claim",
+                 "claim_year", "claim_source", "source", "year", "notes"]
 
 EQUIVALENTS = [
     # id, name, g per unit, unit, source, year, notes
@@ -632,14 +641,21 @@ def main():
             errors.append(f"{k}: unknown source {r['source']}")
         if r["pue"] and not (1.0 <= float(r["pue"]) <= 2.0):
             errors.append(f"{k}: pue {r['pue']}")
+        if bool(r["pue"]) != bool(r["pue_source"]) or (r["pue_source"] and r["pue_source"] not in SOURCE_IDS):
+            errors.append(f"{k}: pue_source {r['pue_source']!r} for pue {r['pue']!r}")
         if r["cfe_percent"] and not (0 <= float(r["cfe_percent"]) <= 100):
             errors.append(f"{k}: cfe {r['cfe_percent']}")
         for word in r["notes"].replace(",", " ").replace(";", " ").replace("(", " ").replace(")", " ").split():
             if word in {"ccf-app", "mlco2-impact", "green-algorithms-v3", "codecarbon-cloud"} and word not in SOURCE_IDS:
                 errors.append(f"{k}: notes cite unknown {word}")
     for p in PROVIDERS:
-        if p[9] not in SOURCE_IDS:
+        assert len(p) == len(PROVIDER_COLS), p[0]
+        if p[11] not in SOURCE_IDS:
             errors.append(f"provider {p[0]}: unknown source")
+        if (p[3] != "") != (p[6] != "") or (p[6] and p[6] not in SOURCE_IDS):
+            errors.append(f"provider {p[0]}: pue_source {p[6]!r}")
+        if (p[8] != "") != (p[10] != "") or (p[10] and p[10] not in SOURCE_IDS):
+            errors.append(f"provider {p[0]}: claim_source {p[10]!r}")
         for v in p[3:6]:
             if v != "" and not (1.0 <= v <= 2.0):
                 errors.append(f"provider {p[0]}: pue {v}")
@@ -657,7 +673,7 @@ def main():
     if len(regions) < 150:
         errors.append(f"only {len(regions)} regions")
     region_codes = {r["region"] for r in regions}
-    texts = [r["notes"] for r in regions] + [p[11] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS]
+    texts = [r["notes"] for r in regions] + [p[13] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS]
     for t in texts:
         for tok in re.findall(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+", t):
             if tok not in SOURCE_IDS and tok not in region_codes and tok not in IDLIKE_OK:
@@ -666,6 +682,7 @@ def main():
         print("\n".join(errors))
         sys.exit(1)
 
+    os.makedirs(DATA, exist_ok=True)
     write_csv(f"{DATA}/regions.csv", REGION_COLS, regions)
     write_csv(f"{DATA}/providers.csv", PROVIDER_COLS,
               [[num(v) if isinstance(v, float) else v for v in p] for p in PROVIDERS])

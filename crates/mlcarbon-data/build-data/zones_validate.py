@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Validate zones.csv / zones_odbl.csv / _sources_grid.csv / _constants_grid.csv."""
-import csv, sys
-D = "/work/main/crates/mlcarbon-data/data"
+"""Validate zones.csv / zones_odbl.csv against sources.csv / constants.csv.
+
+Usage: python3 zones_validate.py [DIR]   (DIR: default out/ next to this file, after merge.py; or ../data)
+"""
+import csv, os, re, sys
+HERE = os.path.dirname(os.path.abspath(__file__))
+D = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out"))
+SHARE_ALIKE = ("ODbL-1.0", "CC-BY-SA-4.0")
 COLS = "id,name,aliases,kind,country,intensity_g_per_kwh,low,high,basis,year,source,notes".split(",")
 KINDS = set("world country state province territory balancing_authority bidding_zone region".split())
 BASIS = {"lifecycle", "direct", "unknown"}
@@ -14,7 +19,7 @@ def load(f):
         for x in csv.reader(open(f"{D}/{f}", newline="", encoding="utf-8")):
             pass
         return hdr, rows
-srcs = {r["id"]: r for r in load("_sources_grid.csv")[1]}
+srcs = {r["id"]: r for r in load("sources.csv")[1]}
 allrows = []
 for f in ("zones.csv", "zones_odbl.csv"):
     hdr, rows = load(f)
@@ -48,7 +53,7 @@ for n, v in names.items():
 for r in allrows:
     z = r["id"]
     if not r["source"] or not r["year"]: err.append(f"{z}: missing source/year")
-    if r["source"] not in srcs: err.append(f"{z}: source {r['source']} not in _sources_grid.csv")
+    if r["source"] not in srcs: err.append(f"{z}: source {r['source']} not in sources.csv"); continue
     if r["kind"] not in KINDS: err.append(f"{z}: kind {r['kind']}")
     if r["basis"] not in BASIS: err.append(f"{z}: basis {r['basis']}")
     v, lo, hi = float(r["intensity_g_per_kwh"]), float(r["low"]), float(r["high"])
@@ -56,7 +61,15 @@ for r in allrows:
     if v < 0 or v > 2000: err.append(f"{z}: implausible {v}")
     if not (2019 <= int(r["year"]) <= 2025): err.append(f"{z}: year {r['year']}")
     if r["_file"] == "zones_odbl.csv" and srcs[r["source"]]["license"] != "ODbL-1.0": err.append(f"{z}: odbl file non-ODbL source")
-    if r["_file"] == "zones.csv" and srcs[r["source"]]["license"] in ("ODbL-1.0", "CC-BY-SA-4.0"): err.append(f"{z}: share-alike source in zones.csv")
+    if r["_file"] == "zones.csv" and srcs[r["source"]]["license"] in SHARE_ALIKE: err.append(f"{z}: share-alike source in zones.csv")
+    if r["_file"] == "zones.csv":  # the figures that set low/high, as the notes list them, must be permissive
+        m = re.search(r"(?:Spread of (\d+) yearly figures|Only one permissively licensed yearly figure) 2019\+ \(([^)]*)\)", r["notes"])
+        if not m: err.append(f"{z}: notes do not say which figures set low/high"); continue
+        for part in m.group(2).split("; "):
+            sid = part.removeprefix("same figure also in ").split(" ")[0]
+            if sid not in srcs: err.append(f"{z}: notes cite unknown source {sid}")
+            elif srcs[sid]["license"] in SHARE_ALIKE: err.append(f"{z}: spread uses share-alike {sid}")
+        if m.group(1) is None and lo != hi: err.append(f"{z}: one figure but low != high")
     if r["country"] != "WORLD" and r["country"].lower() not in ids: err.append(f"{z}: country {r['country']} not a zone")
 byid = {r["id"]: r for r in allrows}
 for z, lo, hi in (("FR", 30, 90), ("PL", 550, 800)):
@@ -66,7 +79,7 @@ for z in ("US-IA", "CA-QC", "WORLD", "US-CAL-CISO", "NO-NO1"):
     if z not in byid: err.append(f"{z} missing")
 zc = [r for r in allrows if r["_file"] == "zones.csv"]
 if sum(r["kind"] == "country" for r in zc) < 200: err.append("fewer than 200 countries")
-consts = {r["id"]: r for r in load("_constants_grid.csv")[1]}
+consts = {r["id"]: r for r in load("constants.csv")[1]}
 if consts["world_intensity_g_per_kwh"]["value"] != byid["WORLD"]["intensity_g_per_kwh"]: err.append("world constant != WORLD row")
 for c in consts.values():
     if c["source"] not in srcs: err.append(f"constant {c['id']} source missing")

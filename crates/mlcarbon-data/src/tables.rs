@@ -180,10 +180,16 @@ pub struct Provider {
     pub pue: Option<f64>,
     pub pue_low: Option<f64>,
     pub pue_high: Option<f64>,
+    /// Source of the PUE figures (empty: the row's `source`).
+    #[serde(default)]
+    pub pue_source: Text,
     pub offset_percent: Option<f64>,
     #[serde(default)]
     pub claim: Text,
     pub claim_year: Option<u16>,
+    /// Source of the offset or renewable claim (empty: the row's `source`).
+    #[serde(default)]
+    pub claim_source: Text,
     pub source: Text,
     pub year: u16,
     #[serde(default)]
@@ -209,6 +215,9 @@ pub struct Region {
     pub location: Text,
     pub zone: Text,
     pub pue: Option<f64>,
+    /// Source of the region's PUE (empty: the row's `source`).
+    #[serde(default)]
+    pub pue_source: Text,
     pub provider_intensity_g_per_kwh: Option<f64>,
     pub cfe_percent: Option<f64>,
     pub offset_percent: Option<f64>,

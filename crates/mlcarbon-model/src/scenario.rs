@@ -306,12 +306,19 @@ fn provider_pue_range(provider: &Provider, region: Option<&Region>) -> Option<Ra
     ))
 }
 
-fn pue_from_provider(
+fn pue_from_provider<'a>(
     data: &Dataset,
-    provider: &Provider,
-    region: Option<&Region>,
+    provider: &'a Provider,
+    region: Option<&'a Region>,
 ) -> Option<Factor<f64>> {
     let range = provider_pue_range(provider, region)?;
+    let or = |specific: &'a str, fallback: &'a str| {
+        if specific.is_empty() {
+            fallback
+        } else {
+            specific
+        }
+    };
     let provenance = match region.filter(|r| r.pue.is_some()) {
         Some(r) => row_provenance(
             data,
@@ -321,7 +328,7 @@ fn pue_from_provider(
             RowRef {
                 table: "regions.csv",
                 row: &r.label(),
-                source: &r.source,
+                source: or(&r.pue_source, &r.source),
                 year: r.year,
             },
             "region PUE".to_string(),
@@ -334,7 +341,7 @@ fn pue_from_provider(
             RowRef {
                 table: "providers.csv",
                 row: &provider.id,
-                source: &provider.source,
+                source: or(&provider.pue_source, &provider.source),
                 year: provider.year,
             },
             "provider fleet PUE".to_string(),
@@ -479,7 +486,11 @@ pub fn region_location(
             None => (
                 "providers.csv",
                 provider.id.to_string(),
-                provider.source.as_ref(),
+                if provider.claim_source.is_empty() {
+                    provider.source.as_ref()
+                } else {
+                    provider.claim_source.as_ref()
+                },
                 provider.claim_year.unwrap_or(provider.year),
             ),
         };
