@@ -1,0 +1,147 @@
+//! The database schema, as an append-only list of migrations. `PRAGMA user_version` holds the
+//! number of migrations applied. Never edit a released step: databases in the wild were built by
+//! it; add a new one.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::StoreError;
+
+/// SQL of each schema version, in order: `MIGRATIONS[0]` builds version 1.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: runs, their components, samples and the samples' per-component readings.
+    r#"
+    CREATE TABLE runs (
+        id                  INTEGER PRIMARY KEY,
+        uuid                TEXT NOT NULL UNIQUE,
+        project             TEXT NOT NULL,
+        experiment          TEXT,
+        tags                TEXT NOT NULL,          -- JSON array of strings
+        command             TEXT NOT NULL,          -- JSON array of strings
+        started_at          TEXT NOT NULL,          -- RFC 3339
+        pid                 INTEGER NOT NULL,
+        hostname            TEXT NOT NULL,
+        os                  TEXT NOT NULL,
+        mlcarbon_version    TEXT NOT NULL,
+        location_label      TEXT NOT NULL,
+        zone                TEXT,
+        provider            TEXT,
+        region              TEXT,
+        country_iso         TEXT,
+        country_name        TEXT,
+        intensity_g_per_kwh REAL NOT NULL,
+        intensity_origin    TEXT NOT NULL,
+        intensity_source    TEXT,
+        pue                 REAL NOT NULL,
+        cpu_model           TEXT,
+        cpu_count           INTEGER NOT NULL,
+        gpu_model           TEXT,
+        gpu_count           INTEGER NOT NULL,
+        ram_total_gb        REAL NOT NULL,
+        interval_s          REAL NOT NULL,
+
+        status              TEXT NOT NULL DEFAULT 'running',
+        ended_at            TEXT,
+        duration_s          REAL,
+        exit_code           INTEGER,
+        signal              INTEGER,
+
+        -- running totals, updated with every sample in the sample's transaction
+        energy_kwh          REAL NOT NULL DEFAULT 0,  -- cumulative, with PUE
+        emissions_kg        REAL NOT NULL DEFAULT 0,  -- cumulative
+        cpu_energy_kwh      REAL NOT NULL DEFAULT 0,  -- IT energy, no PUE
+        gpu_energy_kwh      REAL NOT NULL DEFAULT 0,
+        ram_energy_kwh      REAL NOT NULL DEFAULT 0,
+        cpu_utilization_sum REAL NOT NULL DEFAULT 0,
+        cpu_utilization_n   INTEGER NOT NULL DEFAULT 0,
+        gpu_utilization_sum REAL NOT NULL DEFAULT 0,
+        gpu_utilization_n   INTEGER NOT NULL DEFAULT 0,
+        ram_used_gb_sum     REAL NOT NULL DEFAULT 0,
+        ram_used_gb_n       INTEGER NOT NULL DEFAULT 0,
+        last_t_s            REAL,
+        last_sample_at      TEXT,
+        sample_count        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX runs_by_start ON runs (started_at);
+    CREATE INDEX runs_by_status ON runs (status);
+    CREATE INDEX runs_by_project ON runs (project);
+
+    CREATE TABLE run_components (
+        id       INTEGER PRIMARY KEY,
+        run_id   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key      TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        label    TEXT NOT NULL,
+        method   TEXT NOT NULL,
+        energy_j REAL NOT NULL DEFAULT 0,  -- IT energy, no PUE
+        UNIQUE (run_id, key)
+    );
+
+    CREATE TABLE samples (
+        run_id              INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq                 INTEGER NOT NULL,
+        t_s                 REAL NOT NULL,
+        timestamp           TEXT NOT NULL,
+        intensity_g_per_kwh REAL NOT NULL,
+        total_power_w       REAL NOT NULL,
+        energy_kwh          REAL NOT NULL,
+        emissions_kg        REAL NOT NULL,
+        cpu_utilization     REAL,
+        gpu_utilization     REAL,
+        ram_used_gb         REAL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+
+    -- one row per component per sample; `position` keeps the sample's own order
+    CREATE TABLE sample_components (
+        run_id       INTEGER NOT NULL,
+        seq          INTEGER NOT NULL,
+        position     INTEGER NOT NULL,
+        component_id INTEGER NOT NULL REFERENCES run_components (id) ON DELETE CASCADE,
+        power_w      REAL NOT NULL,
+        energy_j     REAL NOT NULL,
+        PRIMARY KEY (run_id, seq, position),
+        FOREIGN KEY (run_id, seq) REFERENCES samples (run_id, seq) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    "#,
+    // v2: the live forecast of a run's end.
+    r#"
+    ALTER TABLE runs ADD COLUMN progress REAL;
+    ALTER TABLE runs ADD COLUMN predicted_energy_kwh REAL;
+    ALTER TABLE runs ADD COLUMN predicted_emissions_kg REAL;
+    "#,
+];
+
+/// The schema version this code writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the database to [`SCHEMA_VERSION`], all pending steps in one transaction; refuses a
+/// database from a newer mlcarbon rather than guess at its tables.
+pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let refuse_newer = |found: u32| {
+        if found > SCHEMA_VERSION {
+            Err(StoreError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            })
+        } else {
+            Ok(found)
+        }
+    };
+    if refuse_newer(version(conn)?)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // IMMEDIATE takes the write lock first, so two processes opening a new file at once
+    // migrate it one after the other; the second then finds nothing left to do.
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let found = refuse_newer(version(&tx)?)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Plain data going in and out of the store. Field names are also the JSON field names of the
+//! exporters, so renaming one is a breaking change of `--format json`.
+
+use serde::{Deserialize, Serialize};
+
+/// Row id of a run in the database.
+pub type RunId = i64;
+
+/// Values of [`RunRecord::status`] and [`RunEnd::status`].
+pub mod status {
+    pub const RUNNING: &str = "running";
+    pub const FINISHED: &str = "finished";
+    pub const INTERRUPTED: &str = "interrupted";
+    pub const FAILED: &str = "failed";
+}
+
+/// Values of [`NewComponent::kind`].
+pub mod kind {
+    pub const CPU: &str = "cpu";
+    pub const GPU: &str = "gpu";
+    pub const RAM: &str = "ram";
+}
+
+/// A run as it starts: what runs, where, on which hardware, at which carbon intensity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Globally unique id chosen by the caller; `run_id` in CodeCarbon's CSV.
+    pub uuid: String,
+    pub project: String,
+    pub experiment: Option<String>,
+    pub tags: Vec<String>,
+    /// The measured command and its arguments.
+    pub command: Vec<String>,
+    /// RFC 3339, UTC (`2024-01-01T12:00:00Z`, fractions allowed).
+    pub started_at: String,
+    /// Process id of the process that writes this run (mlcarbon itself, not the measured child):
+    /// [`crate::Store::recover_interrupted`] asks whether it is still alive.
+    pub pid: u32,
+    pub hostname: String,
+    pub os: String,
+    pub mlcarbon_version: String,
+    /// Where the run is, for people: "aws/us-east-1 (Virginia)", "FR".
+    pub location_label: String,
+    /// Grid zone id (`US-VA`, `FR`).
+    pub zone: Option<String>,
+    /// Cloud provider id (`aws`), none on premises.
+    pub provider: Option<String>,
+    /// Cloud region (`us-east-1`).
+    pub region: Option<String>,
+    /// ISO 3166 country code as the caller knows it (CodeCarbon writes alpha-3; see `export`).
+    pub country_iso: Option<String>,
+    pub country_name: Option<String>,
+    /// Grid carbon intensity at the start, g CO2e/kWh.
+    pub intensity_g_per_kwh: f64,
+    /// "estimated", "defaulted", "given" or "profile".
+    pub intensity_origin: String,
+    /// Data row or source of the intensity.
+    pub intensity_source: Option<String>,
+    pub pue: f64,
+    pub cpu_model: Option<String>,
+    pub cpu_count: u32,
+    pub gpu_model: Option<String>,
+    pub gpu_count: u32,
+    pub ram_total_gb: f64,
+    /// Sampling interval, seconds.
+    pub interval_s: f64,
+    /// Every component that samples will report; a sample naming another key is refused.
+    pub components: Vec<NewComponent>,
+}
+
+/// One measured device or group of devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewComponent {
+    /// Unique within the run: "cpu:package-0", "gpu:0", "ram".
+    pub key: String,
+    /// "cpu", "gpu" or "ram" (see [`kind`]); decides which run total its energy adds to.
+    pub kind: String,
+    /// For people: "Intel Xeon Gold 6248 (package 0)", "NVIDIA A100-SXM4-80GB".
+    pub label: String,
+    /// "counter", "integrated_power" or "model".
+    pub method: String,
+}
+
+/// One sample of a run, as the sampler produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRow {
+    /// 0, 1, 2, ... within the run; unique.
+    pub seq: u64,
+    /// Seconds since the run started.
+    pub t_s: f64,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    /// Grid carbon intensity used for this sample, g CO2e/kWh.
+    pub intensity_g_per_kwh: f64,
+    /// This sample's component readings, in the order the sampler gives them.
+    pub components: Vec<ComponentSample>,
+    /// Sum of the components' power, W (IT power, no PUE).
+    pub total_power_w: f64,
+    /// Cumulative energy of the run so far: IT energy × PUE, kWh.
+    pub energy_kwh: f64,
+    /// Cumulative emissions of the run so far, kg CO2e.
+    pub emissions_kg: f64,
+    /// Host CPU utilization, percent of all cores (0–100).
+    pub cpu_utilization: Option<f64>,
+    /// Mean utilization of the measured GPUs, percent (0–100).
+    pub gpu_utilization: Option<f64>,
+    pub ram_used_gb: Option<f64>,
+}
+
+/// One component's reading within a sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentSample {
+    pub key: String,
+    /// Mean power over this sample's interval, W (IT power, no PUE).
+    pub power_w: f64,
+    /// Energy of this sample's interval only (not cumulative), J (IT energy, no PUE).
+    pub energy_j: f64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEnd {
+    /// RFC 3339, UTC.
+    pub ended_at: String,
+    pub duration_s: f64,
+    pub exit_code: Option<i32>,
+    /// Signal that ended the child, on Unix.
+    pub signal: Option<i32>,
+    /// "finished", "failed" or "interrupted" (see [`status`]).
+    pub status: String,
+}
+
+/// A live forecast of where the run will end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Fraction of the job done, 0..=1.
+    pub progress: f64,
+    pub predicted_energy_kwh: f64,
+    pub predicted_emissions_kg: f64,
+}
+
+/// Which runs [`crate::Store::runs`] returns; the default returns all of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunFilter {
+    pub project: Option<String>,
+    pub experiment: Option<String>,
+    /// Runs carrying this tag among theirs.
+    pub tag: Option<String>,
+    /// Runs started at or after this instant (RFC 3339).
+    pub since: Option<String>,
+    /// Runs started strictly before this instant (RFC 3339).
+    pub until: Option<String>,
+    pub status: Option<String>,
+    /// At most this many runs, newest first.
+    pub limit: Option<usize>,
+}
+
+/// A stored run: what it started with, how far it got or how it ended, and its totals.
+///
+/// Component energies (`cpu_energy_kwh`, ...) are IT energy as the devices drew it, without PUE;
+/// `energy_kwh` is the run's total with PUE, as the sampler reported it in its last sample.
+/// Mean powers are component energy over the time the samples cover (`last_t_s`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub uuid: String,
+    pub project: String,
+    pub experiment: Option<String>,
+    pub tags: Vec<String>,
+    pub command: Vec<String>,
+    pub started_at: String,
+    pub pid: u32,
+    pub hostname: String,
+    pub os: String,
+    pub mlcarbon_version: String,
+    pub location_label: String,
+    pub zone: Option<String>,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub country_iso: Option<String>,
+    pub country_name: Option<String>,
+    pub intensity_g_per_kwh: f64,
+    pub intensity_origin: String,
+    pub intensity_source: Option<String>,
+    pub pue: f64,
+    pub cpu_model: Option<String>,
+    pub cpu_count: u32,
+    pub gpu_model: Option<String>,
+    pub gpu_count: u32,
+    pub ram_total_gb: f64,
+    pub interval_s: f64,
+
+    /// "running", "finished", "interrupted" or "failed" (see [`status`]).
+    pub status: String,
+    pub ended_at: Option<String>,
+    pub duration_s: Option<f64>,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+
+    /// Cumulative energy with PUE, kWh (from the last sample).
+    pub energy_kwh: f64,
+    /// Cumulative emissions, kg CO2e (from the last sample).
+    pub emissions_kg: f64,
+    /// IT energy of the CPU components, kWh, no PUE.
+    pub cpu_energy_kwh: f64,
+    pub gpu_energy_kwh: f64,
+    pub ram_energy_kwh: f64,
+    /// Mean IT power of the CPU components over the sampled time, W.
+    pub cpu_power_w: f64,
+    pub gpu_power_w: f64,
+    pub ram_power_w: f64,
+    /// Mean of the samples' utilization, percent; none when no sample had one.
+    pub cpu_utilization: Option<f64>,
+    pub gpu_utilization: Option<f64>,
+    /// Mean of the samples' RAM in use, GB.
+    pub ram_used_gb: Option<f64>,
+    /// `t_s` of the last sample.
+    pub last_t_s: Option<f64>,
+    /// `timestamp` of the last sample.
+    pub last_sample_at: Option<String>,
+    pub samples: u64,
+
+    pub progress: Option<f64>,
+    pub predicted_energy_kwh: Option<f64>,
+    pub predicted_emissions_kg: Option<f64>,
+}
+
+impl RunRecord {
+    /// Seconds the run lasted, or has lasted so far (time covered by its samples).
+    pub fn elapsed_s(&self) -> f64 {
+        self.duration_s.or(self.last_t_s).unwrap_or(0.0)
+    }
+
+    /// IT energy of all components, kWh, without PUE.
+    pub fn it_energy_kwh(&self) -> f64 {
+        self.cpu_energy_kwh + self.gpu_energy_kwh + self.ram_energy_kwh
+    }
+}
+
+/// Totals of one component over a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentRecord {
+    pub key: String,
+    pub kind: String,
+    pub label: String,
+    pub method: String,
+    /// IT energy, kWh, no PUE.
+    pub energy_kwh: f64,
+    /// Mean IT power over the sampled time, W.
+    pub mean_power_w: f64,
+}
