@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// Read tables from this folder (same file names and columns as the built-in data; missing
     /// files fall back to the built-in ones).
-    #[arg(long, global = true, value_name = "DIR", env = "MLCARBON_DATA_DIR")]
+    #[arg(long, global = true, value_name = "DIR", env = crate::env::DATA_DIR)]
     pub data_dir: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -44,6 +44,175 @@ pub enum Command {
     Regions(RegionListArgs),
     /// The data sources, their years and licences.
     Sources(FormatOnly),
+    /// Run a command and measure its energy and emissions from hardware counters.
+    Run(RunArgs),
+    /// Measure the whole machine until Ctrl-C or --duration.
+    Monitor(MonitorArgs),
+    /// List tracked runs.
+    Runs(RunsArgs),
+    /// One tracked run in detail: components, power over time, emissions.
+    Show(ShowArgs),
+    /// Export tracked runs (CodeCarbon-compatible CSV, CSV, JSON, JSON lines).
+    Export(ExportArgs),
+    /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
+    Config(ConfigArgs),
+}
+
+/// Options shared by `run` and `monitor`.
+#[derive(Debug, Clone, Args)]
+pub struct TrackArgs {
+    #[command(flatten)]
+    pub location: LocationArgs,
+    /// Project name stored with the run [default: config `project`, else "default"].
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Experiment name stored with the run.
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// A tag stored with the run (repeatable).
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Seconds between samples [default: config `interval`, else 1].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_non_negative, allow_negative_numbers = true)]
+    pub interval: Option<f64>,
+    /// Runs database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// No live status line, no warnings and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Host CPU model for the CPU power model when there are no RAPL counters [default: from /proc/cpuinfo].
+    #[arg(long, value_name = "NAME")]
+    pub cpu: Option<String>,
+    /// Play a recorded power/energy trace instead of reading this machine (tests, demos).
+    #[arg(long, value_name = "TRACE.csv")]
+    pub replay: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AttributionArg {
+    /// Everything the machine's components use.
+    #[default]
+    Machine,
+    /// The command's processes' share of CPU, memory and (with NVML) GPUs.
+    Process,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The command gets MLCARBON_PROGRESS_FILE: writing a number from 0 to 1 (or a percentage) there \
+    lets mlcarbon predict the energy and emissions at completion. mlcarbon exits with the command's exit code \
+    (128+n if it died of signal n)."
+)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub track: TrackArgs,
+    /// Whose energy to count.
+    #[arg(long, value_enum, default_value = "machine")]
+    pub attribution: AttributionArg,
+    /// The command to run and its arguments (after `--`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    #[command(flatten)]
+    pub track: TrackArgs,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_hours, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Only runs of this project.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only runs with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only runs started before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only runs with this status (running, finished, failed, interrupted).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// At most this many runs, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Run id, `last`, or the start of its uuid.
+    pub run: String,
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CodeCarbon's emissions.csv: its 38 columns, order and units.
+    Codecarbon,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Runs to export: ids, `last`, or uuid prefixes.
+    pub runs: Vec<String>,
+    /// Every stored run, oldest first.
+    #[arg(long, conflicts_with = "runs")]
+    pub all: bool,
+    #[arg(long, value_enum, default_value = "codecarbon")]
+    pub format: ExportFormat,
+    /// The samples of one run instead of run totals (csv or jsonl).
+    #[arg(long)]
+    pub samples: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Set a key: zone, provider, region, intensity, pue, project, interval.
+    Set { key: String, value: String },
+    /// Print one key's value.
+    Get { key: String },
+    /// Remove a key.
+    Unset { key: String },
+    /// Print every setting.
+    List,
+    /// Print the configuration file's path.
+    Path,
 }
 
 /// What ran.
@@ -210,6 +379,12 @@ pub struct StatementArgs {
     /// Markdown paragraph, LaTeX paragraph, or the BibTeX entries it cites.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: StatementFormat,
+    /// Use the measured figures of a tracked run (id, `last`, uuid prefix) instead of an estimate.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["hardware", "energy_kwh", "zone", "provider", "region", "intensity"])]
+    pub run: Option<String>,
+    /// Runs database, with --run.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

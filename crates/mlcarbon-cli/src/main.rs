@@ -1,7 +1,11 @@
 //! `mlcarbon`: energy and carbon emissions of machine-learning jobs.
 
+mod child;
 mod cli;
+mod clock;
 mod commands;
+mod config;
+mod env;
 mod inputs;
 mod output;
 
@@ -48,7 +52,47 @@ fn load_data_dir(dir: &Path) -> Result<Dataset> {
     .with_context(|| format!("--data-dir {}", dir.display()))
 }
 
-fn run(cli: &Cli) -> Result<String> {
+/// What a command hands back: text for standard output, or an exit code (`run` passes on the
+/// command's).
+enum Outcome {
+    Text(String),
+    Exit(i32),
+}
+
+fn load_config() -> Result<config::Config> {
+    match env::config_file() {
+        Some(path) => config::Config::load(&path),
+        None => Ok(config::Config::default()),
+    }
+}
+
+fn config_command(action: &cli::ConfigAction) -> Result<String> {
+    let path = env::config_file()
+        .ok_or_else(|| anyhow::anyhow!("no config location: set {} or HOME", env::CONFIG))?;
+    let mut config = config::Config::load(&path)?;
+    Ok(match action {
+        cli::ConfigAction::Set { key, value } => {
+            config.set(key, value)?;
+            config.save(&path)?;
+            format!("{key} = {value} ({})\n", path.display())
+        }
+        cli::ConfigAction::Get { key } => match config.get(key) {
+            Some(value) => format!("{value}\n"),
+            None => anyhow::bail!("`{key}` is not set; `mlcarbon config list` shows what is"),
+        },
+        cli::ConfigAction::Unset { key } => {
+            if !config.unset(key) {
+                anyhow::bail!("`{key}` is not set");
+            }
+            config.save(&path)?;
+            format!("{key} unset\n")
+        }
+        cli::ConfigAction::List => config.to_text(),
+        cli::ConfigAction::Path => format!("{}\n", path.display()),
+    })
+}
+
+fn run(cli: &Cli) -> Result<Outcome> {
     let owned;
     let data: &Dataset = match &cli.data_dir {
         Some(dir) => {
@@ -57,7 +101,7 @@ fn run(cli: &Cli) -> Result<String> {
         }
         None => Dataset::builtin().context("built-in data")?,
     };
-    match &cli.command {
+    let text = match &cli.command {
         Command::Estimate(args) => commands::estimate::run(data, args),
         Command::Compare(args) => commands::compare::run(data, args),
         Command::Statement(args) => commands::statement::run(data, args),
@@ -65,13 +109,33 @@ fn run(cli: &Cli) -> Result<String> {
         Command::Zones(args) => commands::lists::zones(data, args),
         Command::Regions(args) => commands::lists::regions(data, args),
         Command::Sources(args) => commands::lists::sources(data, args),
-    }
+        Command::Run(args) => {
+            return commands::track::run(data, args, &load_config()?).map(Outcome::Exit);
+        }
+        Command::Monitor(args) => {
+            return commands::track::monitor(data, args, &load_config()?).map(Outcome::Exit);
+        }
+        Command::Runs(args) => commands::runs::list(args),
+        Command::Show(args) => commands::runs::show(data, args),
+        Command::Export(args) => {
+            let text = commands::runs::export(args)?;
+            if let Some(path) = &args.output {
+                std::fs::write(path, &text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                return Ok(Outcome::Text(String::new()));
+            }
+            Ok(text)
+        }
+        Command::Config(args) => config_command(&args.action),
+    }?;
+    Ok(Outcome::Text(text))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
-        Ok(text) => {
+        Ok(Outcome::Exit(code)) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Ok(Outcome::Text(text)) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`mlcarbon zones | head`) is not an error worth reporting.
             let _ = stdout.write_all(text.as_bytes());

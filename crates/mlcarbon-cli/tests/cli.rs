@@ -1189,3 +1189,10 @@ fn the_cpu_table_is_listed_and_searchable() {
 fn latex_is_refused_by_list_commands_at_parse_time() {
     usage_error(&["zones", "--format", "latex"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tracking: `run`, `monitor`, `runs`, `show`, `export`, `config`
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/tracking.rs"]
+mod tracking;

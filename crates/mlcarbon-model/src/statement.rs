@@ -33,6 +33,32 @@ pub fn human_number(value: f64) -> String {
     }
 }
 
+/// Energy in the unit that reads best: kWh, else Wh, else J.
+pub fn human_energy(kwh: f64) -> String {
+    let magnitude = kwh.abs();
+    if magnitude >= 1.0 || magnitude == 0.0 {
+        format!("{} kWh", human_number(kwh))
+    } else if magnitude >= 1e-3 {
+        format!("{} Wh", human_number(kwh * 1e3))
+    } else {
+        format!("{} J", human_number(kwh * 3.6e6))
+    }
+}
+
+/// A mass of CO2e in the unit that reads best: t, kg, g or mg.
+pub fn human_mass(kg: f64) -> String {
+    let magnitude = kg.abs();
+    if magnitude >= 1000.0 {
+        format!("{} t", human_number(kg / 1000.0))
+    } else if magnitude >= 1.0 || magnitude == 0.0 {
+        format!("{} kg", human_number(kg))
+    } else if magnitude >= 1e-3 {
+        format!("{} g", human_number(kg * 1e3))
+    } else {
+        format!("{} mg", human_number(kg * 1e6))
+    }
+}
+
 fn rounded_for_reading(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude == 0.0 {
@@ -273,6 +299,16 @@ mod tests {
         assert_eq!(human_number(0.0), "0");
         assert_eq!(human_number(72.0), "72");
         assert_eq!(human_number(5.5), "5.5");
+    }
+
+    #[test]
+    fn units_follow_the_magnitude() {
+        assert_eq!(human_energy(1234.0), "1234 kWh");
+        assert_eq!(human_energy(0.0123), "12.3 Wh");
+        assert_eq!(human_energy(0.000001), "3.6 J");
+        assert_eq!(human_mass(0.5), "500 g");
+        assert_eq!(human_mass(2500.0), "2.5 t");
+        assert_eq!(human_mass(0.0000088), "8.8 mg");
     }
 
     #[test]

@@ -4,4 +4,6 @@ pub mod compare;
 pub mod compat;
 pub mod estimate;
 pub mod lists;
+pub mod runs;
 pub mod statement;
+pub mod track;

@@ -44,7 +44,39 @@ pub fn write_statement(input: &StatementInput<'_>, format: Format) -> String {
     }
 }
 
+/// The statement of a tracked run: its measured energy at its stored location.
+fn of_run(data: &Dataset, args: &StatementArgs, name: &str) -> Result<String> {
+    let (store, _) = crate::commands::runs::open_store(args.db.as_deref())?;
+    let record = crate::commands::runs::find_run(&store, name)?;
+    let (job, location) = crate::commands::runs::run_as_job(&record);
+    let result = estimate(&job, &location);
+    let resolved = ResolvedJob {
+        hardware: None,
+        count: 0,
+        hours: job.hours,
+        description: match (&record.gpu_model, record.gpu_count) {
+            (Some(gpu), n) if n > 0 => format!("{n} × {gpu} (measured run {})", record.id),
+            _ => format!(
+                "{} (measured run {})",
+                record.cpu_model.as_deref().unwrap_or("this machine"),
+                record.id
+            ),
+        },
+        job,
+    };
+    let mut input = statement_input(data, &resolved, &location, &result, &args.activity)?;
+    input.measured = true;
+    Ok(match args.format {
+        StatementFormat::Markdown => statement::markdown(&input),
+        StatementFormat::Latex => statement::latex(&input),
+        StatementFormat::Bibtex => statement::bibtex(&input),
+    })
+}
+
 pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
+    if let Some(name) = &args.run {
+        return of_run(data, args, name);
+    }
     let job = resolve_job(data, &args.job)?;
     let location = resolve_location(data, &args.location)?;
     let result = estimate(&job.job, &location.location);

@@ -1,0 +1,624 @@
+//! `mlcarbon run -- CMD` and `mlcarbon monitor`: measure energy from hardware counters while a
+//! command runs (or until Ctrl-C), store every sample as it comes, and summarize.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use mlcarbon_data::{Dataset, constant_ids};
+use mlcarbon_meter::{
+    ComponentKind, DiscoverOptions, ProcessTree, ReplaySensor, Roots, SampleOut, Sampler, Sensor,
+    cpu_model_name, discover,
+};
+use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::{Location, scenario};
+use mlcarbon_store::{
+    ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunId, SampleRow, Store, liveness,
+    status,
+};
+
+use crate::cli::{AttributionArg, LocationArgs, MonitorArgs, RunArgs, TrackArgs};
+use crate::commands::runs::{open_store, summary};
+use crate::config::Config;
+use crate::inputs::{ResolvedLocation, resolve_location};
+use crate::{child, clock, env};
+
+/// The location of a tracked run: flags, else the configuration file, else the world average
+/// (flagged as defaulted).
+pub fn tracked_location<'d>(
+    data: &'d Dataset,
+    flags: &LocationArgs,
+    config: &Config,
+) -> Result<ResolvedLocation<'d>> {
+    let given = flags.provider.is_some()
+        || flags.region.is_some()
+        || flags.zone.is_some()
+        || flags.intensity.is_some();
+    let mut args = flags.clone();
+    if !given {
+        args.provider = config.get("provider").map(str::to_string);
+        args.region = config.get("region").map(str::to_string);
+        args.zone = config.get("zone").map(str::to_string);
+        args.intensity = match config.get("intensity") {
+            Some(text) => Some(
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|g| g.is_finite() && *g >= 0.0)
+                    .with_context(|| {
+                        format!("config: intensity `{text}` is not a number of g/kWh")
+                    })?,
+            ),
+            None => None,
+        };
+    }
+    if args.pue.is_none()
+        && let Some(text) = config.get("pue")
+    {
+        args.pue = Some(
+            text.parse::<f64>()
+                .ok()
+                .filter(|p| (1.0..=5.0).contains(p))
+                .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
+        );
+    }
+    let any = args.provider.is_some()
+        || args.region.is_some()
+        || args.zone.is_some()
+        || args.intensity.is_some();
+    if any {
+        return resolve_location(data, &args).context("location");
+    }
+    let mut location = scenario::default_location(data)?;
+    if let Some(pue) = args.pue {
+        location.pue = scenario::given_pue(pue);
+    }
+    location.intensity.provenance.note = format!(
+        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
+        location.intensity.provenance.note
+    );
+    Ok(ResolvedLocation {
+        location,
+        provider: None,
+        region: None,
+    })
+}
+
+/// The ISO alpha-3 code CodeCarbon writes (`USA`), from a zone's country.
+fn country_codes(data: &Dataset, location: &Location) -> (Option<String>, Option<String>) {
+    let Some(zone) = location.zone.as_deref().and_then(|id| data.zone(id)) else {
+        return (None, None);
+    };
+    let Some(country) = data.zone(&zone.country) else {
+        return (None, None);
+    };
+    let alpha3 = country
+        .aliases
+        .iter()
+        .find(|a| a.len() == 3 && a.chars().all(|c| c.is_ascii_uppercase()))
+        .map(|a| a.to_string());
+    (alpha3, Some(country.name.to_string()))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+fn ram_total_gb(roots: &Roots) -> f64 {
+    let meminfo = std::fs::read_to_string(roots.proc_root.join("meminfo")).unwrap_or_default();
+    meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0)
+}
+
+/// The sensors: a replayed trace, or what this machine offers.
+fn build_sampler(
+    data: &Dataset,
+    args: &TrackArgs,
+    roots: &Roots,
+    quiet: bool,
+) -> Result<(Sampler, Option<String>)> {
+    if let Some(trace) = &args.replay {
+        let sensor = ReplaySensor::from_path(trace)
+            .with_context(|| format!("--replay {}", trace.display()))?;
+        let sensors: Vec<Box<dyn Sensor>> = vec![Box::new(sensor)];
+        return Ok((Sampler::new(sensors), None));
+    }
+    let model = cpu_model_name(roots);
+    let tdp = match &args.cpu {
+        Some(name) => Some(
+            data.find_cpu(name)?
+                .map_err(|e| crate::inputs::lookup_error(e, "hardware --cpus"))?
+                .tdp_w,
+        ),
+        None => model
+            .as_deref()
+            .and_then(|m| data.find_cpu(m).ok().and_then(Result::ok))
+            .map(|c| c.tdp_w),
+    };
+    let ram_w_per_gb = data
+        .constant(constant_ids::RAM_W_PER_GB)
+        .map_or(0.3725, |c| c.value);
+    let found = discover(
+        roots,
+        &DiscoverOptions {
+            cpu_tdp_w: tdp,
+            ram_w_per_gb,
+            ..DiscoverOptions::default()
+        },
+    );
+    if !quiet {
+        for warning in &found.warnings {
+            eprintln!("mlcarbon: warning: {warning}");
+        }
+        if tdp.is_none() && model.is_some() && args.cpu.is_none() {
+            eprintln!(
+                "mlcarbon: warning: CPU `{}` is not in the CPU table; give --cpu NAME (`mlcarbon hardware --cpus`)",
+                model.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    Ok((found.into_sampler(), model))
+}
+
+fn kind_name(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Cpu => "cpu",
+        ComponentKind::Gpu => "gpu",
+        ComponentKind::Ram => "ram",
+    }
+}
+
+fn method_name(method: mlcarbon_meter::Method) -> &'static str {
+    match method {
+        mlcarbon_meter::Method::Counter => "counter",
+        mlcarbon_meter::Method::IntegratedPower => "integrated_power",
+        mlcarbon_meter::Method::Model => "model",
+    }
+}
+
+/// A progress fraction written by the child: a number in (0, 1], or a percentage with `%`.
+pub fn parse_progress(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let value = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().ok()? / 100.0,
+        None => text.parse::<f64>().ok()?,
+    };
+    (value.is_finite() && value > 0.0 && value <= 1.0).then_some(value)
+}
+
+/// One tracked run: sampler, store and the figures that turn joules into emissions.
+struct Tracker {
+    store: Option<Store>,
+    run: RunId,
+    sampler: Sampler,
+    process_mode: bool,
+    pue: f64,
+    intensity: f64,
+    seq: u64,
+    started: Instant,
+    progress_file: Option<PathBuf>,
+    progress: Option<f64>,
+    status_line: bool,
+    warned_store: bool,
+}
+
+impl Tracker {
+    fn energy_j(&self, out: &SampleOut) -> f64 {
+        if self.process_mode {
+            out.total.cumulative_attributed_j
+        } else {
+            out.total.cumulative_j
+        }
+    }
+
+    /// Takes a sample, stores it, updates the status line; returns energy (kWh, with PUE) and kg.
+    fn sample(&mut self) -> (f64, f64) {
+        let process_mode = self.process_mode;
+        let out = self.sampler.sample(Instant::now()).clone();
+        for warning in &out.warnings {
+            eprintln!("mlcarbon: warning: {warning}");
+        }
+        let energy_kwh = self.energy_j(&out) / 3.6e6 * self.pue;
+        let emissions_kg = energy_kwh * self.intensity / 1000.0;
+        self.seq += 1;
+        let gpu_utilization = {
+            let gpus: Vec<f64> = out
+                .components
+                .iter()
+                .filter(|c| c.kind == ComponentKind::Gpu)
+                .filter_map(|c| c.utilization)
+                .collect();
+            (!gpus.is_empty()).then(|| gpus.iter().sum::<f64>() / gpus.len() as f64 * 100.0)
+        };
+        let cpu_utilization = out
+            .components
+            .iter()
+            .find(|c| c.kind == ComponentKind::Cpu)
+            .and_then(|c| c.utilization)
+            .map(|u| u * 100.0);
+        let row = SampleRow {
+            seq: self.seq,
+            t_s: self.started.elapsed().as_secs_f64(),
+            timestamp: clock::now(),
+            intensity_g_per_kwh: self.intensity,
+            components: out
+                .components
+                .iter()
+                .map(|c| ComponentSample {
+                    key: c.key.clone(),
+                    power_w: if process_mode {
+                        c.power_w * c.share.unwrap_or(1.0)
+                    } else {
+                        c.power_w
+                    },
+                    energy_j: if process_mode {
+                        c.attributed_j
+                    } else {
+                        c.energy_j
+                    },
+                })
+                .collect(),
+            total_power_w: if process_mode && out.interval_s > 0.0 {
+                out.total.attributed_j / out.interval_s
+            } else {
+                out.total.power_w
+            },
+            energy_kwh,
+            emissions_kg,
+            cpu_utilization,
+            gpu_utilization,
+            ram_used_gb: None,
+        };
+        if let Some(store) = &self.store
+            && let Err(e) = store.add_sample(self.run, &row)
+            && !self.warned_store
+        {
+            eprintln!("mlcarbon: warning: could not store a sample ({e}); the run goes on");
+            self.warned_store = true;
+        }
+        self.read_progress(energy_kwh, emissions_kg);
+        if self.status_line {
+            let mut line = format!(
+                "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
+                clock::duration(row.t_s),
+                human_number(row.total_power_w),
+                human_energy(energy_kwh),
+                human_mass(emissions_kg)
+            );
+            if let Some(p) = self.progress {
+                line.push_str(&format!(
+                    "  {:.0} % done, at the end ~{}, {}",
+                    p * 100.0,
+                    human_energy(energy_kwh / p),
+                    human_mass(emissions_kg / p)
+                ));
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(line.as_bytes());
+            let _ = stderr.flush();
+        }
+        (energy_kwh, emissions_kg)
+    }
+
+    fn read_progress(&mut self, energy_kwh: f64, emissions_kg: f64) {
+        let Some(path) = &self.progress_file else {
+            return;
+        };
+        let Some(progress) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| parse_progress(&t))
+        else {
+            return;
+        };
+        self.progress = Some(progress);
+        if let Some(store) = &self.store {
+            let _ = store.set_prediction(
+                self.run,
+                &Prediction {
+                    progress,
+                    predicted_energy_kwh: energy_kwh / progress,
+                    predicted_emissions_kg: emissions_kg / progress,
+                },
+            );
+        }
+    }
+
+    fn clear_status(&self) {
+        if self.status_line {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    fn finish(
+        &mut self,
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+        run_status: &str,
+    ) -> Result<()> {
+        if let Some(store) = &self.store {
+            store.finish_run(
+                self.run,
+                &RunEnd {
+                    ended_at: clock::now(),
+                    duration_s: self.started.elapsed().as_secs_f64(),
+                    exit_code,
+                    signal,
+                    status: run_status.to_string(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The progress file of a run, beside the database (`progress/<uuid>`), empty at start.
+fn progress_path(db: &Path, uuid: &str) -> Option<PathBuf> {
+    let dir = db.parent()?.join("progress");
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join(uuid);
+    std::fs::write(&path, "").ok()?;
+    Some(path)
+}
+
+struct Prepared<'d> {
+    tracker: Tracker,
+    uuid: String,
+    location: ResolvedLocation<'d>,
+}
+
+fn prepare<'d>(
+    data: &'d Dataset,
+    args: &TrackArgs,
+    command: Vec<String>,
+    config: &Config,
+) -> Result<Prepared<'d>> {
+    let location = tracked_location(data, &args.location, config)?;
+    let interval = args
+        .interval
+        .or_else(|| config.get("interval").and_then(|t| t.parse::<f64>().ok()))
+        .unwrap_or(1.0);
+    if !(0.05..=3600.0).contains(&interval) {
+        bail!("--interval must be between 0.05 and 3600 seconds, not {interval}");
+    }
+    let roots = Roots::from_env();
+    let (sampler, cpu_model) = build_sampler(data, args, &roots, args.quiet)?;
+    let (store, db_path) = open_store(args.db.as_deref())?;
+    let me = std::process::id();
+    let host = hostname();
+    // Our own pid cannot be an older run still going (pids are reused, e.g. pid 1 in containers).
+    let recovered = {
+        let alive = liveness::on_this_host(&host);
+        store.recover_interrupted(|pid, h| pid != me && alive(pid, h))?
+    };
+    if !args.quiet {
+        for id in recovered {
+            eprintln!(
+                "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
+            );
+        }
+    }
+    let uuid = clock::new_uuid();
+    let (country_iso, country_name) = country_codes(data, &location.location);
+    let gpus: Vec<&mlcarbon_meter::ComponentInfo> = sampler
+        .components()
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Gpu)
+        .collect();
+    let cpu_count = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let new_run = NewRun {
+        uuid: uuid.clone(),
+        project: args
+            .project
+            .clone()
+            .or_else(|| config.get("project").map(str::to_string))
+            .unwrap_or_else(|| "default".to_string()),
+        experiment: args.experiment.clone(),
+        tags: args.tag.clone(),
+        command,
+        started_at: clock::now(),
+        pid: me,
+        hostname: host,
+        os: std::env::consts::OS.to_string(),
+        mlcarbon_version: env!("CARGO_PKG_VERSION").to_string(),
+        location_label: location.location.label.clone(),
+        zone: location.location.zone.clone(),
+        provider: location.location.provider.clone(),
+        region: location.location.region.clone(),
+        country_iso,
+        country_name,
+        intensity_g_per_kwh: location.location.intensity.range.value.0,
+        intensity_origin: location
+            .location
+            .intensity
+            .provenance
+            .origin
+            .label()
+            .to_string(),
+        intensity_source: location.location.intensity.provenance.source.clone(),
+        pue: location.location.pue.range.value,
+        cpu_model,
+        cpu_count,
+        gpu_model: gpus.first().map(|g| g.label.clone()),
+        gpu_count: gpus.len() as u32,
+        ram_total_gb: ram_total_gb(&roots),
+        interval_s: interval,
+        components: sampler
+            .components()
+            .iter()
+            .map(|c| NewComponent {
+                key: c.key.clone(),
+                kind: kind_name(c.kind).to_string(),
+                label: c.label.clone(),
+                method: method_name(c.method).to_string(),
+            })
+            .collect(),
+    };
+    let run = store.start_run(&new_run)?;
+    let progress_file = progress_path(&db_path, &uuid);
+    let tracker = Tracker {
+        store: Some(store),
+        run,
+        sampler,
+        process_mode: false,
+        pue: location.location.pue.range.value,
+        intensity: location.location.intensity.range.value.0,
+        seq: 0,
+        started: Instant::now(),
+        progress_file,
+        progress: None,
+        status_line: !args.quiet && std::io::stderr().is_terminal(),
+        warned_store: false,
+    };
+    Ok(Prepared {
+        tracker,
+        uuid,
+        location,
+    })
+}
+
+fn print_summary(data: &Dataset, tracker: &Tracker, quiet: bool) -> Result<()> {
+    if quiet {
+        return Ok(());
+    }
+    if let Some(store) = &tracker.store {
+        let record = store.run(tracker.run)?;
+        let components = store.components(tracker.run)?;
+        eprint!("{}", summary(data, &record, &components)?);
+    }
+    Ok(())
+}
+
+/// `mlcarbon run -- CMD`: returns the exit code to leave with (the child's).
+pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
+    let Some((program, program_args)) = args.command.split_first() else {
+        bail!("missing command: `mlcarbon run [OPTIONS] -- CMD [ARGS...]`");
+    };
+    // The child is started before its tree can be followed; the tree is attached right after.
+    let mut prepared = prepare(data, &args.track, args.command.clone(), config)?;
+    let mut extra_env = vec![(env::RUN_ID.to_string(), prepared.uuid.clone())];
+    if let Some(path) = &prepared.tracker.progress_file {
+        extra_env.push((env::PROGRESS_FILE.to_string(), path.display().to_string()));
+    }
+    let running = match child::spawn(program, program_args, &extra_env) {
+        Ok(running) => running,
+        Err(e) => {
+            prepared.tracker.finish(None, None, status::FAILED)?;
+            return Err(e);
+        }
+    };
+    if args.attribution == AttributionArg::Process {
+        match ProcessTree::new(&Roots::from_env(), running.pid) {
+            Ok(tree) => {
+                prepared.tracker.sampler.attach_process_tree(tree);
+                prepared.tracker.process_mode = true;
+            }
+            Err(e) => eprintln!(
+                "mlcarbon: warning: cannot follow the command's processes ({e}); counting the whole machine"
+            ),
+        }
+    }
+    let interval = Duration::from_secs_f64(args.track.interval.unwrap_or_else(|| {
+        config
+            .get("interval")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1.0)
+    }));
+    let tracker = &mut prepared.tracker;
+    tracker.sampler.sample(Instant::now());
+    let mut next = Instant::now() + interval;
+    let exit = loop {
+        let wait = next.saturating_duration_since(Instant::now());
+        match running.exited.recv_timeout(wait) {
+            Ok(status) => break status,
+            Err(RecvTimeoutError::Timeout) => {
+                tracker.sample();
+                next += interval;
+                if next < Instant::now() {
+                    next = Instant::now() + interval;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => bail!("lost track of the command's process"),
+        }
+    };
+    tracker.sample();
+    tracker.clear_status();
+    let (code, signal) = match exit {
+        Ok(status) => child::exit_code(status),
+        Err(e) => {
+            tracker.finish(None, None, status::FAILED)?;
+            return Err(e).context("waiting for the command");
+        }
+    };
+    let run_status = if code == 0 {
+        status::FINISHED
+    } else {
+        status::FAILED
+    };
+    tracker.finish(Some(code), signal, run_status)?;
+    if let Some(path) = &tracker.progress_file {
+        let _ = std::fs::remove_file(path);
+    }
+    print_summary(data, tracker, args.track.quiet)?;
+    let _ = &prepared.location;
+    Ok(code)
+}
+
+/// `mlcarbon monitor`: the whole machine until Ctrl-C or `--duration`.
+pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i32> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))
+            .context("installing signal handlers")?;
+    }
+    let mut prepared = prepare(data, &args.track, vec!["monitor".to_string()], config)?;
+    let interval = Duration::from_secs_f64(args.track.interval.unwrap_or_else(|| {
+        config
+            .get("interval")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1.0)
+    }));
+    let tracker = &mut prepared.tracker;
+    let deadline = args
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs_f64(s));
+    if !args.track.quiet && !tracker.status_line {
+        eprintln!(
+            "mlcarbon: monitoring this machine (run {}); Ctrl-C to stop",
+            tracker.run
+        );
+    }
+    tracker.sampler.sample(Instant::now());
+    let mut next = Instant::now() + interval;
+    // Short sleeps so that a signal ends the loop promptly.
+    let tick = Duration::from_millis(50).min(interval);
+    loop {
+        if stop.load(std::sync::atomic::Ordering::Relaxed)
+            || deadline.is_some_and(|d| Instant::now() >= d)
+        {
+            break;
+        }
+        if Instant::now() >= next {
+            tracker.sample();
+            next += interval;
+        }
+        let until_next = next.saturating_duration_since(Instant::now());
+        let until_end =
+            deadline.map_or(until_next, |d| d.saturating_duration_since(Instant::now()));
+        std::thread::sleep(until_next.min(until_end).min(tick));
+    }
+    tracker.sample();
+    tracker.clear_status();
+    tracker.finish(Some(0), None, status::FINISHED)?;
+    print_summary(data, tracker, args.track.quiet)?;
+    Ok(0)
+}
