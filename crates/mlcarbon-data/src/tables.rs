@@ -9,7 +9,7 @@ pub type Text = Cow<'static, str>;
 /// A `|`-separated list cell.
 pub type List = Cow<'static, [Text]>;
 
-fn pipe_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<List, D::Error> {
+pub(crate) fn pipe_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<List, D::Error> {
     let text = String::deserialize(deserializer)?;
     Ok(Cow::Owned(
         text.split('|')

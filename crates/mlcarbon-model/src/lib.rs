@@ -3,12 +3,20 @@
 //! comparisons across regions, providers and hardware; equivalents; citable statements; and the
 //! published ML Emissions Calculator's own arithmetic (`compat`).
 
+pub mod advise;
 pub mod compare;
 pub mod compat;
+pub mod embodied;
 pub mod equivalents;
 pub mod estimate;
+pub mod inference;
+pub mod power_cap;
+pub mod predict;
 pub mod scenario;
+pub mod schedule;
+pub mod search;
 pub mod statement;
+pub mod time;
 pub mod units;
 
 pub use estimate::{

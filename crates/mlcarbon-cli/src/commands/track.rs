@@ -209,7 +209,16 @@ struct Tracker {
     progress: Option<f64>,
     status_line: bool,
     warned_store: bool,
+    /// Samples not yet committed: the database is written every few seconds, not every sample.
+    pending: Vec<SampleRow>,
+    last_flush: Instant,
 }
+
+/// Samples are committed every 5 samples or 5 seconds, whichever comes first: a SIGKILL loses at
+/// most that much. Waking the database every second cost more CPU than everything else the
+/// tracker does.
+const FLUSH_EVERY: Duration = Duration::from_secs(5);
+const FLUSH_SAMPLES: usize = 5;
 
 impl Tracker {
     fn energy_j(&self, out: &SampleOut) -> f64 {
@@ -278,14 +287,11 @@ impl Tracker {
             gpu_utilization,
             ram_used_gb: None,
         };
-        if let Some(store) = &self.store
-            && let Err(e) = store.add_sample(self.run, &row)
-            && !self.warned_store
-        {
-            eprintln!("mlcarbon: warning: could not store a sample ({e}); the run goes on");
-            self.warned_store = true;
+        self.pending.push(row.clone());
+        if self.pending.len() >= FLUSH_SAMPLES || self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush();
+            self.read_progress(energy_kwh, emissions_kg);
         }
-        self.read_progress(energy_kwh, emissions_kg);
         if self.status_line {
             let mut line = format!(
                 "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
@@ -307,6 +313,21 @@ impl Tracker {
             let _ = stderr.flush();
         }
         (energy_kwh, emissions_kg)
+    }
+
+    fn flush(&mut self) {
+        self.last_flush = Instant::now();
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Some(store) = &self.store
+            && let Err(e) = store.add_samples(self.run, &self.pending)
+            && !self.warned_store
+        {
+            eprintln!("mlcarbon: warning: could not store samples ({e}); the run goes on");
+            self.warned_store = true;
+        }
+        self.pending.clear();
     }
 
     fn read_progress(&mut self, energy_kwh: f64, emissions_kg: f64) {
@@ -344,6 +365,11 @@ impl Tracker {
         signal: Option<i32>,
         run_status: &str,
     ) -> Result<()> {
+        let last = self.pending.last().map(|r| (r.energy_kwh, r.emissions_kg));
+        self.flush();
+        if let Some((energy_kwh, emissions_kg)) = last {
+            self.read_progress(energy_kwh, emissions_kg);
+        }
         if let Some(store) = &self.store {
             store.finish_run(
                 self.run,
@@ -477,6 +503,8 @@ fn prepare<'d>(
         progress: None,
         status_line: !args.quiet && std::io::stderr().is_terminal(),
         warned_store: false,
+        pending: Vec::new(),
+        last_flush: Instant::now(),
     };
     Ok(Prepared {
         tracker,
