@@ -249,7 +249,7 @@ pub struct JobArgs {
 }
 
 /// Where it ran.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct LocationArgs {
     /// Cloud provider (aws, gcp, azure, ovhcloud, scaleway, alibaba, coreweave, ...).
     #[arg(long, value_name = "P", conflicts_with_all = ["zone", "intensity"])]

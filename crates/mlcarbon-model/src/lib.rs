@@ -12,6 +12,8 @@ pub mod estimate;
 pub mod inference;
 pub mod power_cap;
 pub mod predict;
+pub mod report;
+pub mod request;
 pub mod scenario;
 pub mod schedule;
 pub mod search;

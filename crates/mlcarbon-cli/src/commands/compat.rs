@@ -2,101 +2,16 @@
 
 use anyhow::{Result, anyhow, bail};
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition, Mlco2Gpu, Mlco2Region};
-use mlcarbon_data::{Dataset, Hardware, LookupError};
+use mlcarbon_data::{Dataset, LookupError};
 use mlcarbon_model::compat::{
     Mlco2Intensity, Mlco2Result, mlco2_cleanest_region, mlco2_estimate, mlco2_exact,
 };
 use mlcarbon_model::statement::human_number;
-use mlcarbon_model::{Estimate, Load};
 use serde::Serialize;
 
 use crate::cli::{EstimateArgs, Format};
-use crate::inputs::{ResolvedJob, ResolvedLocation};
 use crate::output::{Table, json};
-
-/// The calculator's provider ids differ from ours in one place.
-fn mlco2_provider_id(ours: &str) -> &str {
-    match ours {
-        "ovhcloud" => "ovh",
-        other => other,
-    }
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    norm(a) == norm(b)
-}
-
-/// The calculator's device that one of our rows stands for (our aliases keep its names).
-pub fn mlco2_device_for<'m>(mlco2: &'m Mlco2Dataset, hardware: &Hardware) -> Option<&'m Mlco2Gpu> {
-    mlco2.gpus.iter().find(|g| {
-        same_name(&g.name, &hardware.name) || hardware.aliases.iter().any(|a| same_name(a, &g.name))
-    })
-}
-
-/// What the published calculator gives for the same job, and why ours differs.
-#[derive(Debug, Serialize)]
-pub struct Mlco2Comparison {
-    pub result: Mlco2Result,
-    pub differences: String,
-}
-
-pub fn compare_with_mlco2(
-    mlco2: &Mlco2Dataset,
-    job: &ResolvedJob<'_>,
-    location: &ResolvedLocation<'_>,
-    ours: &Estimate,
-) -> Option<Mlco2Comparison> {
-    let hardware = job.hardware?;
-    let gpu = mlco2_device_for(mlco2, hardware)?;
-    let provider = location.provider?;
-    let region = location.region?;
-    let row = mlco2
-        .provider_regions(mlco2_provider_id(&provider.id))
-        .find(|r| r.region.eq_ignore_ascii_case(&region.region))?;
-    let result = mlco2_estimate(
-        &gpu.name,
-        gpu.tdp_watts,
-        job.hours.0,
-        Mlco2Intensity::Region(row),
-    )
-    .ok()?;
-    let mut differences = vec![format!(
-        "it takes {} W at 100 % (ours: {} W × {:.0} % utilization)",
-        gpu.tdp_watts,
-        hardware.power_w,
-        match &job.job.load {
-            Load::Components { components } =>
-                components.first().map_or(100.0, |c| c.utilization * 100.0),
-            Load::Energy { .. } => 100.0,
-        }
-    )];
-    if job.count != 1 {
-        differences.push(format!("it has no device count (ours: {})", job.count));
-    }
-    differences.push(format!(
-        "its intensity is {} g/kWh, `{}` truncated, source {} (ours: {} g/kWh)",
-        result.impact_g_per_kwh,
-        row.impact_text,
-        if row.source.is_empty() {
-            "not given"
-        } else {
-            row.source.as_str()
-        },
-        human_number(ours.intensity.value.0)
-    ));
-    differences.push(format!("it has no PUE (ours: {:.2})", ours.pue.value));
-    differences.push("it rounds every step to 0.01".to_string());
-    Some(Mlco2Comparison {
-        result,
-        differences: differences.join("; "),
-    })
-}
+use mlcarbon_model::report::mlco2_device_for;
 
 fn find_device<'m>(data: &Dataset, mlco2: &'m Mlco2Dataset, name: &str) -> Result<&'m Mlco2Gpu> {
     match mlco2.find_gpu(name) {

@@ -1,251 +1,17 @@
 //! `mlcarbon estimate`: the calculator.
 
-use std::collections::HashSet;
-
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use mlcarbon_data::Dataset;
-use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition};
-use mlcarbon_model::compare::{self, Alternative};
-use mlcarbon_model::equivalents::{EquivalentAmount, equivalents};
+use mlcarbon_data::mlco2::Mlco2Edition;
+use mlcarbon_model::Provenance;
+use mlcarbon_model::report::{EstimateReport, estimate_report};
 use mlcarbon_model::statement::human_number;
-use mlcarbon_model::{Estimate, Job, Load, Location, Provenance, estimate};
-use serde::Serialize;
 
 use crate::cli::{DatasetName, EstimateArgs, Format};
 use crate::commands::compat;
 use crate::commands::statement::{statement_input, write_statement};
-use crate::inputs::{ResolvedJob, ResolvedLocation, provenance_of, resolve_job, resolve_location};
+use crate::inputs::resolve;
 use crate::output::{Table, json};
-
-#[derive(Serialize)]
-pub struct LowHigh {
-    pub low: f64,
-    pub high: f64,
-}
-
-#[derive(Serialize)]
-pub struct RangeReport {
-    pub energy_kwh: LowHigh,
-    pub emissions_kg: LowHigh,
-    pub intensity_g_per_kwh: LowHigh,
-    pub pue: LowHigh,
-}
-
-#[derive(Serialize)]
-pub struct ComponentReport {
-    pub kind: String,
-    pub label: String,
-    pub count: f64,
-    pub utilization: f64,
-    pub mean_power_w: f64,
-    pub it_energy_kwh: f64,
-    pub it_energy_kwh_low: f64,
-    pub it_energy_kwh_high: f64,
-}
-
-#[derive(Serialize)]
-pub struct OptionReport {
-    pub label: String,
-    pub provider: Option<String>,
-    pub region: Option<String>,
-    pub zone: Option<String>,
-    pub hardware: Option<String>,
-    pub hours: f64,
-    pub emissions_kg: f64,
-    pub emissions_kg_low: f64,
-    pub emissions_kg_high: f64,
-    pub saving_kg: f64,
-    pub saving_percent: f64,
-    pub note: String,
-}
-
-impl From<&Alternative> for OptionReport {
-    fn from(a: &Alternative) -> Self {
-        OptionReport {
-            label: a.label.clone(),
-            provider: a.provider.clone(),
-            region: a.region.clone(),
-            zone: a.zone.clone(),
-            hardware: a.hardware.clone(),
-            hours: a.hours.0,
-            emissions_kg: a.estimate.emissions.value.0,
-            emissions_kg_low: a.estimate.emissions.low.0,
-            emissions_kg_high: a.estimate.emissions.high.0,
-            saving_kg: a.saving.0,
-            saving_percent: a.saving_percent,
-            note: a.note.clone(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct LocationReport {
-    pub label: String,
-    pub provider: Option<String>,
-    pub region: Option<String>,
-    pub zone: Option<String>,
-}
-
-/// The JSON of `estimate` (documented in docs/cli.md; fields are only ever added).
-#[derive(Serialize)]
-pub struct EstimateReport {
-    pub mlcarbon_version: &'static str,
-    pub dataset: String,
-    pub mode: &'static str,
-    pub job: String,
-    pub hardware: Option<String>,
-    pub count: u32,
-    pub hours: f64,
-    pub location: LocationReport,
-    pub energy_kwh: f64,
-    pub it_energy_kwh: f64,
-    pub emissions_kg: f64,
-    pub offset_kg: Option<f64>,
-    pub offset_percent: Option<f64>,
-    pub intensity_g_per_kwh: f64,
-    pub pue: f64,
-    pub range: RangeReport,
-    pub components: Vec<ComponentReport>,
-    pub provenance: Vec<Provenance>,
-    pub equivalents: Vec<EquivalentAmount>,
-    pub greener_options: Vec<OptionReport>,
-    pub caveats: Vec<String>,
-    /// What the published calculator gives for the same job, where it knows device and region.
-    pub mlco2: Option<compat::Mlco2Comparison>,
-}
-
-/// The paper's caveat that goes with every piece of region advice.
-pub const REGION_CAVEAT: &str = "Moving a job to a cleaner grid lowers its own attributed emissions; \
-    the grid as a whole gets cleaner by less, since others then use the remaining fossil supply \
-    (Lacoste et al. 2019, discussion of global load balancing).";
-
-/// Greener options shown after an estimate: the cleanest regions of the same provider and of the
-/// others, and the cleanest grid zones, each only if it saves something.
-pub fn greener_options(
-    data: &Dataset,
-    job: &Job,
-    result: &Estimate,
-    resolved: &ResolvedLocation<'_>,
-) -> Result<Vec<Alternative>> {
-    // The cleanest region of each provider: the job's own provider first, then two others.
-    let per_provider = compare::cleanest_per_provider(data, job, result)?;
-    let own = resolved.provider.map(|p| p.id.as_ref());
-    let mut options: Vec<Alternative> = per_provider
-        .iter()
-        .filter(|a| own.is_some() && a.provider.as_deref() == own)
-        .cloned()
-        .collect();
-    options.extend(
-        per_provider
-            .into_iter()
-            .filter(|a| a.provider.as_deref() != own)
-            .take(2),
-    );
-    // Zones advice only for grids where compute can be rented (a region of some provider).
-    let hosting: HashSet<&str> = data.regions.iter().map(|r| r.zone.as_ref()).collect();
-    options.extend(compare::cleanest_zones(
-        data,
-        job,
-        result,
-        &resolved.location.pue,
-        2,
-        |z| hosting.contains(z.id.as_ref()),
-    )?);
-    // Only real savings; the job's own region or zone is never an option.
-    let here = &resolved.location;
-    options.retain(|a| {
-        let same_region =
-            here.region.is_some() && a.provider == here.provider && a.region == here.region;
-        let same_zone = a.region.is_none() && a.zone.is_some() && a.zone == here.zone;
-        a.saving.0 > 0.0 && !same_region && !same_zone
-    });
-    options.sort_by(|a, b| {
-        a.estimate
-            .emissions
-            .value
-            .0
-            .total_cmp(&b.estimate.emissions.value.0)
-    });
-    Ok(options)
-}
-
-pub fn build_report(
-    data: &Dataset,
-    resolved_job: &ResolvedJob<'_>,
-    resolved: &ResolvedLocation<'_>,
-    result: &Estimate,
-    options: &[Alternative],
-    mlco2: Option<compat::Mlco2Comparison>,
-) -> EstimateReport {
-    let location: &Location = &resolved.location;
-    let components = match &resolved_job.job.load {
-        Load::Components { components } => components
-            .iter()
-            .zip(&result.components)
-            .map(|(c, e)| ComponentReport {
-                kind: c.kind.clone(),
-                label: c.label.clone(),
-                count: c.count,
-                utilization: c.utilization,
-                mean_power_w: e.mean_power.0,
-                it_energy_kwh: e.it_energy.value.0,
-                it_energy_kwh_low: e.it_energy.low.0,
-                it_energy_kwh_high: e.it_energy.high.0,
-            })
-            .collect(),
-        Load::Energy { .. } => Vec::new(),
-    };
-    let mut caveats = Vec::new();
-    if options.iter().any(|o| o.zone.is_some()) {
-        caveats.push(REGION_CAVEAT.to_string());
-    }
-    EstimateReport {
-        mlcarbon_version: env!("CARGO_PKG_VERSION"),
-        dataset: data.name.clone(),
-        mode: "estimate",
-        job: resolved_job.description.clone(),
-        hardware: resolved_job.hardware.map(|h| h.id.to_string()),
-        count: resolved_job.count,
-        hours: result.hours.0,
-        location: LocationReport {
-            label: location.label.clone(),
-            provider: location.provider.clone(),
-            region: location.region.clone(),
-            zone: location.zone.clone(),
-        },
-        energy_kwh: result.energy.value.0,
-        it_energy_kwh: result.it_energy.value.0,
-        emissions_kg: result.emissions.value.0,
-        offset_kg: result.offset.map(|o| o.0),
-        offset_percent: location.offset_percent,
-        intensity_g_per_kwh: result.intensity.value.0,
-        pue: result.pue.value,
-        range: RangeReport {
-            energy_kwh: LowHigh {
-                low: result.energy.low.0,
-                high: result.energy.high.0,
-            },
-            emissions_kg: LowHigh {
-                low: result.emissions.low.0,
-                high: result.emissions.high.0,
-            },
-            intensity_g_per_kwh: LowHigh {
-                low: result.intensity.low.0,
-                high: result.intensity.high.0,
-            },
-            pue: LowHigh {
-                low: result.pue.low,
-                high: result.pue.high,
-            },
-        },
-        components,
-        provenance: provenance_of(&resolved_job.job, location),
-        equivalents: equivalents(result.emissions.value, &data.equivalents),
-        greener_options: options.iter().map(OptionReport::from).collect(),
-        caveats,
-        mlco2,
-    }
-}
 
 /// Short wording for the equivalents shown in one line.
 fn equivalent_label(id: &str, unit: &str) -> String {
@@ -473,19 +239,19 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     if let Some(edition) = mlco2_edition {
         return compat::run(data, args, edition, args.compat.is_some());
     }
-    let resolved_job = resolve_job(data, &args.job)?;
-    let resolved = resolve_location(data, &args.location)?;
-    let result = estimate(&resolved_job.job, &resolved.location);
+    let (_, resolved) = resolve(data, &args.job, &args.location)?;
     if matches!(args.format, Format::Markdown | Format::Latex) {
-        let input = statement_input(data, &resolved_job, &resolved.location, &result, "training")?;
+        let result = mlcarbon_model::estimate(&resolved.job.job, &resolved.location.location);
+        let input = statement_input(
+            data,
+            &resolved.job,
+            &resolved.location.location,
+            &result,
+            "training",
+        )?;
         return Ok(write_statement(&input, args.format));
     }
-    let options = greener_options(data, &resolved_job.job, &result, &resolved)?;
-    let mlco2 = match Mlco2Dataset::builtin(Mlco2Edition::Current) {
-        Ok(mlco2) => compat::compare_with_mlco2(&mlco2, &resolved_job, &resolved, &result),
-        Err(_) => None,
-    };
-    let report = build_report(data, &resolved_job, &resolved, &result, &options, mlco2);
+    let report = estimate_report(data, &resolved).map_err(|e| anyhow!(e.message))?;
     match args.format {
         Format::Json => json(&report),
         Format::Csv => csv_row(&report),

@@ -1,0 +1,464 @@
+//! An estimate request by name (what the CLI flags and the web API's query parameters carry),
+//! validated and resolved against the data into model inputs. Every error names its field.
+
+use mlcarbon_data::{Dataset, Hardware, LookupError, Provider, Region};
+use serde::{Deserialize, Serialize};
+
+use crate::estimate::{Job, Load, Location, Provenance};
+use crate::scenario::{self, ScenarioError};
+use crate::units::{Hours, KilowattHours};
+
+/// Inputs of an estimate, each optional, named like the CLI flags (`energy_kwh` or `energy-kwh`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EstimateRequest {
+    pub hardware: Option<String>,
+    pub count: Option<u32>,
+    pub hours: Option<f64>,
+    #[serde(alias = "energy-kwh")]
+    pub energy_kwh: Option<f64>,
+    pub utilization: Option<f64>,
+    pub cpu: Option<String>,
+    #[serde(alias = "cpu-count")]
+    pub cpu_count: Option<u32>,
+    #[serde(alias = "cpu-utilization")]
+    pub cpu_utilization: Option<f64>,
+    #[serde(alias = "ram-gb")]
+    pub ram_gb: Option<f64>,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    pub intensity: Option<f64>,
+    #[serde(alias = "offset-percent")]
+    pub offset_percent: Option<f64>,
+    pub pue: Option<f64>,
+}
+
+/// A bad input: which field, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RequestError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl RequestError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        RequestError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ScenarioError> for RequestError {
+    fn from(error: ScenarioError) -> Self {
+        RequestError::new("data", error.to_string())
+    }
+}
+
+/// A lookup error with a hint at the command that lists the names.
+pub fn lookup_message(error: &LookupError, list_command: &str) -> String {
+    match error {
+        LookupError::NotFound { suggestions, .. } if suggestions.is_empty() => {
+            format!("{error}; `mlcarbon {list_command}` lists them")
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// A century of compute: far past any real job, well inside f64 arithmetic.
+pub const MAX_HOURS: f64 = 1_000_000.0;
+pub const MAX_COUNT: u32 = 10_000_000;
+
+fn check(
+    field: &'static str,
+    value: Option<f64>,
+    ok: impl Fn(f64) -> bool,
+    what: &str,
+) -> Result<(), RequestError> {
+    match value {
+        Some(v) if !v.is_finite() || !ok(v) => Err(RequestError::new(
+            field,
+            format!("{field} must be {what}, not {v}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Ranges and combinations, checked before any lookup.
+pub fn validate(r: &EstimateRequest) -> Result<(), RequestError> {
+    check(
+        "hours",
+        r.hours,
+        |h| h > 0.0 && h <= MAX_HOURS,
+        "a positive number of hours up to 1,000,000",
+    )?;
+    check(
+        "energy_kwh",
+        r.energy_kwh,
+        |e| (0.0..=1e15).contains(&e),
+        "a number of kWh ≥ 0",
+    )?;
+    check(
+        "utilization",
+        r.utilization,
+        |u| u > 0.0 && u <= 1.0,
+        "a fraction in (0, 1], e.g. 0.8",
+    )?;
+    check(
+        "cpu_utilization",
+        r.cpu_utilization,
+        |u| u > 0.0 && u <= 1.0,
+        "a fraction in (0, 1]",
+    )?;
+    check(
+        "ram_gb",
+        r.ram_gb,
+        |g| (0.0..=1e9).contains(&g),
+        "a number of GB ≥ 0",
+    )?;
+    check(
+        "intensity",
+        r.intensity,
+        |g| (0.0..=1e9).contains(&g),
+        "a carbon intensity in g/kWh ≥ 0",
+    )?;
+    check(
+        "offset_percent",
+        r.offset_percent,
+        |p| (0.0..=100.0).contains(&p),
+        "a percentage from 0 to 100",
+    )?;
+    check(
+        "pue",
+        r.pue,
+        |p| (1.0..=5.0).contains(&p),
+        "a PUE between 1.0 and 5.0",
+    )?;
+    for (field, count) in [("count", r.count), ("cpu_count", r.cpu_count)] {
+        if let Some(n) = count
+            && !(1..=MAX_COUNT).contains(&n)
+        {
+            return Err(RequestError::new(
+                field,
+                format!("{field} must be between 1 and {MAX_COUNT}, not {n}"),
+            ));
+        }
+    }
+    if r.energy_kwh.is_some() && (r.hardware.is_some() || r.cpu.is_some() || r.ram_gb.is_some()) {
+        return Err(RequestError::new(
+            "energy_kwh",
+            "give either a measured energy (--energy-kwh) or the hardware, not both",
+        ));
+    }
+    if r.offset_percent.is_some() && r.intensity.is_none() {
+        return Err(RequestError::new(
+            "offset_percent",
+            "--offset-percent goes with --intensity; for a cloud region the provider's own claim is used",
+        ));
+    }
+    let locations = [
+        r.region.is_some() || r.provider.is_some(),
+        r.zone.is_some(),
+        r.intensity.is_some(),
+    ];
+    if locations.iter().filter(|l| **l).count() > 1 {
+        return Err(RequestError::new(
+            "zone",
+            "give one location: --provider/--region, --zone or --intensity",
+        ));
+    }
+    Ok(())
+}
+
+/// The job's inputs, resolved against the data.
+#[derive(Debug, Clone)]
+pub struct ResolvedJob<'d> {
+    pub job: Job,
+    pub hardware: Option<&'d Hardware>,
+    pub count: u32,
+    pub hours: Hours,
+    /// "8 × A100 SXM4 80GB", for reports.
+    pub description: String,
+}
+
+/// The location's inputs, resolved against the data.
+#[derive(Debug, Clone)]
+pub struct ResolvedLocation<'d> {
+    pub location: Location,
+    pub provider: Option<&'d Provider>,
+    pub region: Option<&'d Region>,
+}
+
+/// A whole request, resolved.
+#[derive(Debug, Clone)]
+pub struct Resolved<'d> {
+    pub job: ResolvedJob<'d>,
+    pub location: ResolvedLocation<'d>,
+}
+
+pub fn resolve_hardware<'d>(data: &'d Dataset, name: &str) -> Result<&'d Hardware, RequestError> {
+    data.find_hardware(name)
+        .map_err(|e| RequestError::new("hardware", lookup_message(&e, "hardware")))
+}
+
+/// The components of a job on `hardware` (or none) with the host parts of the request.
+pub fn build_job(
+    data: &Dataset,
+    r: &EstimateRequest,
+    hardware: Option<&Hardware>,
+    hours: Hours,
+) -> Result<Job, RequestError> {
+    let mut components = Vec::new();
+    if let Some(hardware) = hardware {
+        components.push(scenario::accelerator_component(
+            data,
+            hardware,
+            r.count.unwrap_or(1),
+            r.utilization,
+        )?);
+    }
+    if let Some(cpu_name) = &r.cpu {
+        let cpu = data
+            .find_cpu(cpu_name)
+            .map_err(|e| RequestError::new("cpu", e.to_string()))?
+            .map_err(|e| RequestError::new("cpu", lookup_message(&e, "hardware --cpus")))?;
+        components.push(scenario::cpu_component(
+            data,
+            cpu,
+            r.cpu_count.unwrap_or(1),
+            r.cpu_utilization,
+        )?);
+    }
+    if let Some(gb) = r.ram_gb {
+        components.push(scenario::ram_component(data, gb)?);
+    }
+    Ok(Job {
+        load: Load::Components { components },
+        hours,
+    })
+}
+
+pub fn resolve_job<'d>(
+    data: &'d Dataset,
+    r: &EstimateRequest,
+) -> Result<ResolvedJob<'d>, RequestError> {
+    if let Some(kwh) = r.energy_kwh {
+        let hours = Hours(r.hours.unwrap_or(0.0));
+        return Ok(ResolvedJob {
+            job: Job {
+                load: Load::Energy {
+                    it_energy: KilowattHours(kwh),
+                    provenance: Provenance::given("IT energy", format!("{kwh} kWh")),
+                },
+                hours,
+            },
+            hardware: None,
+            count: 0,
+            hours,
+            description: format!("hardware using {kwh} kWh"),
+        });
+    }
+    let Some(hours) = r.hours else {
+        return Err(RequestError::new(
+            "hours",
+            "missing hours: how long the job runs, e.g. --hours 24 (or give --energy-kwh)",
+        ));
+    };
+    let hardware = match &r.hardware {
+        Some(name) => Some(resolve_hardware(data, name)?),
+        None if r.cpu.is_some() || r.ram_gb.is_some() => None,
+        None => {
+            return Err(RequestError::new(
+                "hardware",
+                "missing hardware: the accelerator, e.g. --hardware \"A100 SXM4 80GB\" (`mlcarbon hardware` lists them)",
+            ));
+        }
+    };
+    let job = build_job(data, r, hardware, Hours(hours))?;
+    let count = r.count.unwrap_or(1);
+    let mut parts = Vec::new();
+    if let Some(h) = hardware {
+        parts.push(format!("{count} × {}", h.name));
+    }
+    if let Some(cpu) = &r.cpu {
+        parts.push(format!("{} × {cpu}", r.cpu_count.unwrap_or(1)));
+    }
+    if let Some(gb) = r.ram_gb {
+        parts.push(format!("{gb} GB RAM"));
+    }
+    Ok(ResolvedJob {
+        job,
+        hardware,
+        count,
+        hours: Hours(hours),
+        description: parts.join(" + "),
+    })
+}
+
+pub fn resolve_provider_region<'d>(
+    data: &'d Dataset,
+    provider: Option<&str>,
+    region: &str,
+) -> Result<(&'d Provider, &'d Region), RequestError> {
+    let provider = provider
+        .map(|p| {
+            data.find_provider(p)
+                .map_err(|e| RequestError::new("provider", lookup_message(&e, "regions")))
+        })
+        .transpose()?;
+    let region = data
+        .find_region(provider, region)
+        .map_err(|e| RequestError::new("region", lookup_message(&e, "regions")))?;
+    let provider = match provider {
+        Some(p) => p,
+        None => data.provider(&region.provider).ok_or_else(|| {
+            RequestError::new(
+                "region",
+                format!(
+                    "region {} names unknown provider `{}`",
+                    region.label(),
+                    region.provider
+                ),
+            )
+        })?,
+    };
+    Ok((provider, region))
+}
+
+pub fn resolve_location<'d>(
+    data: &'d Dataset,
+    r: &EstimateRequest,
+) -> Result<ResolvedLocation<'d>, RequestError> {
+    validate(r)?;
+    let mut resolved = match (&r.provider, &r.region, &r.zone, r.intensity) {
+        (provider, Some(region), None, None) => {
+            let (provider, region) = resolve_provider_region(data, provider.as_deref(), region)?;
+            ResolvedLocation {
+                location: scenario::region_location(data, provider, region)?,
+                provider: Some(provider),
+                region: Some(region),
+            }
+        }
+        (Some(provider), None, None, None) => {
+            let p = data
+                .find_provider(provider)
+                .map_err(|e| RequestError::new("provider", lookup_message(&e, "regions")))?;
+            return Err(RequestError::new(
+                "region",
+                format!(
+                    "missing region for provider {}: `mlcarbon regions --provider {}` lists them",
+                    p.id, p.id
+                ),
+            ));
+        }
+        (None, None, Some(zone), None) => {
+            let zone = data
+                .find_zone(zone)
+                .map_err(|e| RequestError::new("zone", lookup_message(&e, "zones")))?;
+            ResolvedLocation {
+                location: scenario::zone_location(data, zone)?,
+                provider: None,
+                region: None,
+            }
+        }
+        (None, None, None, Some(g)) => ResolvedLocation {
+            location: scenario::intensity_location(data, g, r.offset_percent)?,
+            provider: None,
+            region: None,
+        },
+        (None, None, None, None) => {
+            return Err(RequestError::new(
+                "zone",
+                "missing location: give --provider P --region R, --zone Z (e.g. FR, US-IA, WORLD) or --intensity G (g/kWh)",
+            ));
+        }
+        _ => {
+            return Err(RequestError::new(
+                "zone",
+                "give one location: --provider/--region, --zone or --intensity",
+            ));
+        }
+    };
+    if let Some(pue) = r.pue {
+        resolved.location.pue = scenario::given_pue(pue);
+    }
+    Ok(resolved)
+}
+
+/// Validates and resolves a whole request.
+pub fn resolve<'d>(data: &'d Dataset, r: &EstimateRequest) -> Result<Resolved<'d>, RequestError> {
+    validate(r)?;
+    Ok(Resolved {
+        job: resolve_job(data, r)?,
+        location: resolve_location(data, r)?,
+    })
+}
+
+/// Everything a report lists as input, in order.
+pub fn provenance_of(job: &Job, location: &Location) -> Vec<Provenance> {
+    let mut out = Vec::new();
+    match &job.load {
+        Load::Components { components } => {
+            for c in components {
+                out.push(c.provenance.clone());
+                out.push(c.utilization_provenance.clone());
+            }
+        }
+        Load::Energy { provenance, .. } => out.push(provenance.clone()),
+    }
+    out.push(location.intensity.provenance.clone());
+    out.push(location.pue.provenance.clone());
+    if let Some(p) = &location.offset_provenance {
+        out.push(p.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> &'static Dataset {
+        Dataset::builtin().expect("built-in data")
+    }
+
+    #[test]
+    fn errors_name_their_field() {
+        let bad = EstimateRequest {
+            hardware: Some("A100 SXM4 80GB".into()),
+            hours: Some(-1.0),
+            zone: Some("FR".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(data(), &bad).expect_err("negative hours").field,
+            "hours"
+        );
+        let unknown = EstimateRequest {
+            hardware: Some("no such gpu".into()),
+            hours: Some(1.0),
+            zone: Some("FR".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(data(), &unknown).expect_err("unknown").field,
+            "hardware"
+        );
+        let two = EstimateRequest {
+            zone: Some("FR".into()),
+            intensity: Some(3.0),
+            ..Default::default()
+        };
+        assert_eq!(validate(&two).expect_err("two locations").field, "zone");
+    }
+
+    #[test]
+    fn kebab_and_snake_names_both_parse() {
+        let r: EstimateRequest =
+            serde_json::from_str(r#"{"energy-kwh": 3.5, "offset_percent": 10}"#).expect("parses");
+        assert_eq!(r.energy_kwh, Some(3.5));
+        assert_eq!(r.offset_percent, Some(10.0));
+    }
+}
