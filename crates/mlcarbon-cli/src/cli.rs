@@ -56,6 +56,16 @@ pub enum Command {
     Export(ExportArgs),
     /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
     Config(ConfigArgs),
+    /// The web calculator, dashboard, JSON API and Prometheus metrics.
+    Serve(ServeArgs),
+    /// Ranked actions that cut a job's emissions: region, provider, hardware, start time, power
+    /// limit, search; each with the kg it saves, what it costs and its caveat.
+    Advise(AdviseArgs),
+    /// A hyperparameter search: grid vs random search vs successive halving, in trials, energy
+    /// and emissions.
+    PlanSearch(PlanSearchArgs),
+    /// The best time to start a job within a window, from the grid's hourly intensity profile.
+    Schedule(ScheduleArgs),
 }
 
 /// Options shared by `run` and `monitor`.
@@ -87,6 +97,11 @@ pub struct TrackArgs {
     /// Play a recorded power/energy trace instead of reading this machine (tests, demos).
     #[arg(long, value_name = "TRACE.csv")]
     pub replay: Option<PathBuf>,
+    /// Give each sample the grid intensity of its hour instead of the yearly average: a profile
+    /// file (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`) or `builtin`
+    /// (the zone's month × hour-of-day profile).
+    #[arg(long, value_name = "FILE|builtin")]
+    pub intensity_profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -315,6 +330,231 @@ pub struct EstimateArgs {
     /// Output format (markdown and latex print the citable statement).
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    #[command(flatten)]
+    pub serving: ServingArgs,
+    #[command(flatten)]
+    pub prediction: PredictionArgs,
+    /// Hardware lifetime in years over which manufacturing (embodied) emissions are spread
+    /// [default: the figure's own, 4 years for Cloud Carbon Footprint's].
+    #[arg(long, value_name = "YEARS", value_parser = parse_years, allow_negative_numbers = true)]
+    pub lifetime_years: Option<f64>,
+    /// Runs database, with --training-run.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+/// Inference: `estimate --requests N`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServingArgs {
+    /// Requests served (inference): energy and emissions of them all, and the training share of
+    /// each with --training-kg or --training-run.
+    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_negative_numbers = true)]
+    pub requests: Option<f64>,
+    /// Requests per second arriving at the service, for per-day figures (and the busy share of
+    /// the replicas with --throughput).
+    #[arg(long, value_name = "RPS", value_parser = parse_positive, allow_negative_numbers = true)]
+    pub rate: Option<f64>,
+    /// Requests per second one replica (--count devices of --hardware) serves when busy.
+    #[arg(long, value_name = "RPS", value_parser = parse_positive, allow_negative_numbers = true, requires = "hardware", conflicts_with = "energy_per_request_wh")]
+    pub throughput: Option<f64>,
+    /// Measured IT energy per request in Wh (PUE not included), e.g. from the ML.ENERGY leaderboard.
+    #[arg(long, value_name = "WH", value_parser = parse_positive, allow_negative_numbers = true, conflicts_with = "hardware")]
+    pub energy_per_request_wh: Option<f64>,
+    /// Emissions of training the model, kg CO2e, to spread over the requests.
+    #[arg(long, value_name = "KG", value_parser = parse_positive, allow_negative_numbers = true)]
+    pub training_kg: Option<f64>,
+    /// A tracked run (id, `last`, uuid prefix) whose emissions were the training.
+    #[arg(long, value_name = "RUN", conflicts_with = "training_kg")]
+    pub training_run: Option<String>,
+}
+
+impl ServingArgs {
+    pub fn any(&self) -> bool {
+        self.requests.is_some()
+            || self.rate.is_some()
+            || self.throughput.is_some()
+            || self.energy_per_request_wh.is_some()
+            || self.training_kg.is_some()
+            || self.training_run.is_some()
+    }
+}
+
+/// Prediction from a partial run: `estimate --epochs 3/10 --elapsed-hours 6 --energy-kwh 40`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PredictionArgs {
+    /// Epochs (or steps) done out of the total, e.g. 3/10: predict the whole run from
+    /// --energy-kwh used so far.
+    #[arg(long, value_name = "DONE/TOTAL", value_parser = parse_epochs, conflicts_with = "progress")]
+    pub epochs: Option<(f64, f64)>,
+    /// Fraction of the work done, 0–1 (instead of --epochs).
+    #[arg(long, value_name = "F", value_parser = parse_fraction, allow_negative_numbers = true)]
+    pub progress: Option<f64>,
+    /// Hours the run has taken so far [default: --hours].
+    #[arg(long, value_name = "H", value_parser = parse_hours, allow_negative_numbers = true)]
+    pub elapsed_hours: Option<f64>,
+}
+
+impl PredictionArgs {
+    pub fn any(&self) -> bool {
+        self.epochs.is_some() || self.progress.is_some() || self.elapsed_hours.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    mlcarbon advise --hardware \"A100 SXM4 80GB\" --count 8 --hours 72 --provider aws --region us-east-1\n  \
+    mlcarbon advise --hardware \"V100 SXM2 32GB\" --hours 6 --zone US-CAL-CISO --deadline 24 --grid lr=5,batch=4,wd=3\n  \
+    mlcarbon advise --run last")]
+pub struct AdviseArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    #[command(flatten)]
+    pub location: LocationArgs,
+    /// Advise on a tracked run (id, `last`, uuid prefix) instead of an estimate.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"])]
+    pub run: Option<String>,
+    /// Runs database, with --run.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The job must finish within this many hours from now: consider starting later, where the
+    /// zone has an intensity profile.
+    #[arg(long, value_name = "HOURS", value_parser = parse_hours, allow_negative_numbers = true)]
+    pub deadline: Option<f64>,
+    /// The current time for --deadline (RFC 3339, e.g. 2026-03-01T12:00:00Z) [default: the clock].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// The most extra run time, percent, accepted for a GPU power limit.
+    #[arg(long, value_name = "PCT", default_value_t = 10.0, value_parser = parse_percent, allow_negative_numbers = true)]
+    pub max_slowdown: f64,
+    /// The job is one trial of a grid search over these values (lr=5,batch=4,wd=3): consider
+    /// random search instead.
+    #[arg(long, value_name = "SPEC")]
+    pub grid: Option<String>,
+    /// With --grid: the best fraction q of the space a random search should reach.
+    #[arg(
+        long,
+        value_name = "Q",
+        default_value_t = 0.05,
+        allow_negative_numbers = true
+    )]
+    pub top: f64,
+    /// With --grid: the probability p of reaching it.
+    #[arg(
+        long,
+        value_name = "P",
+        default_value_t = 0.95,
+        allow_negative_numbers = true
+    )]
+    pub probability: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    mlcarbon plan-search --grid lr=5,batch=4,wd=3 --hardware \"A100 SXM4 80GB\" --hours 2 --zone DE\n  \
+    mlcarbon plan-search --trials 200 --halving --hardware \"H100 SXM5 80GB\" --count 8 --hours 1 --provider gcp --region us-central1\n  \
+    mlcarbon plan-search --grid 'lr=1e-3|1e-4,batch=32|64|128' --run last")]
+pub struct PlanSearchArgs {
+    /// One trial: --hours is the duration of one full trial.
+    #[command(flatten)]
+    pub job: JobArgs,
+    #[command(flatten)]
+    pub location: LocationArgs,
+    /// The grid: name=count or name=v1|v2|… terms separated by commas (lr=5,batch=4,wd=3).
+    #[arg(long, value_name = "SPEC")]
+    pub grid: Option<String>,
+    /// The number of trials planned, instead of a grid.
+    #[arg(long, value_name = "N", value_parser = parse_trials, conflicts_with = "grid")]
+    pub trials: Option<u64>,
+    /// The best fraction q of the space that counts as good.
+    #[arg(
+        long,
+        value_name = "Q",
+        default_value_t = 0.05,
+        allow_negative_numbers = true
+    )]
+    pub top: f64,
+    /// The wanted probability p that random search lands in it.
+    #[arg(
+        long,
+        value_name = "P",
+        default_value_t = 0.95,
+        allow_negative_numbers = true
+    )]
+    pub probability: f64,
+    /// Add successive halving (early stopping) over the random configurations.
+    #[arg(long)]
+    pub halving: bool,
+    /// Reduction factor η of successive halving: keep the best 1/η at each rung [default: 3].
+    #[arg(
+        long,
+        value_name = "ETA",
+        requires = "halving",
+        allow_negative_numbers = true
+    )]
+    pub eta: Option<f64>,
+    /// Budget of the first rung as a fraction of a full trial [default: η^-3, 1/27 for η = 3].
+    #[arg(
+        long,
+        value_name = "R0",
+        requires = "halving",
+        allow_negative_numbers = true
+    )]
+    pub min_budget: Option<f64>,
+    /// Cost one trial as this tracked run (id, `last`, uuid prefix) did.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"])]
+    pub run: Option<String>,
+    /// Runs database, with --run.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Built-in profiles (month × UTC hour means of 2022; the hourly 2022 series when --now is in 2022): \
+    US-CAL-CISO, US-NW-BPAT, US-SW-AZPS, US-TEX-ERCO, US-MIDW-MISO, US-NY-NYIS, US-MIDA-PJM, US-SE-SOCO.\n\n\
+    Examples:\n  \
+    mlcarbon schedule --zone US-CAL-CISO --hours 6 --within 48\n  \
+    mlcarbon schedule --zone US-TEX-ERCO --hours 8 --within 24 --now 2022-07-01T00:00:00Z --hardware \"A100 SXM4 80GB\" --count 8\n  \
+    mlcarbon schedule --profile my-grid.csv --hours 3 --within 24 --energy-kwh 40"
+)]
+pub struct ScheduleArgs {
+    /// Grid zone with a built-in profile (US-CAL-CISO, CISO, ...).
+    #[arg(long, value_name = "Z", conflicts_with_all = ["provider", "region"])]
+    pub zone: Option<String>,
+    /// Cloud provider, with --region: the region's grid zone.
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+    /// Cloud region: its grid zone's profile.
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Your own profile (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// What runs and how long: --hours (required), and optionally --energy-kwh or the hardware
+    /// for the emissions.
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// The job must finish within this many hours from now.
+    #[arg(long, value_name = "D", value_parser = parse_hours, allow_negative_numbers = true)]
+    pub within: f64,
+    /// The current time (RFC 3339, e.g. 2022-07-01T00:00:00Z) [default: the system clock].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// How many good windows to list.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub windows: usize,
+    /// Power usage effectiveness for the emissions [default: the region's, else the industry average].
+    #[arg(long, value_name = "X", value_parser = parse_pue, allow_negative_numbers = true)]
+    pub pue: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
 }
 
 /// Formats of tables (lists and comparisons).
@@ -515,6 +755,64 @@ fn parse_pue(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+fn parse_positive(text: &str) -> Result<f64, String> {
+    let value = parse_number(text, "a positive number")?;
+    if value <= 0.0 {
+        return Err(format!("must be positive, not {text}"));
+    }
+    if value > 1e15 {
+        return Err(format!("{text} is implausibly large here"));
+    }
+    Ok(value)
+}
+
+/// A count that may be written as a float (1e9 requests).
+fn parse_positive_count(text: &str) -> Result<f64, String> {
+    let value = parse_number(text, "a number of requests ≥ 1, e.g. 1000000 or 1e9")?;
+    if value < 1.0 {
+        return Err(format!("must be at least 1, not {text}"));
+    }
+    if value > 1e18 {
+        return Err(format!("{text} requests is implausibly many"));
+    }
+    Ok(value)
+}
+
+fn parse_years(text: &str) -> Result<f64, String> {
+    let value = parse_number(text, "a number of years, e.g. 4")?;
+    if !(value > 0.0 && value <= 100.0) {
+        return Err(format!(
+            "a hardware lifetime is a positive number of years up to 100, not {text}"
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_trials(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) | Err(_) => Err(format!(
+            "`{text}` is not a whole number of trials ≥ 1; e.g. --trials 100"
+        )),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// `3/10`: epochs (or steps) done out of the total.
+fn parse_epochs(text: &str) -> Result<(f64, f64), String> {
+    let hint = "give epochs done/total, e.g. --epochs 3/10";
+    let (done, total) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not DONE/TOTAL; {hint}"))?;
+    let done = parse_number(done, hint)?;
+    let total = parse_number(total, hint)?;
+    if !(done > 0.0 && total > 0.0 && done <= total) {
+        return Err(format!(
+            "epochs done must be above 0 and at most the total, not {text}; {hint}"
+        ));
+    }
+    Ok((done, total))
+}
+
 fn parse_count(text: &str) -> Result<u32, String> {
     let value: u32 = text
         .trim()
@@ -529,4 +827,22 @@ fn parse_count(text: &str) -> Result<u32, String> {
         ));
     }
     Ok(value)
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Runs database for the dashboard [default: $MLCARBON_DB, else the XDG data dir's].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Allow writes (POST /api/runs) with `Authorization: Bearer TOKEN`; read-only without it.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MLCARBON_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }

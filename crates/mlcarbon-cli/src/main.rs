@@ -92,6 +92,20 @@ fn config_command(action: &cli::ConfigAction) -> Result<String> {
     })
 }
 
+/// `mlcarbon serve`: the server keeps the dataset for its whole life.
+fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
+    let data: &'static Dataset = match &cli.data_dir {
+        Some(dir) => Box::leak(Box::new(load_data_dir(dir)?)),
+        None => Dataset::builtin().context("built-in data")?,
+    };
+    let mut options = mlcarbon_web::ServeOptions::new(data);
+    options.bind = args.bind;
+    options.db = Some(commands::runs::db_path(args.db.as_deref())?);
+    options.token = args.token.clone();
+    mlcarbon_web::serve_blocking(options)?;
+    Ok(Outcome::Exit(0))
+}
+
 fn run(cli: &Cli) -> Result<Outcome> {
     let owned;
     let data: &Dataset = match &cli.data_dir {
@@ -127,6 +141,10 @@ fn run(cli: &Cli) -> Result<Outcome> {
             Ok(text)
         }
         Command::Config(args) => config_command(&args.action),
+        Command::Advise(args) => commands::advise::run(data, args),
+        Command::PlanSearch(args) => commands::plan_search::run(data, args),
+        Command::Schedule(args) => commands::schedule::run(data, args),
+        Command::Serve(args) => return serve(cli, args),
     }?;
     Ok(Outcome::Text(text))
 }

@@ -1070,7 +1070,14 @@ fn snapshot_estimate_a100x8_aws_json() {
         .expect("the report has mlcarbon_version");
     assert_eq!(version.as_str(), Some(env!("CARGO_PKG_VERSION")));
     *version = Value::from("[version]");
+    // The model's report (the web API answers the same, and compares itself with this snapshot)
+    // and, beside it, the embodied emissions the CLI adds.
+    let embodied = report
+        .as_object_mut()
+        .and_then(|o| o.remove("embodied"))
+        .expect("the report has embodied");
     insta::assert_json_snapshot!("estimate_a100x8_aws_us_east_1_json", report);
+    insta::assert_json_snapshot!("estimate_a100x8_aws_us_east_1_embodied_json", embodied);
 }
 
 #[test]
@@ -1196,3 +1203,10 @@ fn latex_is_refused_by_list_commands_at_parse_time() {
 
 #[path = "support/tracking.rs"]
 mod tracking;
+
+// ---------------------------------------------------------------------------------------------
+// Acting on the estimate: `advise`, `plan-search`, `schedule`, inference, embodied, prediction
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/act.rs"]
+mod act;

@@ -242,6 +242,21 @@ impl Mlco2Dataset {
         Self::from_rows(edition, impact, gpus)
     }
 
+    /// The built-in tables of an edition, read once per process (a server answers many requests).
+    pub fn shared(edition: Mlco2Edition) -> Result<&'static Self, DataError> {
+        static CURRENT: std::sync::OnceLock<Result<Mlco2Dataset, DataError>> =
+            std::sync::OnceLock::new();
+        static PAPER: std::sync::OnceLock<Result<Mlco2Dataset, DataError>> =
+            std::sync::OnceLock::new();
+        let cell = match edition {
+            Mlco2Edition::Current => &CURRENT,
+            Mlco2Edition::Paper2019 => &PAPER,
+        };
+        cell.get_or_init(|| Self::builtin(edition))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     pub fn find_gpu(&self, query: &str) -> Result<&Mlco2Gpu, LookupError> {
         lookup::resolve(
             "mlco2 device",

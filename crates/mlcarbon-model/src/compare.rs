@@ -171,17 +171,17 @@ pub fn cleanest_zones(
         .collect())
 }
 
-/// Throughputs of two devices on the same precision, so that "same work" compares like with like.
+/// Throughputs of two devices on the job's own headline precision (the lowest published for the
+/// device it ran on), so that "same work" compares like with like; none when the other device
+/// lacks that figure (falling back to FP32 would compare tensor-core training with plain FP32).
 pub fn comparable_throughput(from: &Hardware, to: &Hardware) -> Option<(f64, f64, &'static str)> {
-    let pairs = [
-        (from.bf16_tflops_dense, to.bf16_tflops_dense, "BF16 dense"),
-        (from.fp16_tflops_dense, to.fp16_tflops_dense, "FP16 dense"),
-        (from.fp32_tflops, to.fp32_tflops, "FP32"),
-    ];
-    pairs.into_iter().find_map(|(a, b, metric)| match (a, b) {
-        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => Some((a, b, metric)),
-        _ => None,
-    })
+    let (a, metric) = from.peak_tflops()?;
+    let b = match metric {
+        "BF16 dense" => to.bf16_tflops_dense,
+        "FP16 dense" => to.fp16_tflops_dense,
+        _ => to.fp32_tflops,
+    }?;
+    (b > 0.0).then_some((a, b, metric))
 }
 
 /// Hours the same work takes on other hardware, assuming time scales inversely with peak

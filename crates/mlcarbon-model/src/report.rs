@@ -340,9 +340,9 @@ pub fn estimate_report(
 ) -> Result<EstimateReport, RequestError> {
     let result = estimate(&resolved.job.job, &resolved.location.location);
     let options = greener_options(data, &resolved.job.job, &result, &resolved.location)?;
-    let mlco2 = Mlco2Dataset::builtin(Mlco2Edition::Current)
+    let mlco2 = Mlco2Dataset::shared(Mlco2Edition::Current)
         .ok()
-        .and_then(|mlco2| compare_with_mlco2(&mlco2, &resolved.job, &resolved.location, &result));
+        .and_then(|mlco2| compare_with_mlco2(mlco2, &resolved.job, &resolved.location, &result));
     Ok(build_report(
         data,
         &resolved.job,

@@ -1,17 +1,43 @@
 //! `mlcarbon estimate`: the calculator.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::Provenance;
+use mlcarbon_model::embodied::HostSpec;
+use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
 use mlcarbon_model::report::{EstimateReport, estimate_report};
 use mlcarbon_model::statement::human_number;
+use mlcarbon_model::units::{Hours, KilowattHours};
+use serde::Serialize;
 
-use crate::cli::{DatasetName, EstimateArgs, Format};
-use crate::commands::compat;
-use crate::commands::statement::{statement_input, write_statement};
+use crate::cli::{DatasetName, EstimateArgs, Format, JobArgs};
+use crate::commands::act::{
+    EmbodiedInput, EmbodiedReport, embodied_line, embodied_report, prediction_text,
+};
+use crate::commands::statement::{add_embodied, statement_input, write_statement};
+use crate::commands::{compat, inference};
 use crate::inputs::resolve;
 use crate::output::{Table, json};
+
+/// The JSON of `estimate`: the model's report, and beside it the embodied emissions and, with
+/// --epochs/--progress, the prediction (fields only ever added; see docs/cli.md).
+#[derive(Serialize)]
+struct EstimateJson<'a> {
+    #[serde(flatten)]
+    report: &'a EstimateReport,
+    embodied: &'a EmbodiedReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prediction: Option<PredictionReport>,
+}
+
+#[derive(Serialize)]
+struct PredictionReport {
+    elapsed_hours: f64,
+    it_energy_so_far_kwh: f64,
+    #[serde(flatten)]
+    prediction: Prediction,
+}
 
 /// Short wording for the equivalents shown in one line.
 fn equivalent_label(id: &str, unit: &str) -> String {
@@ -33,7 +59,11 @@ fn range_text(value: f64, low: f64, high: f64, unit: &str) -> String {
     )
 }
 
-pub fn human(report: &EstimateReport) -> String {
+fn human(
+    report: &EstimateReport,
+    embodied: Option<&EmbodiedReport>,
+    prediction: Option<&PredictionReport>,
+) -> String {
     let mut out = String::new();
     let hours = if report.hours > 0.0 {
         format!(" for {} h", human_number(report.hours))
@@ -109,6 +139,21 @@ pub fn human(report: &EstimateReport) -> String {
         .collect();
     if !eq.is_empty() {
         t.push(vec!["equivalent to".into(), eq.join(" · ")]);
+    }
+    if let Some(embodied) = embodied {
+        t.push(vec!["embodied".into(), embodied_line(embodied)]);
+    }
+    if let Some(p) = prediction {
+        t.push(vec![
+            "prediction".into(),
+            format!(
+                "{:.0} % done after {} h and {} kWh of IT energy: {}",
+                p.prediction.progress * 100.0,
+                human_number(p.elapsed_hours),
+                human_number(p.it_energy_so_far_kwh),
+                prediction_text(&p.prediction)
+            ),
+        ]);
     }
     // The two-column table has empty headers: drop its header line.
     out.push_str(t.human().split_once('\n').map_or("", |(_, rest)| rest));
@@ -230,6 +275,42 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
     t.csv()
 }
 
+/// The host a job describes with --cpu/--ram-gb, for its embodied emissions.
+pub fn host_spec(job: &JobArgs) -> Option<HostSpec> {
+    (job.cpu.is_some() || job.ram_gb.is_some()).then(|| HostSpec {
+        cpus: if job.cpu.is_some() { job.cpu_count } else { 1 },
+        dram_gb: job.ram_gb.unwrap_or(0.0),
+        ssds: 0,
+        hdds: 0,
+    })
+}
+
+/// How far a partial run is, from --epochs or --progress, with the checks a prediction needs.
+fn progress_of(args: &EstimateArgs) -> Result<Option<(Progress, f64, f64)>> {
+    let p = &args.prediction;
+    if !p.any() {
+        return Ok(None);
+    }
+    let progress = match (p.epochs, p.progress) {
+        (Some((done, total)), _) => Progress::Epochs { done, total },
+        (None, Some(f)) => Progress::Fraction(f),
+        (None, None) => {
+            bail!(
+                "--elapsed-hours goes with --epochs DONE/TOTAL or --progress F (how far the run is)"
+            )
+        }
+    };
+    let Some(energy) = args.job.energy_kwh else {
+        bail!(
+            "a prediction needs the IT energy used so far: --energy-kwh E (from a meter or `mlcarbon show`)"
+        );
+    };
+    let Some(elapsed) = p.elapsed_hours.or(args.job.hours) else {
+        bail!("a prediction needs the time so far: --elapsed-hours H");
+    };
+    Ok(Some((progress, elapsed, energy)))
+}
+
 pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     let mlco2_edition = match (args.compat, args.dataset) {
         (_, DatasetName::Mlco2_2019) => Some(Mlco2Edition::Paper2019),
@@ -237,24 +318,80 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
         (None, DatasetName::Mlcarbon) => None,
     };
     if let Some(edition) = mlco2_edition {
+        if args.serving.any() || args.prediction.any() || args.lifetime_years.is_some() {
+            bail!(
+                "inference (--requests ...), prediction (--epochs, --progress) and --lifetime-years are mlcarbon's own; \
+                 the published calculator has none: drop --compat/--dataset"
+            );
+        }
         return compat::run(data, args, edition, args.compat.is_some());
     }
-    let (_, resolved) = resolve(data, &args.job, &args.location)?;
+    if args.serving.any() {
+        return inference::run(data, args);
+    }
+    let progress = progress_of(args)?;
+    let mut job = args.job.clone();
+    if let Some((_, elapsed, _)) = progress
+        && job.hours.is_none()
+    {
+        job.hours = Some(elapsed);
+    }
+    let (_, resolved) = resolve(data, &job, &args.location)?;
+    let embodied = embodied_report(
+        data,
+        &EmbodiedInput {
+            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
+            host: host_spec(&job),
+            run_hours: resolved.job.hours.0,
+            lifetime_years: args.lifetime_years,
+        },
+    )?;
     if matches!(args.format, Format::Markdown | Format::Latex) {
         let result = mlcarbon_model::estimate(&resolved.job.job, &resolved.location.location);
-        let input = statement_input(
+        let mut input = statement_input(
             data,
             &resolved.job,
             &resolved.location.location,
             &result,
             "training",
         )?;
-        return Ok(write_statement(&input, args.format));
+        let sentence = add_embodied(data, &mut input, &embodied);
+        return Ok(crate::commands::statement::with_sentence(
+            write_statement(&input, args.format),
+            sentence.as_deref(),
+            args.format == Format::Latex,
+        ));
     }
     let report = estimate_report(data, &resolved).map_err(|e| anyhow!(e.message))?;
+    let prediction = match progress {
+        Some((progress, elapsed, energy)) => {
+            let location = &resolved.location.location;
+            let prediction = predict(
+                &PartialRun {
+                    progress,
+                    elapsed: Hours(elapsed),
+                    it_energy: KilowattHours(energy),
+                    checkpoints: Vec::new(),
+                },
+                location.pue.range,
+                location.intensity.range,
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+            Some(PredictionReport {
+                elapsed_hours: elapsed,
+                it_energy_so_far_kwh: energy,
+                prediction,
+            })
+        }
+        None => None,
+    };
     match args.format {
-        Format::Json => json(&report),
+        Format::Json => json(&EstimateJson {
+            report: &report,
+            embodied: &embodied,
+            prediction,
+        }),
         Format::Csv => csv_row(&report),
-        _ => Ok(human(&report)),
+        _ => Ok(human(&report, Some(&embodied), prediction.as_ref())),
     }
 }

@@ -14,8 +14,84 @@ use mlcarbon_model::{
 use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, Store, export};
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
+use crate::commands::act::{
+    EmbodiedInput, EmbodiedReport, embodied_line, embodied_report, prediction_text,
+};
 use crate::output::{Table, json};
 use crate::{clock, env};
+use mlcarbon_model::embodied::HostSpec;
+use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
+
+/// The intensity a run's emissions imply: the stored one, or for a run with an intensity
+/// profile (each sample at its hour's intensity) emissions / energy.
+pub fn effective_intensity(run: &RunRecord) -> f64 {
+    if run.intensity_origin == "profile" && run.energy_kwh > 0.0 {
+        run.emissions_kg / run.energy_kwh * 1000.0
+    } else {
+        run.intensity_g_per_kwh
+    }
+}
+
+/// Embodied emissions of a tracked run: its GPUs (where the hardware table knows them) and its
+/// host (one commodity server with the machine's memory), for the run's hours.
+pub fn run_embodied(data: &Dataset, run: &RunRecord) -> Result<EmbodiedReport> {
+    let hardware = run
+        .gpu_model
+        .as_deref()
+        .filter(|_| run.gpu_count > 0)
+        .and_then(|g| data.find_hardware(g).ok());
+    let mut report = embodied_report(
+        data,
+        &EmbodiedInput {
+            devices: hardware.map(|h| (h, run.gpu_count)),
+            host: Some(HostSpec {
+                cpus: 1,
+                dram_gb: run.ram_total_gb,
+                ssds: 0,
+                hdds: 0,
+            }),
+            run_hours: run.elapsed_s() / 3600.0,
+            lifetime_years: None,
+        },
+    )?;
+    if hardware.is_none() {
+        report.notes.retain(|n| !n.starts_with("no hardware given"));
+        if let (Some(gpu), n) = (&run.gpu_model, run.gpu_count)
+            && n > 0
+        {
+            report.notes.insert(
+                0,
+                format!(
+                    "GPU `{gpu}` is not in the hardware table: its manufacturing is not counted"
+                ),
+            );
+        }
+    }
+    report.notes.insert(
+        0,
+        "host: one commodity server with this machine's memory and one CPU socket (sockets are not recorded)"
+            .to_string(),
+    );
+    Ok(report)
+}
+
+/// The prediction of a stored run from its progress: its IT energy and time so far, linear in
+/// progress (one report, so no range).
+pub fn run_prediction(run: &RunRecord) -> Option<Prediction> {
+    let progress = run.progress?;
+    let (job, location) = run_as_job(run);
+    predict(
+        &PartialRun {
+            progress: Progress::Fraction(progress),
+            elapsed: job.hours,
+            it_energy: KilowattHours(run.it_energy_kwh()),
+            checkpoints: Vec::new(),
+        },
+        location.pue.range,
+        location.intensity.range,
+    )
+    .ok()
+}
 
 /// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
 pub fn db_path(flag: Option<&Path>) -> Result<PathBuf> {
@@ -104,10 +180,17 @@ pub fn run_as_job(run: &RunRecord) -> (Job, Location) {
         region: run.region.clone(),
         zone: run.zone.clone(),
         intensity: Factor {
-            range: Ranged::exact(GramsPerKwh(run.intensity_g_per_kwh)),
+            range: Ranged::exact(GramsPerKwh(effective_intensity(run))),
             provenance: Provenance {
                 quantity: "grid intensity".to_string(),
-                value: format!("{} g/kWh", run.intensity_g_per_kwh),
+                value: if run.intensity_origin == "profile" {
+                    format!(
+                        "{} g/kWh (mean over the run's samples, each at its hour's intensity)",
+                        human_number(effective_intensity(run))
+                    )
+                } else {
+                    format!("{} g/kWh", run.intensity_g_per_kwh)
+                },
                 origin,
                 table: None,
                 row: run.zone.clone(),
@@ -165,6 +248,17 @@ fn method_label(method: &str) -> &str {
 
 /// The text shown after a run and by `show`.
 pub fn summary(data: &Dataset, run: &RunRecord, components: &[ComponentRecord]) -> Result<String> {
+    summary_with(data, run, components, None)
+}
+
+/// The summary, with the live prediction of the tracker (its range comes from the progress
+/// reports seen during the run) when there is one.
+pub fn summary_with(
+    data: &Dataset,
+    run: &RunRecord,
+    components: &[ComponentRecord],
+    live: Option<&Prediction>,
+) -> Result<String> {
     let mut out = format!(
         "\nmlcarbon run {} — {} in {} — {}\n",
         run.id,
@@ -195,22 +289,42 @@ pub fn summary(data: &Dataset, run: &RunRecord, components: &[ComponentRecord]) 
         human_energy(run.it_energy_kwh()),
         run.pue,
         human_mass(run.emissions_kg),
-        human_number(run.intensity_g_per_kwh),
-        run.intensity_origin
+        human_number(effective_intensity(run)),
+        if run.intensity_origin == "profile" {
+            "mean of the samples, each at its hour's intensity from the profile"
+        } else {
+            run.intensity_origin.as_str()
+        }
     ));
+    if let Ok(embodied) = run_embodied(data, run)
+        && !embodied.parts.is_empty()
+    {
+        out.push_str(&format!("  embodied   {}\n", embodied_line(&embodied)));
+    }
     // A prediction matters while a run goes on, or for one cut short.
-    if let (true, Some(p), Some(kwh), Some(kg)) = (
-        run.status != mlcarbon_store::status::FINISHED,
-        run.progress,
-        run.predicted_energy_kwh,
-        run.predicted_emissions_kg,
-    ) {
-        out.push_str(&format!(
-            "  progress   {:.0} % reported; at completion ~{}, {} CO2e\n",
-            p * 100.0,
-            human_energy(kwh),
-            human_mass(kg)
-        ));
+    if run.status != mlcarbon_store::status::FINISHED
+        && let Some(p) = run.progress
+    {
+        let computed = run_prediction(run);
+        match live.or(computed.as_ref()) {
+            Some(prediction) => out.push_str(&format!(
+                "  progress   {:.0} % reported; {}\n",
+                p * 100.0,
+                prediction_text(prediction)
+            )),
+            None => {
+                if let (Some(kwh), Some(kg)) =
+                    (run.predicted_energy_kwh, run.predicted_emissions_kg)
+                {
+                    out.push_str(&format!(
+                        "  progress   {:.0} % reported; at completion ~{}, {} CO2e\n",
+                        p * 100.0,
+                        human_energy(kwh),
+                        human_mass(kg)
+                    ));
+                }
+            }
+        }
     }
     if components.iter().any(|c| c.method == "model") {
         out.push_str("  Modelled parts are estimates from rated power; measured parts come from counters or power readings.\n");

@@ -12,7 +12,10 @@ use mlcarbon_meter::{
     ComponentKind, DiscoverOptions, ProcessTree, ReplaySensor, Roots, SampleOut, Sampler, Sensor,
     cpu_model_name, discover,
 };
+use mlcarbon_model::predict::{self, Checkpoint, PartialRun, Progress};
+use mlcarbon_model::schedule::IntensityProfile;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::units::{GramsPerKwh, Hours, KilowattHours, Ranged};
 use mlcarbon_model::{Location, scenario};
 use mlcarbon_store::{
     ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunId, SampleRow, Store, liveness,
@@ -20,7 +23,8 @@ use mlcarbon_store::{
 };
 
 use crate::cli::{AttributionArg, LocationArgs, MonitorArgs, RunArgs, TrackArgs};
-use crate::commands::runs::{open_store, summary};
+use crate::commands::act::{ProfileChoice, file_profile, no_profile, system_now, zone_profile};
+use crate::commands::runs::{open_store, summary_with};
 use crate::config::Config;
 use crate::inputs::{ResolvedLocation, resolve_location};
 use crate::{child, clock, env};
@@ -195,6 +199,23 @@ pub fn parse_progress(text: &str) -> Option<f64> {
     (value.is_finite() && value > 0.0 && value <= 1.0).then_some(value)
 }
 
+/// The intensity profile of `--intensity-profile FILE|builtin` for a run at `location`.
+fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<ProfileChoice> {
+    if spec.eq_ignore_ascii_case("builtin") {
+        let Some(zone) = location.zone.as_deref() else {
+            bail!(
+                "--intensity-profile builtin needs a grid zone (--zone or --provider/--region); the location has none"
+            );
+        };
+        return zone_profile(data, zone, system_now())?
+            .ok_or_else(|| no_profile(data, zone, "--intensity-profile FILE"));
+    }
+    file_profile(Path::new(spec), "--intensity-profile")
+}
+
+/// Most progress checkpoints kept for the prediction (its recent rate uses the last five).
+const MAX_CHECKPOINTS: usize = 8;
+
 /// One tracked run: sampler, store and the figures that turn joules into emissions.
 struct Tracker {
     store: Option<Store>,
@@ -202,11 +223,24 @@ struct Tracker {
     sampler: Sampler,
     process_mode: bool,
     pue: f64,
+    /// The location's yearly intensity (and the fallback outside an hourly profile).
     intensity: f64,
+    /// With --intensity-profile: each sample's energy at the intensity of its hour.
+    profile: Option<IntensityProfile>,
+    warned_profile: bool,
+    /// Cumulative energy (with PUE) and emissions at the previous sample.
+    last_energy_kwh: f64,
+    emissions_kg: f64,
     seq: u64,
     started: Instant,
     progress_file: Option<PathBuf>,
     progress: Option<f64>,
+    /// The readings when the current progress value was first reported.
+    first_seen: Option<Checkpoint>,
+    /// Earlier progress reports (progress, hours, IT kWh), each when first seen.
+    checkpoints: Vec<Checkpoint>,
+    /// The latest prediction, with its range.
+    prediction: Option<predict::Prediction>,
     status_line: bool,
     warned_store: bool,
     /// Samples not yet committed: the database is written every few seconds, not every sample.
@@ -237,7 +271,29 @@ impl Tracker {
             eprintln!("mlcarbon: warning: {warning}");
         }
         let energy_kwh = self.energy_j(&out) / 3.6e6 * self.pue;
-        let emissions_kg = energy_kwh * self.intensity / 1000.0;
+        let (intensity, emissions_kg) = match &self.profile {
+            None => (self.intensity, energy_kwh * self.intensity / 1000.0),
+            Some(profile) => {
+                let intensity = match profile.value_at(system_now()) {
+                    Some(g) => g.0,
+                    None => {
+                        if !self.warned_profile {
+                            eprintln!(
+                                "mlcarbon: warning: the intensity profile does not cover this time; using the yearly average ({} g/kWh)",
+                                human_number(self.intensity)
+                            );
+                            self.warned_profile = true;
+                        }
+                        self.intensity
+                    }
+                };
+                // This sample's energy at its hour's intensity, added to the run so far.
+                let delta = (energy_kwh - self.last_energy_kwh).max(0.0);
+                self.emissions_kg += delta * intensity / 1000.0;
+                (intensity, self.emissions_kg)
+            }
+        };
+        self.last_energy_kwh = energy_kwh;
         self.seq += 1;
         let gpu_utilization = {
             let gpus: Vec<f64> = out
@@ -258,7 +314,7 @@ impl Tracker {
             seq: self.seq,
             t_s: self.started.elapsed().as_secs_f64(),
             timestamp: clock::now(),
-            intensity_g_per_kwh: self.intensity,
+            intensity_g_per_kwh: intensity,
             components: out
                 .components
                 .iter()
@@ -300,12 +356,13 @@ impl Tracker {
                 human_energy(energy_kwh),
                 human_mass(emissions_kg)
             );
-            if let Some(p) = self.progress {
+            if let (Some(p), Some(prediction)) = (self.progress, &self.prediction) {
                 line.push_str(&format!(
-                    "  {:.0} % done, at the end ~{}, {}",
+                    "  {:.0} % done, the rest ~{}, at the end ~{}, {}",
                     p * 100.0,
-                    human_energy(energy_kwh / p),
-                    human_mass(emissions_kg / p)
+                    human_mass(prediction.remaining_emissions.value.0),
+                    human_energy(prediction.total_energy.value.0),
+                    human_mass(prediction.total_emissions.value.0)
                 ));
             }
             let mut stderr = std::io::stderr().lock();
@@ -340,14 +397,74 @@ impl Tracker {
         else {
             return;
         };
+        let hours = self.started.elapsed().as_secs_f64() / 3600.0;
+        let it_energy = energy_kwh / self.pue;
+        match self.progress {
+            // A new report: the previous one becomes a checkpoint, as first seen.
+            Some(previous) if progress > previous => {
+                if let Some(first) = self.first_seen {
+                    self.checkpoints.push(first);
+                    if self.checkpoints.len() > MAX_CHECKPOINTS {
+                        self.checkpoints.remove(0);
+                    }
+                }
+                self.first_seen = Some(Checkpoint {
+                    progress,
+                    elapsed: Hours(hours),
+                    it_energy: KilowattHours(it_energy),
+                });
+            }
+            Some(previous) if progress < previous => {
+                // Progress went back (a restart): earlier reports no longer describe this run.
+                self.checkpoints.clear();
+                self.first_seen = Some(Checkpoint {
+                    progress,
+                    elapsed: Hours(hours),
+                    it_energy: KilowattHours(it_energy),
+                });
+            }
+            Some(_) => {}
+            None => {
+                self.first_seen = Some(Checkpoint {
+                    progress,
+                    elapsed: Hours(hours),
+                    it_energy: KilowattHours(it_energy),
+                });
+            }
+        }
         self.progress = Some(progress);
+        // The rest of the run at the mean intensity so far (the yearly one without a profile).
+        let intensity = if energy_kwh > 0.0 {
+            emissions_kg / energy_kwh * 1000.0
+        } else {
+            self.intensity
+        };
+        let prediction = predict::predict(
+            &PartialRun {
+                progress: Progress::Fraction(progress),
+                elapsed: Hours(hours),
+                it_energy: KilowattHours(it_energy),
+                checkpoints: self.checkpoints.clone(),
+            },
+            Ranged::exact(self.pue),
+            Ranged::exact(GramsPerKwh(intensity)),
+        )
+        .ok();
+        let (predicted_energy_kwh, predicted_emissions_kg) = match &prediction {
+            Some(p) => (
+                p.total_energy.value.0,
+                emissions_kg + p.remaining_emissions.value.0,
+            ),
+            None => (energy_kwh / progress, emissions_kg / progress),
+        };
+        self.prediction = prediction;
         if let Some(store) = &self.store {
             let _ = store.set_prediction(
                 self.run,
                 &Prediction {
                     progress,
-                    predicted_energy_kwh: energy_kwh / progress,
-                    predicted_emissions_kg: emissions_kg / progress,
+                    predicted_energy_kwh,
+                    predicted_emissions_kg,
                 },
             );
         }
@@ -408,6 +525,11 @@ fn prepare<'d>(
     config: &Config,
 ) -> Result<Prepared<'d>> {
     let location = tracked_location(data, &args.location, config)?;
+    let profile = args
+        .intensity_profile
+        .as_deref()
+        .map(|spec| intensity_profile(data, spec, &location.location))
+        .transpose()?;
     let interval = args
         .interval
         .or_else(|| config.get("interval").and_then(|t| t.parse::<f64>().ok()))
@@ -461,15 +583,29 @@ fn prepare<'d>(
         region: location.location.region.clone(),
         country_iso,
         country_name,
-        intensity_g_per_kwh: location.location.intensity.range.value.0,
-        intensity_origin: location
-            .location
-            .intensity
-            .provenance
-            .origin
-            .label()
-            .to_string(),
-        intensity_source: location.location.intensity.provenance.source.clone(),
+        intensity_g_per_kwh: profile
+            .as_ref()
+            .and_then(|p| p.profile.value_at(system_now()))
+            .map_or(location.location.intensity.range.value.0, |g| g.0),
+        intensity_origin: match &profile {
+            Some(_) => "profile".to_string(),
+            None => location
+                .location
+                .intensity
+                .provenance
+                .origin
+                .label()
+                .to_string(),
+        },
+        intensity_source: match &profile {
+            Some(p) => Some(
+                p.file
+                    .clone()
+                    .or_else(|| p.source.clone())
+                    .unwrap_or_else(|| p.label.clone()),
+            ),
+            None => location.location.intensity.provenance.source.clone(),
+        },
         pue: location.location.pue.range.value,
         cpu_model,
         cpu_count,
@@ -497,10 +633,17 @@ fn prepare<'d>(
         process_mode: false,
         pue: location.location.pue.range.value,
         intensity: location.location.intensity.range.value.0,
+        profile: profile.map(|p| p.profile),
+        warned_profile: false,
+        last_energy_kwh: 0.0,
+        emissions_kg: 0.0,
         seq: 0,
         started: Instant::now(),
         progress_file,
         progress: None,
+        first_seen: None,
+        checkpoints: Vec::new(),
+        prediction: None,
         status_line: !args.quiet && std::io::stderr().is_terminal(),
         warned_store: false,
         pending: Vec::new(),
@@ -520,7 +663,10 @@ fn print_summary(data: &Dataset, tracker: &Tracker, quiet: bool) -> Result<()> {
     if let Some(store) = &tracker.store {
         let record = store.run(tracker.run)?;
         let components = store.components(tracker.run)?;
-        eprint!("{}", summary(data, &record, &components)?);
+        eprint!(
+            "{}",
+            summary_with(data, &record, &components, tracker.prediction.as_ref())?
+        );
     }
     Ok(())
 }

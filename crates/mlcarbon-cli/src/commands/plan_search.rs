@@ -1,0 +1,271 @@
+//! `mlcarbon plan-search`: a grid against random search (and successive halving), in trials,
+//! energy and emissions, from the cost of one trial.
+
+use anyhow::{Result, anyhow};
+use mlcarbon_data::Dataset;
+use mlcarbon_model::estimate;
+use mlcarbon_model::search::{
+    DEFAULT_REDUCTION, GridDimension, GridSpec, SearchCost, SearchOptions, SearchPlan, plan_search,
+};
+use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use serde::Serialize;
+
+use crate::cli::{PlanSearchArgs, TableFormat};
+use crate::commands::act::subject;
+use crate::output::{Table, json};
+
+#[derive(Debug, Serialize)]
+struct TrialReport {
+    job: String,
+    location: String,
+    hours: f64,
+    energy_kwh: f64,
+    energy_kwh_low: f64,
+    energy_kwh_high: f64,
+    emissions_kg: f64,
+    emissions_kg_low: f64,
+    emissions_kg_high: f64,
+}
+
+/// The JSON of `plan-search` (documented in docs/cli.md): the plan's own fields, flattened.
+#[derive(Debug, Serialize)]
+struct PlanReport {
+    mlcarbon_version: &'static str,
+    dataset: String,
+    /// `grid` (--grid) or `trials` (--trials N: a planned number of trials).
+    planned_from: &'static str,
+    trial: TrialReport,
+    #[serde(flatten)]
+    plan: SearchPlan,
+    method: Vec<&'static str>,
+}
+
+const METHOD: [&str; 3] = [
+    "random trials n = ⌈ln(1 − p) / ln(1 − q)⌉: at least one of n independent draws lands in the best q of the space with probability p (Bergstra & Bengio 2012, JMLR 13; the 60-trial reading is A. Zheng's, 2015)",
+    "successive halving: rung i trains n_i configurations at r_i = min(1, r_0 η^i) of a trial, keeping the best 1/η (Jamieson & Talwalkar 2016; Li et al. 2018, Hyperband)",
+    "each strategy costs (full trials) × the energy and emissions of one trial",
+];
+
+fn cost_cells(cost: &SearchCost) -> (String, String) {
+    (
+        human_energy(cost.energy.value.0),
+        format!(
+            "{} CO2e (range {}–{})",
+            human_mass(cost.emissions.value.0),
+            human_mass(cost.emissions.low.0),
+            human_mass(cost.emissions.high.0)
+        ),
+    )
+}
+
+fn saving_cell(kg: f64, percent: f64) -> String {
+    if kg > 0.0 {
+        format!("{} ({percent:.0} %)", human_mass(kg))
+    } else if kg < 0.0 {
+        format!("none: {} more", human_mass(-kg))
+    } else {
+        "none".to_string()
+    }
+}
+
+fn grid_label(report: &PlanReport) -> String {
+    if report.planned_from == "trials" {
+        return format!("{} planned trials", report.plan.grid_trials);
+    }
+    let dims: Vec<String> = report
+        .plan
+        .grid
+        .dimensions
+        .iter()
+        .map(|d| format!("{} {}", d.values, d.name))
+        .collect();
+    format!("grid: {}", dims.join(" × "))
+}
+
+fn table(report: &PlanReport) -> Table {
+    let plan = &report.plan;
+    let mut t = Table::new(&[
+        ("strategy", false),
+        ("configurations", true),
+        ("full trials", true),
+        ("energy", true),
+        ("emissions", true),
+        ("saves", true),
+    ]);
+    let (e, kg) = cost_cells(&plan.grid_cost);
+    t.push(vec![
+        grid_label(report),
+        plan.grid_cost.configurations.to_string(),
+        human_number(plan.grid_cost.full_trials),
+        e,
+        kg,
+        "-".to_string(),
+    ]);
+    let (e, kg) = cost_cells(&plan.random_cost);
+    t.push(vec![
+        format!(
+            "random search (best {} % with p = {} %)",
+            human_number(plan.top_fraction * 100.0),
+            human_number(plan.probability * 100.0)
+        ),
+        plan.random_cost.configurations.to_string(),
+        human_number(plan.random_cost.full_trials),
+        e,
+        kg,
+        saving_cell(plan.random_saving.0, plan.random_saving_percent),
+    ]);
+    if let (Some(h), Some(cost)) = (&plan.halving, &plan.halving_cost) {
+        let (e, kg) = cost_cells(cost);
+        t.push(vec![
+            format!(
+                "successive halving (η = {}, first rung {} of a trial)",
+                human_number(h.reduction),
+                human_number(h.min_budget)
+            ),
+            cost.configurations.to_string(),
+            human_number(cost.full_trials),
+            e,
+            kg,
+            saving_cell(
+                plan.halving_saving.map_or(0.0, |s| s.0),
+                plan.halving_saving_percent.unwrap_or(0.0),
+            ),
+        ]);
+    }
+    t
+}
+
+fn human(report: &PlanReport) -> String {
+    let trial = &report.trial;
+    let mut out = format!(
+        "One trial: {}{} in {} — {}, {} CO2e (range {}–{})\n\n",
+        trial.job,
+        if trial.hours > 0.0 {
+            format!(" for {} h", human_number(trial.hours))
+        } else {
+            String::new()
+        },
+        trial.location,
+        human_energy(trial.energy_kwh),
+        human_mass(trial.emissions_kg),
+        human_mass(trial.emissions_kg_low),
+        human_mass(trial.emissions_kg_high),
+    );
+    out.push_str(&table(report).human());
+    let plan = &report.plan;
+    out.push_str(&format!(
+        "\ngrid trials: {}; random trials: {} = ⌈ln(1 − {}) / ln(1 − {})⌉\n",
+        plan.grid_trials,
+        plan.random_trials,
+        human_number(plan.probability),
+        human_number(plan.top_fraction)
+    ));
+    if let Some(h) = &plan.halving {
+        let rungs: Vec<String> = h
+            .rungs
+            .iter()
+            .map(|r| format!("{} × {} %", r.trials, human_number(r.budget * 100.0)))
+            .collect();
+        out.push_str(&format!(
+            "halving budget: {} full trials over {} rungs (configurations × budget, each trained from scratch: {}); {} with checkpoint reuse\n",
+            human_number(h.total_budget),
+            h.rungs.len(),
+            rungs.join(", "),
+            human_number(h.total_budget_with_reuse)
+        ));
+    }
+    for note in &plan.notes {
+        if report.planned_from == "trials" && note.starts_with("the grid has") {
+            out.push_str(&format!(
+                "Note: {} planned trials are no more than the {} random trials that reach the best {} % with probability {} %: random search saves nothing here\n",
+                plan.grid_trials,
+                plan.random_trials,
+                human_number(plan.top_fraction * 100.0),
+                human_number(plan.probability * 100.0)
+            ));
+        } else {
+            out.push_str(&format!("Note: {note}\n"));
+        }
+    }
+    out.push_str(
+        "Random search finds a configuration in the best q of the space, not the grid's best point; \
+         Bergstra & Bengio (2012) show it matches grid search in a fraction of the trials when few \
+         hyperparameters matter.\n",
+    );
+    out
+}
+
+pub fn run(data: &Dataset, args: &PlanSearchArgs) -> Result<String> {
+    let (grid, planned_from) = match (&args.grid, args.trials) {
+        (Some(spec), _) => (
+            GridSpec::parse(spec).map_err(|e| anyhow!("--grid: {e}"))?,
+            "grid",
+        ),
+        (None, Some(n)) => (
+            GridSpec {
+                dimensions: vec![GridDimension {
+                    name: "trials".to_string(),
+                    values: n,
+                }],
+            },
+            "trials",
+        ),
+        (None, None) => {
+            return Err(anyhow!(
+                "give the search: --grid lr=5,batch=4,wd=3 or --trials N"
+            ));
+        }
+    };
+    let subject = subject(
+        data,
+        &args.job,
+        &args.location,
+        args.run.as_deref(),
+        args.db.as_deref(),
+    )?;
+    let per_trial = estimate(&subject.job, &subject.location.location);
+    let halving = if args.halving {
+        let eta = args.eta.unwrap_or(DEFAULT_REDUCTION);
+        let min_budget = args.min_budget.unwrap_or_else(|| {
+            if eta > 1.0 {
+                eta.powi(-3)
+            } else {
+                // Refused by the model with its own message.
+                0.0
+            }
+        });
+        Some((eta, min_budget))
+    } else {
+        None
+    };
+    let options = SearchOptions {
+        top_fraction: args.top,
+        probability: args.probability,
+        halving,
+    };
+    let plan = plan_search(&grid, &options, &per_trial).map_err(|e| anyhow!("{e}"))?;
+    let report = PlanReport {
+        mlcarbon_version: env!("CARGO_PKG_VERSION"),
+        dataset: data.name.clone(),
+        planned_from,
+        trial: TrialReport {
+            job: subject.description.clone(),
+            location: subject.location.location.label.clone(),
+            hours: per_trial.hours.0,
+            energy_kwh: per_trial.energy.value.0,
+            energy_kwh_low: per_trial.energy.low.0,
+            energy_kwh_high: per_trial.energy.high.0,
+            emissions_kg: per_trial.emissions.value.0,
+            emissions_kg_low: per_trial.emissions.low.0,
+            emissions_kg_high: per_trial.emissions.high.0,
+        },
+        plan,
+        method: METHOD.to_vec(),
+    };
+    match args.format {
+        TableFormat::Json => json(&report),
+        TableFormat::Csv => table(&report).csv(),
+        TableFormat::Markdown => Ok(table(&report).markdown()),
+        TableFormat::Human => Ok(human(&report)),
+    }
+}

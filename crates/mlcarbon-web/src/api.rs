@@ -1,0 +1,465 @@
+//! The JSON API under `/api/`. Query parameters are named like the CLI flags; `POST` bodies of
+//! `/api/estimate`, `/api/compare` and `/api/statement` are JSON objects of the same names.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mlcarbon_data::{Hardware, LookupError, Region, Zone};
+use mlcarbon_store::{
+    NewRun, RunEnd, RunFilter, RunId, RunRecord, SampleRow, Store, StoreError, export,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::calc;
+use crate::error::ApiError;
+use crate::query::Params;
+use crate::runs::{self, RUN_FILTER_PARAMS, RunRef};
+use crate::state::AppState;
+
+/// A body of bytes with a content type.
+pub fn bytes(content_type: &'static str, body: impl Into<Bytes>) -> Response {
+    let mut response = body.into().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// JSON with a trailing newline, as the CLI prints it (pretty).
+pub fn json<T: Serialize>(value: &T) -> Result<Response, ApiError> {
+    Ok(bytes("application/json", json_bytes(value)?))
+}
+
+fn download(content_type: &'static str, name: &str, body: String) -> Response {
+    let mut response = bytes(content_type, body);
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn body_params(body: &Bytes) -> Result<Params, ApiError> {
+    if body.is_empty() {
+        return Ok(Params::default());
+    }
+    Params::from_json(body)
+}
+
+// --- estimate, compare, statement ------------------------------------------------------------
+
+/// A cached answer, or `compute`'s, kept for next time.
+fn cached(
+    state: &AppState,
+    key: String,
+    compute: impl FnOnce() -> Result<Vec<u8>, ApiError>,
+) -> ApiResult {
+    if let Some(body) = state.cache().get(&key) {
+        return Ok(bytes("application/json", body));
+    }
+    let body = Bytes::from(compute()?);
+    state.cache().put(key, body.clone());
+    Ok(bytes("application/json", body))
+}
+
+fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+    let mut body = serde_json::to_vec_pretty(value)
+        .map_err(|e| ApiError::internal(format!("cannot write JSON: {e}")))?;
+    body.push(b'\n');
+    Ok(body)
+}
+
+fn estimate(state: &AppState, params: &Params) -> ApiResult {
+    params.only(&calc::known_estimate())?;
+    params.choice("format", &["json"])?;
+    cached(state, format!("estimate?{}", params.canonical()), || {
+        json_bytes(&calc::estimate_answer(state, params)?)
+    })
+}
+
+pub async fn estimate_get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    estimate(&state, &Params::parse(q.as_deref()))
+}
+
+pub async fn estimate_post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    estimate(&state, &body_params(&body)?)
+}
+
+fn compare(state: &AppState, params: &Params) -> ApiResult {
+    params.only(&calc::known_compare())?;
+    params.choice("format", &["json"])?;
+    cached(state, format!("compare?{}", params.canonical()), || {
+        json_bytes(&calc::compare_answer(state.data(), params, 15)?)
+    })
+}
+
+pub async fn compare_get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    compare(&state, &Params::parse(q.as_deref()))
+}
+
+pub async fn compare_post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    compare(&state, &body_params(&body)?)
+}
+
+fn statement(state: &AppState, params: &Params) -> ApiResult {
+    params.only(&calc::known_statement())?;
+    let format = params
+        .choice("format", &["markdown", "latex", "bibtex", "json"])?
+        .unwrap_or("markdown");
+    let activity = calc::activity(params)?;
+    let request = params.estimate_request()?;
+    let s = calc::statements(state.data(), &request, &activity)?;
+    Ok(match format {
+        "latex" => bytes("application/x-latex; charset=utf-8", s.latex),
+        "bibtex" => bytes("application/x-bibtex; charset=utf-8", s.bibtex),
+        "json" => json(&s)?,
+        _ => bytes("text/markdown; charset=utf-8", s.markdown),
+    })
+}
+
+pub async fn statement_get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    statement(&state, &Params::parse(q.as_deref()))
+}
+
+pub async fn statement_post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    statement(&state, &body_params(&body)?)
+}
+
+// --- the data ---------------------------------------------------------------------------------
+
+/// A search that names one row exactly shows that row; otherwise the rows matching every word;
+/// nothing at all is the lookup's own error with its suggestions (as the CLI lists do).
+fn pick<'r, T>(
+    exact: Result<&'r T, LookupError>,
+    matching: Vec<&'r T>,
+    list: &str,
+) -> Result<Vec<&'r T>, ApiError> {
+    match exact {
+        Ok(row) => Ok(vec![row]),
+        Err(_) if !matching.is_empty() => Ok(matching),
+        Err(error) => Err(ApiError::lookup("search", &error, list)),
+    }
+}
+
+pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["search", "format"]])?;
+    params.choice("format", &["json"])?;
+    let data = state.data();
+    let rows: Vec<&Hardware> = match params.text("search")? {
+        Some(search) => pick(
+            data.find_hardware(&search),
+            data.search_hardware(&search),
+            "hardware",
+        )?,
+        None => data.hardware.iter().collect(),
+    };
+    json(&rows)
+}
+
+const ZONE_KINDS: [&str; 8] = [
+    "world",
+    "country",
+    "state",
+    "province",
+    "territory",
+    "balancing_authority",
+    "bidding_zone",
+    "region",
+];
+
+pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["search", "kind", "cleanest", "format"]])?;
+    params.choice("format", &["json"])?;
+    let data = state.data();
+    let mut rows: Vec<&Zone> = match params.text("search")? {
+        Some(search) => pick(data.find_zone(&search), data.search_zones(&search), "zones")?,
+        None => data.zones.iter().collect(),
+    };
+    if let Some(kind) = params.text("kind")? {
+        let wanted = kind.to_lowercase().replace(['-', ' '], "_");
+        if !ZONE_KINDS.contains(&wanted.as_str()) {
+            return Err(ApiError::bad(
+                "kind",
+                format!(
+                    "unknown zone kind `{kind}`; use one of {}",
+                    ZONE_KINDS.join(", ")
+                ),
+            ));
+        }
+        rows.retain(|z| {
+            serde_json::to_value(z.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .as_deref()
+                == Some(wanted.as_str())
+        });
+    }
+    if params
+        .choice("cleanest", &["true", "false", "1", "0", "yes", "no"])?
+        .is_some_and(|v| matches!(v, "true" | "1" | "yes"))
+    {
+        rows.sort_by(|a, b| a.intensity_g_per_kwh.total_cmp(&b.intensity_g_per_kwh));
+    }
+    json(&rows)
+}
+
+pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["search", "provider", "format"]])?;
+    params.choice("format", &["json"])?;
+    let data = state.data();
+    let provider = match params.text("provider")? {
+        Some(p) => Some(
+            data.find_provider(&p)
+                .map_err(|e| ApiError::lookup("provider", &e, "regions"))?,
+        ),
+        None => None,
+    };
+    let search = params.text("search")?.unwrap_or_default().to_lowercase();
+    let rows: Vec<&Region> = data
+        .regions
+        .iter()
+        .filter(|r| provider.is_none_or(|p| p.id == r.provider))
+        .filter(|r| {
+            search.is_empty()
+                || [&r.region, &r.name, &r.location, &r.zone]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&search))
+        })
+        .collect();
+    json(&rows)
+}
+
+pub async fn sources(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["format"]])?;
+    params.choice("format", &["json"])?;
+    json(&state.data().sources.iter().collect::<Vec<_>>())
+}
+
+pub async fn openapi() -> ApiResult {
+    json(&crate::openapi::document())
+}
+
+// --- runs -------------------------------------------------------------------------------------
+
+fn find(store: &Store, reference: &RunRef) -> Result<RunRecord, StoreError> {
+    match reference {
+        RunRef::Id(id) => store.run(*id),
+        RunRef::Last => store
+            .runs(&RunFilter {
+                limit: Some(1),
+                ..RunFilter::default()
+            })?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound(0)),
+    }
+}
+
+pub async fn runs_list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    params.choice("format", &["json"])?;
+    let filter = runs::filter(&params, 50)?;
+    let found = state.with_store(move |store| store.runs(&filter)).await?;
+    json(&found)
+}
+
+/// `/api/runs/export`: the runs a filter selects, oldest first, as a file.
+pub async fn runs_export(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    let format = export_format(&params)?;
+    let filter = runs::filter(&params, runs::MAX_RUNS)?;
+    let mut found = state.with_store(move |store| store.runs(&filter)).await?;
+    found.reverse();
+    export_runs(format, &found, "runs")
+}
+
+fn export_format(params: &Params) -> Result<&'static str, ApiError> {
+    Ok(params
+        .choice("format", &["codecarbon", "csv", "json", "jsonl"])?
+        .unwrap_or("codecarbon"))
+}
+
+fn export_runs(format: &str, found: &[RunRecord], stem: &str) -> ApiResult {
+    Ok(match format {
+        "csv" => download(
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+            export::runs_csv(found).map_err(ApiError::store)?,
+        ),
+        "json" => download(
+            "application/json",
+            &format!("{stem}.json"),
+            export::runs_json(found).map_err(ApiError::store)?,
+        ),
+        "jsonl" => download(
+            "application/jsonl",
+            &format!("{stem}.jsonl"),
+            export::runs_jsonl(found).map_err(ApiError::store)?,
+        ),
+        _ => download(
+            "text/csv; charset=utf-8",
+            "emissions.csv",
+            export::codecarbon_csv(found).map_err(ApiError::store)?,
+        ),
+    })
+}
+
+#[derive(Serialize)]
+struct Shown {
+    run: RunRecord,
+    components: Vec<mlcarbon_store::ComponentRecord>,
+    samples: u64,
+}
+
+pub async fn run_get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["format"]])?;
+    params.choice("format", &["json"])?;
+    let reference = runs::run_ref(&id)?;
+    let shown = state
+        .with_store(move |store| {
+            let run = find(store, &reference)?;
+            let components = store.components(run.id)?;
+            let samples = run.samples;
+            Ok(Shown {
+                run,
+                components,
+                samples,
+            })
+        })
+        .await?;
+    json(&shown)
+}
+
+pub async fn run_export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["format"]])?;
+    let format = export_format(&params)?;
+    let reference = runs::run_ref(&id)?;
+    let run = state
+        .with_store(move |store| find(store, &reference))
+        .await?;
+    let stem = format!("run-{}", run.id);
+    export_runs(format, &[run], &stem)
+}
+
+pub async fn run_samples(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[&["format"]])?;
+    let format = params
+        .choice("format", &["json", "csv", "jsonl"])?
+        .unwrap_or("json");
+    let reference = runs::run_ref(&id)?;
+    let (run_id, samples): (RunId, Vec<SampleRow>) = state
+        .with_store(move |store| {
+            let run = find(store, &reference)?;
+            Ok((run.id, store.samples(run.id)?))
+        })
+        .await?;
+    Ok(match format {
+        "csv" => download(
+            "text/csv; charset=utf-8",
+            &format!("run-{run_id}-samples.csv"),
+            export::samples_csv(&samples).map_err(ApiError::store)?,
+        ),
+        "jsonl" => download(
+            "application/jsonl",
+            &format!("run-{run_id}-samples.jsonl"),
+            export::samples_jsonl(&samples).map_err(ApiError::store)?,
+        ),
+        _ => json(&samples)?,
+    })
+}
+
+/// The body of `POST /api/runs`: a run as it started, its samples, and how it ended (if it did).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostedRun {
+    pub run: NewRun,
+    #[serde(default)]
+    pub samples: Vec<SampleRow>,
+    pub end: Option<RunEnd>,
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: RunId,
+    samples: usize,
+    status: String,
+}
+
+fn record(store: &Store, posted: &PostedRun) -> Result<Created, StoreError> {
+    let id = store.start_run(&posted.run)?;
+    store.add_samples(id, &posted.samples)?;
+    if let Some(end) = &posted.end {
+        store.finish_run(id, end)?;
+    }
+    let run = store.run(id)?;
+    Ok(Created {
+        id,
+        samples: posted.samples.len(),
+        status: run.status,
+    })
+}
+
+/// `POST /api/runs` (token required): records a run measured elsewhere, e.g. on a machine that
+/// cannot reach the database.
+pub async fn runs_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    auth::require_token(&headers, state.token())?;
+    let deserializer = &mut serde_json::Deserializer::from_slice(&body);
+    let posted: PostedRun = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::bad(&field, format!("{field}: {}", e.inner()))
+    })?;
+    if posted.run.command.len() > 1000 || posted.run.tags.len() > 100 {
+        return Err(ApiError::bad(
+            "run",
+            "at most 1000 command words and 100 tags",
+        ));
+    }
+    let created = state
+        .with_store(move |store| {
+            // A rehearsal in a scratch database first: a run that would fail halfway (a sample
+            // naming an undeclared component, a bad timestamp) is refused before anything is
+            // written to the real one.
+            let scratch = Store::open_in_memory()?;
+            record(&scratch, &posted)?;
+            record(store, &posted)
+        })
+        .await?;
+    let mut response = json(&created)?;
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(response)
+}

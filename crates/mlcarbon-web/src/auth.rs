@@ -1,0 +1,78 @@
+//! Writing needs the server's token: `Authorization: Bearer TOKEN`, compared in constant time.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::error::ApiError;
+
+/// Whether `given` equals `expected`, in time that depends on `expected`'s length only: every
+/// byte of the expected token is compared, whatever the given one holds.
+pub fn tokens_match(given: &[u8], expected: &[u8]) -> bool {
+    let mut same: Choice = (given.len() as u64).ct_eq(&(expected.len() as u64));
+    for (i, e) in expected.iter().enumerate() {
+        let g = given.get(i).copied().unwrap_or(0);
+        same &= g.ct_eq(e);
+    }
+    bool::from(same)
+}
+
+/// 403 when the server has no token (read-only), 401 without the right bearer token.
+pub fn require_token(headers: &HeaderMap, expected: Option<&str>) -> Result<(), ApiError> {
+    let Some(expected) = expected else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this server is read-only: start it with --token TOKEN to allow writing",
+            None,
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    match given {
+        Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => Ok(()),
+        Some(_) => Err(unauthorized("wrong token")),
+        None => Err(unauthorized(
+            "missing `Authorization: Bearer TOKEN` header (the token given to --token)",
+        )),
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, message, Some("authorization"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_tokens_only() {
+        assert!(tokens_match(b"secret", b"secret"));
+        assert!(!tokens_match(b"secreT", b"secret"));
+        assert!(!tokens_match(b"secret1", b"secret"));
+        assert!(!tokens_match(b"secre", b"secret"));
+        assert!(!tokens_match(b"", b"secret"));
+        assert!(tokens_match(b"", b""));
+    }
+
+    #[test]
+    fn headers() {
+        let mut h = HeaderMap::new();
+        assert_eq!(
+            require_token(&h, None).expect_err("read-only").status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            require_token(&h, Some("t")).expect_err("missing").status,
+            StatusCode::UNAUTHORIZED
+        );
+        h.insert(header::AUTHORIZATION, "Bearer t".parse().expect("header"));
+        assert!(require_token(&h, Some("t")).is_ok());
+        h.insert(header::AUTHORIZATION, "bearer  u ".parse().expect("header"));
+        assert!(require_token(&h, Some("t")).is_err());
+    }
+}

@@ -1,0 +1,321 @@
+//! The mlcarbon web server: the calculator (`/`), the run dashboard (`/runs`), the data browser
+//! (`/data`), a JSON API under `/api/` whose answers are the JSON of the CLI, and `/metrics` in
+//! Prometheus text format — one [`axum::Router`] built by [`app`], served by [`serve`].
+//!
+//! Pages, styles and the small script are embedded; charts are SVG drawn here. Read-only unless
+//! a token is configured: `POST /api/runs` then needs `Authorization: Bearer TOKEN`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mlcarbon_web::WebError> {
+//! let data = mlcarbon_data::Dataset::builtin().expect("built-in data");
+//! let mut options = mlcarbon_web::ServeOptions::new(data);
+//! options.db = Some("runs.sqlite".into());
+//! mlcarbon_web::serve(options).await
+//! # }
+//! ```
+//!
+//! Without a runtime of one's own, [`serve_blocking`] does the same.
+
+mod api;
+mod auth;
+mod cache;
+mod calc;
+mod dates;
+mod error;
+mod metrics;
+mod openapi;
+pub mod pages;
+mod query;
+mod runs;
+mod state;
+mod svg;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use mlcarbon_data::Dataset;
+use mlcarbon_store::Store;
+use tokio::net::TcpListener;
+
+pub use crate::error::{ApiError, ErrorBody, WebError};
+pub use crate::metrics::escape_label;
+pub use crate::state::AppState;
+
+/// Largest request body accepted (bytes); larger gets 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use crate::query::MAX_QUERY_BYTES;
+
+/// Where `mlcarbon serve` listens unless told otherwise.
+pub const DEFAULT_BIND: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on; default 127.0.0.1:8080.
+    pub bind: SocketAddr,
+    /// The runs database (opened, created if missing); none: the dashboard says so.
+    pub db: Option<PathBuf>,
+    /// Enables writing (`POST /api/runs`) for requests that bear it; none: read-only.
+    pub token: Option<String>,
+    /// The dataset: `Dataset::builtin()`, or a `--data-dir` one leaked to `'static`
+    /// (`Box::leak(Box::new(dataset))`; the server lives as long as the process).
+    pub data: &'static Dataset,
+    /// No "listening on" line on standard error.
+    pub quiet: bool,
+}
+
+impl ServeOptions {
+    pub fn new(data: &'static Dataset) -> Self {
+        ServeOptions {
+            bind: DEFAULT_BIND,
+            db: None,
+            token: None,
+            data,
+            quiet: false,
+        }
+    }
+}
+
+/// The router with all routes, for `state`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(calculator))
+        .route("/runs", get(runs_page))
+        .route("/runs/{id}", get(run_page))
+        .route("/data", get(data_page))
+        .route("/assets/style.css", get(style))
+        .route("/assets/app.js", get(script))
+        .route("/assets/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .route("/metrics", get(metrics_text))
+        .route(
+            "/api/estimate",
+            get(api::estimate_get).post(api::estimate_post),
+        )
+        .route(
+            "/api/compare",
+            get(api::compare_get).post(api::compare_post),
+        )
+        .route(
+            "/api/statement",
+            get(api::statement_get).post(api::statement_post),
+        )
+        .route("/api/hardware", get(api::hardware))
+        .route("/api/zones", get(api::zones))
+        .route("/api/regions", get(api::regions))
+        .route("/api/sources", get(api::sources))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/runs", get(api::runs_list).post(api::runs_post))
+        .route("/api/runs/export", get(api::runs_export))
+        .route("/api/runs/{id}", get(api::run_get))
+        .route("/api/runs/{id}/samples", get(api::run_samples))
+        .route("/api/runs/{id}/export", get(api::run_export))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(middleware::from_fn(guard))
+        .with_state(state)
+}
+
+/// Listens on `addr`; a taken port is [`WebError::AddressInUse`].
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, WebError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            WebError::AddressInUse { addr }
+        } else {
+            WebError::Bind { addr, source }
+        }
+    })
+}
+
+/// Serves `state` on an open listener until `shutdown` completes.
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(WebError::Serve)
+}
+
+/// Opens the database, listens on `options.bind` and serves until Ctrl-C.
+pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
+    let store = match &options.db {
+        Some(path) => Some(Store::open(path).map_err(|source| WebError::Store {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    let listener = bind(options.bind).await?;
+    let addr = listener.local_addr().unwrap_or(options.bind);
+    if !options.quiet {
+        eprintln!(
+            "mlcarbon serve: http://{addr}/ ({}; {})",
+            if options.token.is_some() {
+                "writing allowed with the token"
+            } else {
+                "read-only"
+            },
+            match &options.db {
+                Some(p) => format!("runs from {}", p.display()),
+                None => "no run database".to_string(),
+            }
+        );
+    }
+    let state = AppState::with(options.data, store, options.db, options.token);
+    serve_on(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// [`serve`] on a runtime of its own, for a caller that has none (the `mlcarbon` binary):
+/// blocks until Ctrl-C.
+pub fn serve_blocking(options: ServeOptions) -> Result<(), WebError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(WebError::Runtime)?
+        .block_on(serve(options))
+}
+
+/// Bounds the query string (414) and sets the security headers of every answer.
+async fn guard(request: Request, next: Next) -> Response {
+    let too_long = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.len() > MAX_QUERY_BYTES);
+    let mut response = if too_long {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+            None,
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// Counts every answer by route template (never the raw path: no unbounded labels), method and
+/// status.
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        _ => "other",
+    };
+    let response = next.run(request).await;
+    state
+        .counters()
+        .record(&route, method, response.status().as_u16());
+    response
+}
+
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path();
+    let error = ApiError::not_found(format!(
+        "no such page or endpoint: {}; /api/openapi.json lists the API",
+        path.chars().take(200).collect::<String>()
+    ));
+    if path.starts_with("/api/") {
+        error.into_response()
+    } else {
+        pages::error_page(&error)
+    }
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", pages::STYLE_CSS)
+}
+
+async fn favicon() -> Response {
+    asset("image/svg+xml", pages::FAVICON_SVG)
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", pages::APP_JS)
+}
+
+/// The calculator computes several reports for one page: on a blocking thread, so that a burst
+/// of page loads does not hold up the API.
+async fn calculator(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let joined =
+        tokio::task::spawn_blocking(move || pages::calculator::page(&state, q.as_deref())).await;
+    joined
+        .unwrap_or_else(|e| pages::error_page(&ApiError::internal(format!("the page failed: {e}"))))
+}
+
+async fn runs_page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    pages::runs::list_page(&state, q.as_deref()).await
+}
+
+async fn run_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    pages::runs::run_page(&state, &id).await
+}
+
+async fn data_page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    pages::data::page(&state, q.as_deref())
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let runs = if state.has_store() {
+        match state.with_store(metrics::load_runs).await {
+            Ok(runs) => runs,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let text = metrics::render(&runs, state.counters(), state.has_store());
+    api::bytes("text/plain; version=0.0.4; charset=utf-8", text)
+}

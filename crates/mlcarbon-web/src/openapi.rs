@@ -1,0 +1,387 @@
+//! The OpenAPI 3 document of the API (`/api/openapi.json`), written by hand.
+
+use serde_json::{Value, json};
+
+fn param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn text(name: &str, description: &str) -> Value {
+    param(
+        name,
+        description,
+        json!({ "type": "string", "maxLength": 200 }),
+    )
+}
+
+fn number(name: &str, description: &str, min: f64, max: f64) -> Value {
+    param(
+        name,
+        description,
+        json!({ "type": "number", "minimum": min, "maximum": max }),
+    )
+}
+
+fn integer(name: &str, description: &str, min: u64, max: u64) -> Value {
+    param(
+        name,
+        description,
+        json!({ "type": "integer", "minimum": min, "maximum": max }),
+    )
+}
+
+fn choice(name: &str, description: &str, values: &[&str]) -> Value {
+    param(
+        name,
+        description,
+        json!({ "type": "string", "enum": values }),
+    )
+}
+
+/// The parameters that describe a job, as `estimate`, `compare` and `statement` take them.
+fn job_params() -> Vec<Value> {
+    vec![
+        text(
+            "hardware",
+            "Accelerator by name, id or alias (`A100 SXM4 80GB`, `tpu v3`).",
+        ),
+        integer(
+            "count",
+            "Number of accelerators (default 1).",
+            1,
+            10_000_000,
+        ),
+        number(
+            "hours",
+            "Wall-clock duration in hours; required unless energy-kwh is given.",
+            0.0,
+            1_000_000.0,
+        ),
+        number(
+            "energy-kwh",
+            "IT energy already known (metered), kWh, instead of hardware × hours. Also `energy_kwh`.",
+            0.0,
+            1e15,
+        ),
+        number(
+            "utilization",
+            "Mean accelerator draw as a fraction of its rated power, in (0, 1].",
+            0.0,
+            1.0,
+        ),
+        text("cpu", "Host CPU model from the CPU power table."),
+        integer(
+            "cpu-count",
+            "Number of CPU sockets (default 1). Also `cpu_count`.",
+            1,
+            10_000_000,
+        ),
+        number(
+            "cpu-utilization",
+            "Mean CPU load as a fraction of TDP, in (0, 1]. Also `cpu_utilization`.",
+            0.0,
+            1.0,
+        ),
+        number("ram-gb", "Host memory in GB. Also `ram_gb`.", 0.0, 1e9),
+        text(
+            "provider",
+            "Cloud provider (`aws`, `gcp`, `azure`, …); needs region.",
+        ),
+        text("region", "Cloud region code or name (`us-east-1`)."),
+        text("zone", "Grid zone (`FR`, `US-IA`, `WORLD`)."),
+        number(
+            "intensity",
+            "Grid carbon intensity in g CO2e/kWh (private infrastructure).",
+            0.0,
+            1e9,
+        ),
+        number(
+            "offset-percent",
+            "Share of emissions offset or matched, with intensity. Also `offset_percent`.",
+            0.0,
+            100.0,
+        ),
+        number(
+            "pue",
+            "Power usage effectiveness of the facility.",
+            1.0,
+            5.0,
+        ),
+    ]
+}
+
+fn with(mut base: Vec<Value>, more: Vec<Value>) -> Vec<Value> {
+    base.extend(more);
+    base
+}
+
+fn run_filter_params() -> Vec<Value> {
+    vec![
+        text("project", "Only runs of this project."),
+        text("experiment", "Only runs of this experiment."),
+        text("tag", "Only runs with this tag."),
+        text(
+            "since",
+            "Runs started at or after: a date (2024-01-31, midnight UTC) or RFC 3339.",
+        ),
+        text(
+            "until",
+            "Runs started before: a date (that whole day included) or RFC 3339.",
+        ),
+        choice(
+            "status",
+            "Only runs with this status.",
+            &["running", "finished", "interrupted", "failed"],
+        ),
+        integer("limit", "At most this many runs, newest first.", 1, 10_000),
+    ]
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema } }
+    })
+}
+
+fn errors() -> Value {
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    json!({
+        "400": json_response("Bad input; `field` names the parameter at fault.", error.clone()),
+        "404": json_response("Not found.", error.clone()),
+        "414": json_response("Query string longer than 8 KiB.", error.clone()),
+        "413": { "description": "Body larger than 64 KiB." }
+    })
+}
+
+fn get(summary: &str, params: Vec<Value>, ok: Value) -> Value {
+    let mut responses = errors();
+    if let Some(map) = responses.as_object_mut() {
+        map.insert("200".to_string(), ok);
+    }
+    json!({ "summary": summary, "parameters": params, "responses": responses })
+}
+
+fn post_params(summary: &str, ok: Value) -> Value {
+    let mut responses = errors();
+    if let Some(map) = responses.as_object_mut() {
+        map.insert("200".to_string(), ok);
+    }
+    json!({
+        "summary": summary,
+        "requestBody": {
+            "description": "A JSON object with the same names as the query parameters (kebab-case or snake_case), e.g. {\"hardware\": \"A100 SXM4 80GB\", \"count\": 8, \"hours\": 72, \"zone\": \"FR\"}.",
+            "content": { "application/json": { "schema": { "type": "object", "additionalProperties": true } } }
+        },
+        "responses": responses
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn array_of(name: &str) -> Value {
+    json!({ "type": "array", "items": schema_ref(name) })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let estimate_extra = vec![
+        choice(
+            "compat",
+            "Reproduce the published ML Emissions Calculator (its data and rounding).",
+            &["mlco2"],
+        ),
+        choice(
+            "dataset",
+            "Which tables: mlcarbon (default), the calculator's current (mlco2) or 2019 data.",
+            &["mlcarbon", "mlco2", "mlco2-2019"],
+        ),
+        choice("format", "Only json.", &["json"]),
+    ];
+    let compare_extra = vec![
+        choice(
+            "by",
+            "What to vary (default: regions with a provider, else zones).",
+            &["regions", "providers", "zones", "hardware"],
+        ),
+        integer("limit", "Rows to return (default 15).", 1, 1000),
+        text(
+            "with",
+            "With by=hardware: an accelerator to compare with (repeatable, at most 50).",
+        ),
+        choice("format", "Only json.", &["json"]),
+    ];
+    let statement_extra = vec![
+        text("activity", "What the figure covers (default `training`)."),
+        choice(
+            "format",
+            "markdown (default), latex, bibtex, or json with all three.",
+            &["markdown", "latex", "bibtex", "json"],
+        ),
+    ];
+    let text_ok = |t: &str| {
+        json!({ "description": t, "content": {
+            "text/markdown": { "schema": { "type": "string" } },
+            "application/x-latex": { "schema": { "type": "string" } },
+            "application/x-bibtex": { "schema": { "type": "string" } },
+            "application/json": { "schema": { "type": "object" } } } })
+    };
+    let file_ok = |t: &str| {
+        json!({ "description": t, "content": {
+            "text/csv": { "schema": { "type": "string" } },
+            "application/json": { "schema": { "type": "array" } },
+            "application/jsonl": { "schema": { "type": "string" } } } })
+    };
+    let export_format = choice(
+        "format",
+        "codecarbon (default: CodeCarbon's emissions.csv), csv, json or jsonl.",
+        &["codecarbon", "csv", "json", "jsonl"],
+    );
+    let run_id = json!({ "name": "id", "in": "path", "required": true,
+        "description": "Run id, or `last`.", "schema": { "type": "string" } });
+    let mut run_get = get(
+        "One stored run with its components (as `mlcarbon show --format json`).",
+        vec![],
+        json_response("The run.", schema_ref("RunDetail")),
+    );
+    run_get["parameters"] = json!([run_id.clone()]);
+    let mut samples_get = get(
+        "The samples of a run.",
+        vec![choice(
+            "format",
+            "json (default), csv or jsonl.",
+            &["json", "csv", "jsonl"],
+        )],
+        file_ok("The samples."),
+    );
+    if let Some(list) = samples_get["parameters"].as_array_mut() {
+        list.insert(0, run_id.clone());
+    }
+    let mut export_get = get(
+        "One run as a file.",
+        vec![export_format.clone()],
+        file_ok("The file."),
+    );
+    if let Some(list) = export_get["parameters"].as_array_mut() {
+        list.insert(0, run_id);
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "mlcarbon",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}. Read-only unless the server was started with --token."
+        },
+        "paths": {
+            "/api/estimate": {
+                "get": get(
+                    "Energy and emissions of a job (as `mlcarbon estimate --format json`).",
+                    with(job_params(), estimate_extra),
+                    json_response("The estimate; with compat or dataset mlco2, the calculator's report.", json!({ "oneOf": [schema_ref("EstimateReport"), schema_ref("CompatReport")] })),
+                ),
+                "post": post_params("The same, parameters in a JSON body.", json_response("The estimate.", schema_ref("EstimateReport")))
+            },
+            "/api/compare": {
+                "get": get(
+                    "The same job across regions, providers, zones or hardware (as `mlcarbon compare --format json`).",
+                    with(job_params(), compare_extra),
+                    json_response("The comparison.", schema_ref("CompareReport")),
+                ),
+                "post": post_params("The same, parameters in a JSON body.", json_response("The comparison.", schema_ref("CompareReport")))
+            },
+            "/api/statement": {
+                "get": get(
+                    "A paragraph for a paper or model card (as `mlcarbon statement`).",
+                    with(job_params(), statement_extra),
+                    text_ok("The statement."),
+                ),
+                "post": post_params("The same, parameters in a JSON body.", text_ok("The statement."))
+            },
+            "/api/hardware": { "get": get("Accelerators (as `mlcarbon hardware --format json`).",
+                vec![text("search", "Words found in names, ids, aliases or vendors.")],
+                json_response("Rows of hardware.csv.", array_of("Hardware"))) },
+            "/api/zones": { "get": get("Grid zones (as `mlcarbon zones --format json`).",
+                vec![text("search", "Words found in ids, names or aliases."),
+                     choice("kind", "Keep one kind of zone.", &["world", "country", "state", "province", "territory", "balancing_authority", "bidding_zone", "region"]),
+                     choice("cleanest", "Sort by intensity, lowest first.", &["true", "false"])],
+                json_response("Rows of zones.csv and zones_odbl.csv.", array_of("Zone"))) },
+            "/api/regions": { "get": get("Cloud regions (as `mlcarbon regions --format json`).",
+                vec![text("provider", "Only this provider's regions."), text("search", "Text found in the code, name, location or zone.")],
+                json_response("Rows of regions.csv.", array_of("Region"))) },
+            "/api/sources": { "get": get("Every data source with its year and licence.", vec![],
+                json_response("Rows of sources.csv.", array_of("Source"))) },
+            "/api/runs": {
+                "get": get("Stored runs, newest first (as `mlcarbon runs --format json`).", run_filter_params(),
+                    json_response("Runs.", array_of("RunRecord"))),
+                "post": {
+                    "summary": "Record a run measured elsewhere: needs the server's token.",
+                    "security": [{ "bearer": [] }],
+                    "requestBody": { "content": { "application/json": { "schema": schema_ref("PostedRun") } } },
+                    "responses": {
+                        "201": json_response("Stored.", json!({ "type": "object", "properties": {
+                            "id": { "type": "integer" }, "samples": { "type": "integer" }, "status": { "type": "string" } } })),
+                        "400": json_response("Bad body; `field` is the path of the bad value.", schema_ref("Error")),
+                        "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+                        "403": json_response("The server is read-only (no --token).", schema_ref("Error")),
+                        "409": json_response("A run with this uuid is already stored.", schema_ref("Error")),
+                        "413": { "description": "Body larger than 64 KiB." }
+                    }
+                }
+            },
+            "/api/runs/export": { "get": get("The runs a filter selects, oldest first, as a file.",
+                with(run_filter_params(), vec![export_format]), file_ok("The file.")) },
+            "/api/runs/{id}": { "get": run_get },
+            "/api/runs/{id}/samples": { "get": samples_get },
+            "/api/runs/{id}/export": { "get": export_get },
+            "/metrics": { "get": { "summary": "Prometheus text format: runs' energy, emissions and power by run, component and method; the server's request counters.",
+                "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "field"], "properties": {
+                    "error": { "type": "string", "description": "What is wrong and what to do." },
+                    "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
+                "EstimateReport": { "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
+                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
+                    "properties": {
+                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
+                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
+                        "hours": { "type": "number" }, "location": { "type": "object" },
+                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
+                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" }, "range": { "type": "object" },
+                        "components": { "type": "array", "items": { "type": "object" } },
+                        "provenance": { "type": "array", "items": { "type": "object" } },
+                        "equivalents": { "type": "array", "items": { "type": "object" } },
+                        "greener_options": { "type": "array", "items": schema_ref("Option") },
+                        "caveats": { "type": "array", "items": { "type": "string" } },
+                        "mlco2": { "type": "object", "nullable": true } } },
+                "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
+                "Option": { "type": "object", "properties": {
+                    "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },
+                    "zone": { "type": "string", "nullable": true }, "hardware": { "type": "string", "nullable": true }, "hours": { "type": "number" },
+                    "emissions_kg": { "type": "number" }, "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" },
+                    "saving_kg": { "type": "number" }, "saving_percent": { "type": "number" }, "note": { "type": "string" } } },
+                "CompareReport": { "type": "object", "properties": {
+                    "by": { "type": "string" }, "baseline": schema_ref("Option"), "assumption": { "type": "string", "nullable": true },
+                    "alternatives": { "type": "array", "items": schema_ref("Option") }, "caveat": { "type": "string", "nullable": true } } },
+                "Hardware": { "type": "object", "description": "A row of hardware.csv (docs/cli.md, `hardware --format json`)." },
+                "Zone": { "type": "object", "description": "A row of zones.csv or zones_odbl.csv; `table` says which." },
+                "Region": { "type": "object", "description": "A row of regions.csv." },
+                "Source": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "title": { "type": "string" }, "publisher": { "type": "string" }, "url": { "type": "string" },
+                    "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
+                "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
+                "RunDetail": { "type": "object", "properties": {
+                    "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "PostedRun": { "type": "object", "required": ["run"], "properties": {
+                    "run": { "type": "object", "description": "mlcarbon_store::NewRun: uuid, project, started_at (RFC 3339), components, …" },
+                    "samples": { "type": "array", "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } },
+                    "end": { "type": "object", "nullable": true, "description": "mlcarbon_store::RunEnd" } } }
+            }
+        }
+    })
+}

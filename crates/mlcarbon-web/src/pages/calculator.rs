@@ -1,0 +1,674 @@
+//! The calculator page `/`: a form with every input of `mlcarbon estimate`, and, when the query
+//! string holds a job, the result rendered on the server (so the URL is the shareable link).
+
+use std::fmt::Write;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use mlcarbon_model::report::{CompareBy, CompareReport, EstimateReport};
+use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+
+use crate::calc::{self, CompatReport, EstimateAnswer, Statements};
+use crate::error::ApiError;
+use crate::pages::{Nav, escape, html, layout, table};
+use crate::query::{ESTIMATE_PARAMS, Params, encode};
+use crate::state::AppState;
+use crate::svg::{Bar, WIDE, bar_chart};
+
+/// Location parameters by the kind of place the form's radio buttons choose.
+const CLOUD: [&str; 2] = ["provider", "region"];
+const ZONE: [&str; 1] = ["zone"];
+const INTENSITY: [&str; 2] = ["intensity", "offset_percent"];
+
+/// The parameters the page keeps in its shareable URL, in order.
+const SHARED: [&str; 17] = [
+    "hardware",
+    "count",
+    "hours",
+    "energy_kwh",
+    "utilization",
+    "cpu",
+    "cpu_count",
+    "cpu_utilization",
+    "ram_gb",
+    "where",
+    "provider",
+    "region",
+    "zone",
+    "intensity",
+    "offset_percent",
+    "pue",
+    "compat",
+];
+
+/// The form's choice of location drops the fields of the other kinds of place (a browser
+/// without the script sends them all).
+fn effective_params(params: &Params) -> (Params, &'static str) {
+    let place = match params.get("where") {
+        Some("zone") => "zone",
+        Some("intensity") => "intensity",
+        Some("cloud") => "cloud",
+        _ => {
+            if params.get("zone").is_some() {
+                "zone"
+            } else if params.get("intensity").is_some() {
+                "intensity"
+            } else {
+                "cloud"
+            }
+        }
+    };
+    let drop: Vec<&str> = match place {
+        "zone" => CLOUD.iter().chain(INTENSITY.iter()).copied().collect(),
+        "intensity" => CLOUD.iter().chain(ZONE.iter()).copied().collect(),
+        _ => ZONE.iter().chain(INTENSITY.iter()).copied().collect(),
+    };
+    (params.without(&drop), place)
+}
+
+fn has_job(params: &Params) -> bool {
+    ["hardware", "hours", "energy_kwh", "cpu", "ram_gb"]
+        .iter()
+        .any(|k| params.get(k).is_some())
+}
+
+/// The query string of the shareable URL.
+pub fn share_query(params: &Params, place: &str) -> String {
+    let mut parts = Vec::new();
+    for name in SHARED {
+        let value = if name == "where" {
+            Some(place)
+        } else {
+            params.get(name)
+        };
+        if let Some(v) = value {
+            parts.push(format!("{}={}", name.replace('_', "-"), encode(v)));
+        }
+    }
+    parts.join("&")
+}
+
+fn api_query(params: &Params) -> String {
+    let mut parts = Vec::new();
+    for name in ESTIMATE_PARAMS.iter().chain(["compat"].iter()) {
+        if let Some(v) = params.get(name) {
+            parts.push(format!("{}={}", name.replace('_', "-"), encode(v)));
+        }
+    }
+    parts.join("&")
+}
+
+pub fn page(state: &AppState, query: Option<&str>) -> Response {
+    let raw = Params::parse(query);
+    let (params, place) = effective_params(&raw);
+    let mut body = String::new();
+    body.push_str(r#"<h1>How much CO<sub>2</sub> does your ML job emit?</h1>"#);
+    let mut error_field = None;
+    let mut result_html = String::new();
+    let mut status = StatusCode::OK;
+    if has_job(&params) {
+        match result(state, &params, place) {
+            Ok(html) => result_html = html,
+            Err(e) => {
+                status = StatusCode::OK;
+                error_field = e.body.field.clone();
+                let _ = write!(
+                    result_html,
+                    r#"<section class="result"><p class="error" id="error" role="alert" data-field="{f}">{m}</p></section>"#,
+                    f = escape(e.body.field.as_deref().unwrap_or("")),
+                    m = escape(&e.body.error),
+                );
+            }
+        }
+    } else {
+        result_html.push_str(
+            r#"<section class="result intro" id="intro"><p>Fill in the job and press <b>Estimate</b>. Every figure comes with a range and the data row it rests on. Example: <a id="example" href="/?hardware=A100+SXM4+80GB&amp;count=8&amp;hours=72&amp;where=cloud&amp;provider=aws&amp;region=us-east-1">8 × A100 for 72 h in AWS us-east-1</a>.</p></section>"#,
+        );
+    }
+    body.push_str(&form(state, &params, place, error_field.as_deref()));
+    body.push_str(&result_html);
+    html(status, layout("Calculator", Nav::Calculator, &body))
+}
+
+fn value(params: &Params, name: &str) -> String {
+    escape(params.get(name).unwrap_or(""))
+}
+
+fn invalid(error_field: Option<&str>, names: &[&str]) -> &'static str {
+    match error_field {
+        Some(f) if names.contains(&f) => r#" aria-invalid="true""#,
+        _ => "",
+    }
+}
+
+fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str>) -> String {
+    let checked = |p: &str| if place == p { " checked" } else { "" };
+    let mut providers = String::from(r#"<option value="">provider…</option>"#);
+    for p in state.data().providers.iter() {
+        let selected = if params.get("provider") == Some(p.id.as_ref()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            providers,
+            r#"<option value="{}"{selected}>{}</option>"#,
+            escape(&p.id),
+            escape(&p.name)
+        );
+    }
+    let e = |names: &[&str]| invalid(error_field, names);
+    let compat = if params.get("compat").is_some() {
+        " checked"
+    } else {
+        ""
+    };
+    let advanced_open = [
+        "energy_kwh",
+        "cpu",
+        "cpu_count",
+        "cpu_utilization",
+        "ram_gb",
+    ]
+    .iter()
+    .any(|k| params.get(k).is_some() || error_field == Some(k));
+    format!(
+        r#"<form id="calc" class="calc" method="get" action="/">
+<fieldset><legend>What ran</legend>
+<label>Hardware <input id="hardware" name="hardware" list="hardware-list" autocomplete="off" placeholder="A100 SXM4 80GB" value="{hardware}"{e_hw}></label>
+<datalist id="hardware-list"></datalist>
+<label>Count <input id="count" name="count" type="number" min="1" step="1" placeholder="1" value="{count}"{e_count}></label>
+<label>Hours <input id="hours" name="hours" type="number" min="0" step="any" placeholder="24" value="{hours}"{e_hours}></label>
+<label>Utilization <input id="utilization" name="utilization" type="number" min="0" max="1" step="any" placeholder="default: measured median" value="{utilization}"{e_util}></label>
+<details{adv}><summary>Host CPU, RAM, or a metered energy</summary>
+<label>CPU <input id="cpu" name="cpu" placeholder="AMD EPYC 7763" value="{cpu}"{e_cpu}></label>
+<label>CPU sockets <input id="cpu-count" name="cpu-count" type="number" min="1" step="1" value="{cpu_count}"{e_cpuc}></label>
+<label>CPU utilization <input id="cpu-utilization" name="cpu-utilization" type="number" min="0" max="1" step="any" value="{cpu_util}"{e_cpuu}></label>
+<label>RAM (GB) <input id="ram-gb" name="ram-gb" type="number" min="0" step="any" value="{ram}"{e_ram}></label>
+<label>Energy (kWh, instead of hardware × hours) <input id="energy-kwh" name="energy-kwh" type="number" min="0" step="any" value="{energy}"{e_energy}></label>
+</details>
+</fieldset>
+<fieldset><legend>Where it ran</legend>
+<div class="where">
+<label><input type="radio" name="where" value="cloud" id="where-cloud"{c_cloud}> Cloud region</label>
+<label><input type="radio" name="where" value="zone" id="where-zone"{c_zone}> Grid zone</label>
+<label><input type="radio" name="where" value="intensity" id="where-intensity"{c_int}> Custom intensity</label>
+</div>
+<div class="place" data-where="cloud">
+<label>Provider <select id="provider" name="provider"{e_prov}>{providers}</select></label>
+<label>Region <input id="region" name="region" list="region-list" autocomplete="off" placeholder="us-east-1" value="{region}"{e_region}></label>
+<datalist id="region-list"></datalist>
+</div>
+<div class="place" data-where="zone">
+<label>Zone <input id="zone" name="zone" list="zone-list" autocomplete="off" placeholder="FR, US-IA, WORLD" value="{zone}"{e_zone}></label>
+<datalist id="zone-list"></datalist>
+</div>
+<div class="place" data-where="intensity">
+<label>Intensity (g CO2e/kWh) <input id="intensity" name="intensity" type="number" min="0" step="any" value="{intensity}"{e_int}></label>
+<label>Offset (%) <input id="offset-percent" name="offset-percent" type="number" min="0" max="100" step="any" value="{offset}"{e_off}></label>
+</div>
+<label>PUE <input id="pue" name="pue" type="number" min="1" max="5" step="any" placeholder="default: region, provider or 1.56" value="{pue}"{e_pue}></label>
+<label class="check"><input type="checkbox" id="compat" name="compat" value="mlco2"{compat}> As the published ML Emissions Calculator computes it (<code>compat=mlco2</code>)</label>
+</fieldset>
+<p><button id="estimate" type="submit">Estimate</button></p>
+</form>
+"#,
+        hardware = value(params, "hardware"),
+        count = value(params, "count"),
+        hours = value(params, "hours"),
+        utilization = value(params, "utilization"),
+        cpu = value(params, "cpu"),
+        cpu_count = value(params, "cpu_count"),
+        cpu_util = value(params, "cpu_utilization"),
+        ram = value(params, "ram_gb"),
+        energy = value(params, "energy_kwh"),
+        region = value(params, "region"),
+        zone = value(params, "zone"),
+        intensity = value(params, "intensity"),
+        offset = value(params, "offset_percent"),
+        pue = value(params, "pue"),
+        adv = if advanced_open { " open" } else { "" },
+        c_cloud = checked("cloud"),
+        c_zone = checked("zone"),
+        c_int = checked("intensity"),
+        e_hw = e(&["hardware"]),
+        e_count = e(&["count"]),
+        e_hours = e(&["hours"]),
+        e_util = e(&["utilization"]),
+        e_cpu = e(&["cpu"]),
+        e_cpuc = e(&["cpu_count"]),
+        e_cpuu = e(&["cpu_utilization"]),
+        e_ram = e(&["ram_gb"]),
+        e_energy = e(&["energy_kwh"]),
+        e_prov = e(&["provider"]),
+        e_region = e(&["region"]),
+        e_zone = e(&["zone"]),
+        e_int = e(&["intensity"]),
+        e_off = e(&["offset_percent"]),
+        e_pue = e(&["pue"]),
+    )
+}
+
+fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiError> {
+    let answer = calc::estimate_answer(state, params)?;
+    let mut out = String::new();
+    match &answer {
+        EstimateAnswer::Report(report) => {
+            out.push_str(&report_html(report));
+            out.push_str(&chart_html(state, params, report));
+            out.push_str(&hardware_html(state, params, report));
+            let request = params.estimate_request()?;
+            match calc::statements(state.data(), &request, "training") {
+                Ok(statements) => out.push_str(&statement_html(&statements)),
+                Err(e) => {
+                    let _ = write!(
+                        out,
+                        r#"<section><p class="note">No statement: {}</p></section>"#,
+                        escape(&e.body.error)
+                    );
+                }
+            }
+        }
+        EstimateAnswer::Compat(report) => out.push_str(&compat_html(report)),
+    }
+    out.push_str(&share_html(params, place));
+    Ok(out)
+}
+
+fn range(low: f64, high: f64, show: impl Fn(f64) -> String) -> String {
+    format!("range {}–{}", show(low), show(high))
+}
+
+fn report_html(r: &EstimateReport) -> String {
+    let mut out = String::new();
+    let hours = if r.hours > 0.0 {
+        format!(" for {} h", human_number(r.hours))
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        out,
+        r#"<section class="result" id="result" data-emissions-kg="{kg}">
+<h2 id="job">{job}{hours} in {place}</h2>
+<p class="headline"><output id="emissions">{mass} CO<sub>2</sub>e</output> <span class="range" id="emissions-range">{range}</span></p>
+<dl class="figures">
+<dt>Energy</dt><dd id="energy">{energy} <span class="range">{erange}</span> · IT {it} × PUE {pue:.2}</dd>
+<dt>Grid intensity</dt><dd id="intensity-used">{intensity} g CO<sub>2</sub>e/kWh <span class="range">{irange}</span></dd>
+<dt>PUE</dt><dd>{pue:.2} <span class="range">{prange}</span></dd>
+<dt>Offset claim</dt><dd id="offset">{offset}</dd>
+</dl>
+"#,
+        kg = r.emissions_kg,
+        job = escape(&r.job),
+        place = escape(&r.location.label),
+        mass = escape(&human_mass(r.emissions_kg)),
+        range = escape(&range(
+            r.range.emissions_kg.low,
+            r.range.emissions_kg.high,
+            human_mass
+        )),
+        energy = escape(&human_energy(r.energy_kwh)),
+        erange = escape(&range(
+            r.range.energy_kwh.low,
+            r.range.energy_kwh.high,
+            human_energy
+        )),
+        it = escape(&human_energy(r.it_energy_kwh)),
+        pue = r.pue,
+        intensity = escape(&human_number(r.intensity_g_per_kwh)),
+        irange = escape(&range(
+            r.range.intensity_g_per_kwh.low,
+            r.range.intensity_g_per_kwh.high,
+            human_number
+        )),
+        prange = escape(&range(r.range.pue.low, r.range.pue.high, |p| format!(
+            "{p:.2}"
+        ))),
+        offset = match (r.offset_kg, r.offset_percent) {
+            (Some(kg), Some(p)) => escape(&format!(
+                "{} CO2e ({p:.0} % offset or matched by the provider; shown beside the figure, not subtracted)",
+                human_mass(kg)
+            )),
+            _ => "unknown".to_string(),
+        },
+    );
+    if r.components.len() > 1 {
+        let rows: Vec<Vec<String>> = r
+            .components
+            .iter()
+            .map(|c| {
+                vec![
+                    escape(&c.label),
+                    escape(&format!("{} W", human_number(c.mean_power_w))),
+                    escape(&human_energy(c.it_energy_kwh)),
+                ]
+            })
+            .collect();
+        out.push_str("<h3>By component (IT energy, before PUE)</h3>");
+        out.push_str(&table(
+            "components",
+            "data",
+            &["part", "mean power", "energy"],
+            &rows,
+        ));
+    }
+    out.push_str(r#"<h3>Equivalent to</h3><ul id="equivalents" class="equivalents">"#);
+    for e in &r.equivalents {
+        let _ = write!(
+            out,
+            r#"<li data-id="{}"><b>{}</b> {} <span class="muted">({}; {} g per {}, {} {})</span></li>"#,
+            escape(&e.id),
+            escape(&human_number(e.amount)),
+            escape(&e.unit),
+            escape(&e.name),
+            escape(&human_number(e.g_co2e_per_unit)),
+            escape(&e.unit),
+            escape(&e.source),
+            e.year
+        );
+    }
+    out.push_str("</ul>");
+    out.push_str("<h3>Where the numbers come from</h3>");
+    let rows: Vec<Vec<String>> = r
+        .provenance
+        .iter()
+        .map(|p| {
+            vec![
+                escape(&p.quantity),
+                escape(&p.value),
+                format!(
+                    r#"<span class="origin {o}">{o}</span>"#,
+                    o = escape(p.origin.label())
+                ),
+                match (&p.table, &p.row) {
+                    (Some(t), Some(row)) => format!("<code>{}:{}</code>", escape(t), escape(row)),
+                    _ => "—".to_string(),
+                },
+                p.source_title
+                    .as_deref()
+                    .or(p.source.as_deref())
+                    .map(escape)
+                    .unwrap_or_else(|| "—".to_string()),
+                p.license.as_deref().map(escape).unwrap_or_default(),
+                p.year.map(|y| y.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "provenance",
+        "data",
+        &[
+            "quantity", "value", "how", "data row", "source", "licence", "year",
+        ],
+        &rows,
+    ));
+    out.push_str(r#"<ul class="notes">"#);
+    for p in r.provenance.iter().filter(|p| !p.note.is_empty()) {
+        let _ = write!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            escape(&p.quantity),
+            escape(&p.note)
+        );
+    }
+    out.push_str("</ul>");
+    if let Some(m) = &r.mlco2 {
+        let _ = write!(
+            out,
+            r#"<p id="mlco2" class="note">The published calculator gives <b>{} kg CO2e</b> for one device of this job: {}</p>"#,
+            escape(&m.result.kg.to_string()),
+            escape(&m.differences)
+        );
+    }
+    out.push_str("<h3>Greener options (same job)</h3>");
+    if r.greener_options.is_empty() {
+        out.push_str(r#"<p id="greener-none">None found that save emissions.</p>"#);
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .greener_options
+            .iter()
+            .map(|o| {
+                vec![
+                    escape(&o.label),
+                    escape(&human_mass(o.emissions_kg)),
+                    escape(&human_mass(o.saving_kg)),
+                    escape(&format!("{:.0} %", o.saving_percent)),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            "greener",
+            "data",
+            &["where", "emissions", "saves", ""],
+            &rows,
+        ));
+        for c in &r.caveats {
+            let _ = write!(out, r#"<p class="note">{}</p>"#, escape(c));
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+fn bars_of(
+    report: &CompareReport,
+    mine: impl Fn(&mlcarbon_model::report::OptionReport) -> bool,
+) -> Vec<Bar> {
+    report
+        .alternatives
+        .iter()
+        .map(|o| Bar {
+            label: o.label.clone(),
+            value: o.emissions_kg,
+            low: o.emissions_kg_low,
+            high: o.emissions_kg_high,
+            highlight: mine(o),
+        })
+        .collect()
+}
+
+/// The same job across the provider's regions, or across the cleanest grid zones.
+fn chart_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
+    let Ok(request) = params.estimate_request() else {
+        return String::new();
+    };
+    let data = state.data();
+    let (by, limit) = if r.location.provider.is_some() {
+        (CompareBy::Regions, 60)
+    } else {
+        (CompareBy::Zones, 12)
+    };
+    match calc::compare_with(data, &request, Some(by), limit, &[]) {
+        Ok(report) => {
+            let (title, mut bars) = if by == CompareBy::Regions {
+                (
+                    format!(
+                        "The same job in every {} region (CO2e; yours highlighted)",
+                        r.location.provider.as_deref().unwrap_or("")
+                    ),
+                    bars_of(&report, |o| {
+                        o.region == r.location.region && o.provider == r.location.provider
+                    }),
+                )
+            } else {
+                (
+                    "The same job in the cleanest grid zones (CO2e; yours first)".to_string(),
+                    bars_of(&report, |_| false),
+                )
+            };
+            if by == CompareBy::Zones {
+                bars.insert(
+                    0,
+                    Bar {
+                        label: format!("your job: {}", r.location.label),
+                        value: report.baseline.emissions_kg,
+                        low: report.baseline.emissions_kg_low,
+                        high: report.baseline.emissions_kg_high,
+                        highlight: true,
+                    },
+                );
+            }
+            format!(
+                r#"<section id="chart">{}{}</section>"#,
+                bar_chart("regions-chart", &title, &human_mass, &bars, WIDE),
+                report
+                    .assumption
+                    .as_deref()
+                    .map(|a| format!(r#"<p class="note">Assumption: {}.</p>"#, escape(a)))
+                    .unwrap_or_default()
+            )
+        }
+        Err(e) => format!(
+            r#"<section id="chart"><p class="note">No comparison: {}</p></section>"#,
+            escape(&e.body.error)
+        ),
+    }
+}
+
+fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
+    if r.hardware.is_none() {
+        return String::new();
+    }
+    let Ok(request) = params.estimate_request() else {
+        return String::new();
+    };
+    let mut out = String::from(
+        r#"<section id="hardware-alternatives"><h3>Other hardware for the same work</h3>"#,
+    );
+    match calc::compare_with(state.data(), &request, Some(CompareBy::Hardware), 8, &[]) {
+        Ok(report) => {
+            let rows: Vec<Vec<String>> = report
+                .alternatives
+                .iter()
+                .map(|o| {
+                    vec![
+                        escape(&o.label),
+                        escape(&format!("{} h", human_number(o.hours))),
+                        escape(&human_mass(o.emissions_kg)),
+                        escape(&human_mass(o.saving_kg)),
+                        escape(&format!("{:.0} %", o.saving_percent)),
+                    ]
+                })
+                .collect();
+            out.push_str(&table(
+                "hardware-table",
+                "data",
+                &["device", "hours", "emissions", "saves", ""],
+                &rows,
+            ));
+            if let Some(a) = &report.assumption {
+                let _ = write!(out, r#"<p class="note">{}</p>"#, escape(a));
+            }
+        }
+        Err(e) => {
+            let _ = write!(out, r#"<p class="note">{}</p>"#, escape(&e.body.error));
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+fn statement_html(s: &Statements) -> String {
+    format!(
+        r#"<section id="statement"><h3>Statement for a paper or model card</h3>
+<div class="tabs" role="tablist"><button type="button" role="tab" data-tab="statement-markdown" aria-selected="true">Markdown</button><button type="button" role="tab" data-tab="statement-latex" aria-selected="false">LaTeX</button><button type="button" role="tab" data-tab="statement-bibtex" aria-selected="false">BibTeX</button></div>
+<textarea id="statement-markdown" class="statement" readonly rows="12">{md}</textarea>
+<textarea id="statement-latex" class="statement" readonly rows="12" hidden>{tex}</textarea>
+<textarea id="statement-bibtex" class="statement" readonly rows="12" hidden>{bib}</textarea>
+<p><button type="button" class="copy" id="copy-statement" data-copy-active="statement">Copy</button> <span class="copied" aria-live="polite"></span></p>
+</section>"#,
+        md = escape(&s.markdown),
+        tex = escape(&s.latex),
+        bib = escape(&s.bibtex),
+    )
+}
+
+fn compat_html(r: &CompatReport) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<section class="result" id="result" data-emissions-kg="{kg}">
+<h2 id="job">{device} ({tdp} W) for {hours} h on {location} — {how}</h2>
+<p class="headline"><output id="emissions">{kg} kg CO<sub>2</sub>eq</output></p>
+<dl class="figures">
+<dt>Energy</dt><dd id="energy">{kwh} kWh</dd>
+<dt>Intensity</dt><dd id="intensity-used">{kgkwh} kg CO<sub>2</sub>eq/kWh ({g} g/kWh{cell})</dd>
+<dt>Offset</dt><dd id="offset">{off} kg CO<sub>2</sub>eq ({offp} % offset by the provider)</dd>
+</dl>
+"#,
+        kg = r.emissions_kg,
+        device = escape(&r.device),
+        tdp = r.tdp_w,
+        hours = r.hours,
+        location = escape(&r.location),
+        how = if r.mode == "exact" {
+            "the calculator's data, exact arithmetic"
+        } else {
+            "as the published ML Emissions Calculator computes it"
+        },
+        kwh = r.energy_kwh,
+        kgkwh = r.kg_per_kwh,
+        g = r.intensity_g_per_kwh,
+        cell = r
+            .provenance
+            .impact_cell
+            .as_ref()
+            .map(|c| format!(", cell <code>{}</code>", escape(c)))
+            .unwrap_or_default(),
+        off = r.offset_kg,
+        offp = r.offset_percent,
+    );
+    let mut bars = vec![Bar {
+        label: format!("your job: {}", r.location),
+        value: r.emissions_kg,
+        low: r.emissions_kg,
+        high: r.emissions_kg,
+        highlight: true,
+    }];
+    if let Some(c) = &r.cleanest_region {
+        let _ = write!(
+            out,
+            r#"<p id="cleanest">Cleanest region of this provider: <b>{}</b> with {} kg CO<sub>2</sub>eq ({} kg less).</p>"#,
+            escape(&c.region),
+            c.emissions_kg,
+            escape(&human_number(c.saving_kg))
+        );
+        bars.push(Bar {
+            label: format!("cleanest: {}", c.region),
+            value: c.emissions_kg,
+            low: c.emissions_kg,
+            high: c.emissions_kg,
+            highlight: false,
+        });
+    }
+    out.push_str(r#"<ul class="notes">"#);
+    for n in &r.notes {
+        let _ = write!(out, "<li>{}</li>", escape(n));
+    }
+    out.push_str("</ul></section>");
+    let _ = write!(
+        out,
+        r#"<section id="chart">{}</section>"#,
+        bar_chart(
+            "regions-chart",
+            "Your job and the provider's cleanest region (CO2eq)",
+            &human_mass,
+            &bars,
+            WIDE
+        )
+    );
+    out
+}
+
+fn share_html(params: &Params, place: &str) -> String {
+    let share = format!("/?{}", share_query(params, place));
+    let api = format!("/api/estimate?{}", api_query(params));
+    format!(
+        r#"<section id="share"><h3>Share</h3>
+<p><input id="share-url" class="share" readonly value="{s}" data-path="{s}"> <button type="button" class="copy" data-copy="share-url">Copy link</button> <span class="copied" aria-live="polite"></span></p>
+<p class="muted">The same as JSON: <a id="api-link" href="{a}">{a}</a> · <code>mlcarbon estimate</code> takes the same names as flags.</p>
+</section>"#,
+        s = escape(&share),
+        a = escape(&api),
+    )
+}

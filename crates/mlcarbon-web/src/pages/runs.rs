@@ -1,0 +1,531 @@
+//! The dashboard: `/runs` (runs with filters, totals per week and per project, exports) and
+//! `/runs/{id}` (power and cumulative emissions over time, the components, measured or modelled).
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, SampleRow};
+
+use crate::error::ApiError;
+use crate::pages::{Nav, error_page, escape, html, layout, table};
+use crate::query::{Params, encode};
+use crate::runs::{self, RunRef, Summary, is_measured, method_label};
+use crate::state::AppState;
+use crate::svg::{Bar, NARROW, Series, WIDE, bar_chart, line_chart};
+
+fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return "0 s".to_string();
+    }
+    let s = seconds.round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+fn started(text: &str) -> String {
+    text.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+fn no_store_page() -> Response {
+    html(
+        StatusCode::OK,
+        layout(
+            "Runs",
+            Nav::Runs,
+            r#"<h1>Runs</h1><p id="no-db" class="note">This server has no run database. Start it with <code>mlcarbon serve --db PATH</code> (runs are recorded by <code>mlcarbon run -- CMD</code>).</p>"#,
+        ),
+    )
+}
+
+/// The query string of the filters, for export links.
+fn filter_query(params: &Params) -> String {
+    let mut parts = Vec::new();
+    for name in ["project", "tag", "since", "until", "status"] {
+        if let Some(v) = params.get(name) {
+            parts.push(format!("{name}={}", encode(v)));
+        }
+    }
+    parts.join("&")
+}
+
+pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
+    if !state.has_store() {
+        return no_store_page();
+    }
+    let params = Params::parse(query);
+    let filter = runs::filter(&params, 500);
+    let (filter, filter_error) = match filter {
+        Ok(f) => (f, None),
+        Err(e) => (RunFilter::default(), Some(e)),
+    };
+    let loaded = state
+        .with_store(move |store| {
+            let all = store.runs(&RunFilter::default())?;
+            let runs = store.runs(&filter)?;
+            Ok((all, runs))
+        })
+        .await;
+    let (all, shown, error) = match (loaded, filter_error) {
+        (Ok((all, shown)), None) => (all, shown, None),
+        (Ok((all, _)), Some(e)) => (all, Vec::new(), Some(e)),
+        (Err(e), _) if e.status.is_client_error() => (Vec::new(), Vec::new(), Some(e)),
+        (Err(e), _) => return error_page(&e),
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let projects: BTreeSet<&str> = all.iter().map(|r| r.project.as_str()).collect();
+    let mut body = String::from("<h1>Runs</h1>");
+    body.push_str(&filter_form(&params, &projects));
+    if let Some(e) = &error {
+        let _ = write!(
+            body,
+            r#"<p class="error" id="error" role="alert" data-field="{}">{}</p>"#,
+            escape(e.body.field.as_deref().unwrap_or("")),
+            escape(&e.body.error)
+        );
+    }
+    let q = filter_query(&params);
+    let _ = write!(
+        body,
+        r#"<p class="exports">Export these runs: <a class="button" id="export-codecarbon" href="/api/runs/export?format=codecarbon&amp;{q}" download="emissions.csv">CodeCarbon CSV</a> <a class="button" id="export-csv" href="/api/runs/export?format=csv&amp;{q}" download="runs.csv">CSV</a> <a class="button" id="export-json" href="/api/runs/export?format=json&amp;{q}" download="runs.json">JSON</a></p>"#,
+        q = escape(&q)
+    );
+    body.push_str(&summary_html(&runs::summary(&shown)));
+    body.push_str(&runs_table(&shown));
+    html(status, layout("Runs", Nav::Runs, &body))
+}
+
+fn filter_form(params: &Params, projects: &BTreeSet<&str>) -> String {
+    let mut options = String::from(r#"<option value="">all projects</option>"#);
+    for p in projects {
+        let selected = if params.get("project") == Some(*p) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            options,
+            r#"<option value="{v}"{selected}>{v}</option>"#,
+            v = escape(p)
+        );
+    }
+    let mut statuses = String::from(r#"<option value="">any status</option>"#);
+    for s in ["running", "finished", "interrupted", "failed"] {
+        let selected = if params.get("status") == Some(s) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(statuses, r#"<option{selected}>{s}</option>"#);
+    }
+    let v = |name: &str| escape(params.get(name).unwrap_or(""));
+    format!(
+        r#"<form id="run-filters" class="filters" method="get" action="/runs">
+<label>Project <select id="f-project" name="project">{options}</select></label>
+<label>Tag <input id="f-tag" name="tag" value="{tag}"></label>
+<label>From <input id="f-since" name="since" type="date" value="{since}"></label>
+<label>To <input id="f-until" name="until" type="date" value="{until}"></label>
+<label>Status <select id="f-status" name="status">{statuses}</select></label>
+<button type="submit">Filter</button> <a href="/runs">clear</a>
+</form>"#,
+        tag = v("tag"),
+        since = v("since"),
+        until = v("until"),
+    )
+}
+
+fn summary_html(s: &Summary) -> String {
+    let mut out = format!(
+        r#"<section id="totals"><p class="headline-small">{} runs · <b id="total-emissions">{} CO<sub>2</sub>e</b> · {} · {}</p>"#,
+        s.total.runs,
+        escape(&human_mass(s.total.emissions_kg)),
+        escape(&human_energy(s.total.energy_kwh)),
+        escape(&duration(s.total.duration_s)),
+    );
+    if s.total.runs == 0 {
+        out.push_str("</section>");
+        return out;
+    }
+    let week_bars: Vec<Bar> = s
+        .by_week
+        .iter()
+        .map(|(week, t)| Bar {
+            label: format!("week of {week}"),
+            value: t.emissions_kg,
+            low: t.emissions_kg,
+            high: t.emissions_kg,
+            highlight: false,
+        })
+        .collect();
+    out.push_str(r#"<div class="two">"#);
+    out.push_str("<div>");
+    out.push_str(&bar_chart(
+        "weeks-chart",
+        "Emissions per week (CO2e)",
+        &human_mass,
+        &week_bars,
+        NARROW,
+    ));
+    let rows: Vec<Vec<String>> = s
+        .by_week
+        .iter()
+        .map(|(week, t)| {
+            vec![
+                escape(week),
+                t.runs.to_string(),
+                escape(&human_energy(t.energy_kwh)),
+                escape(&human_mass(t.emissions_kg)),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "weeks",
+        "data",
+        &["week (Monday, UTC)", "runs", "energy", "emissions"],
+        &rows,
+    ));
+    out.push_str("</div><div>");
+    let project_bars: Vec<Bar> = s
+        .by_project
+        .iter()
+        .map(|(p, t)| Bar {
+            label: p.clone(),
+            value: t.emissions_kg,
+            low: t.emissions_kg,
+            high: t.emissions_kg,
+            highlight: false,
+        })
+        .collect();
+    out.push_str(&bar_chart(
+        "projects-chart",
+        "Emissions per project (CO2e)",
+        &human_mass,
+        &project_bars,
+        NARROW,
+    ));
+    let rows: Vec<Vec<String>> = s
+        .by_project
+        .iter()
+        .map(|(p, t)| {
+            vec![
+                escape(p),
+                t.runs.to_string(),
+                escape(&human_energy(t.energy_kwh)),
+                escape(&human_mass(t.emissions_kg)),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "projects",
+        "data",
+        &["project", "runs", "energy", "emissions"],
+        &rows,
+    ));
+    out.push_str("</div></div></section>");
+    out
+}
+
+fn runs_table(runs: &[RunRecord]) -> String {
+    if runs.is_empty() {
+        return r#"<p id="no-runs">No runs match. <code>mlcarbon run -- CMD</code> records one.</p>"#
+            .to_string();
+    }
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                format!(
+                    r#"<a class="run-link" href="/runs/{id}">{id}</a>"#,
+                    id = r.id
+                ),
+                escape(&started(&r.started_at)),
+                escape(&r.project),
+                escape(&r.tags.join(", ")),
+                format!(
+                    r#"<span class="status {s}">{s}</span>"#,
+                    s = escape(&r.status)
+                ),
+                escape(&duration(r.elapsed_s())),
+                escape(&human_energy(r.energy_kwh)),
+                escape(&human_mass(r.emissions_kg)),
+                escape(&r.location_label),
+                format!("<code>{}</code>", escape(&r.command.join(" "))),
+            ]
+        })
+        .collect();
+    table(
+        "runs",
+        "data",
+        &[
+            "run",
+            "started (UTC)",
+            "project",
+            "tags",
+            "status",
+            "duration",
+            "energy",
+            "CO2e",
+            "where",
+            "command",
+        ],
+        &rows,
+    )
+}
+
+type Loaded = (RunRecord, Vec<ComponentRecord>, Vec<SampleRow>);
+
+pub async fn run_page(state: &AppState, id: &str) -> Response {
+    if !state.has_store() {
+        return no_store_page();
+    }
+    let reference = match runs::run_ref(id) {
+        Ok(r) => r,
+        Err(e) => return error_page(&e),
+    };
+    let loaded: Result<Loaded, ApiError> = state
+        .with_store(move |store| {
+            let run = match reference {
+                RunRef::Id(id) => store.run(id)?,
+                RunRef::Last => store
+                    .runs(&RunFilter {
+                        limit: Some(1),
+                        ..RunFilter::default()
+                    })?
+                    .into_iter()
+                    .next()
+                    .ok_or(mlcarbon_store::StoreError::NotFound(0))?,
+            };
+            let components = store.components(run.id)?;
+            let samples = store.samples(run.id)?;
+            Ok((run, components, samples))
+        })
+        .await;
+    match loaded {
+        Ok((run, components, samples)) => html(
+            StatusCode::OK,
+            layout(
+                &format!("Run {}", run.id),
+                Nav::Runs,
+                &run_html(&run, &components, &samples),
+            ),
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRow]) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<h1 id="run-title">Run {id} <span class="status {status}">{status}</span></h1>
+<p class="headline"><output id="run-emissions">{kg} CO<sub>2</sub>e</output> <span class="muted">{kwh} (IT {it} × PUE {pue:.2}) at {g} g CO<sub>2</sub>e/kWh ({origin})</span></p>
+<dl class="figures">
+<dt>Project</dt><dd id="run-project">{project}{experiment}</dd>
+<dt>Tags</dt><dd>{tags}</dd>
+<dt>Command</dt><dd><code>{command}</code></dd>
+<dt>Where</dt><dd>{location}</dd>
+<dt>Started</dt><dd>{started} UTC on {host} ({os})</dd>
+<dt>Duration</dt><dd>{duration}{ended}</dd>
+<dt>Samples</dt><dd>{samples} every {interval} s</dd>
+<dt>uuid</dt><dd><code>{uuid}</code></dd>
+</dl>
+"#,
+        id = run.id,
+        status = escape(&run.status),
+        kg = escape(&human_mass(run.emissions_kg)),
+        kwh = escape(&human_energy(run.energy_kwh)),
+        it = escape(&human_energy(run.it_energy_kwh())),
+        pue = run.pue,
+        g = escape(&human_number(run.intensity_g_per_kwh)),
+        origin = escape(&run.intensity_origin),
+        project = escape(&run.project),
+        experiment = run
+            .experiment
+            .as_deref()
+            .map(|e| format!(" / {}", escape(e)))
+            .unwrap_or_default(),
+        tags = escape(&run.tags.join(", ")),
+        command = escape(&run.command.join(" ")),
+        location = escape(&run.location_label),
+        started = escape(&started(&run.started_at)),
+        host = escape(&run.hostname),
+        os = escape(&run.os),
+        duration = escape(&duration(run.elapsed_s())),
+        ended = match (&run.exit_code, &run.signal) {
+            (Some(code), _) => format!(", exit code {code}"),
+            (None, Some(sig)) => format!(", signal {sig}"),
+            _ => String::new(),
+        },
+        samples = run.samples,
+        interval = escape(&human_number(run.interval_s)),
+        uuid = escape(&run.uuid),
+    );
+    if let (Some(p), Some(kwh), Some(kg)) = (
+        run.progress,
+        run.predicted_energy_kwh,
+        run.predicted_emissions_kg,
+    ) && run.status != mlcarbon_store::status::FINISHED
+    {
+        let _ = write!(
+            out,
+            r#"<p id="prediction" class="note">{:.0} % done; at completion about {} and {} CO<sub>2</sub>e.</p>"#,
+            p * 100.0,
+            escape(&human_energy(kwh)),
+            escape(&human_mass(kg))
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<p class="exports">Export: <a class="button" id="export-codecarbon" href="/api/runs/{id}/export?format=codecarbon" download="emissions.csv">CodeCarbon CSV</a> <a class="button" id="export-csv" href="/api/runs/{id}/export?format=csv" download="run-{id}.csv">CSV</a> <a class="button" id="export-json" href="/api/runs/{id}/export?format=json" download="run-{id}.json">JSON</a> <a class="button" id="export-samples" href="/api/runs/{id}/samples?format=csv" download="run-{id}-samples.csv">Samples CSV</a></p>"#,
+        id = run.id
+    );
+    // Power over time: the total and each component.
+    let mut series = vec![Series {
+        name: "total (IT)".to_string(),
+        points: samples.iter().map(|s| (s.t_s, s.total_power_w)).collect(),
+    }];
+    for c in components {
+        series.push(Series {
+            name: c.label.clone(),
+            points: samples
+                .iter()
+                .filter_map(|s| {
+                    s.components
+                        .iter()
+                        .find(|r| r.key == c.key)
+                        .map(|r| (s.t_s, r.power_w))
+                })
+                .collect(),
+        });
+    }
+    out.push_str(r#"<section class="charts">"#);
+    out.push_str(&line_chart(
+        "power-chart",
+        "Power over time (W, before PUE)",
+        "W",
+        &series,
+    ));
+    // Emissions in the unit that reads best for this run's total.
+    let peak = samples
+        .iter()
+        .map(|s| s.emissions_kg)
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, f64::max);
+    let (scale, unit) = if peak >= 1.0 || peak == 0.0 {
+        (1.0, "kg CO2e")
+    } else if peak >= 1e-3 {
+        (1e3, "g CO2e")
+    } else {
+        (1e6, "mg CO2e")
+    };
+    out.push_str(&line_chart(
+        "emissions-chart",
+        &format!("Cumulative emissions ({unit})"),
+        unit,
+        &[Series {
+            name: "emissions".to_string(),
+            points: samples
+                .iter()
+                .map(|s| (s.t_s, s.emissions_kg * scale))
+                .collect(),
+        }],
+    ));
+    out.push_str("</section>");
+    // Components: measured or modelled.
+    let measured: f64 = components
+        .iter()
+        .filter(|c| is_measured(&c.method))
+        .map(|c| c.energy_kwh)
+        .sum();
+    let total: f64 = components.iter().map(|c| c.energy_kwh).sum();
+    let modelled = total - measured;
+    let share = |x: f64| {
+        if total > 0.0 {
+            format!("{:.0} %", x / total * 100.0)
+        } else {
+            "—".to_string()
+        }
+    };
+    let _ = write!(
+        out,
+        r#"<section id="breakdown"><h2>By component</h2><p id="measured-share">Measured: <b>{}</b> ({}) · modelled: <b>{}</b> ({}), IT energy before PUE.</p>"#,
+        escape(&human_energy(measured)),
+        share(measured),
+        escape(&human_energy(modelled)),
+        share(modelled),
+    );
+    let bars: Vec<Bar> = components
+        .iter()
+        .map(|c| Bar {
+            label: format!(
+                "{} ({})",
+                c.label,
+                if is_measured(&c.method) {
+                    "measured"
+                } else {
+                    "modelled"
+                }
+            ),
+            value: c.energy_kwh,
+            low: c.energy_kwh,
+            high: c.energy_kwh,
+            highlight: is_measured(&c.method),
+        })
+        .collect();
+    out.push_str(&bar_chart(
+        "components-chart",
+        "Energy by component (before PUE; measured highlighted)",
+        &human_energy,
+        &bars,
+        WIDE,
+    ));
+    let rows: Vec<Vec<String>> = components
+        .iter()
+        .map(|c| {
+            vec![
+                escape(&c.label),
+                format!("<code>{}</code>", escape(&c.key)),
+                escape(&c.kind),
+                format!(
+                    r#"<span class="method {}">{}</span>"#,
+                    if is_measured(&c.method) {
+                        "measured"
+                    } else {
+                        "modelled"
+                    },
+                    escape(method_label(&c.method))
+                ),
+                escape(&format!("{} W", human_number(c.mean_power_w))),
+                escape(&human_energy(c.energy_kwh)),
+                share(c.energy_kwh),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "components",
+        "data",
+        &[
+            "component",
+            "key",
+            "kind",
+            "how",
+            "mean power",
+            "energy",
+            "share",
+        ],
+        &rows,
+    ));
+    out.push_str("</section>");
+    out
+}

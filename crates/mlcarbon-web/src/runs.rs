@@ -1,0 +1,122 @@
+//! Stored runs as the API and the dashboard read them: filters from a query string, totals per
+//! week and per project, and whether a component was measured or modelled.
+
+use std::collections::BTreeMap;
+
+use mlcarbon_store::{RunFilter, RunId, RunRecord, status};
+use serde::Serialize;
+
+use crate::dates;
+use crate::error::ApiError;
+use crate::query::Params;
+
+/// Parameters of the run lists.
+pub const RUN_FILTER_PARAMS: [&str; 7] = [
+    "project",
+    "experiment",
+    "tag",
+    "since",
+    "until",
+    "status",
+    "limit",
+];
+
+/// The most runs one list returns.
+pub const MAX_RUNS: usize = 10_000;
+
+pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiError> {
+    let status = params
+        .choice(
+            "status",
+            &[
+                status::RUNNING,
+                status::FINISHED,
+                status::INTERRUPTED,
+                status::FAILED,
+            ],
+        )?
+        .map(str::to_string);
+    Ok(RunFilter {
+        project: params.text("project")?,
+        experiment: params.text("experiment")?,
+        tag: params.text("tag")?,
+        since: params.text("since")?.as_deref().map(dates::since_filter),
+        until: params.text("until")?.as_deref().map(dates::until_filter),
+        status,
+        limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
+    })
+}
+
+/// A run named in a path: its id, or `last`.
+pub enum RunRef {
+    Id(RunId),
+    Last,
+}
+
+pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {
+    if text.eq_ignore_ascii_case("last") || text.eq_ignore_ascii_case("latest") {
+        return Ok(RunRef::Last);
+    }
+    text.parse::<RunId>().map(RunRef::Id).map_err(|_| {
+        ApiError::bad(
+            "id",
+            format!("`{text}` is not a run id (a whole number or `last`)"),
+        )
+    })
+}
+
+/// `counter` and `integrated_power` read the hardware; `model` estimates from rated power.
+pub fn is_measured(method: &str) -> bool {
+    matches!(method, "counter" | "integrated_power")
+}
+
+pub fn method_label(method: &str) -> &str {
+    match method {
+        "counter" => "measured (energy counter)",
+        "integrated_power" => "measured (power, integrated)",
+        "model" => "modelled (rated power × utilization)",
+        other => other,
+    }
+}
+
+/// Totals of a group of runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub runs: u64,
+    pub energy_kwh: f64,
+    pub emissions_kg: f64,
+    pub duration_s: f64,
+}
+
+impl Totals {
+    fn add(&mut self, run: &RunRecord) {
+        self.runs += 1;
+        self.energy_kwh += run.energy_kwh;
+        self.emissions_kg += run.emissions_kg;
+        self.duration_s += run.elapsed_s();
+    }
+}
+
+/// Totals per ISO week (Monday, `YYYY-MM-DD`, UTC) and per project, sorted by key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub total: Totals,
+    pub by_week: BTreeMap<String, Totals>,
+    pub by_project: BTreeMap<String, Totals>,
+}
+
+pub fn summary(runs: &[RunRecord]) -> Summary {
+    let mut out = Summary::default();
+    for run in runs {
+        out.total.add(run);
+        let week = dates::utc_day(&run.started_at)
+            .map(|d| dates::format_day(dates::week_start(d)))
+            .unwrap_or_else(|| "unknown".to_string());
+        out.by_week.entry(week).or_default().add(run);
+        out.by_project
+            .entry(run.project.clone())
+            .or_default()
+            .add(run);
+    }
+    out
+}

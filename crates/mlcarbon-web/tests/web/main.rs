@@ -1,0 +1,9 @@
+//! Router tests without a socket (`tower::ServiceExt::oneshot`), snapshots of API bodies and of
+//! `/metrics`, and a property test that throws random queries and bodies at the API.
+
+mod api;
+mod metrics;
+mod pages;
+mod props;
+mod runs;
+mod support;

@@ -1,0 +1,100 @@
+//! Runs from the database: list, filters, one run, samples, exports.
+
+use axum::http::StatusCode;
+
+use crate::support::{Db, get};
+
+#[tokio::test]
+async fn lists_and_filters_runs() {
+    let db = Db::new();
+    let app = db.router(None);
+    let all = get(&app, "/api/runs").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let ids: Vec<i64> = all
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![2, 1], "newest first");
+    let count = |uri: &'static str| {
+        let app = app.clone();
+        async move { get(&app, uri).await.json().as_array().map_or(0, Vec::len) }
+    };
+    assert_eq!(count("/api/runs?project=bert").await, 1);
+    assert_eq!(count("/api/runs?tag=sweep").await, 1);
+    assert_eq!(count("/api/runs?since=2024-01-05").await, 1);
+    assert_eq!(count("/api/runs?until=2024-01-03").await, 1);
+    assert_eq!(count("/api/runs?since=2024-01-03T10:00:00Z").await, 2);
+    assert_eq!(count("/api/runs?status=running").await, 1);
+    assert_eq!(count("/api/runs?limit=1").await, 1);
+    let bad = get(&app, "/api/runs?since=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.field().as_deref(), Some("since"));
+    let bad = get(&app, "/api/runs?status=sleeping").await;
+    assert_eq!(bad.field().as_deref(), Some("status"));
+}
+
+#[tokio::test]
+async fn one_run_with_components_and_samples() {
+    let db = Db::new();
+    let app = db.router(None);
+    let shown = get(&app, "/api/runs/1").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let mut value = shown.json();
+    // Stable across machines: nothing in the run depends on the clock or the host.
+    insta::assert_json_snapshot!("run_1", value.take());
+    let last = get(&app, "/api/runs/last").await.json();
+    assert_eq!(last["run"]["id"], 2);
+    let samples = get(&app, "/api/runs/1/samples").await.json();
+    assert_eq!(samples.as_array().map(Vec::len), Some(10));
+    assert_eq!(samples[0]["components"][0]["key"], "gpu:0");
+    let csv = get(&app, "/api/runs/1/samples?format=csv").await;
+    assert!(csv.content_type().starts_with("text/csv"));
+    assert_eq!(csv.body.lines().count(), 11, "{}", csv.body);
+    assert_eq!(
+        get(&app, "/api/runs/99").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = get(&app, "/api/runs/abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.field().as_deref(), Some("id"));
+    assert_eq!(
+        get(&app, "/api/runs/99999999999999999999999").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn exports_codecarbon_csv_and_json() {
+    let db = Db::new();
+    let app = db.router(None);
+    let cc = get(&app, "/api/runs/1/export?format=codecarbon").await;
+    assert_eq!(cc.status, StatusCode::OK);
+    assert!(
+        cc.body
+            .starts_with("timestamp,project_name,run_id,experiment_id,duration,emissions")
+    );
+    assert!(
+        cc.headers["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.contains("emissions.csv"))
+    );
+    let all = get(&app, "/api/runs/export?format=json").await.json();
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    assert_eq!(all[0]["id"], 1, "oldest first");
+    let filtered = get(&app, "/api/runs/export?format=csv&project=bert").await;
+    assert_eq!(filtered.body.lines().count(), 2);
+}
+
+#[tokio::test]
+async fn without_a_database_runs_are_404_with_the_fix() {
+    let app = crate::support::bare();
+    let answer = get(&app, "/api/runs/1").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(answer.body.contains("--db"));
+    let page = get(&app, "/runs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"no-db\""));
+}
