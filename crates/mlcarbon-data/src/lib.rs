@@ -351,6 +351,17 @@ impl Dataset {
         ))
     }
 
+    /// The CPU a kernel-reported model name stands for (`/proc/cpuinfo`'s "Intel(R) Xeon(R) CPU
+    /// E5-2686 v4 @ 2.30GHz" is the table's "Intel Xeon E5-2686 v4"), or none when no single row
+    /// matches. No "did you mean" search: this runs at every `mlcarbon run` start.
+    pub fn cpu_for_model_name(&self, reported: &str) -> Result<Option<&Cpu>, DataError> {
+        let cleaned = lookup::clean_cpu_model_name(reported);
+        if cleaned.is_empty() {
+            return Ok(None);
+        }
+        Ok(lookup::resolve_quietly(&cleaned, self.cpus()?, Cpu::keys))
+    }
+
     /// CPUs whose model name holds every word of `search`.
     pub fn search_cpus(&self, search: &str) -> Result<Vec<&Cpu>, DataError> {
         Ok(lookup::filter(search, self.cpus()?, Cpu::keys))

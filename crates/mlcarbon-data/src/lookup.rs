@@ -175,6 +175,47 @@ pub(crate) fn resolve<'r, T>(
     }
 }
 
+/// The one row `query` names (verbatim, exact, else by words), without the similarity search
+/// of [`resolve`]; none when no row or several match.
+pub(crate) fn resolve_quietly<'r, T>(
+    query: &str,
+    rows: &'r [T],
+    keys: impl Fn(&'r T) -> Vec<&'r str>,
+) -> Option<&'r T> {
+    let mut best: Option<(MatchQuality, &T)> = None;
+    let mut tied = false;
+    for row in rows {
+        let Some(quality) = match_quality(query, keys(row)) else {
+            continue;
+        };
+        match best {
+            Some((b, _)) if quality < b => {}
+            Some((b, _)) if quality == b => tied = true,
+            _ => {
+                best = Some((quality, row));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(_, row)| row)
+}
+
+/// A kernel-reported CPU model name without trademarks, clock speed and filler words.
+pub(crate) fn clean_cpu_model_name(reported: &str) -> String {
+    let without_speed = reported.split('@').next().unwrap_or(reported);
+    without_speed
+        .replace("(R)", " ")
+        .replace("(r)", " ")
+        .replace("(TM)", " ")
+        .replace("(tm)", " ")
+        .split_whitespace()
+        .filter(|w| {
+            !["cpu", "processor"].contains(&w.to_lowercase().as_str()) && !w.ends_with("-Core")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Rows whose keys match every word of `search` (for listing commands); all rows when empty.
 pub(crate) fn filter<'r, T>(
     search: &str,
@@ -218,6 +259,22 @@ mod tests {
         assert_eq!(
             match_quality("tpu-v3", ["TPU v3"]),
             Some(MatchQuality::Exact)
+        );
+    }
+
+    #[test]
+    fn kernel_cpu_names_are_cleaned() {
+        assert_eq!(
+            clean_cpu_model_name("Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz"),
+            "Intel Xeon E5-2686 v4"
+        );
+        assert_eq!(
+            clean_cpu_model_name("AMD EPYC 7763 64-Core Processor"),
+            "AMD EPYC 7763"
+        );
+        assert_eq!(
+            clean_cpu_model_name("Intel(R) Xeon(R) Processor"),
+            "Intel Xeon"
         );
     }
 

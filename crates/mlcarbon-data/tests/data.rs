@@ -384,3 +384,18 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn kernel_reported_cpu_names_find_their_row() {
+    let d = data();
+    let epyc = d
+        .cpu_for_model_name("AMD EPYC 7763 64-Core Processor")
+        .expect("cpus load");
+    assert_eq!(epyc.map(|c| c.name.as_ref()), Some("AMD EPYC 7763"));
+    // Too vague to name one model: no guess.
+    assert_eq!(
+        d.cpu_for_model_name("Intel(R) Xeon(R) Processor")
+            .expect("cpus load"),
+        None
+    );
+}

@@ -145,7 +145,7 @@ fn build_sampler(
         ),
         None => model
             .as_deref()
-            .and_then(|m| data.find_cpu(m).ok().and_then(Result::ok))
+            .and_then(|m| data.cpu_for_model_name(m).ok().flatten())
             .map(|c| c.tdp_w),
     };
     let ram_w_per_gb = data
