@@ -184,6 +184,8 @@ fn sigkill_loses_at_most_the_last_samples_and_the_run_is_marked_interrupted() {
             "-q",
             "--interval",
             "0.1",
+            "--commit-every",
+            "0.5",
             "--replay",
             &trace,
             "--zone",
