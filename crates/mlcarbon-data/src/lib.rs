@@ -165,6 +165,23 @@ pub struct Dataset {
     source_index: OnceLock<HashMap<String, usize>>,
     /// Embodied figures, idle power, power limits, intensity profiles.
     act: act::ActTables,
+    /// One slot for a value derived from the tables by a caller (the model keeps its
+    /// job-independent rankings of regions and zones here), computed once per dataset.
+    derived: Derived,
+}
+
+/// See [`Dataset::derived`].
+#[derive(Default)]
+struct Derived(OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Derived(set)"
+        } else {
+            "Derived(empty)"
+        })
+    }
 }
 
 fn index_by<T>(rows: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> {
@@ -223,6 +240,7 @@ impl Dataset {
             cpus: OnceLock::new(),
             zone_index: OnceLock::new(),
             source_index: OnceLock::new(),
+            derived: Derived::default(),
             act: act::ActTables::builtin(),
         }))
     }
@@ -292,6 +310,7 @@ impl Dataset {
             cpus: OnceLock::new(),
             zone_index: OnceLock::new(),
             source_index: OnceLock::new(),
+            derived: Derived::default(),
             act: act::ActTables::from_texts(&text_of)?,
         };
         for id in constant_ids::REQUIRED {
@@ -314,6 +333,15 @@ impl Dataset {
             .as_ref()
             .map(|cpus| cpus.as_ref())
             .map_err(Clone::clone)
+    }
+
+    /// The value `init` derives from this dataset, computed on first use and kept; `None` if the
+    /// slot already holds a value of another type.
+    pub fn derived<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Option<&T> {
+        self.derived
+            .0
+            .get_or_init(|| Box::new(init()))
+            .downcast_ref::<T>()
     }
 
     pub fn constant(&self, id: &str) -> Option<&Constant> {

@@ -1,6 +1,6 @@
 //! The same job elsewhere or on other hardware, sorted, with what each choice saves.
 
-use mlcarbon_data::{Dataset, Hardware, Provider, Zone, ZoneKind};
+use mlcarbon_data::{Dataset, Hardware, Provider, Region, Zone, ZoneKind};
 use serde::Serialize;
 
 use crate::estimate::{Estimate, Job, Load, Location, estimate, estimate_with};
@@ -86,24 +86,93 @@ pub fn provider_regions(
     baseline: &Estimate,
     provider: &Provider,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    let mut out = Vec::new();
-    for region in data.provider_regions(&provider.id) {
-        let f = scenario::region_figures(data, provider, region)?;
-        let result = estimate_with(job, f.intensity, f.pue, f.offset_percent);
-        let place = Place {
-            provider: Some(provider.id.to_string()),
-            region: Some(region.region.to_string()),
-            zone: Some(region.zone.to_string()),
-        };
-        let label = if region.name.is_empty() {
-            region.label()
-        } else {
-            format!("{} ({})", region.label(), region.name)
-        };
-        out.push(alternative(baseline, label, place, result, String::new()));
-    }
+    let mut out = data
+        .provider_regions(&provider.id)
+        .map(|region| region_alternative(data, job, baseline, provider, region))
+        .collect::<Result<Vec<_>, _>>()?;
     sort(&mut out);
     Ok(out)
+}
+
+/// Relative closeness under which two figures count as tied, so that the exact comparison decides.
+const TIE: f64 = 1e-9;
+
+/// Which places can be the cleanest does not depend on the job: every region of a job shares its
+/// IT energy, so regions rank by PUE × intensity and zones (with the job's PUE) by intensity. The
+/// rankings are computed once per dataset; a comparison then runs the model on the few candidates.
+struct Rankings {
+    /// Per provider (in `providers` order), the regions tied for its lowest PUE × intensity.
+    provider_best: Vec<Vec<usize>>,
+    /// Zones other than the world average, by intensity, lowest first.
+    zones_by_intensity: Vec<(usize, f64)>,
+}
+
+fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
+    let mut provider_best = Vec::with_capacity(data.providers.len());
+    for provider in data.providers.iter() {
+        let mut scored = Vec::new();
+        for (i, region) in data
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.provider == provider.id)
+        {
+            let f = scenario::region_figures(data, provider, region)?;
+            scored.push((i, f.pue.value * f.intensity.value.0));
+        }
+        let lowest = scored.iter().map(|(_, p)| *p).fold(f64::INFINITY, f64::min);
+        provider_best.push(
+            scored
+                .into_iter()
+                .filter(|(_, p)| *p <= lowest + lowest.abs() * TIE)
+                .map(|(i, _)| i)
+                .collect(),
+        );
+    }
+    let mut zones_by_intensity: Vec<(usize, f64)> = data
+        .zones
+        .iter()
+        .enumerate()
+        .filter(|(_, z)| z.kind != ZoneKind::World)
+        .map(|(i, z)| (i, z.intensity_g_per_kwh))
+        .collect();
+    zones_by_intensity.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(Rankings {
+        provider_best,
+        zones_by_intensity,
+    })
+}
+
+fn rankings(data: &Dataset) -> Result<&Rankings, ScenarioError> {
+    match data.derived(|| compute_rankings(data)) {
+        Some(Ok(rankings)) => Ok(rankings),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(ScenarioError::Invalid(
+            "dataset cache holds another type".to_string(),
+        )),
+    }
+}
+
+fn region_alternative(
+    data: &Dataset,
+    job: &Job,
+    baseline: &Estimate,
+    provider: &Provider,
+    region: &Region,
+) -> Result<Alternative, ScenarioError> {
+    let f = scenario::region_figures(data, provider, region)?;
+    let result = estimate_with(job, f.intensity, f.pue, f.offset_percent);
+    let place = Place {
+        provider: Some(provider.id.to_string()),
+        region: Some(region.region.to_string()),
+        zone: Some(region.zone.to_string()),
+    };
+    let label = if region.name.is_empty() {
+        region.label()
+    } else {
+        format!("{} ({})", region.label(), region.name)
+    };
+    Ok(alternative(baseline, label, place, result, String::new()))
 }
 
 /// The cleanest region of every provider, cleanest first.
@@ -112,12 +181,16 @@ pub fn cleanest_per_provider(
     job: &Job,
     baseline: &Estimate,
 ) -> Result<Vec<Alternative>, ScenarioError> {
+    let ranks = rankings(data)?;
     let mut out = Vec::new();
-    for provider in data.providers.iter() {
-        if let Some(best) = provider_regions(data, job, baseline, provider)?
-            .into_iter()
-            .next()
-        {
+    for (provider, candidates) in data.providers.iter().zip(&ranks.provider_best) {
+        let mut tied = candidates
+            .iter()
+            .filter_map(|&i| data.regions.get(i))
+            .map(|region| region_alternative(data, job, baseline, provider, region))
+            .collect::<Result<Vec<_>, _>>()?;
+        sort(&mut tied);
+        if let Some(best) = tied.into_iter().next() {
             out.push(best);
         }
     }
@@ -135,15 +208,24 @@ pub fn cleanest_zones(
     limit: usize,
     keep: impl Fn(&Zone) -> bool,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    // Hundreds of zones: rank on the figures, then label only the ones kept.
+    let ranks = rankings(data)?;
+    // The first `limit` zones kept, and any tied with the last of them.
     let mut ranked = Vec::new();
-    for zone in data
-        .zones
-        .iter()
-        .filter(|z| z.kind != ZoneKind::World && keep(z))
-    {
+    let mut last = None::<f64>;
+    for &(i, intensity) in &ranks.zones_by_intensity {
+        if let Some(cut) = last
+            && intensity > cut + cut.abs() * TIE
+        {
+            break;
+        }
+        let Some(zone) = data.zones.get(i).filter(|z| keep(z)) else {
+            continue;
+        };
         let f = scenario::zone_figures(data, zone, pue.range)?;
         ranked.push((zone, estimate_with(job, f.intensity, f.pue, None)));
+        if ranked.len() >= limit && last.is_none() {
+            last = Some(intensity);
+        }
     }
     ranked.sort_by(|a, b| {
         a.1.emissions

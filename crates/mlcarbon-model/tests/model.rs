@@ -296,3 +296,35 @@ fn round2_of_huge_values_is_still_the_nearest_decimal() {
     let x = 123_456_789_012_345.67_f64;
     assert_eq!(js_round2(x), reference_round2(x));
 }
+
+proptest! {
+    #[test]
+    fn ranked_cleanest_regions_equal_the_exhaustive_search(
+        hours in 0.01f64..10_000.0,
+        count in 1u32..64,
+        hardware in proptest::sample::select(vec!["A100 SXM4 80GB", "TPU v3", "T4"]),
+    ) {
+        let d = data();
+        let j = job(hardware, count, hours, None);
+        let baseline = estimate(&j, &intensity_location(100.0, 0.1, 1.2));
+        let ranked = mlcarbon_model::compare::cleanest_per_provider(d, &j, &baseline).expect("ranked");
+        for best in &ranked {
+            let provider = d.provider(best.provider.as_deref().expect("provider")).expect("known");
+            let all = mlcarbon_model::compare::provider_regions(d, &j, &baseline, provider).expect("all");
+            prop_assert_eq!(&all[0].label, &best.label);
+            prop_assert_eq!(all[0].estimate.emissions.value.0, best.estimate.emissions.value.0);
+        }
+        let zones = mlcarbon_model::compare::cleanest_zones(d, &j, &baseline, &intensity_location(1.0, 0.0, 1.3).pue, 5, |_| true)
+            .expect("zones");
+        let mut exhaustive: Vec<(f64, String)> = d
+            .zones
+            .iter()
+            .filter(|z| z.kind != mlcarbon_data::ZoneKind::World)
+            .map(|z| (z.intensity_g_per_kwh, z.id.to_string()))
+            .collect();
+        exhaustive.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let ids: Vec<String> = zones.iter().map(|z| z.zone.clone().expect("zone")).collect();
+        let expected: Vec<String> = exhaustive.iter().take(5).map(|(_, id)| id.clone()).collect();
+        prop_assert_eq!(ids, expected);
+    }
+}
