@@ -257,22 +257,20 @@ struct Tracker {
 pub const DEFAULT_COMMIT_EVERY_S: f64 = 5.0;
 
 impl Tracker {
-    fn energy_j(&self, out: &SampleOut) -> f64 {
-        if self.process_mode {
-            out.total.cumulative_attributed_j
-        } else {
-            out.total.cumulative_j
-        }
-    }
-
     /// Takes a sample, stores it, updates the status line; returns energy (kWh, with PUE) and kg.
     fn sample(&mut self) -> (f64, f64) {
         let process_mode = self.process_mode;
-        let out = self.sampler.sample(Instant::now()).clone();
+        // Borrowed, not copied: the loop should allocate as little as it can.
+        let out: &SampleOut = self.sampler.sample(Instant::now());
         for warning in &out.warnings {
             eprintln!("mlcarbon: warning: {warning}");
         }
-        let energy_kwh = self.energy_j(&out) / 3.6e6 * self.pue;
+        let energy_j = if process_mode {
+            out.total.cumulative_attributed_j
+        } else {
+            out.total.cumulative_j
+        };
+        let energy_kwh = energy_j / 3.6e6 * self.pue;
         let (intensity, emissions_kg) = match &self.profile {
             None => (self.intensity, energy_kwh * self.intensity / 1000.0),
             Some(profile) => {
@@ -298,13 +296,13 @@ impl Tracker {
         self.last_energy_kwh = energy_kwh;
         self.seq += 1;
         let gpu_utilization = {
-            let gpus: Vec<f64> = out
+            let (sum, n) = out
                 .components
                 .iter()
                 .filter(|c| c.kind == ComponentKind::Gpu)
                 .filter_map(|c| c.utilization)
-                .collect();
-            (!gpus.is_empty()).then(|| gpus.iter().sum::<f64>() / gpus.len() as f64 * 100.0)
+                .fold((0.0, 0usize), |(sum, n), u| (sum + u, n + 1));
+            (n > 0).then(|| sum / n as f64 * 100.0)
         };
         let cpu_utilization = out
             .components
@@ -345,7 +343,8 @@ impl Tracker {
             gpu_utilization,
             ram_used_gb: None,
         };
-        self.pending.push(row.clone());
+        let (t_s, total_power_w) = (row.t_s, row.total_power_w);
+        self.pending.push(row);
         if self.pending.len() >= self.commit_samples
             || self.last_flush.elapsed() >= self.commit_every
         {
@@ -355,8 +354,8 @@ impl Tracker {
         if self.status_line {
             let mut line = format!(
                 "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
-                clock::duration(row.t_s),
-                human_number(row.total_power_w),
+                clock::duration(t_s),
+                human_number(total_power_w),
                 human_energy(energy_kwh),
                 human_mass(emissions_kg)
             );
