@@ -74,6 +74,14 @@ pub enum ReadingValue {
     },
     /// Power at the moment of the reading.
     Power { watts: f64 },
+    /// Power on every read, and the component's energy counter (never wrapping) on the reads
+    /// where the sensor read it: for sensors whose counter costs far more to read than power
+    /// (NVML on GPUs whose driver runs in the GPU's firmware). The counter sets the energy;
+    /// power fills the samples between counter reads.
+    Anchored {
+        watts: f64,
+        counter_microjoules: Option<u64>,
+    },
 }
 
 /// A source of readings. The [`crate::Sampler`] calls `read` once per sample and turns the

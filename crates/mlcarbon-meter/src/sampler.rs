@@ -3,6 +3,10 @@
 //! Per component and sample: a counter gives the wrap-aware difference since its last reading;
 //! power is integrated by trapezoids, (p_prev + p_cur) / 2 × dt, exact for power that changes
 //! linearly between readings. The first reading of a component only sets its baseline.
+//! Anchored readings integrate power between counter reads, and at each counter read credit
+//! what the counter says was used since the previous one, less what power already credited: at
+//! every counter read the component's total equals the counter's (or, where power ran ahead,
+//! stays there until the counter catches up; nothing is ever taken back).
 //!
 //! With a [`ProcessTree`] attached, each component's energy is also split by the job's share:
 //! CPU by the tree's CPU ticks over the machine's busy ticks, RAM by the tree's resident memory
@@ -23,7 +27,8 @@ pub struct ComponentSample {
     pub method: Method,
     /// False once its sensor failed: it contributes nothing from then on.
     pub active: bool,
-    /// Mean power since the component's previous reading (0 on the first sample).
+    /// Mean power since the component's previous reading (0 on the first sample). For anchored
+    /// readings, the mean of the power readings: the counter's corrections go to energy only.
     pub power_w: f64,
     /// Energy since the component's previous reading.
     pub energy_j: f64,
@@ -69,6 +74,14 @@ enum Last {
     Nothing,
     Counter(u64),
     Power(f64),
+    Anchored {
+        watts: Option<f64>,
+        counter: Option<u64>,
+        /// Energy power credited since the last counter read.
+        credited_since_counter_j: f64,
+        /// Energy power credited beyond what the counter showed at its last read.
+        ahead_of_counter_j: f64,
+    },
 }
 
 struct Slot {
@@ -298,7 +311,8 @@ fn integrate(slot: &mut Slot, value: ReadingValue, now: Instant) -> (f64, f64) {
     let seconds = slot.last_time.map_or(0.0, |last| {
         now.saturating_duration_since(last).as_secs_f64()
     });
-    let (energy_j, next) = match value {
+    // (energy, the energy that sets the reported power, next state)
+    let (energy_j, power_basis_j, next) = match value {
         ReadingValue::Counter {
             microjoules,
             wrap_at_microjoules,
@@ -309,7 +323,7 @@ fn integrate(slot: &mut Slot, value: ReadingValue, now: Instant) -> (f64, f64) {
                 }
                 _ => 0.0,
             };
-            (energy, Last::Counter(microjoules))
+            (energy, energy, Last::Counter(microjoules))
         }
         ReadingValue::Power { watts } => {
             // A negative or non-finite power is a broken reading: skip it, keep the baseline.
@@ -320,15 +334,66 @@ fn integrate(slot: &mut Slot, value: ReadingValue, now: Instant) -> (f64, f64) {
                 Last::Power(prev) => (prev + watts) / 2.0 * seconds,
                 _ => 0.0,
             };
-            (energy, Last::Power(watts))
+            (energy, energy, Last::Power(watts))
         }
+        // Power as the sensor read it: a counter's correction is energy that power missed
+        // earlier (NVML's power is a lagging 1 s average), not a spike at this moment.
+        ReadingValue::Anchored {
+            watts,
+            counter_microjoules,
+        } => integrate_anchored(slot.last, watts, counter_microjoules, seconds),
     };
     slot.last = next;
     slot.last_time = Some(now);
     let power_w = if seconds > 0.0 {
-        energy_j / seconds
+        power_basis_j / seconds
     } else {
         0.0
     };
     (energy_j, power_w)
+}
+
+/// One anchored reading: the energy to credit, the energy by power alone, and the slot's next
+/// state.
+fn integrate_anchored(
+    last: Last,
+    watts: f64,
+    counter_microjoules: Option<u64>,
+    seconds: f64,
+) -> (f64, f64, Last) {
+    let (last_watts, last_counter, credited, ahead) = match last {
+        Last::Anchored {
+            watts,
+            counter,
+            credited_since_counter_j,
+            ahead_of_counter_j,
+        } => (watts, counter, credited_since_counter_j, ahead_of_counter_j),
+        _ => (None, None, 0.0, 0.0),
+    };
+    // A negative or non-finite power is a broken reading: no power credit, keep the baseline.
+    let watts = (watts.is_finite() && watts >= 0.0).then_some(watts);
+    let by_power = match (last_watts, watts) {
+        (Some(prev), Some(now)) => (prev + now) / 2.0 * seconds,
+        _ => 0.0,
+    };
+    let watts = watts.or(last_watts);
+    // (energy to credit, energy credited since the counter's last read, ahead of the counter)
+    let (energy_j, credited_next, ahead_next) = match (counter_microjoules, last_counter) {
+        (Some(now), Some(prev)) => {
+            let by_counter = counter::delta_microjoules(prev, now, None) as f64 / 1e6;
+            let owed = by_counter - credited - ahead;
+            (owed.max(0.0), 0.0, (-owed).max(0.0))
+        }
+        // The first counter read is the baseline: what power credited before it stays.
+        (Some(_), None) => (by_power, 0.0, 0.0),
+        (None, Some(_)) => (by_power, credited + by_power, ahead),
+        (None, None) => (by_power, 0.0, ahead),
+    };
+    let next = Last::Anchored {
+        watts,
+        counter: counter_microjoules.or(last_counter),
+        credited_since_counter_j: credited_next,
+        ahead_of_counter_j: ahead_next,
+    };
+    (energy_j, by_power, next)
 }

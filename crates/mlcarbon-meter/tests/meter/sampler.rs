@@ -238,3 +238,113 @@ fn sampler_and_sensors_can_move_to_a_sampling_thread() {
     assert_send::<mlcarbon_meter::NvmlSensor>();
     assert_send::<mlcarbon_meter::ProcessTree>();
 }
+
+fn anchored(watts: f64, counter_joules: Option<u64>) -> Vec<ReadingValue> {
+    vec![ReadingValue::Anchored {
+        watts,
+        counter_microjoules: counter_joules.map(|j| j * 1_000_000),
+    }]
+}
+
+#[test]
+fn anchored_power_fills_in_and_the_counter_sets_the_total() {
+    // Power says 100 W; the counter says 330 J were used over the 3 s.
+    let sensor = Scripted::new(
+        "gpu:0",
+        ComponentKind::Gpu,
+        vec![
+            Ok(anchored(100.0, Some(1_000))),
+            Ok(anchored(100.0, None)),
+            Ok(anchored(100.0, None)),
+            Ok(anchored(100.0, Some(1_330))),
+        ],
+    );
+    let mut sampler = Sampler::new(vec![Box::new(sensor)]);
+    let t0 = Instant::now();
+    sampler.sample(t0);
+    assert_close(
+        sampler.sample(at(t0, 1.0)).total.energy_j,
+        100.0,
+        1e-9,
+        "power",
+    );
+    assert_close(
+        sampler.sample(at(t0, 2.0)).total.energy_j,
+        100.0,
+        1e-9,
+        "power",
+    );
+    let out = sampler.sample(at(t0, 3.0));
+    assert_close(
+        out.total.energy_j,
+        130.0,
+        1e-9,
+        "the counter's 330 J less 200 J",
+    );
+    assert_close(out.total.cumulative_j, 330.0, 1e-9, "the counter's total");
+}
+
+#[test]
+fn anchored_power_ahead_of_the_counter_is_not_taken_back_but_absorbed() {
+    // Power says 100 W, the counter only 80 J over 2 s, then 300 J over the next 2 s.
+    let sensor = Scripted::new(
+        "gpu:0",
+        ComponentKind::Gpu,
+        vec![
+            Ok(anchored(100.0, Some(0))),
+            Ok(anchored(100.0, None)),
+            Ok(anchored(100.0, Some(80))),
+            Ok(anchored(100.0, None)),
+            Ok(anchored(100.0, Some(380))),
+        ],
+    );
+    let mut sampler = Sampler::new(vec![Box::new(sensor)]);
+    let t0 = Instant::now();
+    sampler.sample(t0);
+    sampler.sample(at(t0, 1.0));
+    let out = sampler.sample(at(t0, 2.0));
+    assert_eq!(out.total.energy_j, 0.0, "never negative");
+    assert_close(
+        out.total.cumulative_j,
+        100.0,
+        1e-9,
+        "20 J ahead of the counter",
+    );
+    let out = sampler.sample(at(t0, 3.0));
+    assert_close(out.total.cumulative_j, 200.0, 1e-9, "power goes on");
+    let out = sampler.sample(at(t0, 4.0));
+    assert_close(out.total.cumulative_j, 380.0, 1e-9, "back on the counter");
+}
+
+proptest::proptest! {
+    /// Whatever power says, at every counter read the total becomes the counter's energy, or
+    /// stays where power took it when that is more; it never goes down.
+    #[test]
+    fn anchored_totals_follow_the_counter(
+        steps in proptest::collection::vec((0.0f64..800.0, 0u64..900, proptest::bool::ANY), 1..60)
+    ) {
+        let mut counter = 5_000u64;
+        let mut script = vec![Ok(anchored(0.0, Some(counter)))];
+        let mut counters = vec![Some(counter)];
+        for &(watts, used, read_counter) in &steps {
+            counter += used;
+            let reading = read_counter.then_some(counter);
+            script.push(Ok(anchored(watts, reading)));
+            counters.push(reading);
+        }
+        let sensor = Scripted::new("gpu:0", ComponentKind::Gpu, script);
+        let mut sampler = Sampler::new(vec![Box::new(sensor)]);
+        let t0 = Instant::now();
+        let mut before = 0.0;
+        for (i, reading) in counters.iter().enumerate() {
+            let out = sampler.sample(at(t0, i as f64));
+            proptest::prop_assert!(out.total.energy_j >= 0.0);
+            if let Some(now) = reading {
+                let by_counter = (now - 5_000) as f64;
+                let expected = by_counter.max(before);
+                proptest::prop_assert!((out.total.cumulative_j - expected).abs() < 1e-6);
+            }
+            before = out.total.cumulative_j;
+        }
+    }
+}
