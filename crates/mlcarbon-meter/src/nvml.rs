@@ -8,10 +8,10 @@
 use crate::{
     ComponentInfo, ComponentKind, Method, Reading, ReadingValue, Roots, Sensor, SensorError,
 };
-use nvml_wrapper::Nvml;
 use nvml_wrapper::error::NvmlError;
+use nvml_wrapper::{Device, Nvml};
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 const SENSOR: &str = "NVML";
@@ -117,6 +117,20 @@ fn init_error(e: &NvmlError, roots: &Roots) -> SensorError {
     }
 }
 
+/// The GPU's energy counter (mJ): the value probed at opening if not used yet, else a new read.
+fn counter_millijoules(
+    probed: &mut Option<u64>,
+    device: &Device<'_>,
+    index: u32,
+) -> Result<u64, SensorError> {
+    match probed.take() {
+        Some(millijoules) => Ok(millijoules),
+        None => device
+            .total_energy_consumption()
+            .map_err(|e| device_error(index, e)),
+    }
+}
+
 fn device_error(index: u32, e: NvmlError) -> SensorError {
     SensorError::Device {
         sensor: SENSOR,
@@ -196,6 +210,8 @@ fn resolve(nvml: &Nvml, selection: &GpuSelection, warnings: &mut Vec<String>) ->
 /// each counter read the GPU's total is the counter's (see the sampler's anchored readings).
 pub const COUNTER_EVERY: Duration = Duration::from_secs(30);
 
+static KEEP_LOADED: OnceLock<Arc<Nvml>> = OnceLock::new();
+
 /// One NVIDIA GPU's energy: counter or power.
 pub struct NvmlSensor {
     nvml: Arc<Nvml>,
@@ -206,6 +222,8 @@ pub struct NvmlSensor {
     /// counter), instead of the method's one reading on every read.
     anchored: bool,
     last_counter_read: Option<Instant>,
+    /// The counter (mJ) read when the GPU was opened, used as the first reading.
+    probed_counter: Option<u64>,
     /// NVML's timestamp (µs) of the newest per-process sample already used.
     last_seen_us: u64,
     components: [ComponentInfo; 1],
@@ -245,6 +263,10 @@ impl NvmlSensor {
             builder.lib_path(path.as_os_str());
         }
         let nvml = Arc::new(builder.init().map_err(|e| init_error(&e, roots))?);
+        // NVML stays loaded until the process exits: shutting it down and unloading the library
+        // costs more CPU than tracking a short job, and the driver cleans up after an exiting
+        // process as after a killed one.
+        let _ = KEEP_LOADED.set(Arc::clone(&nvml));
         let mut sensors = Vec::new();
         for index in resolve(&nvml, &selection, warnings) {
             match Self::open_device(&nvml, index, method, report_utilization) {
@@ -271,7 +293,14 @@ impl NvmlSensor {
             .device_by_index(index)
             .map_err(|e| device_error(index, e))?;
         let name = device.name().unwrap_or_else(|_| "NVIDIA GPU".to_string());
-        let counter = || device.total_energy_consumption().map(|_| Method::Counter);
+        // The probe's counter value is the first reading: each counter read costs ~4 ms of CPU.
+        let mut probed_counter = None;
+        let mut counter = || {
+            device.total_energy_consumption().map(|mj| {
+                probed_counter = Some(mj);
+                Method::Counter
+            })
+        };
         let power = || device.power_usage().map(|_| Method::IntegratedPower);
         let chosen = match method {
             GpuMethod::Auto => counter().or_else(|_| power()),
@@ -287,6 +316,7 @@ impl NvmlSensor {
             utilization: None,
             anchored,
             last_counter_read: None,
+            probed_counter,
             last_seen_us: 0,
             components: [ComponentInfo {
                 key: format!("gpu:{index}"),
@@ -324,9 +354,7 @@ impl Sensor for NvmlSensor {
                 .is_none_or(|last| now.saturating_duration_since(last) >= COUNTER_EVERY);
             let counter_microjoules = if due {
                 self.last_counter_read = Some(now);
-                let millijoules = device
-                    .total_energy_consumption()
-                    .map_err(|e| device_error(index, e))?;
+                let millijoules = counter_millijoules(&mut self.probed_counter, &device, index)?;
                 Some(millijoules.saturating_mul(1000))
             } else {
                 None
@@ -337,9 +365,7 @@ impl Sensor for NvmlSensor {
                 counter_microjoules,
             }
         } else if self.components[0].method == Method::Counter {
-            let millijoules = device
-                .total_energy_consumption()
-                .map_err(|e| device_error(index, e))?;
+            let millijoules = counter_millijoules(&mut self.probed_counter, &device, index)?;
             ReadingValue::Counter {
                 microjoules: millijoules.saturating_mul(1000),
                 wrap_at_microjoules: None,

@@ -219,4 +219,12 @@ fn hardware_nvml_call_costs() {
             .field_values_for(&[FieldId(83), FieldId(186)])
             .is_ok()
     });
+    let (wall0, cpu0) = (Instant::now(), thread_cpu());
+    drop(nvml);
+    println!(
+        "{:<34} {:>9.1} µs wall {:>9.1} µs CPU",
+        "nvmlShutdown and unloading",
+        wall0.elapsed().as_secs_f64() * 1e6,
+        (thread_cpu() - cpu0).as_secs_f64() * 1e6
+    );
 }
