@@ -35,6 +35,7 @@ pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateReque
         intensity: location.intensity,
         offset_percent: location.offset_percent,
         pue: location.pue,
+        lifetime_years: None,
     }
 }
 

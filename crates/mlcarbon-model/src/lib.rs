@@ -10,6 +10,7 @@ pub mod embodied;
 pub mod equivalents;
 pub mod estimate;
 pub mod inference;
+pub mod mlco2_report;
 pub mod power_cap;
 pub mod predict;
 pub mod report;

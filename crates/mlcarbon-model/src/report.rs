@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::compare::{self, Alternative};
 use crate::compat::{Mlco2Intensity, Mlco2Result, mlco2_estimate};
+use crate::embodied::{self, EmbodiedError, EmbodiedPart, HostSpec, device_figure, host_figure};
 use crate::equivalents::{EquivalentAmount, equivalents};
 use crate::estimate::{Estimate, Job, Load, Location, Provenance, estimate};
 use crate::request::{
@@ -502,5 +503,177 @@ pub fn compare_report(
         assumption,
         alternatives: alternatives.iter().map(OptionReport::from).collect(),
         caveat: (by != CompareBy::Hardware).then_some(REGION_CAVEAT),
+    })
+}
+
+// --- embodied emissions ------------------------------------------------------------------------
+
+/// What a run holds: devices, a host, for how long.
+pub struct EmbodiedInput<'a> {
+    pub devices: Option<(&'a Hardware, u32)>,
+    pub host: Option<HostSpec>,
+    pub run_hours: f64,
+    pub lifetime_years: Option<f64>,
+}
+
+/// One part of `embodied` in JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbodiedPartReport {
+    pub label: String,
+    pub count: f64,
+    pub per_unit_kg: f64,
+    pub per_unit_kg_low: f64,
+    pub per_unit_kg_high: f64,
+    pub lifetime_hours: f64,
+    pub lifetime_hours_low: f64,
+    pub lifetime_hours_high: f64,
+    pub for_run_kg: f64,
+    pub for_run_kg_low: f64,
+    pub for_run_kg_high: f64,
+    pub provenance: Provenance,
+}
+
+/// Embodied (manufacturing) emissions charged to a run: beside the operational ones, never in them.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbodiedReport {
+    pub run_hours: f64,
+    pub total_kg: f64,
+    pub total_kg_low: f64,
+    pub total_kg_high: f64,
+    /// Always false: embodied emissions are reported beside `emissions_kg`, never added to it.
+    pub included_in_emissions: bool,
+    pub parts: Vec<EmbodiedPartReport>,
+    pub notes: Vec<String>,
+}
+
+const EMBODIED_METHOD: &str = "manufacturing emissions amortized linearly: kg × run hours × count / lifetime hours (Cloud Carbon Footprint; Luccioni et al. 2022); reported beside the operational emissions, never added to them";
+
+impl EmbodiedReport {
+    /// What the parts are, in a few words: "8 × A100 SXM4 80GB card + host (commodity server)".
+    pub fn parts_text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| {
+                if p.count == 1.0 {
+                    p.label.clone()
+                } else {
+                    format!("{} × {}", human_number(p.count), p.label)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The embodied emissions of what a run holds: each device and the host charged for the run's
+/// hours; what has no figure in the data is named in `notes`, not guessed.
+pub fn embodied_report(
+    data: &Dataset,
+    input: &EmbodiedInput<'_>,
+) -> Result<EmbodiedReport, EmbodiedError> {
+    let mut parts = Vec::new();
+    let mut notes = Vec::new();
+    let lifetime =
+        |figure: &embodied::EmbodiedFigure| embodied::lifetime(data, figure, input.lifetime_years);
+    match input.devices {
+        Some((hardware, count)) => match device_figure(data, hardware) {
+            Ok(figure) => parts.push(EmbodiedPart {
+                lifetime: lifetime(&figure)?,
+                figure,
+                count: f64::from(count),
+            }),
+            Err(EmbodiedError::NoFigure(what)) => notes.push(format!(
+                "no manufacturing figure for {what} in the data (embodied.csv has one per GPU card); its devices are not counted"
+            )),
+            Err(e) => return Err(e),
+        },
+        None => notes.push(
+            "no hardware given (a metered energy): no device to charge manufacturing emissions to"
+                .to_string(),
+        ),
+    }
+    match &input.host {
+        Some(spec) => match host_figure(data, spec) {
+            Ok(figure) => parts.push(EmbodiedPart {
+                lifetime: lifetime(&figure)?,
+                figure,
+                count: 1.0,
+            }),
+            Err(EmbodiedError::NoFigure(what)) => {
+                notes.push(format!("no manufacturing figure for {what} in the data"));
+            }
+            Err(e) => return Err(e),
+        },
+        None if input.devices.is_some() => notes.push(
+            "the host server is not counted: describe it with --cpu/--cpu-count/--ram-gb"
+                .to_string(),
+        ),
+        None => {}
+    }
+    let estimate = embodied::embodied_estimate(Hours(input.run_hours), parts)?;
+    notes.push(EMBODIED_METHOD.to_string());
+    Ok(EmbodiedReport {
+        run_hours: estimate.run_hours.0,
+        total_kg: estimate.total.value.0,
+        total_kg_low: estimate.total.low.0,
+        total_kg_high: estimate.total.high.0,
+        included_in_emissions: false,
+        parts: estimate
+            .parts
+            .into_iter()
+            .map(|p| EmbodiedPartReport {
+                label: p.figure.label,
+                count: p.count,
+                per_unit_kg: p.figure.per_unit.value.0,
+                per_unit_kg_low: p.figure.per_unit.low.0,
+                per_unit_kg_high: p.figure.per_unit.high.0,
+                lifetime_hours: p.lifetime.value.0,
+                lifetime_hours_low: p.lifetime.low.0,
+                lifetime_hours_high: p.lifetime.high.0,
+                for_run_kg: p.for_run.value.0,
+                for_run_kg_low: p.for_run.low.0,
+                for_run_kg_high: p.for_run.high.0,
+                provenance: p.figure.provenance,
+            })
+            .collect(),
+        notes,
+    })
+}
+
+/// What `mlcarbon estimate --format json` prints and `/api/estimate` answers: the report, and
+/// beside it the embodied emissions (fields are only ever added; docs/cli.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateOutput {
+    #[serde(flatten)]
+    pub report: EstimateReport,
+    pub embodied: EmbodiedReport,
+}
+
+/// [`estimate_report`] with the embodied emissions of the request's devices and host.
+pub fn estimate_output(
+    data: &Dataset,
+    request: &EstimateRequest,
+    resolved: &Resolved<'_>,
+) -> Result<EstimateOutput, RequestError> {
+    let embodied = embodied_report(
+        data,
+        &EmbodiedInput {
+            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
+            host: crate::request::host_spec(request),
+            run_hours: resolved.job.hours.0,
+            lifetime_years: request.lifetime_years,
+        },
+    )
+    .map_err(|e| {
+        let field = match &e {
+            EmbodiedError::OutOfRange { name: "DRAM", .. } => "ram_gb",
+            EmbodiedError::OutOfRange { .. } => "lifetime_years",
+            EmbodiedError::NoFigure(_) | EmbodiedError::MissingConstant { .. } => "data",
+        };
+        RequestError::new(field, e.to_string())
+    })?;
+    Ok(EstimateOutput {
+        report: estimate_report(data, resolved)?,
+        embodied,
     })
 }

@@ -4,6 +4,7 @@
 use mlcarbon_data::{Dataset, Hardware, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
+use crate::embodied::HostSpec;
 use crate::estimate::{Job, Load, Location, Provenance};
 use crate::scenario::{self, ScenarioError};
 use crate::units::{Hours, KilowattHours};
@@ -32,6 +33,9 @@ pub struct EstimateRequest {
     #[serde(alias = "offset-percent")]
     pub offset_percent: Option<f64>,
     pub pue: Option<f64>,
+    /// Years over which the hardware's manufacturing emissions are spread (embodied).
+    #[serde(alias = "lifetime-years")]
+    pub lifetime_years: Option<f64>,
 }
 
 /// A bad input: which field, and what to do about it.
@@ -117,6 +121,12 @@ pub fn validate(r: &EstimateRequest) -> Result<(), RequestError> {
         r.ram_gb,
         |g| (0.0..=1e9).contains(&g),
         "a number of GB ≥ 0",
+    )?;
+    check(
+        "lifetime_years",
+        r.lifetime_years,
+        |y| y > 0.0 && y <= 100.0,
+        "a positive number of years up to 100",
     )?;
     check(
         "intensity",
@@ -414,6 +424,21 @@ pub fn provenance_of(job: &Job, location: &Location) -> Vec<Provenance> {
         out.push(p.clone());
     }
     out
+}
+
+/// The host a request describes with `cpu`/`ram_gb`, for its embodied emissions; none when it
+/// names neither.
+pub fn host_spec(request: &EstimateRequest) -> Option<HostSpec> {
+    (request.cpu.is_some() || request.ram_gb.is_some()).then(|| HostSpec {
+        cpus: if request.cpu.is_some() {
+            request.cpu_count.unwrap_or(1)
+        } else {
+            1
+        },
+        dram_gb: request.ram_gb.unwrap_or(0.0),
+        ssds: 0,
+        hdds: 0,
+    })
 }
 
 #[cfg(test)]

@@ -1,16 +1,14 @@
 //! The calculator behind `/api/estimate`, `/api/compare`, `/api/statement` and the page `/`:
 //! the model's own request resolution and reports (`mlcarbon_model::request` and `::report`),
 //! so the API answers what `mlcarbon estimate --format json` prints. The published
-//! calculator's mode (`compat=mlco2`, `dataset=mlco2|mlco2-2019`) is built here with
-//! `mlcarbon_model::compat`, in the JSON shape of `mlcarbon estimate --compat mlco2 --format json`.
+//! calculator's mode (`compat=mlco2`, `dataset=mlco2|mlco2-2019`) is `mlcarbon_model::mlco2_report`,
+//! as `mlcarbon estimate --compat mlco2 --format json` prints it.
 
-use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition, Mlco2Gpu, Mlco2Region};
-use mlcarbon_data::{Dataset, LookupError, Source};
-use mlcarbon_model::compat::{
-    Mlco2Intensity, Mlco2Result, mlco2_cleanest_region, mlco2_estimate, mlco2_exact,
-};
+use mlcarbon_data::mlco2::Mlco2Edition;
+use mlcarbon_data::{Dataset, Source};
+use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
-    CompareBy, CompareReport, EstimateReport, compare_report, estimate_report, mlco2_device_for,
+    CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output,
 };
 use mlcarbon_model::request::{EstimateRequest, RequestError, Resolved, provenance_of, resolve};
 use mlcarbon_model::statement::{self, StatementInput};
@@ -69,8 +67,8 @@ pub fn mode(params: &Params) -> Result<Mode, ApiError> {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum EstimateAnswer {
-    Report(Box<EstimateReport>),
-    Compat(Box<CompatReport>),
+    Report(Box<EstimateOutput>),
+    Compat(Box<Mlco2Report>),
 }
 
 /// `/api/estimate` and the page's result.
@@ -80,15 +78,15 @@ pub fn estimate_answer(state: &AppState, params: &Params) -> Result<EstimateAnsw
         Mode::Mlcarbon => {
             let data = state.data();
             let resolved = resolve(data, &request)?;
-            Ok(EstimateAnswer::Report(Box::new(estimate_report(
-                data, &resolved,
+            Ok(EstimateAnswer::Report(Box::new(estimate_output(
+                data, &request, &resolved,
             )?)))
         }
         Mode::Mlco2 { edition, rounding } => {
             let mlco2 = state.mlco2(edition).ok_or_else(|| {
                 ApiError::internal("the published calculator's data could not be read")
             })?;
-            Ok(EstimateAnswer::Compat(Box::new(compat_report(
+            Ok(EstimateAnswer::Compat(Box::new(mlco2_report(
                 state.data(),
                 mlco2,
                 &request,
@@ -196,306 +194,4 @@ pub fn known_compare() -> [&'static [&'static str]; 2] {
 }
 pub fn known_statement() -> [&'static [&'static str]; 2] {
     [&ESTIMATE_PARAMS, &STATEMENT_EXTRA]
-}
-
-// --- the published calculator's mode -------------------------------------------------------
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LowHigh {
-    pub low: f64,
-    pub high: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CompatRange {
-    pub emissions_kg: LowHigh,
-    pub energy_kwh: LowHigh,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CompatProvenance {
-    pub device_row: String,
-    pub tdp_w: f64,
-    pub region_row: Option<String>,
-    pub impact_cell: Option<String>,
-    pub impact_source: Option<String>,
-    pub data: &'static str,
-    pub license: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CleanestReport {
-    pub region: String,
-    pub emissions_kg: f64,
-    pub saving_kg: f64,
-}
-
-/// The JSON of `mlcarbon estimate --compat mlco2 --format json` (docs/cli.md).
-#[derive(Debug, Clone, Serialize)]
-pub struct CompatReport {
-    pub mlcarbon_version: &'static str,
-    pub dataset: &'static str,
-    pub mode: &'static str,
-    pub device: String,
-    pub tdp_w: f64,
-    pub hours: f64,
-    pub location: String,
-    pub energy_kwh: f64,
-    pub kg_per_kwh: f64,
-    pub intensity_g_per_kwh: f64,
-    pub emissions_kg: f64,
-    pub offset_percent: f64,
-    pub offset_kg: f64,
-    pub pue: f64,
-    pub range: CompatRange,
-    pub provenance: CompatProvenance,
-    pub cleanest_region: Option<CleanestReport>,
-    pub notes: Vec<String>,
-}
-
-fn reject_unsupported(r: &EstimateRequest) -> Result<(), ApiError> {
-    let conflicts = [
-        (
-            r.count.is_some_and(|c| c != 1),
-            "count",
-            "a device count (it has one device only)",
-        ),
-        (
-            r.utilization.is_some(),
-            "utilization",
-            "utilization (it assumes 100 % of TDP)",
-        ),
-        (
-            r.cpu.is_some(),
-            "cpu",
-            "host CPU (it counts the accelerator only)",
-        ),
-        (
-            r.ram_gb.is_some(),
-            "ram_gb",
-            "RAM (it counts the accelerator only)",
-        ),
-        (r.energy_kwh.is_some(), "energy_kwh", "energy_kwh"),
-        (r.pue.is_some(), "pue", "PUE"),
-        (
-            r.zone.is_some(),
-            "zone",
-            "grid zones (it knows cloud regions and custom intensities only)",
-        ),
-    ];
-    if let Some((_, field, what)) = conflicts.iter().find(|(bad, _, _)| *bad) {
-        return Err(ApiError::bad(
-            field,
-            format!(
-                "the published calculator has no {what}; drop {field} or leave out compat/dataset mlco2"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn find_device<'m>(
-    data: &Dataset,
-    mlco2: &'m Mlco2Dataset,
-    name: &str,
-) -> Result<&'m Mlco2Gpu, ApiError> {
-    match mlco2.find_gpu(name) {
-        Ok(gpu) => Ok(gpu),
-        Err(e) => data
-            .find_hardware(name)
-            .ok()
-            .and_then(|h| mlco2_device_for(mlco2, h))
-            .ok_or_else(|| {
-                ApiError::bad(
-                    "hardware",
-                    format!(
-                        "{e} (the published calculator lists {} devices)",
-                        mlco2.gpus.len()
-                    ),
-                )
-            }),
-    }
-}
-
-fn find_region<'m>(
-    mlco2: &'m Mlco2Dataset,
-    provider: Option<&str>,
-    region: &str,
-) -> Result<&'m Mlco2Region, ApiError> {
-    let provider = provider.map(|p| match p.to_ascii_lowercase().as_str() {
-        "ovhcloud" => "ovh".to_string(),
-        "google" | "google cloud" | "google cloud platform" => "gcp".to_string(),
-        "amazon" | "amazon web services" => "aws".to_string(),
-        "microsoft" | "microsoft azure" => "azure".to_string(),
-        other => other.to_string(),
-    });
-    if let Some(p) = &provider
-        && !mlco2.regions.iter().any(|r| &r.provider == p)
-    {
-        let mut known: Vec<&str> = mlco2.regions.iter().map(|r| r.provider.as_str()).collect();
-        known.dedup();
-        return Err(ApiError::bad(
-            "provider",
-            format!(
-                "the published calculator has no provider `{p}`; it knows {}",
-                known.join(", ")
-            ),
-        ));
-    }
-    mlco2
-        .find_region(provider.as_deref(), region)
-        .map_err(|e: LookupError| {
-            ApiError::bad("region", format!("{e} in the published calculator's data"))
-        })
-}
-
-/// The published calculator's figure for a request, with its data and (with `rounding`) its
-/// arithmetic, as `mlcarbon estimate --compat mlco2` computes it.
-pub fn compat_report(
-    data: &Dataset,
-    mlco2: &Mlco2Dataset,
-    r: &EstimateRequest,
-    rounding: bool,
-) -> Result<CompatReport, ApiError> {
-    mlcarbon_model::request::validate(r)?;
-    reject_unsupported(r)?;
-    let edition = mlco2.edition;
-    let Some(name) = &r.hardware else {
-        return Err(ApiError::bad(
-            "hardware",
-            "missing hardware: a device of the published calculator, e.g. Tesla V100-PCIE-16GB",
-        ));
-    };
-    let Some(hours) = r.hours else {
-        return Err(ApiError::bad(
-            "hours",
-            "missing hours: how long the job runs, e.g. 100",
-        ));
-    };
-    let gpu = find_device(data, mlco2, name)?;
-    let (result, row) = match (&r.region, r.intensity) {
-        (Some(region), None) => {
-            let row = find_region(mlco2, r.provider.as_deref(), region)?;
-            let result = if rounding {
-                mlco2_estimate(&gpu.name, gpu.tdp_watts, hours, Mlco2Intensity::Region(row))
-            } else {
-                mlco2_exact(&gpu.name, gpu.tdp_watts, hours, row)
-            }
-            .map_err(|e| ApiError::bad("region", e.to_string()))?;
-            (result, Some(row))
-        }
-        (None, Some(g)) => {
-            let offset_percent = r.offset_percent.unwrap_or(0.0);
-            let result = mlco2_estimate(
-                &gpu.name,
-                gpu.tdp_watts,
-                hours,
-                Mlco2Intensity::Custom {
-                    g_per_kwh: g,
-                    offset_percent,
-                },
-            )
-            .map_err(|e| ApiError::bad("intensity", e.to_string()))?;
-            let result = if rounding {
-                result
-            } else {
-                let kwh = gpu.tdp_watts * hours / 1000.0;
-                let kg = kwh * g / 1000.0;
-                Mlco2Result {
-                    kwh,
-                    kg,
-                    offset_kg: kg * offset_percent / 100.0,
-                    ..result
-                }
-            };
-            (result, None)
-        }
-        (None, None) if r.provider.is_some() => {
-            return Err(ApiError::bad(
-                "region",
-                "missing region: the published calculator needs a region of the provider",
-            ));
-        }
-        _ => {
-            return Err(ApiError::bad(
-                "region",
-                "missing location: give provider and region, or intensity (g/kWh)",
-            ));
-        }
-    };
-    let cleanest = row.and_then(|row| {
-        let best = if rounding {
-            mlco2_cleanest_region(mlco2, &row.provider, &gpu.name, gpu.tdp_watts, hours)
-                .map(|(r, res)| (r.label(), res.kg))
-        } else {
-            mlco2
-                .provider_regions(&row.provider)
-                .filter_map(|r| {
-                    mlco2_exact(&gpu.name, gpu.tdp_watts, hours, r)
-                        .ok()
-                        .map(|res| (r.label(), res.kg))
-                })
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-        };
-        best.map(|(region, kg)| CleanestReport {
-            region,
-            emissions_kg: kg,
-            saving_kg: result.kg - kg,
-        })
-    });
-    let notes = vec![
-        format!(
-            "{}: its data ({}) and arithmetic{}; no device count, no PUE, 100 % of TDP",
-            if rounding {
-                "--compat mlco2".to_string()
-            } else {
-                format!("--dataset {}", edition.dataset_name())
-            },
-            edition.description(),
-            if rounding {
-                " (parseInt of g/kWh, every step rounded to 0.01 as JavaScript toFixed does)"
-            } else {
-                ", exact (no truncation or rounding)"
-            }
-        ),
-        "run without --compat/--dataset for mlcarbon's current data, PUE, utilization and ranges"
-            .to_string(),
-    ];
-    Ok(CompatReport {
-        mlcarbon_version: env!("CARGO_PKG_VERSION"),
-        dataset: edition.dataset_name(),
-        mode: if rounding { "compat-mlco2" } else { "exact" },
-        device: gpu.name.clone(),
-        tdp_w: gpu.tdp_watts,
-        hours,
-        location: result.location.clone(),
-        energy_kwh: result.kwh,
-        kg_per_kwh: result.kg_per_kwh,
-        intensity_g_per_kwh: result.impact_g_per_kwh,
-        emissions_kg: result.kg,
-        offset_percent: result.offset_percent,
-        offset_kg: result.offset_kg,
-        pue: 1.0,
-        range: CompatRange {
-            emissions_kg: LowHigh {
-                low: result.kg,
-                high: result.kg,
-            },
-            energy_kwh: LowHigh {
-                low: result.kwh,
-                high: result.kwh,
-            },
-        },
-        provenance: CompatProvenance {
-            device_row: gpu.name.clone(),
-            tdp_w: gpu.tdp_watts,
-            region_row: row.map(Mlco2Region::label),
-            impact_cell: row.map(|r| r.impact_text.clone()),
-            impact_source: row.map(|r| r.source.clone()),
-            data: edition.description(),
-            license: "MIT (mlco2/impact)",
-        },
-        cleanest_region: cleanest,
-        notes,
-    })
 }

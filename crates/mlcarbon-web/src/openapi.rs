@@ -107,6 +107,14 @@ fn job_params() -> Vec<Value> {
             1.0,
             5.0,
         ),
+        number(
+            "lifetime-years",
+            "Years over which the hardware's manufacturing (embodied) emissions are spread \
+             [default: the figure's own, 4 years for Cloud Carbon Footprint's]. Also \
+             `lifetime_years`.",
+            0.0,
+            100.0,
+        ),
     ]
 }
 

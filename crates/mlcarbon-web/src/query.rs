@@ -14,7 +14,7 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 pub const MAX_TEXT_CHARS: usize = 200;
 
 /// The estimate parameters, in snake_case (kebab-case spellings are accepted too).
-pub const ESTIMATE_PARAMS: [&str; 15] = [
+pub const ESTIMATE_PARAMS: [&str; 16] = [
     "hardware",
     "count",
     "hours",
@@ -30,6 +30,7 @@ pub const ESTIMATE_PARAMS: [&str; 15] = [
     "intensity",
     "offset_percent",
     "pue",
+    "lifetime_years",
 ];
 
 /// The decoded pairs of a query string, names normalized to snake_case, empty values dropped.
@@ -271,6 +272,7 @@ impl Params {
             intensity: self.number("intensity")?,
             offset_percent: self.number("offset_percent")?,
             pue: self.number("pue")?,
+            lifetime_years: self.number("lifetime_years")?,
         })
     }
 

@@ -6,16 +6,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
 use mlcarbon_data::{Dataset, Hardware};
-use mlcarbon_model::Provenance;
-use mlcarbon_model::embodied::{
-    self, EmbodiedError, EmbodiedEstimate, EmbodiedPart, HostSpec, device_figure, host_figure,
-};
+use mlcarbon_model::embodied;
 use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::schedule::{IntensityProfile, parse_profile_csv};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::time::UtcTime;
-use mlcarbon_model::units::Hours;
-use serde::Serialize;
 
 // ---------------------------------------------------------------------------------------------
 // Time
@@ -152,116 +147,11 @@ pub fn file_profile(path: &Path, flag: &str) -> Result<ProfileChoice> {
 // Embodied emissions
 // ---------------------------------------------------------------------------------------------
 
-/// What a run holds: devices, a host, for how long.
-pub struct EmbodiedInput<'a> {
-    pub devices: Option<(&'a Hardware, u32)>,
-    pub host: Option<HostSpec>,
-    pub run_hours: f64,
-    pub lifetime_years: Option<f64>,
-}
+pub use mlcarbon_model::report::{EmbodiedInput, EmbodiedReport};
 
-/// One part of `embodied` in JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct EmbodiedPartReport {
-    pub label: String,
-    pub count: f64,
-    pub per_unit_kg: f64,
-    pub per_unit_kg_low: f64,
-    pub per_unit_kg_high: f64,
-    pub lifetime_hours: f64,
-    pub lifetime_hours_low: f64,
-    pub lifetime_hours_high: f64,
-    pub for_run_kg: f64,
-    pub for_run_kg_low: f64,
-    pub for_run_kg_high: f64,
-    pub provenance: Provenance,
-}
-
-/// Embodied (manufacturing) emissions charged to a run: beside the operational ones, never in them.
-#[derive(Debug, Clone, Serialize)]
-pub struct EmbodiedReport {
-    pub run_hours: f64,
-    pub total_kg: f64,
-    pub total_kg_low: f64,
-    pub total_kg_high: f64,
-    /// Always false: embodied emissions are reported beside `emissions_kg`, never added to it.
-    pub included_in_emissions: bool,
-    pub parts: Vec<EmbodiedPartReport>,
-    pub notes: Vec<String>,
-}
-
-const EMBODIED_METHOD: &str = "manufacturing emissions amortized linearly: kg × run hours × count / lifetime hours (Cloud Carbon Footprint; Luccioni et al. 2022); reported beside the operational emissions, never added to them";
-
+/// [`mlcarbon_model::report::embodied_report`], its error as a user error.
 pub fn embodied_report(data: &Dataset, input: &EmbodiedInput<'_>) -> Result<EmbodiedReport> {
-    let mut parts = Vec::new();
-    let mut notes = Vec::new();
-    let lifetime = |figure: &embodied::EmbodiedFigure| {
-        embodied::lifetime(data, figure, input.lifetime_years).map_err(|e| anyhow!("{e}"))
-    };
-    match input.devices {
-        Some((hardware, count)) => match device_figure(data, hardware) {
-            Ok(figure) => parts.push(EmbodiedPart {
-                lifetime: lifetime(&figure)?,
-                figure,
-                count: f64::from(count),
-            }),
-            Err(EmbodiedError::NoFigure(what)) => notes.push(format!(
-                "no manufacturing figure for {what} in the data (embodied.csv has one per GPU card); its devices are not counted"
-            )),
-            Err(e) => return Err(anyhow!("{e}")),
-        },
-        None => notes.push(
-            "no hardware given (a metered energy): no device to charge manufacturing emissions to"
-                .to_string(),
-        ),
-    }
-    match &input.host {
-        Some(spec) => match host_figure(data, spec) {
-            Ok(figure) => parts.push(EmbodiedPart {
-                lifetime: lifetime(&figure)?,
-                figure,
-                count: 1.0,
-            }),
-            Err(EmbodiedError::NoFigure(what)) => {
-                notes.push(format!("no manufacturing figure for {what} in the data"));
-            }
-            Err(e) => return Err(anyhow!("{e}")),
-        },
-        None if input.devices.is_some() => notes.push(
-            "the host server is not counted: describe it with --cpu/--cpu-count/--ram-gb"
-                .to_string(),
-        ),
-        None => {}
-    }
-    let estimate: EmbodiedEstimate =
-        embodied::embodied_estimate(Hours(input.run_hours), parts).map_err(|e| anyhow!("{e}"))?;
-    notes.push(EMBODIED_METHOD.to_string());
-    Ok(EmbodiedReport {
-        run_hours: estimate.run_hours.0,
-        total_kg: estimate.total.value.0,
-        total_kg_low: estimate.total.low.0,
-        total_kg_high: estimate.total.high.0,
-        included_in_emissions: false,
-        parts: estimate
-            .parts
-            .into_iter()
-            .map(|p| EmbodiedPartReport {
-                label: p.figure.label,
-                count: p.count,
-                per_unit_kg: p.figure.per_unit.value.0,
-                per_unit_kg_low: p.figure.per_unit.low.0,
-                per_unit_kg_high: p.figure.per_unit.high.0,
-                lifetime_hours: p.lifetime.value.0,
-                lifetime_hours_low: p.lifetime.low.0,
-                lifetime_hours_high: p.lifetime.high.0,
-                for_run_kg: p.for_run.value.0,
-                for_run_kg_low: p.for_run.low.0,
-                for_run_kg_high: p.for_run.high.0,
-                provenance: p.figure.provenance,
-            })
-            .collect(),
-        notes,
-    })
+    mlcarbon_model::report::embodied_report(data, input).map_err(|e| anyhow!("{e}"))
 }
 
 fn years(hours: f64) -> String {
@@ -270,18 +160,7 @@ fn years(hours: f64) -> String {
 
 /// What the parts are, in a few words: "8 × A100 SXM4 80GB card + host (commodity server)".
 pub fn embodied_parts_text(report: &EmbodiedReport) -> String {
-    report
-        .parts
-        .iter()
-        .map(|p| {
-            if p.count == 1.0 {
-                p.label.clone()
-            } else {
-                format!("{} × {}", human_number(p.count), p.label)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
+    report.parts_text()
 }
 
 /// The lifetimes of the parts, "a 4-year life" or "4-/3-year lives".

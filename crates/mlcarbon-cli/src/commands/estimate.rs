@@ -6,27 +6,27 @@ use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::Provenance;
 use mlcarbon_model::embodied::HostSpec;
 use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
-use mlcarbon_model::report::{EstimateReport, estimate_report};
+use mlcarbon_model::report::{EstimateOutput, EstimateReport, estimate_output};
 use mlcarbon_model::statement::human_number;
 use mlcarbon_model::units::{Hours, KilowattHours};
 use serde::Serialize;
 
+use crate::cli::LocationArgs;
 use crate::cli::{DatasetName, EstimateArgs, Format, JobArgs};
 use crate::commands::act::{
     EmbodiedInput, EmbodiedReport, embodied_line, embodied_report, prediction_text,
 };
 use crate::commands::statement::{add_embodied, statement_input, write_statement};
 use crate::commands::{compat, inference};
-use crate::inputs::resolve;
+use crate::inputs::{estimate_request, resolve};
 use crate::output::{Table, json};
 
-/// The JSON of `estimate`: the model's report, and beside it the embodied emissions and, with
-/// --epochs/--progress, the prediction (fields only ever added; see docs/cli.md).
+/// The JSON of `estimate`: the model's report with the embodied emissions (what `/api/estimate`
+/// answers) and, with --epochs/--progress, the prediction (fields only ever added; docs/cli.md).
 #[derive(Serialize)]
 struct EstimateJson<'a> {
     #[serde(flatten)]
-    report: &'a EstimateReport,
-    embodied: &'a EmbodiedReport,
+    output: &'a EstimateOutput,
     #[serde(skip_serializing_if = "Option::is_none")]
     prediction: Option<PredictionReport>,
 }
@@ -277,12 +277,7 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
 
 /// The host a job describes with --cpu/--ram-gb, for its embodied emissions.
 pub fn host_spec(job: &JobArgs) -> Option<HostSpec> {
-    (job.cpu.is_some() || job.ram_gb.is_some()).then(|| HostSpec {
-        cpus: if job.cpu.is_some() { job.cpu_count } else { 1 },
-        dram_gb: job.ram_gb.unwrap_or(0.0),
-        ssds: 0,
-        hdds: 0,
-    })
+    mlcarbon_model::request::host_spec(&estimate_request(job, &LocationArgs::default()))
 }
 
 /// How far a partial run is, from --epochs or --progress, with the checks a prediction needs.
@@ -336,17 +331,18 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     {
         job.hours = Some(elapsed);
     }
-    let (_, resolved) = resolve(data, &job, &args.location)?;
-    let embodied = embodied_report(
-        data,
-        &EmbodiedInput {
-            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
-            host: host_spec(&job),
-            run_hours: resolved.job.hours.0,
-            lifetime_years: args.lifetime_years,
-        },
-    )?;
+    let (mut request, resolved) = resolve(data, &job, &args.location)?;
+    request.lifetime_years = args.lifetime_years;
     if matches!(args.format, Format::Markdown | Format::Latex) {
+        let embodied = embodied_report(
+            data,
+            &EmbodiedInput {
+                devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
+                host: host_spec(&job),
+                run_hours: resolved.job.hours.0,
+                lifetime_years: args.lifetime_years,
+            },
+        )?;
         let result = mlcarbon_model::estimate(&resolved.job.job, &resolved.location.location);
         let mut input = statement_input(
             data,
@@ -362,7 +358,7 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
             args.format == Format::Latex,
         ));
     }
-    let report = estimate_report(data, &resolved).map_err(|e| anyhow!(e.message))?;
+    let output = estimate_output(data, &request, &resolved).map_err(|e| anyhow!(e.message))?;
     let prediction = match progress {
         Some((progress, elapsed, energy)) => {
             let location = &resolved.location.location;
@@ -387,11 +383,14 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     };
     match args.format {
         Format::Json => json(&EstimateJson {
-            report: &report,
-            embodied: &embodied,
+            output: &output,
             prediction,
         }),
-        Format::Csv => csv_row(&report),
-        _ => Ok(human(&report, Some(&embodied), prediction.as_ref())),
+        Format::Csv => csv_row(&output.report),
+        _ => Ok(human(
+            &output.report,
+            Some(&output.embodied),
+            prediction.as_ref(),
+        )),
     }
 }

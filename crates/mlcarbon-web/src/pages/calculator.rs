@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use mlcarbon_model::report::{CompareBy, CompareReport, EstimateReport};
+use mlcarbon_model::mlco2_report::Mlco2Report;
+use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
-use crate::calc::{self, CompatReport, EstimateAnswer, Statements};
+use crate::calc::{self, EstimateAnswer, Statements};
 use crate::error::ApiError;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
@@ -253,8 +254,9 @@ fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiE
     let answer = calc::estimate_answer(state, params)?;
     let mut out = String::new();
     match &answer {
-        EstimateAnswer::Report(report) => {
-            out.push_str(&report_html(report));
+        EstimateAnswer::Report(output) => {
+            let report = &output.report;
+            out.push_str(&report_html(report, &output.embodied));
             out.push_str(&chart_html(state, params, report));
             out.push_str(&hardware_html(state, params, report));
             let request = params.estimate_request()?;
@@ -279,7 +281,7 @@ fn range(low: f64, high: f64, show: impl Fn(f64) -> String) -> String {
     format!("range {}–{}", show(low), show(high))
 }
 
-fn report_html(r: &EstimateReport) -> String {
+fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
     let mut out = String::new();
     let hours = if r.hours > 0.0 {
         format!(" for {} h", human_number(r.hours))
@@ -296,6 +298,7 @@ fn report_html(r: &EstimateReport) -> String {
 <dt>Grid intensity</dt><dd id="intensity-used">{intensity} g CO<sub>2</sub>e/kWh <span class="range">{irange}</span></dd>
 <dt>PUE</dt><dd>{pue:.2} <span class="range">{prange}</span></dd>
 <dt>Offset claim</dt><dd id="offset">{offset}</dd>
+<dt>Embodied</dt><dd id="embodied">{embodied}</dd>
 </dl>
 "#,
         kg = r.emissions_kg,
@@ -331,6 +334,16 @@ fn report_html(r: &EstimateReport) -> String {
             )),
             _ => "unknown".to_string(),
         },
+        embodied = escape(&if embodied.parts.is_empty() {
+            "not counted: no manufacturing figure for this hardware".to_string()
+        } else {
+            format!(
+                "{} CO2e ({}) for the manufacturing share of {}; beside the figure above, not in it",
+                human_mass(embodied.total_kg),
+                range(embodied.total_kg_low, embodied.total_kg_high, human_mass),
+                embodied.parts_text()
+            )
+        }),
     );
     if r.components.len() > 1 {
         let rows: Vec<Vec<String>> = r
@@ -583,7 +596,7 @@ fn statement_html(s: &Statements) -> String {
     )
 }
 
-fn compat_html(r: &CompatReport) -> String {
+fn compat_html(r: &Mlco2Report) -> String {
     let mut out = String::new();
     let _ = write!(
         out,

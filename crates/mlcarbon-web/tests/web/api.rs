@@ -32,6 +32,28 @@ async fn estimate_answers_the_cli_json() {
 }
 
 #[tokio::test]
+async fn estimate_spreads_embodied_emissions_over_the_lifetime_given() {
+    let app = bare();
+    let host = "&cpu=AMD%20EPYC%207763&ram_gb=512";
+    let default = get(&app, &format!("{A100_AWS}{host}")).await.json();
+    let five = get(&app, &format!("{A100_AWS}{host}&lifetime-years=5"))
+        .await
+        .json();
+    let parts = &five["embodied"]["parts"];
+    assert_eq!(
+        parts.as_array().map(Vec::len),
+        Some(2),
+        "cards and host: {five}"
+    );
+    assert_eq!(parts[0]["lifetime_hours"].as_f64(), Some(5.0 * 8760.0));
+    // 4 years (the figures' own) against 5: the share is 5/4 as large.
+    let ratio = default["embodied"]["total_kg"].as_f64().unwrap_or(0.0)
+        / five["embodied"]["total_kg"].as_f64().unwrap_or(1.0);
+    assert!((ratio - 1.25).abs() < 1e-9, "{ratio}");
+    assert_eq!(default["emissions_kg"], five["emissions_kg"], "never added");
+}
+
+#[tokio::test]
 async fn kebab_and_snake_names_and_post_bodies_agree() {
     let app = bare();
     let a = get(&app, "/api/estimate?energy-kwh=120&zone=DE").await;
@@ -139,6 +161,16 @@ async fn statements_in_three_formats() {
 
 /// (query, status, field)
 const BAD: &[(&str, u16, Option<&str>)] = &[
+    (
+        "/api/estimate?hardware=A100%20SXM4%2080GB&hours=3&zone=FR&lifetime_years=0",
+        400,
+        Some("lifetime_years"),
+    ),
+    (
+        "/api/estimate?hardware=Tesla%20V100-PCIE-16GB&hours=3&provider=gcp&region=us-central1&compat=mlco2&lifetime-years=5",
+        400,
+        Some("lifetime_years"),
+    ),
     (
         "/api/estimate?hardware=A100%20SXM4%2080GB&hours=-3&zone=FR",
         400,
