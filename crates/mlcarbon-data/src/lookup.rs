@@ -45,36 +45,60 @@ fn some_word_starts_with(key: &str, prefix: &str) -> bool {
         })
 }
 
-pub(crate) fn match_quality<'k>(
-    query: &str,
-    keys: impl IntoIterator<Item = &'k str>,
-) -> Option<MatchQuality> {
-    let query_compact = compact(query);
-    if query_compact.is_empty() {
-        return None;
+/// A query in the forms matching compares, computed once for all the rows it is matched with.
+struct Query<'q> {
+    trimmed: &'q str,
+    compact: String,
+    words: Vec<String>,
+}
+
+impl<'q> Query<'q> {
+    /// None for a query without letters or digits: it matches nothing.
+    fn new(query: &'q str) -> Option<Self> {
+        let compact = compact(query);
+        (!compact.is_empty()).then(|| Query {
+            trimmed: query.trim(),
+            compact,
+            words: words(query),
+        })
     }
-    let query_trimmed = query.trim();
-    let query_words = words(query);
-    let mut best = None;
-    for key in keys {
-        if key.trim().eq_ignore_ascii_case(query_trimmed) {
-            return Some(MatchQuality::Verbatim);
+
+    /// How well this query matches a row with `keys`, or `None`. Levels below `floor` are not
+    /// looked for (another row already matched better): `None` then also means "only worse".
+    fn quality<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+        floor: Option<MatchQuality>,
+    ) -> Option<MatchQuality> {
+        let mut best = None;
+        for key in keys {
+            if key.trim().eq_ignore_ascii_case(self.trimmed) {
+                return Some(MatchQuality::Verbatim);
+            }
+            if floor == Some(MatchQuality::Verbatim) {
+                continue;
+            }
+            if compact_chars(key).eq(self.compact.chars()) {
+                best = Some(MatchQuality::Exact);
+                continue;
+            }
+            if best.is_some() || floor == Some(MatchQuality::Exact) {
+                continue;
+            }
+            let by_words = self.words.iter().all(|q| some_word_starts_with(key, q));
+            let mut key_chars = compact_chars(key);
+            let by_prefix = self.compact.chars().all(|q| key_chars.next() == Some(q));
+            if by_words || by_prefix {
+                best = Some(MatchQuality::Words);
+            }
         }
-        if compact_chars(key).eq(query_compact.chars()) {
-            best = best.max(Some(MatchQuality::Exact));
-            continue;
-        }
-        if best.is_some() {
-            continue;
-        }
-        let by_words = query_words.iter().all(|q| some_word_starts_with(key, q));
-        let mut key_chars = compact_chars(key);
-        let by_prefix = query_compact.chars().all(|q| key_chars.next() == Some(q));
-        if by_words || by_prefix {
-            best = Some(MatchQuality::Words);
-        }
+        best
     }
-    best
+}
+
+#[cfg(test)]
+fn match_quality<'k>(query: &str, keys: impl IntoIterator<Item = &'k str>) -> Option<MatchQuality> {
+    Query::new(query)?.quality(keys, None)
 }
 
 /// Similarity in 0..=1 of a query to the closest of a row's keys, for "did you mean".
@@ -136,12 +160,17 @@ pub(crate) fn resolve<'r, T>(
     let mut verbatim = Vec::new();
     let mut exact = Vec::new();
     let mut by_words = Vec::new();
-    for row in rows {
-        match match_quality(query, keys(row)) {
-            Some(MatchQuality::Verbatim) => verbatim.push(row),
-            Some(MatchQuality::Exact) => exact.push(row),
-            Some(MatchQuality::Words) => by_words.push(row),
-            None => {}
+    if let Some(q) = Query::new(query) {
+        let mut floor = None;
+        for row in rows {
+            let quality = q.quality(keys(row), floor);
+            match quality {
+                Some(MatchQuality::Verbatim) => verbatim.push(row),
+                Some(MatchQuality::Exact) => exact.push(row),
+                Some(MatchQuality::Words) => by_words.push(row),
+                None => {}
+            }
+            floor = floor.max(quality);
         }
     }
     let chosen = [verbatim, exact, by_words]
@@ -182,10 +211,11 @@ pub(crate) fn resolve_quietly<'r, T>(
     rows: &'r [T],
     keys: impl Fn(&'r T) -> Vec<&'r str>,
 ) -> Option<&'r T> {
+    let q = Query::new(query)?;
     let mut best: Option<(MatchQuality, &T)> = None;
     let mut tied = false;
     for row in rows {
-        let Some(quality) = match_quality(query, keys(row)) else {
+        let Some(quality) = q.quality(keys(row), best.map(|(b, _)| b)) else {
             continue;
         };
         match best {

@@ -1,5 +1,7 @@
 //! The same job elsewhere or on other hardware, sorted, with what each choice saves.
 
+use std::collections::HashSet;
+
 use mlcarbon_data::{Dataset, Hardware, Provider, Region, Zone, ZoneKind};
 use serde::Serialize;
 
@@ -105,6 +107,8 @@ struct Rankings {
     provider_best: Vec<Vec<usize>>,
     /// Zones other than the world average, by intensity, lowest first.
     zones_by_intensity: Vec<(usize, f64)>,
+    /// Zones where some provider has a region: where compute can be rented.
+    hosting_zones: HashSet<Box<str>>,
 }
 
 fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
@@ -137,9 +141,15 @@ fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
         .map(|(i, z)| (i, z.intensity_g_per_kwh))
         .collect();
     zones_by_intensity.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let hosting_zones = data
+        .regions
+        .iter()
+        .map(|r| r.zone.as_ref().into())
+        .collect();
     Ok(Rankings {
         provider_best,
         zones_by_intensity,
+        hosting_zones,
     })
 }
 
@@ -151,6 +161,11 @@ fn rankings(data: &Dataset) -> Result<&Rankings, ScenarioError> {
             "dataset cache holds another type".to_string(),
         )),
     }
+}
+
+/// Whether some provider has a region in `zone` (compute can be rented there).
+pub fn hosts_a_region(data: &Dataset, zone: &Zone) -> Result<bool, ScenarioError> {
+    Ok(rankings(data)?.hosting_zones.contains(zone.id.as_ref()))
 }
 
 fn region_alternative(

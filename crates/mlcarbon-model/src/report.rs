@@ -1,8 +1,6 @@
 //! The reports of `estimate` and `compare` as data: what `mlcarbon estimate --format json` prints
 //! and what the web API answers, built in one place.
 
-use std::collections::HashSet;
-
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition, Mlco2Gpu};
 use mlcarbon_data::{Dataset, Hardware, HardwareKind};
 use serde::Serialize;
@@ -144,14 +142,14 @@ pub fn greener_options(
             .take(2),
     );
     // Zones advice only for grids where compute can be rented (a region of some provider).
-    let hosting: HashSet<&str> = data.regions.iter().map(|r| r.zone.as_ref()).collect();
     options.extend(compare::cleanest_zones(
         data,
         job,
         result,
         &resolved.location.pue,
         2,
-        |z| hosting.contains(z.id.as_ref()),
+        // cleanest_zones built the rankings this reads: no error is left to meet here.
+        |z| compare::hosts_a_region(data, z).unwrap_or(false),
     )?);
     // Only real savings; the job's own region or zone is never an option.
     let here = &resolved.location;

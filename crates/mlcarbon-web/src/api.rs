@@ -68,9 +68,13 @@ fn cached(
 }
 
 fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
-    let mut body = serde_json::to_vec_pretty(value)
+    // Sized for an estimate (~11 kB pretty) so that writing it does not grow the buffer.
+    let mut body = Vec::with_capacity(16 * 1024);
+    serde_json::to_writer_pretty(&mut body, value)
         .map_err(|e| ApiError::internal(format!("cannot write JSON: {e}")))?;
     body.push(b'\n');
+    // The cache counts lengths: a kept answer should not hold more than it says.
+    body.shrink_to_fit();
     Ok(body)
 }
 
