@@ -312,4 +312,58 @@ mod tests {
     fn empty_query_matches_nothing() {
         assert_eq!(match_quality("--", ["anything"]), None);
     }
+
+    /// The level pruning of `resolve` and `resolve_quietly` changes nothing: both agree with
+    /// matching every row at every level, for queries cut from the real names.
+    mod pruning {
+        use super::super::*;
+        use crate::Dataset;
+        use proptest::prelude::*;
+
+        fn unpruned<'r, T>(
+            query: &str,
+            rows: &'r [T],
+            keys: impl Fn(&'r T) -> Vec<&'r str>,
+        ) -> Vec<&'r T> {
+            let Some(q) = Query::new(query) else {
+                return Vec::new();
+            };
+            let graded: Vec<(MatchQuality, &T)> = rows
+                .iter()
+                .filter_map(|row| q.quality(keys(row), None).map(|m| (m, row)))
+                .collect();
+            let best = graded.iter().map(|(m, _)| *m).max();
+            graded
+                .into_iter()
+                .filter(|(m, _)| Some(*m) == best)
+                .map(|(_, row)| row)
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            #[test]
+            fn pruned_matching_agrees(row in 0usize..1000, start in 0usize..40, len in 1usize..30, upper in any::<bool>()) {
+                let Ok(data) = Dataset::builtin() else { panic!("built-in data") };
+                let hardware = &data.hardware[row % data.hardware.len()];
+                let name = hardware.keys()[row % hardware.keys().len()];
+                let chars: Vec<char> = name.chars().collect();
+                let from = start % chars.len();
+                let query: String = chars[from..(from + len).min(chars.len())].iter().collect();
+                let query = if upper { query.to_uppercase() } else { query };
+                let expected = unpruned(&query, &data.hardware, crate::Hardware::keys);
+                let resolved = resolve("hardware", &query, &data.hardware, crate::Hardware::keys, |h| h.name.to_string());
+                match expected.as_slice() {
+                    [one] => prop_assert!(resolved.is_ok_and(|r| std::ptr::eq(r, *one))),
+                    [] => prop_assert!(matches!(resolved, Err(LookupError::NotFound { .. })), "{query}"),
+                    _ => prop_assert!(matches!(resolved, Err(LookupError::Ambiguous { .. })), "{query}"),
+                }
+                let quiet = resolve_quietly(&query, &data.hardware, crate::Hardware::keys);
+                match expected.as_slice() {
+                    [one] => prop_assert!(quiet.is_some_and(|r| std::ptr::eq(r, *one))),
+                    _ => prop_assert!(quiet.is_none()),
+                }
+            }
+        }
+    }
 }
