@@ -132,6 +132,49 @@ pub enum ZoneKind {
     Region,
 }
 
+impl ZoneKind {
+    pub const ALL: [ZoneKind; 8] = [
+        ZoneKind::World,
+        ZoneKind::Country,
+        ZoneKind::State,
+        ZoneKind::Province,
+        ZoneKind::Territory,
+        ZoneKind::BalancingAuthority,
+        ZoneKind::BiddingZone,
+        ZoneKind::Region,
+    ];
+
+    /// The name in the tables and the JSON: `balancing_authority`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneKind::World => "world",
+            ZoneKind::Country => "country",
+            ZoneKind::State => "state",
+            ZoneKind::Province => "province",
+            ZoneKind::Territory => "territory",
+            ZoneKind::BalancingAuthority => "balancing_authority",
+            ZoneKind::BiddingZone => "bidding_zone",
+            ZoneKind::Region => "region",
+        }
+    }
+
+    /// A kind as people type it: any case, `-` or space for `_` (`Balancing-Authority`); the
+    /// error names every kind.
+    pub fn parse(text: &str) -> Result<ZoneKind, String> {
+        let wanted = text.to_lowercase().replace(['-', ' '], "_");
+        ZoneKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ZoneKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown zone kind `{text}`; use one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntensityBasis {

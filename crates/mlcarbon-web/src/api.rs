@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlcarbon_data::{Hardware, LookupError, Region, Zone};
+use mlcarbon_data::{Hardware, LookupError, Region, Zone, ZoneKind};
 use mlcarbon_store::{
     NewRun, RunEnd, RunFilter, RunId, RunRecord, SampleRow, Store, StoreError, export,
 };
@@ -166,17 +166,6 @@ pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> A
     json(&rows)
 }
 
-const ZONE_KINDS: [&str; 8] = [
-    "world",
-    "country",
-    "state",
-    "province",
-    "territory",
-    "balancing_authority",
-    "bidding_zone",
-    "region",
-];
-
 pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&["search", "kind", "cleanest", "format"]])?;
@@ -187,23 +176,8 @@ pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiR
         None => data.zones.iter().collect(),
     };
     if let Some(kind) = params.text("kind")? {
-        let wanted = kind.to_lowercase().replace(['-', ' '], "_");
-        if !ZONE_KINDS.contains(&wanted.as_str()) {
-            return Err(ApiError::bad(
-                "kind",
-                format!(
-                    "unknown zone kind `{kind}`; use one of {}",
-                    ZONE_KINDS.join(", ")
-                ),
-            ));
-        }
-        rows.retain(|z| {
-            serde_json::to_value(z.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .as_deref()
-                == Some(wanted.as_str())
-        });
+        let kind = ZoneKind::parse(&kind).map_err(|e| ApiError::bad("kind", e))?;
+        rows.retain(|z| z.kind == kind);
     }
     if params
         .choice("cleanest", &["true", "false", "1", "0", "yes", "no"])?

@@ -1,7 +1,7 @@
 //! `mlcarbon hardware`, `zones`, `regions`, `sources`: the data, searchable.
 
-use anyhow::{Result, bail};
-use mlcarbon_data::{Cpu, Dataset, Hardware, LookupError, Region, Source, Zone};
+use anyhow::{Result, anyhow};
+use mlcarbon_data::{Cpu, Dataset, Hardware, LookupError, Region, Source, Zone, ZoneKind};
 use serde::Serialize;
 
 use crate::cli::{FormatOnly, ListArgs, RegionListArgs, TableFormat, ZoneListArgs};
@@ -104,30 +104,8 @@ pub fn zones(data: &Dataset, args: &ZoneListArgs) -> Result<String> {
         None => data.zones.iter().collect(),
     };
     if let Some(kind) = &args.kind {
-        let wanted = kind.to_lowercase().replace(['-', ' '], "_");
-        let known = [
-            "world",
-            "country",
-            "state",
-            "province",
-            "territory",
-            "balancing_authority",
-            "bidding_zone",
-            "region",
-        ];
-        if !known.contains(&wanted.as_str()) {
-            bail!(
-                "unknown zone kind `{kind}`; use one of {}",
-                known.join(", ")
-            );
-        }
-        rows.retain(|z| {
-            serde_json::to_value(z.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .as_deref()
-                == Some(wanted.as_str())
-        });
+        let kind = ZoneKind::parse(kind).map_err(|e| anyhow!(e))?;
+        rows.retain(|z| z.kind == kind);
     }
     if args.cleanest {
         rows.sort_by(|a, b| a.intensity_g_per_kwh.total_cmp(&b.intensity_g_per_kwh));
