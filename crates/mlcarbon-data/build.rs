@@ -223,6 +223,19 @@ const SPECS: &[Spec] = &[
         extra: "",
     },
     Spec {
+        file: "profile_proxies.csv",
+        rust_type: "ProfileProxy",
+        constant: "PROFILE_PROXIES",
+        columns: &[
+            ("zone", Kind::Text),
+            ("profile_zone", Kind::Text),
+            ("source", Kind::Text),
+            ("year", Kind::U16),
+            ("notes", Kind::Text),
+        ],
+        extra: "",
+    },
+    Spec {
         file: "profiles_month_hour.csv",
         rust_type: "MonthHourCell",
         constant: "PROFILES_MONTH_HOUR",

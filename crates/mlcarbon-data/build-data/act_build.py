@@ -7,7 +7,7 @@ Usage: python3 act_build.py [--install] [REFERENCE_DIR] [OUT_DIR]
   OUT_DIR        default: $MLCARBON_BUILD_OUT, else out/ next to this file
   --install      copy the built files into ../data/ after building
 Writes into OUT_DIR (and, with --install, ../data/): sources_act.csv, constants_act.csv, embodied.csv,
-idle_power.csv, power_caps.csv, profiles_month_hour.csv, profiles_hourly_2022.csv.
+idle_power.csv, power_caps.csv, profiles_month_hour.csv, profiles_hourly_2022.csv, profile_proxies.csv.
 Without --install it compares each built file with the committed one and exits 1 on a difference.
 Reads: eia930-hourly-2022-sustaindc/{hourly_avg_ci_2022.csv,monthly_hour_of_day_profile_2022.csv},
 ml-energy/zeus-nsdi23/summary_power_*.csv, curated/power_capping.csv (to check the recomputation),
@@ -171,6 +171,38 @@ def fmt(x, digits=1):
     return f"{x:.{digits}f}"
 
 
+# States whose cloud regions borrow a balancing authority's hourly pattern (profile_proxies.csv): the
+# state files SustainDC ships as identical copies of a BA's series (SOURCES.md "upstream aliases").
+# Left out: IL (SustainDC: MISO), because Illinois' cloud regions are in Chicago, which ComEd serves
+# inside PJM, so MISO's pattern would be the wrong grid's.
+PROXY_LEFT_OUT = {"IL": "Chicago (the state's cloud regions) is served by ComEd inside PJM, not MISO"}
+PROXY_NOTES = {
+    "AZ": "Phoenix-area data centres are served by APS (this BA) and SRP (its own BA)",
+    "WA": "central Washington data centres (Quincy) are served by public utilities in or beside BPA's area",
+}
+
+
+def profile_proxies():
+    text = open(os.path.join(REF, "eia930-hourly-2022-sustaindc", "SOURCES.md"), encoding="utf-8").read()
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] not in BA_ZONES:
+            continue
+        ba, _name, state = cells
+        if state in PROXY_LEFT_OUT:
+            continue
+        note = ("hour-by-hour pattern of the balancing authority SustainDC associates with this state "
+                f"({ba}), scaled to the state's yearly mean")
+        if state in PROXY_NOTES:
+            note += "; " + PROXY_NOTES[state]
+        rows.append((f"US-{state}", BA_ZONES[ba], PROFILE_SOURCE, 2022, note))
+    rows.sort()
+    assert len(rows) == len(BA_ZONES) - len(PROXY_LEFT_OUT), rows
+    write_csv("profile_proxies.csv", ["zone", "profile_zone", "source", "year", "notes"], rows)
+    print(f"profile proxies: {len(rows)} states")
+
+
 def profiles():
     base = os.path.join(REF, "eia930-hourly-2022-sustaindc")
     hourly = list(csv.DictReader(open(os.path.join(base, "hourly_avg_ci_2022.csv"), encoding="utf-8")))
@@ -283,10 +315,11 @@ def idle_and_constants():
 def main():
     os.makedirs(OUT, exist_ok=True)
     profiles()
+    profile_proxies()
     zeus()
     idle_and_constants()
     files = ["sources_act.csv", "constants_act.csv", "embodied.csv", "idle_power.csv", "power_caps.csv",
-             "profiles_month_hour.csv", "profiles_hourly_2022.csv"]
+             "profiles_month_hour.csv", "profiles_hourly_2022.csv", "profile_proxies.csv"]
     status = 0
     for name in files:
         built, committed = os.path.join(OUT, name), os.path.join(DATA, name)

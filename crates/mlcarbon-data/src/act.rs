@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::act_tables::{Embodied, EmbodiedScope, HourlyDay, IdlePower, MonthHourCell, PowerCap};
+use crate::act_tables::{
+    Embodied, EmbodiedScope, HourlyDay, IdlePower, MonthHourCell, PowerCap, ProfileProxy,
+};
 use crate::{DataError, Dataset, Hardware, HardwareKind, Table, generated, table_or_builtin};
 
 /// The built-in hourly profiles: about 580 kB of text, parsed on first use only.
@@ -49,6 +51,7 @@ pub(crate) struct ActTables {
     idle_power: Cow<'static, [IdlePower]>,
     power_caps: Cow<'static, [PowerCap]>,
     month_hour: Cow<'static, [MonthHourCell]>,
+    profile_proxies: Cow<'static, [ProfileProxy]>,
     /// A user's hourly table; `None` for the built-in one.
     hourly_text: Option<String>,
     hourly: OnceLock<Result<Vec<HourlyProfile>, DataError>>,
@@ -61,6 +64,7 @@ impl ActTables {
             idle_power: Cow::Borrowed(generated::IDLE_POWER),
             power_caps: Cow::Borrowed(generated::POWER_CAPS),
             month_hour: Cow::Borrowed(generated::PROFILES_MONTH_HOUR),
+            profile_proxies: Cow::Borrowed(generated::PROFILE_PROXIES),
             hourly_text: None,
             hourly: OnceLock::new(),
         }
@@ -89,6 +93,11 @@ impl ActTables {
                 Table::ProfilesMonthHour,
                 text_of(Table::ProfilesMonthHour),
                 generated::PROFILES_MONTH_HOUR,
+            )?,
+            profile_proxies: table_or_builtin(
+                Table::ProfileProxies,
+                text_of(Table::ProfileProxies),
+                generated::PROFILE_PROXIES,
             )?,
             hourly_text: text_of(Table::ProfilesHourly),
             hourly: OnceLock::new(),
@@ -499,6 +508,20 @@ impl Dataset {
             source: first.source.to_string(),
             year: first.year,
         }))
+    }
+
+    /// Zones that borrow another's pattern (`profile_proxies.csv`), in table order.
+    pub fn profile_proxy_zones(&self) -> Vec<&str> {
+        self.act
+            .profile_proxies
+            .iter()
+            .map(|p| p.zone.as_ref())
+            .collect()
+    }
+
+    /// The zone whose hour-by-hour pattern `zone` borrows, when it has none of its own.
+    pub fn profile_proxy(&self, zone: &str) -> Option<&ProfileProxy> {
+        self.act.profile_proxies.iter().find(|p| p.zone == zone)
     }
 
     /// Every hourly profile, parsed on first use.

@@ -103,6 +103,18 @@ pub struct MonthHourCell {
     pub year: u16,
 }
 
+/// A zone without a profile of its own that borrows the hour-by-hour pattern of another (a US
+/// state, that of the balancing authority serving its data centres), scaled to its own mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileProxy {
+    pub zone: Text,
+    pub profile_zone: Text,
+    pub source: Text,
+    pub year: u16,
+    #[serde(default)]
+    pub notes: Text,
+}
+
 /// One day of hourly intensities (raw row of `profiles_hourly_2022.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct HourlyDay {

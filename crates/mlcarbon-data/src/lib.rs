@@ -22,7 +22,7 @@ mod generated {
 }
 
 pub use act::{HourlyProfile, MonthHourProfile};
-pub use act_tables::{Embodied, EmbodiedScope, IdlePower, MonthHourCell, PowerCap};
+pub use act_tables::{Embodied, EmbodiedScope, IdlePower, MonthHourCell, PowerCap, ProfileProxy};
 pub use lookup::LookupError;
 pub use tables::{
     Constant, Cpu, Equivalent, Hardware, HardwareKind, IntensityBasis, List, PowerKind, Provider,
@@ -64,10 +64,11 @@ pub enum Table {
     ProfilesMonthHour,
     /// Parsed on first use only.
     ProfilesHourly,
+    ProfileProxies,
 }
 
 impl Table {
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 17] = [
         Table::Sources,
         Table::Hardware,
         Table::Cpus,
@@ -84,6 +85,7 @@ impl Table {
         Table::PowerCaps,
         Table::ProfilesMonthHour,
         Table::ProfilesHourly,
+        Table::ProfileProxies,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -104,6 +106,7 @@ impl Table {
             Table::PowerCaps => "power_caps.csv",
             Table::ProfilesMonthHour => "profiles_month_hour.csv",
             Table::ProfilesHourly => "profiles_hourly_2022.csv",
+            Table::ProfileProxies => "profile_proxies.csv",
         }
     }
 }

@@ -117,6 +117,28 @@ impl IntensityProfile {
         })
     }
 
+    /// The same pattern scaled so that its mean is `mean` (another grid's hour-by-hour shape at
+    /// this grid's level); unchanged when the profile's own mean is zero.
+    pub fn scaled_to_mean(&self, mean: GramsPerKwh) -> Self {
+        let own = self.mean().0;
+        if own <= 0.0 || !mean.0.is_finite() || mean.0 < 0.0 {
+            return self.clone();
+        }
+        let factor = mean.0 / own;
+        match self {
+            IntensityProfile::Hourly { start, g_per_kwh } => IntensityProfile::Hourly {
+                start: *start,
+                g_per_kwh: g_per_kwh.iter().map(|v| v * factor).collect(),
+            },
+            IntensityProfile::HourOfDay { g_per_kwh } => IntensityProfile::HourOfDay {
+                g_per_kwh: g_per_kwh.map(|v| v * factor),
+            },
+            IntensityProfile::MonthHour { g_per_kwh } => IntensityProfile::MonthHour {
+                g_per_kwh: Box::new(g_per_kwh.map(|row| row.map(|v| v * factor))),
+            },
+        }
+    }
+
     /// Whether the profile repeats (a typical day or year) rather than covering one stretch of time.
     pub fn is_cyclic(&self) -> bool {
         !matches!(self, IntensityProfile::Hourly { .. })

@@ -1166,3 +1166,29 @@ mod advice {
         );
     }
 }
+
+#[test]
+fn a_profile_scaled_to_a_mean_keeps_its_shape() {
+    let Ok(data) = Dataset::builtin() else {
+        panic!("built-in data");
+    };
+    let Ok(Some(table)) = data.month_hour_profile("US-MIDA-PJM") else {
+        panic!("PJM's month × hour profile");
+    };
+    let Ok(pjm) = IntensityProfile::from_month_hour(&table) else {
+        panic!("a valid profile");
+    };
+    let hourly = IntensityProfile::hourly(t("2022-01-01T00:00:00Z"), vec![100.0, 300.0, 200.0])
+        .expect("profile");
+    for profile in [pjm, hourly] {
+        let scaled = profile.scaled_to_mean(GramsPerKwh(244.76));
+        assert!((scaled.mean().0 - 244.76).abs() < 1e-9, "{}", scaled.mean().0);
+        let factor = 244.76 / profile.mean().0;
+        let at = t("2022-01-01T02:00:00Z");
+        let (before, after) = (profile.value_at(at), scaled.value_at(at));
+        assert!(matches!((before, after), (Some(b), Some(a)) if (a.0 - b.0 * factor).abs() < 1e-9));
+    }
+    // A zero profile has no shape to scale: it is left as it is.
+    let zero = IntensityProfile::hourly(t("2022-01-01T00:00:00Z"), vec![0.0; 3]).expect("profile");
+    assert_eq!(zero.scaled_to_mean(GramsPerKwh(100.0)), zero);
+}

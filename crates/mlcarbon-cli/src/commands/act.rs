@@ -11,6 +11,7 @@ use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::schedule::{IntensityProfile, parse_profile_csv};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::time::UtcTime;
+use mlcarbon_model::units::GramsPerKwh;
 
 // ---------------------------------------------------------------------------------------------
 // Time
@@ -59,14 +60,52 @@ fn kind_of(profile: &IntensityProfile) -> &'static str {
     }
 }
 
-/// The zones with a built-in profile, for error messages.
+/// The zones with a built-in profile, for error messages: their own, or borrowed.
 pub fn profile_zones(data: &Dataset) -> String {
-    data.month_hour_zones().join(", ")
+    let mut zones = data.month_hour_zones();
+    zones.extend(data.profile_proxy_zones());
+    zones.join(", ")
 }
 
-/// A zone's built-in profile: the hourly 2022 series when `now` is in 2022 (and the data has
-/// it), else the month × hour-of-day means; `None` when the zone has neither.
+/// A zone's built-in profile (see [`own_zone_profile`]), else the pattern of the zone it borrows
+/// one from (`profile_proxies.csv`: a US state, its balancing authority's) scaled to the zone's
+/// yearly mean; `None` when it has neither.
 pub fn zone_profile(data: &Dataset, zone: &str, now: UtcTime) -> Result<Option<ProfileChoice>> {
+    if let Some(own) = own_zone_profile(data, zone, now)? {
+        return Ok(Some(own));
+    }
+    let (Some(proxy), Some(row)) = (data.profile_proxy(zone), data.zone(zone)) else {
+        return Ok(None);
+    };
+    let Some(borrowed) = own_zone_profile(data, &proxy.profile_zone, now)? else {
+        return Ok(None);
+    };
+    let mean = GramsPerKwh(row.intensity_g_per_kwh);
+    let mut notes = vec![format!(
+        "{zone} has no hourly data of its own; this is the {} scaled from its mean of {} to {zone}'s yearly {} g/kWh ({} {}): {}",
+        borrowed.label,
+        human_number(borrowed.profile.mean().0),
+        human_number(mean.0),
+        row.source,
+        row.year,
+        proxy.notes
+    )];
+    notes.extend(borrowed.notes);
+    Ok(Some(ProfileChoice {
+        kind: borrowed.kind,
+        profile: borrowed.profile.scaled_to_mean(mean),
+        label: format!("{zone}, with {}'s hour-by-hour pattern", proxy.profile_zone),
+        zone: Some(zone.to_string()),
+        source: Some(proxy.source.to_string()),
+        year: Some(proxy.year),
+        file: None,
+        notes,
+    }))
+}
+
+/// A zone's own built-in profile: the hourly 2022 series when `now` is in 2022 (and the data has
+/// it), else the month × hour-of-day means; `None` when the zone has neither.
+fn own_zone_profile(data: &Dataset, zone: &str, now: UtcTime) -> Result<Option<ProfileChoice>> {
     if now.civil().year == 2022
         && let Some(hourly) = data.hourly_profile(zone).context("hourly profiles")?
     {

@@ -324,18 +324,75 @@ fn schedule_uses_the_built_in_profiles() {
 fn schedule_refuses_a_zone_without_a_profile_listing_those_with_one() {
     let stderr = app_error(&["schedule", "--zone", "FR", "--hours", "3", "--within", "24"]);
     assert!(stderr.contains("US-CAL-CISO"), "{stderr}");
+    // Chicago's region: Illinois borrows no pattern (MISO's would be the wrong grid's).
     let stderr = app_error(&[
         "schedule",
         "--provider",
-        "aws",
+        "azure",
         "--region",
-        "us-east-1",
+        "northcentralus",
         "--hours",
         "3",
         "--within",
         "24",
     ]);
-    assert!(stderr.contains("US-VA"), "{stderr}");
+    assert!(stderr.contains("US-IL"), "{stderr}");
+}
+
+#[test]
+fn schedule_in_a_cloud_region_borrows_its_balancing_authoritys_pattern() {
+    let run = |now: &str| {
+        json_of(&[
+            "schedule",
+            "--provider",
+            "aws",
+            "--region",
+            "us-east-1",
+            "--hours",
+            "6",
+            "--within",
+            "24",
+            "--now",
+            now,
+            "--format",
+            "json",
+        ])
+    };
+    let report = run("2026-11-26T16:00:00Z");
+    assert_eq!(text(&report, "/profile/zone"), "US-VA");
+    assert_eq!(text(&report, "/profile/kind"), "month_hour");
+    // PJM's shape at Virginia's level: the profile's mean is the state's yearly figure.
+    close(
+        num(&report, "/average_intensity_g_per_kwh"),
+        244.76,
+        0.01,
+        "Virginia's yearly mean",
+    );
+    assert!(num(&report, "/best_intensity_g_per_kwh") <= num(&report, "/now_intensity_g_per_kwh"));
+    assert!(
+        array(&report, "/notes").iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains("US-MIDA-PJM") && n.contains("SustainDC"))),
+        "{report:#}"
+    );
+    // Hour by hour, the same ranking as PJM's own: which window is best does not change.
+    let pjm = json_of(&[
+        "schedule",
+        "--zone",
+        "US-MIDA-PJM",
+        "--hours",
+        "6",
+        "--within",
+        "24",
+        "--now",
+        "2026-11-26T16:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(text(&report, "/best_start"), text(&pjm, "/best_start"));
+    // In 2022, the hourly series, scaled the same way.
+    let report = run("2022-07-01T00:00:00Z");
+    assert_eq!(text(&report, "/profile/kind"), "hourly");
 }
 
 // ---------------------------------------------------------------------------------------------
