@@ -1182,7 +1182,11 @@ fn a_profile_scaled_to_a_mean_keeps_its_shape() {
         .expect("profile");
     for profile in [pjm, hourly] {
         let scaled = profile.scaled_to_mean(GramsPerKwh(244.76));
-        assert!((scaled.mean().0 - 244.76).abs() < 1e-9, "{}", scaled.mean().0);
+        assert!(
+            (scaled.mean().0 - 244.76).abs() < 1e-9,
+            "{}",
+            scaled.mean().0
+        );
         let factor = 244.76 / profile.mean().0;
         let at = t("2022-01-01T02:00:00Z");
         let (before, after) = (profile.value_at(at), scaled.value_at(at));

@@ -49,6 +49,8 @@ pub struct ProfileChoice {
     pub source: Option<String>,
     pub year: Option<u16>,
     pub file: Option<String>,
+    /// The zone whose pattern this one borrows (`profile_proxies.csv`), scaled to its own mean.
+    pub pattern_of: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -99,6 +101,7 @@ pub fn zone_profile(data: &Dataset, zone: &str, now: UtcTime) -> Result<Option<P
         source: Some(proxy.source.to_string()),
         year: Some(proxy.year),
         file: None,
+        pattern_of: Some(proxy.profile_zone.to_string()),
         notes,
     }))
 }
@@ -127,6 +130,7 @@ fn own_zone_profile(data: &Dataset, zone: &str, now: UtcTime) -> Result<Option<P
             source: Some(hourly.source.clone()),
             year: Some(hourly.year),
             file: None,
+            pattern_of: None,
             notes,
         }));
     }
@@ -149,6 +153,7 @@ fn own_zone_profile(data: &Dataset, zone: &str, now: UtcTime) -> Result<Option<P
         source: Some(table.source.clone()),
         year: Some(table.year),
         file: None,
+        pattern_of: None,
         notes: vec![format!(
             "a typical pattern (means of {} by month and hour), not a forecast",
             table.year
@@ -178,6 +183,7 @@ pub fn file_profile(path: &Path, flag: &str) -> Result<ProfileChoice> {
         source: None,
         year: None,
         file: Some(path.display().to_string()),
+        pattern_of: None,
         notes: Vec::new(),
     })
 }

@@ -238,12 +238,17 @@ fn schedule_candidate(
     match schedule(&choice.profile, &request) {
         Ok(result) => {
             let basis = format!(
-                "{} ({}, {})",
+                "{} ({}{}, {})",
                 choice.label,
                 if choice.kind == "hourly" {
                     "profiles_hourly_2022.csv"
                 } else {
                     "profiles_month_hour.csv"
+                },
+                if choice.pattern_of.is_some() {
+                    ", profile_proxies.csv"
+                } else {
+                    ""
                 },
                 choice.source.as_deref().unwrap_or("built-in")
             );

@@ -25,6 +25,9 @@ struct ProfileInfo {
     source: Option<String>,
     year: Option<u16>,
     file: Option<String>,
+    /// The zone whose hour-by-hour pattern a state borrows (profile_proxies.csv).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern_of: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +181,7 @@ fn build(
             source: choice.source.clone(),
             year: choice.year,
             file: choice.file.clone(),
+            pattern_of: choice.pattern_of.clone(),
         },
         now,
         job_hours: s.job.0,

@@ -360,6 +360,7 @@ fn schedule_in_a_cloud_region_borrows_its_balancing_authoritys_pattern() {
     };
     let report = run("2026-11-26T16:00:00Z");
     assert_eq!(text(&report, "/profile/zone"), "US-VA");
+    assert_eq!(text(&report, "/profile/pattern_of"), "US-MIDA-PJM");
     assert_eq!(text(&report, "/profile/kind"), "month_hour");
     // PJM's shape at Virginia's level: the profile's mean is the state's yearly figure.
     close(
