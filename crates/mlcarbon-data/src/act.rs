@@ -171,18 +171,7 @@ fn hardware_kind_label(kind: HardwareKind) -> &'static str {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`). The
-/// model crate has the full calendar; the data crate needs only this to place a profile in time.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let shifted_month = i64::from((month + 9) % 12);
-    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date; `None` when it is not one.
 fn parse_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
@@ -191,17 +180,8 @@ fn parse_date(text: &str) -> Option<i64> {
     let year: i64 = text.get(0..4)?.parse().ok()?;
     let month: u32 = text.get(5..7)?.parse().ok()?;
     let day: u32 = text.get(8..10)?.parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days_in_month)
-        .contains(&day)
-        .then(|| days_from_civil(year, month, day))
+    mlcarbon_time::is_date(year, month, day)
+        .then(|| mlcarbon_time::days_from_civil(year, month, day))
 }
 
 /// Fills missing hours by linear interpolation between the nearest known hours (the nearest

@@ -2,6 +2,8 @@
 //! functions must be able to read it, for filters and ordering) and write it as CodeCarbon does.
 //! A date crate would do more than this and cost a dependency.
 
+use mlcarbon_time::{SECONDS_PER_DAY, civil_from_days, days_from_civil, is_date};
+
 /// An instant parsed from RFC 3339 text, in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Instant {
@@ -32,14 +34,9 @@ pub(crate) fn parse(text: &str) -> Option<Instant> {
         return None;
     }
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (month, day) = (u32::try_from(month).ok()?, u32::try_from(day).ok()?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if !is_date(year, month, day) || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
 
@@ -69,7 +66,8 @@ pub(crate) fn parse(text: &str) -> Option<Instant> {
         _ => return None,
     };
 
-    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    let local =
+        days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
     Some(Instant {
         unix_seconds: local - offset_seconds,
     })
@@ -78,8 +76,8 @@ pub(crate) fn parse(text: &str) -> Option<Instant> {
 impl Instant {
     /// `YYYY-MM-DDTHH:MM:SS` in UTC, no zone: the form of CodeCarbon's `timestamp` column.
     pub(crate) fn naive_utc_seconds(self) -> String {
-        let days = self.unix_seconds.div_euclid(86_400);
-        let second_of_day = self.unix_seconds.rem_euclid(86_400);
+        let days = self.unix_seconds.div_euclid(SECONDS_PER_DAY);
+        let second_of_day = self.unix_seconds.rem_euclid(SECONDS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
         format!(
             "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
@@ -88,47 +86,6 @@ impl Instant {
             second_of_day % 60
         )
     }
-}
-
-fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's `days_from_civil` and `civil_from_days` (proleptic Gregorian calendar).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
