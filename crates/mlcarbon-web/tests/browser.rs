@@ -347,6 +347,15 @@ async fn calculator_and_dashboard_in_chromium() {
         range.as_str().is_some_and(|r| r.starts_with("range ")),
         "{range}"
     );
+    let embodied = page
+        .eval("document.querySelector('#embodied').textContent")
+        .await;
+    assert!(
+        embodied
+            .as_str()
+            .is_some_and(|e| e.starts_with("2.47 kg CO2e") && e.contains("not in it")),
+        "the embodied emissions beside the figure: {embodied}"
+    );
     let url = page.eval("location.href").await;
     let url = url.as_str().expect("url");
     assert!(
