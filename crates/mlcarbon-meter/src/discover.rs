@@ -159,8 +159,8 @@ pub fn discover(roots: &Roots, options: &DiscoverOptions) -> Discovery {
 fn cpu_model(roots: &Roots, options: &DiscoverOptions, why: &str, found: &mut Discovery) {
     let Some(tdp_w) = options.cpu_tdp_w else {
         found.warnings.push(format!(
-            "CPU energy not counted: {why}, and the CPU's TDP is unknown (give it to use the \
-             TDP × utilization model)"
+            "CPU energy not counted: {why}, and no TDP is known for this CPU (the TDP × \
+             utilization model needs one)"
         ));
         return;
     };

@@ -165,7 +165,7 @@ fn build_sampler(
         }
         if tdp.is_none() && model.is_some() && args.cpu.is_none() {
             eprintln!(
-                "mlcarbon: warning: CPU `{}` is not in the CPU table; give --cpu NAME (`mlcarbon hardware --cpus`)",
+                "mlcarbon: warning: CPU `{}` is not in the CPU table: give --cpu NAME (`mlcarbon hardware --cpus` lists them) to count the CPU",
                 model.as_deref().unwrap_or_default()
             );
         }
