@@ -22,7 +22,7 @@ const ZONE: [&str; 1] = ["zone"];
 const INTENSITY: [&str; 2] = ["intensity", "offset_percent"];
 
 /// The parameters the page keeps in its shareable URL, in order.
-const SHARED: [&str; 17] = [
+const SHARED: [&str; 18] = [
     "hardware",
     "count",
     "hours",
@@ -39,6 +39,7 @@ const SHARED: [&str; 17] = [
     "intensity",
     "offset_percent",
     "pue",
+    "lifetime_years",
     "compat",
 ];
 
@@ -170,6 +171,7 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
         "cpu_count",
         "cpu_utilization",
         "ram_gb",
+        "lifetime_years",
     ]
     .iter()
     .any(|k| params.get(k).is_some() || error_field == Some(k));
@@ -181,12 +183,13 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 <label>Count <input id="count" name="count" type="number" min="1" step="1" placeholder="1" value="{count}"{e_count}></label>
 <label>Hours <input id="hours" name="hours" type="number" min="0" step="any" placeholder="24" value="{hours}"{e_hours}></label>
 <label>Utilization <input id="utilization" name="utilization" type="number" min="0" max="1" step="any" placeholder="default: measured median" value="{utilization}"{e_util}></label>
-<details{adv}><summary>Host CPU, RAM, or a metered energy</summary>
+<details{adv}><summary>Host CPU, RAM, a metered energy, hardware lifetime</summary>
 <label>CPU <input id="cpu" name="cpu" placeholder="AMD EPYC 7763" value="{cpu}"{e_cpu}></label>
 <label>CPU sockets <input id="cpu-count" name="cpu-count" type="number" min="1" step="1" value="{cpu_count}"{e_cpuc}></label>
 <label>CPU utilization <input id="cpu-utilization" name="cpu-utilization" type="number" min="0" max="1" step="any" value="{cpu_util}"{e_cpuu}></label>
 <label>RAM (GB) <input id="ram-gb" name="ram-gb" type="number" min="0" step="any" value="{ram}"{e_ram}></label>
 <label>Energy (kWh, instead of hardware × hours) <input id="energy-kwh" name="energy-kwh" type="number" min="0" step="any" value="{energy}"{e_energy}></label>
+<label>Hardware lifetime (years, for embodied emissions) <input id="lifetime-years" name="lifetime-years" type="number" min="0" max="100" step="any" placeholder="default: 4" value="{lifetime}"{e_life}></label>
 </details>
 </fieldset>
 <fieldset><legend>Where it ran</legend>
@@ -223,6 +226,7 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
         cpu_util = value(params, "cpu_utilization"),
         ram = value(params, "ram_gb"),
         energy = value(params, "energy_kwh"),
+        lifetime = value(params, "lifetime_years"),
         region = value(params, "region"),
         zone = value(params, "zone"),
         intensity = value(params, "intensity"),
@@ -241,6 +245,7 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
         e_cpuu = e(&["cpu_utilization"]),
         e_ram = e(&["ram_gb"]),
         e_energy = e(&["energy_kwh"]),
+        e_life = e(&["lifetime_years"]),
         e_prov = e(&["provider"]),
         e_region = e(&["region"]),
         e_zone = e(&["zone"]),

@@ -75,6 +75,37 @@ async fn calculator_renders_every_part_of_a_result() {
 }
 
 #[tokio::test]
+async fn calculator_shows_embodied_emissions_over_the_lifetime_given() {
+    let app = bare();
+    let job = "/?hardware=A100+SXM4+80GB&count=8&hours=72&provider=aws&region=us-east-1";
+    let four = get(&app, job).await;
+    assert!(
+        four.body.contains("<dd id=\"embodied\">2.47 kg CO2e"),
+        "the cards' share over 4 years"
+    );
+    let five = get(&app, &format!("{job}&lifetime-years=5")).await;
+    assert!(
+        five.body.contains("<dd id=\"embodied\">1.97 kg CO2e"),
+        "over 5 years: 4/5 of it"
+    );
+    assert!(five.body.contains("id=\"lifetime-years\""));
+    assert!(
+        five.body.contains("value=\"5\""),
+        "the form keeps the lifetime"
+    );
+    assert!(
+        five.body.contains("<details open>"),
+        "and shows where it is"
+    );
+    let bad = get(&app, &format!("{job}&lifetime-years=0")).await;
+    assert!(
+        bad.body.contains("data-field=\"lifetime_years\""),
+        "{}",
+        bad.body.len()
+    );
+}
+
+#[tokio::test]
 async fn calculator_never_fails_on_any_result() {
     let app = bare();
     for (query, expected) in [
