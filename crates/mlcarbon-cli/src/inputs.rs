@@ -70,5 +70,3 @@ pub fn resolve<'d>(
     let resolved = request::resolve(data, &request).map_err(user_error)?;
     Ok((request, resolved))
 }
-
-pub use request::provenance_of;

@@ -547,6 +547,21 @@ pub struct EmbodiedReport {
 const EMBODIED_METHOD: &str = "manufacturing emissions amortized linearly: kg × run hours × count / lifetime hours (Cloud Carbon Footprint; Luccioni et al. 2022); reported beside the operational emissions, never added to them";
 
 impl EmbodiedReport {
+    /// The lifetimes of the parts, "a 4-year life" or "4-/3-year lives".
+    pub fn lifetimes_text(&self) -> String {
+        let mut lives: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| human_number(p.lifetime_hours / embodied::HOURS_PER_YEAR))
+            .collect();
+        lives.dedup();
+        if lives.len() == 1 {
+            format!("a {}-year life", lives[0])
+        } else {
+            format!("{}-year lives", lives.join("-/"))
+        }
+    }
+
     /// What the parts are, in a few words: "8 × A100 SXM4 80GB card + host (commodity server)".
     pub fn parts_text(&self) -> String {
         self.parts

@@ -1,9 +1,12 @@
 //! A paragraph to paste into a paper or a model card, in Markdown or LaTeX, with BibTeX entries
 //! for the method and every data source it rests on.
 
-use mlcarbon_data::Source;
+use mlcarbon_data::{Dataset, Source};
+use serde::Serialize;
 
 use crate::estimate::{Estimate, Location, Origin, Provenance};
+use crate::report::EmbodiedReport;
+use crate::request::{ResolvedJob, provenance_of};
 
 /// Everything a statement names.
 pub struct StatementInput<'a> {
@@ -21,6 +24,112 @@ pub struct StatementInput<'a> {
     pub dataset: &'a str,
     /// Whether the energy was measured (a tracked run) rather than estimated.
     pub measured: bool,
+}
+
+/// The inputs of a statement for `job` at `location`: its provenance and the sources behind it.
+pub fn statement_input<'a>(
+    data: &'a Dataset,
+    job: &ResolvedJob<'_>,
+    location: &'a Location,
+    result: &'a Estimate,
+    activity: &str,
+) -> StatementInput<'a> {
+    let provenance = provenance_of(&job.job, location);
+    let mut input = StatementInput {
+        hardware: job.description.clone(),
+        activity: activity.to_string(),
+        location,
+        estimate: result,
+        provenance: Vec::new(),
+        sources: Vec::new(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+        dataset: &data.name,
+        measured: false,
+    };
+    for p in provenance {
+        input.add_provenance(data, p);
+    }
+    input
+}
+
+impl<'a> StatementInput<'a> {
+    /// One more input's provenance, and its source unless already listed.
+    fn add_provenance(&mut self, data: &'a Dataset, provenance: Provenance) {
+        if let Some(source) = provenance.source.as_deref().and_then(|id| data.source(id))
+            && !self.sources.iter().any(|s| s.id == source.id)
+        {
+            self.sources.push(source);
+        }
+        self.provenance.push(provenance);
+    }
+
+    /// Cites the embodied figures (their provenance and sources) and returns the sentence about
+    /// them ("Manufacturing the hardware … reported separately …"); none when no figure applies.
+    pub fn add_embodied(&mut self, data: &'a Dataset, embodied: &EmbodiedReport) -> Option<String> {
+        let sentence = embodied_sentence(embodied)?;
+        for part in &embodied.parts {
+            self.add_provenance(data, part.provenance.clone());
+        }
+        Some(sentence)
+    }
+}
+
+/// The statement's sentence about manufacturing; none without an embodied figure.
+pub fn embodied_sentence(report: &EmbodiedReport) -> Option<String> {
+    if report.parts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Manufacturing the hardware ({}) adds about {} kg CO2e of embodied emissions for the {} h this work held it \
+         (range {}–{} kg CO2e; {} amortized linearly over {}); this is reported separately and not included in the figure above.",
+        report.parts_text(),
+        human_number(report.total_kg),
+        human_number(report.run_hours),
+        human_number(report.total_kg_low),
+        human_number(report.total_kg_high),
+        report
+            .parts
+            .iter()
+            .map(|p| format!("{} kg per unit", human_number(p.per_unit_kg)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        report.lifetimes_text()
+    ))
+}
+
+/// A statement with an extra sentence at the end of its first paragraph (Markdown) or of its
+/// paragraph (LaTeX); unchanged without one.
+pub fn with_sentence(text: String, sentence: Option<&str>, latex: bool) -> String {
+    let Some(sentence) = sentence else {
+        return text;
+    };
+    if latex {
+        let body = text.trim_end_matches('\n');
+        return format!(
+            "{body} {}\n",
+            latex_escape(sentence).replace("CO2e", "CO$_2$e")
+        );
+    }
+    match text.split_once("\n\n") {
+        Some((first, rest)) => format!("{first} {sentence}\n\n{rest}"),
+        None => format!("{} {sentence}\n", text.trim_end_matches('\n')),
+    }
+}
+
+/// The three forms of one statement, with its embodied sentence where there is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statements {
+    pub markdown: String,
+    pub latex: String,
+    pub bibtex: String,
+}
+
+pub fn statements(input: &StatementInput<'_>, sentence: Option<&str>) -> Statements {
+    Statements {
+        markdown: with_sentence(markdown(input), sentence, false),
+        latex: with_sentence(latex(input), sentence, true),
+        bibtex: bibtex(input),
+    }
 }
 
 /// Significant figures that suit a reader: 3 for most values, no trailing zeros.

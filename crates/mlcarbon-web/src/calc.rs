@@ -4,15 +4,16 @@
 //! calculator's mode (`compat=mlco2`, `dataset=mlco2|mlco2-2019`) is `mlcarbon_model::mlco2_report`,
 //! as `mlcarbon estimate --compat mlco2 --format json` prints it.
 
+use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
-use mlcarbon_data::{Dataset, Source};
+use mlcarbon_model::estimate;
 use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
-    CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output,
+    CompareBy, CompareReport, EmbodiedInput, EstimateOutput, compare_report, embodied_report,
+    estimate_output,
 };
-use mlcarbon_model::request::{EstimateRequest, RequestError, Resolved, provenance_of, resolve};
-use mlcarbon_model::statement::{self, StatementInput};
-use mlcarbon_model::{Estimate, estimate};
+use mlcarbon_model::request::{EstimateRequest, RequestError, host_spec, resolve};
+use mlcarbon_model::statement::{self, Statements, statement_input};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -120,57 +121,29 @@ pub fn compare_with(
     Ok(compare_report(data, request, &resolved, by, limit, with)?)
 }
 
-/// The inputs of a statement, as `mlcarbon statement` gathers them.
-pub fn statement_input<'a>(
-    data: &'a Dataset,
-    resolved: &'a Resolved<'_>,
-    result: &'a Estimate,
-    activity: &str,
-) -> StatementInput<'a> {
-    let location = &resolved.location.location;
-    let provenance = provenance_of(&resolved.job.job, location);
-    let mut sources: Vec<&Source> = Vec::new();
-    for p in &provenance {
-        if let Some(source) = p.source.as_deref().and_then(|id| data.source(id))
-            && !sources.iter().any(|s| s.id == source.id)
-        {
-            sources.push(source);
-        }
-    }
-    StatementInput {
-        hardware: resolved.job.description.clone(),
-        activity: activity.to_string(),
-        location,
-        estimate: result,
-        provenance,
-        sources,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        dataset: &data.name,
-        measured: false,
-    }
-}
-
-/// The statement texts of one request.
-#[derive(Debug, Clone, Serialize)]
-pub struct Statements {
-    pub markdown: String,
-    pub latex: String,
-    pub bibtex: String,
-}
-
+/// The statement of one request in its three forms, as `mlcarbon statement` writes them (the
+/// embodied sentence included).
 pub fn statements(
     data: &Dataset,
     request: &EstimateRequest,
     activity: &str,
 ) -> Result<Statements, ApiError> {
     let resolved = resolve(data, request)?;
-    let result = estimate(&resolved.job.job, &resolved.location.location);
-    let input = statement_input(data, &resolved, &result, activity);
-    Ok(Statements {
-        markdown: statement::markdown(&input),
-        latex: statement::latex(&input),
-        bibtex: statement::bibtex(&input),
-    })
+    let location = &resolved.location.location;
+    let result = estimate(&resolved.job.job, location);
+    let mut input = statement_input(data, &resolved.job, location, &result, activity);
+    let embodied = embodied_report(
+        data,
+        &EmbodiedInput {
+            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
+            host: host_spec(request),
+            run_hours: resolved.job.hours.0,
+            lifetime_years: request.lifetime_years,
+        },
+    )
+    .map_err(|e| ApiError::bad("lifetime_years", e.to_string()))?;
+    let sentence = input.add_embodied(data, &embodied);
+    Ok(statement::statements(&input, sentence.as_deref()))
 }
 
 /// `activity`: what the figure covers; plain words only, at most 60 characters.

@@ -6,7 +6,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
 use mlcarbon_data::{Dataset, Hardware};
-use mlcarbon_model::embodied;
 use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::schedule::{IntensityProfile, parse_profile_csv};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -199,32 +198,11 @@ pub fn embodied_report(data: &Dataset, input: &EmbodiedInput<'_>) -> Result<Embo
     mlcarbon_model::report::embodied_report(data, input).map_err(|e| anyhow!("{e}"))
 }
 
-fn years(hours: f64) -> String {
-    human_number(hours / embodied::HOURS_PER_YEAR)
-}
-
 /// What the parts are, in a few words: "8 × A100 SXM4 80GB card + host (commodity server)".
 pub fn embodied_parts_text(report: &EmbodiedReport) -> String {
     report.parts_text()
 }
 
-/// The lifetimes of the parts, "a 4-year life" or "4-/3-year lives".
-fn lifetimes_text(report: &EmbodiedReport) -> String {
-    let mut lives: Vec<String> = report
-        .parts
-        .iter()
-        .map(|p| years(p.lifetime_hours))
-        .collect();
-    lives.dedup();
-    if lives.len() == 1 {
-        format!("a {}-year life", lives[0])
-    } else {
-        format!("{}-year lives", lives.join("-/"))
-    }
-}
-
-/// One line for people: "2.47 kg CO2e (range 0.7–7.9) for 8 × A100 SXM4 80GB card, 72 h of a
-/// 4-year life; beside, not in, the emissions above", or why there is none.
 pub fn embodied_line(report: &EmbodiedReport) -> String {
     if report.parts.is_empty() {
         return format!(
@@ -239,31 +217,8 @@ pub fn embodied_line(report: &EmbodiedReport) -> String {
         human_mass(report.total_kg_high),
         embodied_parts_text(report),
         human_number(report.run_hours),
-        lifetimes_text(report)
+        report.lifetimes_text()
     )
-}
-
-/// The statement's sentence about manufacturing.
-pub fn embodied_sentence(report: &EmbodiedReport) -> Option<String> {
-    if report.parts.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "Manufacturing the hardware ({}) adds about {} kg CO2e of embodied emissions for the {} h this work held it \
-         (range {}–{} kg CO2e; {} amortized linearly over {}); this is reported separately and not included in the figure above.",
-        embodied_parts_text(report),
-        human_number(report.total_kg),
-        human_number(report.run_hours),
-        human_number(report.total_kg_low),
-        human_number(report.total_kg_high),
-        report
-            .parts
-            .iter()
-            .map(|p| format!("{} kg per unit", human_number(p.per_unit_kg)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        lifetimes_text(report)
-    ))
 }
 
 // ---------------------------------------------------------------------------------------------

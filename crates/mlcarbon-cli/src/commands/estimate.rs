@@ -350,7 +350,7 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
             &resolved.location.location,
             &result,
             "training",
-        )?;
+        );
         let sentence = add_embodied(data, &mut input, &embodied);
         return Ok(crate::commands::statement::with_sentence(
             write_statement(&input, args.format),

@@ -177,7 +177,10 @@ fn hardware_nvml_call_costs() {
     };
     time("device_by_index", &|| nvml.device_by_index(0).is_ok());
     let device = nvml.device_by_index(0).expect("gpu 0");
-    assert!(device.power_usage().is_ok(), "every supported GPU reports power");
+    assert!(
+        device.power_usage().is_ok(),
+        "every supported GPU reports power"
+    );
     time("total_energy_consumption", &|| {
         device.total_energy_consumption().is_ok()
     });

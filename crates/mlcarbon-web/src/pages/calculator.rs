@@ -9,12 +9,13 @@ use mlcarbon_model::mlco2_report::Mlco2Report;
 use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
-use crate::calc::{self, EstimateAnswer, Statements};
+use crate::calc::{self, EstimateAnswer};
 use crate::error::ApiError;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
 use crate::svg::{Bar, WIDE, bar_chart};
+use mlcarbon_model::statement::Statements;
 
 /// Location parameters by the kind of place the form's radio buttons choose.
 const CLOUD: [&str; 2] = ["provider", "region"];

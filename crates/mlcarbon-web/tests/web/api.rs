@@ -148,12 +148,31 @@ async fn statements_in_three_formats() {
         "{}",
         md.body
     );
+    // As `mlcarbon statement` writes it: the embodied sentence closes the first paragraph, and
+    // its figure's source is cited.
+    assert!(
+        md.body.contains(
+            "Manufacturing the hardware (8 × A100 SXM4 80GB card) adds about 2.47 kg CO2e of embodied emissions"
+        ),
+        "{}",
+        md.body
+    );
+    assert!(
+        md.body.contains("Cloud Carbon Footprint coefficients"),
+        "{}",
+        md.body
+    );
     let tex = get(
         &app,
         &format!("/api/statement?{q}&format=latex&activity=fine-tuning"),
     )
     .await;
     assert!(tex.body.contains("\\citet{lacoste2019quantifying}"));
+    assert!(
+        tex.body.contains("2.47 kg CO$_2$e of embodied emissions"),
+        "{}",
+        tex.body
+    );
     assert!(tex.body.starts_with("The fine-tuning ran"));
     let bib = get(&app, &format!("/api/statement?{q}&format=bibtex")).await;
     assert!(bib.body.starts_with("@article{lacoste2019quantifying,"));
