@@ -210,6 +210,11 @@ fn resolve(nvml: &Nvml, selection: &GpuSelection, warnings: &mut Vec<String>) ->
 /// each counter read the GPU's total is the counter's (see the sampler's anchored readings).
 pub const COUNTER_EVERY: Duration = Duration::from_secs(30);
 
+/// With process attribution, NVML's per-process utilization is asked for at most this often
+/// and its share reused in between: the query costs ~2 ms of CPU on an H100 host
+/// (`hardware_nvml_call_costs`), and it returns every sample since the previous query anyway.
+pub const PROCESS_SHARE_EVERY: Duration = Duration::from_secs(5);
+
 static KEEP_LOADED: OnceLock<Arc<Nvml>> = OnceLock::new();
 
 /// One NVIDIA GPU's energy: counter or power.
@@ -226,6 +231,8 @@ pub struct NvmlSensor {
     probed_counter: Option<u64>,
     /// NVML's timestamp (µs) of the newest per-process sample already used.
     last_seen_us: u64,
+    /// When the per-process utilization was last asked for, and the share it gave.
+    share_asked: Option<(Instant, Option<f64>)>,
     components: [ComponentInfo; 1],
 }
 
@@ -318,6 +325,7 @@ impl NvmlSensor {
             last_counter_read: None,
             probed_counter,
             last_seen_us: 0,
+            share_asked: None,
             components: [ComponentInfo {
                 key: format!("gpu:{index}"),
                 kind: ComponentKind::Gpu,
@@ -394,14 +402,28 @@ impl Sensor for NvmlSensor {
         self.utilization
     }
 
-    /// The processes' share of the GPU's SM (compute) utilization since the last call, from
-    /// `nvmlDeviceGetProcessUtilization`. NVML reports host pids: inside a container's pid
-    /// namespace they do not match, and the share comes out 0.
+    /// The processes' share of the GPU's SM (compute) utilization, from
+    /// `nvmlDeviceGetProcessUtilization` (asked every [`PROCESS_SHARE_EVERY`]). NVML reports host
+    /// pids: inside a container's pid namespace they do not match, and the share comes out 0.
     fn process_share(
         &mut self,
         _component: usize,
         pids: &HashSet<u32>,
     ) -> Result<Option<f64>, SensorError> {
+        if let Some((asked, share)) = self.share_asked
+            && asked.elapsed() < PROCESS_SHARE_EVERY
+        {
+            return Ok(share);
+        }
+        let share = self.ask_process_share(pids)?;
+        self.share_asked = Some((Instant::now(), share));
+        Ok(share)
+    }
+}
+
+impl NvmlSensor {
+    /// The processes' share of SM utilization in NVML's samples since the previous query.
+    fn ask_process_share(&mut self, pids: &HashSet<u32>) -> Result<Option<f64>, SensorError> {
         let index = self.index;
         let device = self
             .nvml
