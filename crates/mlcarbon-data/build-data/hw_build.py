@@ -635,7 +635,22 @@ def build_constants(report):
          "notes": "Green Algorithms memoryPower from Karyakin & Salem 2017; high = Cloud Carbon Footprint 0.000392 kWh per GB-hour (0.392 W/GB); CodeCarbon < v3 used 3 W per 8 GB (0.375 W/GB) inside this range"},
         {"id": "gpu_draw_ratio_training", "value": f"{med:.4f}", "unit": "ratio", "low": f"{lo:.4f}", "high": f"{hi:.4f}",
          "source": "zeus-nsdi23", "year": "2023", "notes": note},
+        cpu_w_per_vcpu(),
     ]
+
+
+def cpu_w_per_vcpu():
+    """A CPU whose model is unknown (a VM's generic name): Cloud Carbon Footprint's average power
+    per vCPU at full load, AWS's MAX_WATTS_AVG, high = Azure's."""
+    consts = {(r["provider"], r["constant"]): r["value"]
+              for r in csv.DictReader(open(f"{REF}/cloud-carbon-footprint/ccf-app-constants.csv", encoding="utf-8"))}
+    aws, azure = consts[("aws", "MAX_WATTS_AVG")], consts[("azure", "MAX_WATTS_AVG")]
+    return {"id": "cpu_w_per_vcpu", "value": aws, "unit": "W per vCPU", "low": aws, "high": azure,
+            "source": "ccf-app", "year": "2024",
+            "notes": f"Cloud Carbon Footprint MAX_WATTS_AVG per vCPU (AWS {aws}, Azure {azure}; MIN_WATTS_AVG AWS "
+                     f"{consts[('aws', 'MIN_WATTS_AVG')]}): the power of one vCPU at full load averaged over the provider's "
+                     "fleet. Used, defaulted, for a CPU the CPU table does not know (a VM's generic "
+                     "model name) as logical CPUs x this x utilization; no idle floor"}
 
 
 def write_csv(path, cols, rows):

@@ -37,7 +37,8 @@ MERGED = {
         title="Cloud Carbon Footprint: estimation constants and region lists",
         notes="commit b7a049c7d25c0022919ab9010199dd9e77aa4577 (2024-03-25); numbers read from "
               "packages/{aws,azure,gcp,ali}/src/domain/*FootprintEstimationConstants.ts and the region enums: "
-              "MEMORY_COEFFICIENT 0.000392 kWh per GB-hour (high end of the RAM range), PUE_AVG per provider, GCP "
+              "MEMORY_COEFFICIENT 0.000392 kWh per GB-hour (high end of the RAM range), MAX_WATTS_AVG per vCPU (the CPU "
+              "default), PUE_AVG per provider, GCP "
               "per-region trailing-twelve-month PUE, Alibaba north-China PUE; region lists of AWS, Azure, Alibaba"),
     "google-region-carbon": dict(
         title="Google Cloud region carbon info (region-carbon-info), yearly grid intensity and CFE per region",

@@ -139,6 +139,8 @@ pub mod constant_ids {
     pub const PUE_UNKNOWN: &str = "pue_unknown_datacenter";
     pub const WORLD_INTENSITY: &str = "world_intensity_g_per_kwh";
     pub const INTENSITY_SPREAD: &str = "intensity_default_relative_spread";
+    /// Full-load watts per logical CPU, for a CPU the table does not know.
+    pub const CPU_W_PER_VCPU: &str = "cpu_w_per_vcpu";
     pub const REQUIRED: [&str; 4] = [RAM_W_PER_GB, GPU_DRAW_RATIO, PUE_UNKNOWN, INTENSITY_SPREAD];
     /// Act features (`constants_act.csv`); only the functions that use them need them.
     pub const EMBODIED_LIFETIME_YEARS: &str = "embodied_lifetime_years";

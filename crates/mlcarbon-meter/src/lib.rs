@@ -52,7 +52,7 @@ pub use nvml::{GpuMethod, GpuSelection, GpuSelector, NvmlSensor, parse_cuda_visi
 pub use process::{ProcStat, ProcessTree, TreeSample, parse_proc_stat};
 pub use procfs::{
     BYTES_PER_GB, CpuModelSensor, CpuTimes, MemInfo, RamModelSensor, USER_HZ, count_cpus,
-    cpu_model_name, cpu_socket_count, parse_cpu_times, parse_meminfo,
+    cpu_model_name, cpu_socket_count, logical_cpu_count, parse_cpu_times, parse_meminfo,
 };
 pub use rapl::{RaplSensor, permission_fix};
 pub use reading::{ComponentInfo, ComponentKind, Method, Reading, ReadingValue, Sensor};

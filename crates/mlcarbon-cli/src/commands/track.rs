@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use mlcarbon_data::{Dataset, constant_ids};
 use mlcarbon_meter::{
     ComponentKind, DiscoverOptions, ProcessTree, ReplaySensor, Roots, SampleOut, Sampler, Sensor,
-    cpu_model_name, discover,
+    cpu_model_name, discover, logical_cpu_count,
 };
 use mlcarbon_model::predict::{self, Checkpoint, PartialRun, Progress};
 use mlcarbon_model::schedule::IntensityProfile;
@@ -148,13 +148,26 @@ fn build_sampler(
             .and_then(|m| data.cpu_for_model_name(m).ok().flatten())
             .map(|c| c.tdp_w),
     };
+    // A CPU the table does not know (a VM's generic name, or none): its logical CPUs at the
+    // data's per-vCPU full-load figure, for the whole machine (one "socket"), defaulted.
+    let per_vcpu = data.constant(constant_ids::CPU_W_PER_VCPU).map(|c| c.value);
+    let vcpus = logical_cpu_count(roots).or_else(|| {
+        std::thread::available_parallelism()
+            .ok()
+            .and_then(|n| u32::try_from(n.get()).ok())
+    });
+    let fallback = match (tdp, per_vcpu, vcpus) {
+        (None, Some(w), Some(n)) => Some((w, n)),
+        _ => None,
+    };
     let ram_w_per_gb = data
         .constant(constant_ids::RAM_W_PER_GB)
         .map_or(0.3725, |c| c.value);
     let found = discover(
         roots,
         &DiscoverOptions {
-            cpu_tdp_w: tdp,
+            cpu_tdp_w: tdp.or(fallback.map(|(w, n)| w * f64::from(n))),
+            cpu_sockets: fallback.map(|_| 1),
             ram_w_per_gb,
             ..DiscoverOptions::default()
         },
@@ -163,7 +176,14 @@ fn build_sampler(
         for warning in &found.warnings {
             eprintln!("mlcarbon: warning: {warning}");
         }
-        if tdp.is_none() && model.is_some() && args.cpu.is_none() {
+        if let Some((w, n)) = fallback {
+            eprintln!(
+                "mlcarbon: warning: CPU {} is not in the CPU table: modelled as {n} logical CPUs × {w} W at full load (Cloud Carbon Footprint's average per vCPU, defaulted); give --cpu NAME (`mlcarbon hardware --cpus` lists them) for its own TDP",
+                model
+                    .as_deref()
+                    .map_or("model unknown".to_string(), |m| format!("`{m}`"))
+            );
+        } else if tdp.is_none() && model.is_some() && args.cpu.is_none() {
             eprintln!(
                 "mlcarbon: warning: CPU `{}` is not in the CPU table: give --cpu NAME (`mlcarbon hardware --cpus` lists them) to count the CPU",
                 model.as_deref().unwrap_or_default()

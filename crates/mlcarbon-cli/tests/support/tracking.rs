@@ -413,3 +413,59 @@ fn bad_tracking_input_is_one_line_and_exit_2() {
     let out = s.run(&["run"]);
     assert_eq!(code(&out), 2, "a missing command is a usage error");
 }
+
+/// A CPU the table does not know (a VM's generic name): counted from its logical CPUs at the
+/// data's per-vCPU figure, defaulted and said so, instead of left out.
+#[test]
+fn an_unknown_cpu_is_modelled_per_logical_cpu() {
+    let s = Sandbox::new("unknown-cpu");
+    let proc_root = s.dir.join("proc");
+    std::fs::create_dir_all(&proc_root).expect("proc");
+    let mut cpuinfo = String::new();
+    for i in 0..4 {
+        cpuinfo.push_str(&format!(
+            "processor\t: {i}\nmodel name\t: Intel(R) Xeon(R) Processor\n\n"
+        ));
+    }
+    std::fs::write(proc_root.join("cpuinfo"), cpuinfo).expect("cpuinfo");
+    std::fs::write(
+        proc_root.join("stat"),
+        "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 25 0 25 200 0 0 0 0 0 0\n",
+    )
+    .expect("stat");
+    std::fs::write(
+        proc_root.join("meminfo"),
+        "MemTotal:       16384000 kB\nMemAvailable:    8192000 kB\n",
+    )
+    .expect("meminfo");
+    let empty = s.dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("empty");
+    let out = s
+        .command()
+        .env("MLCARBON_PROC_ROOT", &proc_root)
+        .env("MLCARBON_POWERCAP_ROOT", &empty)
+        .env("MLCARBON_HWMON_ROOT", &empty)
+        .env("CUDA_VISIBLE_DEVICES", "")
+        .args(["run", "--zone", "FR", "--", "true"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("modelled as 4 logical CPUs × 3.5 W at full load")
+            && stderr.contains("defaulted")
+            && stderr.contains("--cpu NAME"),
+        "{stderr}"
+    );
+    let shown = s.json(&["show", "last", "--format", "json"]);
+    let labels: Vec<&str> = shown["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"CPU (14 W TDP × utilization)"),
+        "{labels:?}"
+    );
+}
