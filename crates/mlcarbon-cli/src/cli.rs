@@ -528,13 +528,14 @@ pub struct PlanSearchArgs {
     mlcarbon schedule --profile my-grid.csv --hours 3 --within 24 --energy-kwh 40"
 )]
 pub struct ScheduleArgs {
-    /// Grid zone with a built-in profile (US-CAL-CISO, CISO, ...).
+    /// Grid zone with a built-in profile: 8 US balancing authorities (US-CAL-CISO, CISO, ...) and
+    /// 7 states that borrow one's pattern (US-VA, US-CA, US-TX, US-NY, US-GA, US-AZ, US-WA).
     #[arg(long, value_name = "Z", conflicts_with_all = ["provider", "region"])]
     pub zone: Option<String>,
     /// Cloud provider, with --region: the region's grid zone.
     #[arg(long, value_name = "P")]
     pub provider: Option<String>,
-    /// Cloud region: its grid zone's profile.
+    /// Cloud region: its grid zone's profile (us-east-1 is US-VA, with PJM's pattern).
     #[arg(long, value_name = "R")]
     pub region: Option<String>,
     /// Your own profile (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`).
