@@ -398,6 +398,11 @@ impl Sensor for NvmlSensor {
         Ok(())
     }
 
+    fn before_last_read(&mut self) {
+        // The run ends on the counter, not on power integrated since its last read.
+        self.last_counter_read = None;
+    }
+
     fn utilization(&self, _component: usize) -> Option<f64> {
         self.utilization
     }

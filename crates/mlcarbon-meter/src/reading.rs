@@ -97,6 +97,10 @@ pub trait Sensor: Send {
     /// the whole sensor for the rest of the run (the sampler reports it once).
     fn read(&mut self, now: Instant, out: &mut Vec<Reading>) -> Result<(), SensorError>;
 
+    /// The next read is the last of a run: a sensor that reads its exact source only now and
+    /// then (an energy counter every 30 s) should read it then, so that the run ends on it.
+    fn before_last_read(&mut self) {}
+
     /// Busy fraction (0–1) of `component` over the last interval, where the sensor knows it.
     fn utilization(&self, _component: usize) -> Option<f64> {
         None

@@ -194,6 +194,14 @@ impl Sampler {
         &self.out
     }
 
+    /// The last sample of a run: sensors read their exact sources ([`Sensor::before_last_read`]).
+    pub fn sample_last(&mut self, now: Instant) -> &SampleOut {
+        for entry in &mut self.entries {
+            entry.sensor.before_last_read();
+        }
+        self.sample(now)
+    }
+
     /// Reads every sensor at `now` and returns the energy since the previous sample. Call it
     /// once right after setup (the baselines: zero energy), then once per interval.
     pub fn sample(&mut self, now: Instant) -> &SampleOut {

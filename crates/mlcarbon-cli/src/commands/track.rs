@@ -279,9 +279,23 @@ pub const DEFAULT_COMMIT_EVERY_S: f64 = 5.0;
 impl Tracker {
     /// Takes a sample, stores it, updates the status line; returns energy (kWh, with PUE) and kg.
     fn sample(&mut self) -> (f64, f64) {
+        self.take_sample(false)
+    }
+
+    /// The run's last sample: sensors read their exact sources (the NVML counter) for it.
+    fn sample_last(&mut self) -> (f64, f64) {
+        self.take_sample(true)
+    }
+
+    fn take_sample(&mut self, last: bool) -> (f64, f64) {
         let process_mode = self.process_mode;
         // Borrowed, not copied: the loop should allocate as little as it can.
-        let out: &SampleOut = self.sampler.sample(Instant::now());
+        let now = Instant::now();
+        let out: &SampleOut = if last {
+            self.sampler.sample_last(now)
+        } else {
+            self.sampler.sample(now)
+        };
         for warning in &out.warnings {
             eprintln!("mlcarbon: warning: {warning}");
         }
@@ -753,7 +767,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
             Err(RecvTimeoutError::Disconnected) => bail!("lost track of the command's process"),
         }
     };
-    tracker.sample();
+    tracker.sample_last();
     tracker.clear_status();
     let (code, signal) = match exit {
         Ok(status) => child::exit_code(status),
@@ -820,7 +834,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
             deadline.map_or(until_next, |d| d.saturating_duration_since(Instant::now()));
         std::thread::sleep(until_next.min(until_end).min(tick));
     }
-    tracker.sample();
+    tracker.sample_last();
     tracker.clear_status();
     tracker.finish(Some(0), None, status::FINISHED)?;
     print_summary(data, tracker, args.track.quiet)?;

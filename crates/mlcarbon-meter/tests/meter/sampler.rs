@@ -348,3 +348,66 @@ proptest::proptest! {
         }
     }
 }
+
+/// Reads power, and its counter only on the first read and when told the next read is the last.
+struct CounterWhenAsked {
+    components: Vec<ComponentInfo>,
+    reads: u32,
+    asked: bool,
+}
+
+impl Sensor for CounterWhenAsked {
+    fn name(&self) -> &str {
+        "counter when asked"
+    }
+    fn components(&self) -> &[ComponentInfo] {
+        &self.components
+    }
+    fn read(&mut self, _now: Instant, out: &mut Vec<Reading>) -> Result<(), SensorError> {
+        // 100 W by power; the counter says 130 J per second.
+        let counter = (self.reads == 0 || self.asked).then(|| u64::from(self.reads) * 130_000_000);
+        self.reads += 1;
+        out.push(Reading {
+            component: 0,
+            value: ReadingValue::Anchored {
+                watts: 100.0,
+                counter_microjoules: counter,
+            },
+        });
+        Ok(())
+    }
+    fn before_last_read(&mut self) {
+        self.asked = true;
+    }
+}
+
+#[test]
+fn the_last_sample_ends_on_the_counter() {
+    let sensor = CounterWhenAsked {
+        components: vec![ComponentInfo {
+            key: "gpu:0".into(),
+            kind: ComponentKind::Gpu,
+            label: "gpu".into(),
+            method: Method::Counter,
+        }],
+        reads: 0,
+        asked: false,
+    };
+    let mut sampler = Sampler::new(vec![Box::new(sensor)]);
+    let t0 = Instant::now();
+    sampler.sample(t0);
+    sampler.sample(at(t0, 1.0));
+    assert_close(
+        sampler.sample(at(t0, 2.0)).total.cumulative_j,
+        200.0,
+        1e-9,
+        "power",
+    );
+    let out = sampler.sample_last(at(t0, 3.0));
+    assert_close(
+        out.total.cumulative_j,
+        390.0,
+        1e-9,
+        "the counter's 3 × 130 J",
+    );
+}
