@@ -48,7 +48,9 @@ pub use amdgpu::AmdGpuSensor;
 pub use discover::{Attribution, DiscoverOptions, Discovery, discover};
 pub use env::Roots;
 pub use error::SensorError;
-pub use nvml::{GpuMethod, GpuSelection, GpuSelector, NvmlSensor, parse_cuda_visible_devices};
+pub use nvml::{
+    GpuMethod, GpuSelection, GpuSelector, NvmlSensor, parse_cuda_visible_devices, share_of,
+};
 pub use process::{ProcStat, ProcessTree, TreeSample, parse_proc_stat};
 pub use procfs::{
     BYTES_PER_GB, CpuModelSensor, CpuTimes, MemInfo, RamModelSensor, USER_HZ, count_cpus,

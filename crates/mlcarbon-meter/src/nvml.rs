@@ -11,6 +11,7 @@ use crate::{
 use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::{Device, Nvml};
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -233,6 +234,10 @@ pub struct NvmlSensor {
     last_seen_us: u64,
     /// When the per-process utilization was last asked for, and the share it gave.
     share_asked: Option<(Instant, Option<f64>)>,
+    /// `/proc` of this pid namespace, to tell whether NVML's pids are ours to see.
+    proc_root: PathBuf,
+    /// Queries in a row in which none of NVML's pids was visible.
+    unseen_pids_streak: u32,
     components: [ComponentInfo; 1],
 }
 
@@ -276,7 +281,7 @@ impl NvmlSensor {
         let _ = KEEP_LOADED.set(Arc::clone(&nvml));
         let mut sensors = Vec::new();
         for index in resolve(&nvml, &selection, warnings) {
-            match Self::open_device(&nvml, index, method, report_utilization) {
+            match Self::open_device(&nvml, index, method, report_utilization, &roots.proc_root) {
                 Ok(sensor) => sensors.push(sensor),
                 Err(e) => warnings.push(format!("gpu:{index} not measured: {e}")),
             }
@@ -295,6 +300,7 @@ impl NvmlSensor {
         index: u32,
         method: GpuMethod,
         report_utilization: bool,
+        proc_root: &Path,
     ) -> Result<Self, SensorError> {
         let device = nvml
             .device_by_index(index)
@@ -326,6 +332,8 @@ impl NvmlSensor {
             probed_counter,
             last_seen_us: 0,
             share_asked: None,
+            proc_root: proc_root.to_path_buf(),
+            unseen_pids_streak: 0,
             components: [ComponentInfo {
                 key: format!("gpu:{index}"),
                 kind: ComponentKind::Gpu,
@@ -409,7 +417,8 @@ impl Sensor for NvmlSensor {
 
     /// The processes' share of the GPU's SM (compute) utilization, from
     /// `nvmlDeviceGetProcessUtilization` (asked every [`PROCESS_SHARE_EVERY`]). NVML reports host
-    /// pids: inside a container's pid namespace they do not match, and the share comes out 0.
+    /// pids: inside a container's pid namespace none of them is visible, and the sensor says it
+    /// cannot attribute (the whole GPU is then counted, with a warning) rather than answer 0.
     fn process_share(
         &mut self,
         _component: usize,
@@ -446,16 +455,53 @@ impl NvmlSensor {
             }
             Err(e) => return Err(device_error(index, e)),
         };
-        let (mut ours, mut all) = (0u64, 0u64);
+        let mut used = Vec::with_capacity(samples.len());
         for sample in &samples {
             self.last_seen_us = self.last_seen_us.max(sample.timestamp);
-            all += u64::from(sample.sm_util);
-            if pids.contains(&sample.pid) {
-                ours += u64::from(sample.sm_util);
-            }
+            used.push((sample.pid, sample.sm_util));
         }
-        Ok((all > 0).then(|| ours as f64 / all as f64))
+        let proc_root = &self.proc_root;
+        match share_of(&used, pids, |pid| proc_root.join(pid.to_string()).exists()) {
+            Ok(share) => {
+                self.unseen_pids_streak = 0;
+                Ok(share)
+            }
+            // A process that just exited is not visible either: only a repeated miss means a
+            // pid namespace. Meanwhile the whole GPU counts (no share), as the sampler does.
+            Err(_) if self.unseen_pids_streak < 2 => {
+                self.unseen_pids_streak += 1;
+                Ok(None)
+            }
+            Err(what) => Err(SensorError::Unsupported {
+                sensor: format!("NVML on gpu:{index}"),
+                what,
+            }),
+        }
     }
+}
+
+/// The share of SM utilization that `ours` used in NVML's `(pid, sm_util)` samples; `None` when
+/// nothing used the GPU. NVML names host pids: when none of them is a process this namespace
+/// can see (`visible`), we are in a container's pid namespace, and a share of 0 would be a wrong
+/// answer, not a measured one.
+pub fn share_of(
+    samples: &[(u32, u32)],
+    ours: &HashSet<u32>,
+    visible: impl Fn(u32) -> bool,
+) -> Result<Option<f64>, &'static str> {
+    let all: u64 = samples.iter().map(|&(_, sm)| u64::from(sm)).sum();
+    let mine: u64 = samples
+        .iter()
+        .filter(|(pid, _)| ours.contains(pid))
+        .map(|&(_, sm)| u64::from(sm))
+        .sum();
+    if all == 0 {
+        return Ok(None);
+    }
+    if mine == 0 && !samples.iter().any(|&(pid, sm)| sm > 0 && visible(pid)) {
+        return Err("per-process utilization inside a pid namespace (NVML names host pids)");
+    }
+    Ok(Some(mine as f64 / all as f64))
 }
 
 #[cfg(test)]

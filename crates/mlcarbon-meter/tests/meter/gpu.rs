@@ -68,3 +68,28 @@ fn amdgpu_energy_counter_preferred_and_power1_input_fallback() {
         "power1_input energy",
     );
 }
+
+/// NVML's per-process samples `(host pid, SM %)` turned into the job's share.
+#[test]
+fn gpu_process_share_and_pid_namespaces() {
+    use mlcarbon_meter::share_of;
+    use std::collections::HashSet;
+    let ours: HashSet<u32> = [100, 101].into();
+    let everyone = |_pid: u32| true;
+    // Two of our processes and a neighbour: 60 of 100.
+    let share = share_of(&[(100, 40), (101, 20), (200, 40)], &ours, everyone);
+    assert_eq!(share, Ok(Some(0.6)));
+    // Nobody used the GPU: no basis for a share.
+    assert_eq!(share_of(&[(100, 0), (200, 0)], &ours, everyone), Ok(None));
+    assert_eq!(share_of(&[], &ours, everyone), Ok(None));
+    // Only a visible neighbour used it: a measured 0.
+    assert_eq!(share_of(&[(200, 50)], &ours, everyone), Ok(Some(0.0)));
+    // None of NVML's pids is visible here (a container's pid namespace): no answer, not 0.
+    let nobody = |_pid: u32| false;
+    assert!(share_of(&[(4242, 90)], &ours, nobody).is_err());
+    // Our own pid showing up is enough to trust the pids.
+    assert_eq!(
+        share_of(&[(100, 30), (4242, 90)], &ours, nobody),
+        Ok(Some(0.25))
+    );
+}
