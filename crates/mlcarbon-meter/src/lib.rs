@@ -54,7 +54,7 @@ pub use nvml::{
 pub use process::{ProcStat, ProcessTree, TreeSample, parse_proc_stat};
 pub use procfs::{
     BYTES_PER_GB, CpuModelSensor, CpuTimes, MemInfo, RamModelSensor, USER_HZ, count_cpus,
-    cpu_model_name, cpu_socket_count, logical_cpu_count, parse_cpu_times, parse_meminfo,
+    cpu_model_name, cpu_socket_count, parse_cpu_times, parse_meminfo,
 };
 pub use rapl::{RaplSensor, permission_fix};
 pub use reading::{ComponentInfo, ComponentKind, Method, Reading, ReadingValue, Sensor};

@@ -41,19 +41,6 @@ pub fn cpu_model_name(roots: &crate::Roots) -> Option<String> {
     })
 }
 
-/// Logical CPUs (`processor` entries) in `<proc>/cpuinfo`; `None` when it lists none.
-pub fn logical_cpu_count(roots: &crate::Roots) -> Option<u32> {
-    let text = std::fs::read_to_string(roots.proc_root.join("cpuinfo")).ok()?;
-    let count = text
-        .lines()
-        .filter(|line| {
-            line.split_once(':')
-                .is_some_and(|(key, _)| key.trim() == "processor")
-        })
-        .count();
-    u32::try_from(count).ok().filter(|&n| n > 0)
-}
-
 /// Distinct `physical id`s in `<proc>/cpuinfo`: the number of CPU sockets. `None` when the
 /// file or the field is missing (VMs and ARM often lack it).
 pub fn cpu_socket_count(roots: &crate::Roots) -> Option<u32> {

@@ -662,18 +662,19 @@ pub struct EstimateOutput {
     pub embodied: EmbodiedReport,
 }
 
-/// [`estimate_report`] with the embodied emissions of the request's devices and host.
-pub fn estimate_output(
+/// The embodied emissions of a request's devices and host (`cpu`, `ram_gb`) over its hours,
+/// spread over `lifetime_years` when it gives one.
+pub fn request_embodied(
     data: &Dataset,
     request: &EstimateRequest,
-    resolved: &Resolved<'_>,
-) -> Result<EstimateOutput, RequestError> {
-    let embodied = embodied_report(
+    job: &ResolvedJob<'_>,
+) -> Result<EmbodiedReport, RequestError> {
+    embodied_report(
         data,
         &EmbodiedInput {
-            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
+            devices: job.hardware.map(|h| (h, job.count)),
             host: crate::request::host_spec(request),
-            run_hours: resolved.job.hours.0,
+            run_hours: job.hours.0,
             lifetime_years: request.lifetime_years,
         },
     )
@@ -684,7 +685,16 @@ pub fn estimate_output(
             EmbodiedError::NoFigure(_) | EmbodiedError::MissingConstant { .. } => "data",
         };
         RequestError::new(field, e.to_string())
-    })?;
+    })
+}
+
+/// [`estimate_report`] with the embodied emissions of the request's devices and host.
+pub fn estimate_output(
+    data: &Dataset,
+    request: &EstimateRequest,
+    resolved: &Resolved<'_>,
+) -> Result<EstimateOutput, RequestError> {
+    let embodied = request_embodied(data, request, &resolved.job)?;
     Ok(EstimateOutput {
         report: estimate_report(data, resolved)?,
         embodied,

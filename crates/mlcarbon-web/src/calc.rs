@@ -9,10 +9,9 @@ use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::estimate;
 use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
-    CompareBy, CompareReport, EmbodiedInput, EstimateOutput, compare_report, embodied_report,
-    estimate_output,
+    CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output, request_embodied,
 };
-use mlcarbon_model::request::{EstimateRequest, RequestError, host_spec, resolve};
+use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
 use mlcarbon_model::statement::{self, Statements, statement_input};
 use serde::Serialize;
 
@@ -132,16 +131,7 @@ pub fn statements(
     let location = &resolved.location.location;
     let result = estimate(&resolved.job.job, location);
     let mut input = statement_input(data, &resolved.job, location, &result, activity);
-    let embodied = embodied_report(
-        data,
-        &EmbodiedInput {
-            devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
-            host: host_spec(request),
-            run_hours: resolved.job.hours.0,
-            lifetime_years: request.lifetime_years,
-        },
-    )
-    .map_err(|e| ApiError::bad("lifetime_years", e.to_string()))?;
+    let embodied = request_embodied(data, request, &resolved.job)?;
     let sentence = input.add_embodied(data, &embodied);
     Ok(statement::statements(&input, sentence.as_deref()))
 }

@@ -1,5 +1,6 @@
 //! The OpenAPI 3 document of the API (`/api/openapi.json`), written by hand.
 
+use mlcarbon_data::ZoneKind;
 use serde_json::{Value, json};
 
 fn param(name: &str, description: &str, schema: Value) -> Value {
@@ -312,7 +313,7 @@ pub fn document() -> Value {
                 json_response("Rows of hardware.csv.", array_of("Hardware"))) },
             "/api/zones": { "get": get("Grid zones (as `mlcarbon zones --format json`).",
                 vec![text("search", "Words found in ids, names or aliases."),
-                     choice("kind", "Keep one kind of zone.", &["world", "country", "state", "province", "territory", "balancing_authority", "bidding_zone", "region"]),
+                     choice("kind", "Keep one kind of zone.", &ZoneKind::ALL.map(ZoneKind::as_str)),
                      choice("cleanest", "Sort by intensity, lowest first.", &["true", "false"])],
                 json_response("Rows of zones.csv and zones_odbl.csv.", array_of("Zone"))) },
             "/api/regions": { "get": get("Cloud regions (as `mlcarbon regions --format json`).",

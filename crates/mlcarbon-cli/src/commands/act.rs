@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow};
 use mlcarbon_data::{Dataset, Hardware};
 use mlcarbon_model::predict::{Prediction, RangeBasis};
+use mlcarbon_model::report::EmbodiedReport;
 use mlcarbon_model::schedule::{IntensityProfile, parse_profile_csv};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::time::UtcTime;
@@ -191,18 +192,6 @@ pub fn file_profile(path: &Path, flag: &str) -> Result<ProfileChoice> {
 // Embodied emissions
 // ---------------------------------------------------------------------------------------------
 
-pub use mlcarbon_model::report::{EmbodiedInput, EmbodiedReport};
-
-/// [`mlcarbon_model::report::embodied_report`], its error as a user error.
-pub fn embodied_report(data: &Dataset, input: &EmbodiedInput<'_>) -> Result<EmbodiedReport> {
-    mlcarbon_model::report::embodied_report(data, input).map_err(|e| anyhow!("{e}"))
-}
-
-/// What the parts are, in a few words: "8 × A100 SXM4 80GB card + host (commodity server)".
-pub fn embodied_parts_text(report: &EmbodiedReport) -> String {
-    report.parts_text()
-}
-
 pub fn embodied_line(report: &EmbodiedReport) -> String {
     if report.parts.is_empty() {
         return format!(
@@ -215,7 +204,7 @@ pub fn embodied_line(report: &EmbodiedReport) -> String {
         human_mass(report.total_kg),
         human_mass(report.total_kg_low),
         human_mass(report.total_kg_high),
-        embodied_parts_text(report),
+        report.parts_text(),
         human_number(report.run_hours),
         report.lifetimes_text()
     )

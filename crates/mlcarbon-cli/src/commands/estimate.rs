@@ -4,21 +4,20 @@ use anyhow::{Result, anyhow, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::Provenance;
-use mlcarbon_model::embodied::HostSpec;
 use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
-use mlcarbon_model::report::{EstimateOutput, EstimateReport, estimate_output};
+use mlcarbon_model::report::{
+    EmbodiedReport, EstimateOutput, EstimateReport, estimate_output, request_embodied,
+};
 use mlcarbon_model::statement::human_number;
+use mlcarbon_model::statement::{statement_input, with_sentence};
 use mlcarbon_model::units::{Hours, KilowattHours};
 use serde::Serialize;
 
-use crate::cli::LocationArgs;
-use crate::cli::{DatasetName, EstimateArgs, Format, JobArgs};
-use crate::commands::act::{
-    EmbodiedInput, EmbodiedReport, embodied_line, embodied_report, prediction_text,
-};
-use crate::commands::statement::{add_embodied, statement_input, write_statement};
+use crate::cli::{DatasetName, EstimateArgs, Format};
+use crate::commands::act::{embodied_line, prediction_text};
+use crate::commands::statement::write_statement;
 use crate::commands::{compat, inference};
-use crate::inputs::{estimate_request, resolve};
+use crate::inputs::resolve;
 use crate::output::{Table, json};
 
 /// The JSON of `estimate`: the model's report with the embodied emissions (what `/api/estimate`
@@ -275,11 +274,6 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
     t.csv()
 }
 
-/// The host a job describes with --cpu/--ram-gb, for its embodied emissions.
-pub fn host_spec(job: &JobArgs) -> Option<HostSpec> {
-    mlcarbon_model::request::host_spec(&estimate_request(job, &LocationArgs::default()))
-}
-
 /// How far a partial run is, from --epochs or --progress, with the checks a prediction needs.
 fn progress_of(args: &EstimateArgs) -> Result<Option<(Progress, f64, f64)>> {
     let p = &args.prediction;
@@ -334,15 +328,8 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     let (mut request, resolved) = resolve(data, &job, &args.location)?;
     request.lifetime_years = args.lifetime_years;
     if matches!(args.format, Format::Markdown | Format::Latex) {
-        let embodied = embodied_report(
-            data,
-            &EmbodiedInput {
-                devices: resolved.job.hardware.map(|h| (h, resolved.job.count)),
-                host: host_spec(&job),
-                run_hours: resolved.job.hours.0,
-                lifetime_years: args.lifetime_years,
-            },
-        )?;
+        let embodied =
+            request_embodied(data, &request, &resolved.job).map_err(|e| anyhow!(e.message))?;
         let result = mlcarbon_model::estimate(&resolved.job.job, &resolved.location.location);
         let mut input = statement_input(
             data,
@@ -351,8 +338,8 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
             &result,
             "training",
         );
-        let sentence = add_embodied(data, &mut input, &embodied);
-        return Ok(crate::commands::statement::with_sentence(
+        let sentence = input.add_embodied(data, &embodied);
+        return Ok(with_sentence(
             write_statement(&input, args.format),
             sentence.as_deref(),
             args.format == Format::Latex,

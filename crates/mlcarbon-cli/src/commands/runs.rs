@@ -14,13 +14,12 @@ use mlcarbon_model::{
 use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, Store, export};
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
-use crate::commands::act::{
-    EmbodiedInput, EmbodiedReport, embodied_line, embodied_report, prediction_text,
-};
+use crate::commands::act::{embodied_line, prediction_text};
 use crate::output::{Table, json};
 use crate::{clock, env};
 use mlcarbon_model::embodied::HostSpec;
 use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
+use mlcarbon_model::report::{EmbodiedInput, EmbodiedReport, embodied_report};
 
 /// The intensity a run's emissions imply: the stored one, or for a run with an intensity
 /// profile (each sample at its hour's intensity) emissions / energy.

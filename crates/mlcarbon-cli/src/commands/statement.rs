@@ -1,24 +1,13 @@
 //! `mlcarbon statement`: the citable paragraph.
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use mlcarbon_data::Dataset;
 use mlcarbon_model::estimate;
-use mlcarbon_model::statement::{self, StatementInput};
+use mlcarbon_model::report::request_embodied;
+use mlcarbon_model::statement::{self, StatementInput, statement_input, with_sentence};
 
 use crate::cli::{Format, StatementArgs, StatementFormat};
-use crate::commands::act::{EmbodiedInput, EmbodiedReport, embodied_report};
-use crate::inputs::{ResolvedJob, resolve_job, resolve_location};
-
-pub use mlcarbon_model::statement::{statement_input, with_sentence};
-
-/// Cites the embodied figures in a statement and returns its sentence about them.
-pub fn add_embodied<'a>(
-    data: &'a Dataset,
-    input: &mut StatementInput<'a>,
-    embodied: &EmbodiedReport,
-) -> Option<String> {
-    input.add_embodied(data, embodied)
-}
+use crate::inputs::{ResolvedJob, estimate_request, resolve_job, resolve_location};
 
 pub fn write_statement(input: &StatementInput<'_>, format: Format) -> String {
     match format {
@@ -50,7 +39,7 @@ fn of_run(data: &Dataset, args: &StatementArgs, name: &str) -> Result<String> {
     let mut input = statement_input(data, &resolved, &location, &result, &args.activity);
     input.measured = true;
     let embodied = crate::commands::runs::run_embodied(data, &record)?;
-    let sentence = add_embodied(data, &mut input, &embodied);
+    let sentence = input.add_embodied(data, &embodied);
     Ok(render(&input, args.format, sentence.as_deref()))
 }
 
@@ -70,15 +59,8 @@ pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
     let location = resolve_location(data, &args.location)?;
     let result = estimate(&job.job, &location.location);
     let mut input = statement_input(data, &job, &location.location, &result, &args.activity);
-    let embodied = embodied_report(
-        data,
-        &EmbodiedInput {
-            devices: job.hardware.map(|h| (h, job.count)),
-            host: crate::commands::estimate::host_spec(&args.job),
-            run_hours: job.hours.0,
-            lifetime_years: None,
-        },
-    )?;
-    let sentence = add_embodied(data, &mut input, &embodied);
+    let request = estimate_request(&args.job, &args.location);
+    let embodied = request_embodied(data, &request, &job).map_err(|e| anyhow!(e.message))?;
+    let sentence = input.add_embodied(data, &embodied);
     Ok(render(&input, args.format, sentence.as_deref()))
 }

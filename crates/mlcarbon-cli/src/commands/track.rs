@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use mlcarbon_data::{Dataset, constant_ids};
 use mlcarbon_meter::{
     ComponentKind, DiscoverOptions, ProcessTree, ReplaySensor, Roots, SampleOut, Sampler, Sensor,
-    cpu_model_name, discover, logical_cpu_count,
+    count_cpus, cpu_model_name, discover,
 };
 use mlcarbon_model::predict::{self, Checkpoint, PartialRun, Progress};
 use mlcarbon_model::schedule::IntensityProfile;
@@ -150,14 +150,20 @@ fn build_sampler(
     };
     // A CPU the table does not know (a VM's generic name, or none): its logical CPUs at the
     // data's per-vCPU full-load figure, for the whole machine (one "socket"), defaulted.
-    let per_vcpu = data.constant(constant_ids::CPU_W_PER_VCPU).map(|c| c.value);
-    let vcpus = logical_cpu_count(roots).or_else(|| {
-        std::thread::available_parallelism()
-            .ok()
-            .and_then(|n| u32::try_from(n.get()).ok())
-    });
-    let fallback = match (tdp, per_vcpu, vcpus) {
-        (None, Some(w), Some(n)) => Some((w, n)),
+    let fallback = match (tdp, data.constant(constant_ids::CPU_W_PER_VCPU)) {
+        (None, Some(per_vcpu)) => {
+            // The CPUs /proc/stat lists: the ones the utilization is measured over.
+            std::fs::read_to_string(roots.proc_root.join("stat"))
+                .ok()
+                .map(|stat| count_cpus(&stat))
+                .filter(|&n| n > 0)
+                .or_else(|| {
+                    std::thread::available_parallelism()
+                        .ok()
+                        .and_then(|n| u32::try_from(n.get()).ok())
+                })
+                .map(|n| (per_vcpu.value, n))
+        }
         _ => None,
     };
     let ram_w_per_gb = data

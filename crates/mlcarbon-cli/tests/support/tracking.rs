@@ -430,7 +430,9 @@ fn an_unknown_cpu_is_modelled_per_logical_cpu() {
     std::fs::write(proc_root.join("cpuinfo"), cpuinfo).expect("cpuinfo");
     std::fs::write(
         proc_root.join("stat"),
-        "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 25 0 25 200 0 0 0 0 0 0\n",
+        "cpu  100 0 100 800 0 0 0 0 0 0\n\
+         cpu0 25 0 25 200 0 0 0 0 0 0\ncpu1 25 0 25 200 0 0 0 0 0 0\n\
+         cpu2 25 0 25 200 0 0 0 0 0 0\ncpu3 25 0 25 200 0 0 0 0 0 0\n",
     )
     .expect("stat");
     std::fs::write(
