@@ -395,17 +395,21 @@ pub struct Figures {
     pub offset_percent: Option<f64>,
 }
 
+/// The grid zone a region maps to; a data error when the zones table lacks it.
+fn region_zone<'d>(data: &'d Dataset, region: &Region) -> Result<&'d Zone, ScenarioError> {
+    data.zone(&region.zone)
+        .ok_or_else(|| ScenarioError::MissingZone {
+            region: region.label(),
+            zone: region.zone.to_string(),
+        })
+}
+
 pub fn region_figures(
     data: &Dataset,
     provider: &Provider,
     region: &Region,
 ) -> Result<Figures, ScenarioError> {
-    let zone = data
-        .zone(&region.zone)
-        .ok_or_else(|| ScenarioError::MissingZone {
-            region: region.label(),
-            zone: region.zone.to_string(),
-        })?;
+    let zone = region_zone(data, region)?;
     let (zone_range, _) = zone_intensity_range(data, zone)?;
     let intensity = match region.provider_intensity_g_per_kwh {
         Some(g) => provider_intensity_range(g, zone_range),
@@ -441,12 +445,7 @@ pub fn region_location(
     provider: &Provider,
     region: &Region,
 ) -> Result<Location, ScenarioError> {
-    let zone = data
-        .zone(&region.zone)
-        .ok_or_else(|| ScenarioError::MissingZone {
-            region: region.label(),
-            zone: region.zone.to_string(),
-        })?;
+    let zone = region_zone(data, region)?;
     let zone_factor = zone_intensity(data, zone, Origin::Estimated)?;
     let intensity = match region.provider_intensity_g_per_kwh {
         Some(g) => Factor {
