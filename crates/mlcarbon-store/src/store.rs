@@ -412,6 +412,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The run started last; `None` in an empty database.
+    pub fn latest_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self
+            .runs(&RunFilter {
+                limit: Some(1),
+                ..RunFilter::default()
+            })?
+            .into_iter()
+            .next())
+    }
+
     pub fn run(&self, id: RunId) -> Result<RunRecord, StoreError> {
         self.conn
             .query_row(

@@ -1053,3 +1053,16 @@ proptest! {
         prop_assert_eq!(&back[..], &records[..]);
     }
 }
+
+#[test]
+fn the_latest_run_is_the_last_started() {
+    let store = Store::open_in_memory().expect("open");
+    assert_eq!(store.latest_run().expect("query").map(|r| r.id), None);
+    let first = store.start_run(&new_run("first")).expect("start");
+    let second = store.start_run(&new_run("second")).expect("start");
+    assert_ne!(first, second);
+    assert_eq!(
+        store.latest_run().expect("query").map(|r| r.id),
+        Some(second)
+    );
+}

@@ -6,16 +6,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Hardware, LookupError, Region, Zone, ZoneKind};
-use mlcarbon_store::{
-    NewRun, RunEnd, RunFilter, RunId, RunRecord, SampleRow, Store, StoreError, export,
-};
+use mlcarbon_store::{NewRun, RunEnd, RunId, RunRecord, SampleRow, Store, StoreError, export};
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
 use crate::calc;
 use crate::error::ApiError;
 use crate::query::Params;
-use crate::runs::{self, RUN_FILTER_PARAMS, RunRef};
+use crate::runs::{self, RUN_FILTER_PARAMS};
 use crate::state::AppState;
 
 /// A body of bytes with a content type.
@@ -228,20 +226,6 @@ pub async fn openapi() -> ApiResult {
 
 // --- runs -------------------------------------------------------------------------------------
 
-fn find(store: &Store, reference: &RunRef) -> Result<RunRecord, StoreError> {
-    match reference {
-        RunRef::Id(id) => store.run(*id),
-        RunRef::Last => store
-            .runs(&RunFilter {
-                limit: Some(1),
-                ..RunFilter::default()
-            })?
-            .into_iter()
-            .next()
-            .ok_or(StoreError::NotFound(0)),
-    }
-}
-
 pub async fn runs_list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
@@ -311,7 +295,7 @@ pub async fn run_get(
     let reference = runs::run_ref(&id)?;
     let shown = state
         .with_store(move |store| {
-            let run = find(store, &reference)?;
+            let run = reference.find(store)?;
             let components = store.components(run.id)?;
             let samples = run.samples;
             Ok(Shown {
@@ -333,9 +317,7 @@ pub async fn run_export(
     params.only(&[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
-    let run = state
-        .with_store(move |store| find(store, &reference))
-        .await?;
+    let run = state.with_store(move |store| reference.find(store)).await?;
     let stem = format!("run-{}", run.id);
     export_runs(format, &[run], &stem)
 }
@@ -353,7 +335,7 @@ pub async fn run_samples(
     let reference = runs::run_ref(&id)?;
     let (run_id, samples): (RunId, Vec<SampleRow>) = state
         .with_store(move |store| {
-            let run = find(store, &reference)?;
+            let run = reference.find(store)?;
             Ok((run.id, store.samples(run.id)?))
         })
         .await?;

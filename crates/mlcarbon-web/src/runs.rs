@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, status};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, Store, StoreError, status};
 use serde::Serialize;
 
 use crate::dates;
@@ -51,6 +51,16 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
 pub enum RunRef {
     Id(RunId),
     Last,
+}
+
+impl RunRef {
+    /// The run this names; `NotFound(0)` for `last` in an empty database.
+    pub fn find(&self, store: &Store) -> Result<RunRecord, StoreError> {
+        match self {
+            RunRef::Id(id) => store.run(*id),
+            RunRef::Last => store.latest_run()?.ok_or(StoreError::NotFound(0)),
+        }
+    }
 }
 
 pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {

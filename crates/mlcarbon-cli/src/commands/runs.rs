@@ -116,12 +116,7 @@ pub fn find_run(store: &Store, name: &str) -> Result<RunRecord> {
     let name = name.trim();
     if name.eq_ignore_ascii_case("last") || name.eq_ignore_ascii_case("latest") {
         return store
-            .runs(&RunFilter {
-                limit: Some(1),
-                ..RunFilter::default()
-            })?
-            .into_iter()
-            .next()
+            .latest_run()?
             .ok_or_else(|| anyhow!("no runs stored yet; track one with `mlcarbon run -- CMD`"));
     }
     if let Ok(id) = name.parse::<i64>() {

@@ -12,7 +12,7 @@ use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, SampleRow};
 use crate::error::ApiError;
 use crate::pages::{Nav, error_page, escape, html, layout, table};
 use crate::query::{Params, encode};
-use crate::runs::{self, RunRef, Summary, is_measured, method_label};
+use crate::runs::{self, Summary, is_measured, method_label};
 use crate::state::AppState;
 use crate::svg::{Bar, NARROW, Series, WIDE, bar_chart, line_chart};
 
@@ -295,17 +295,7 @@ pub async fn run_page(state: &AppState, id: &str) -> Response {
     };
     let loaded: Result<Loaded, ApiError> = state
         .with_store(move |store| {
-            let run = match reference {
-                RunRef::Id(id) => store.run(id)?,
-                RunRef::Last => store
-                    .runs(&RunFilter {
-                        limit: Some(1),
-                        ..RunFilter::default()
-                    })?
-                    .into_iter()
-                    .next()
-                    .ok_or(mlcarbon_store::StoreError::NotFound(0))?,
-            };
+            let run = reference.find(store)?;
             let components = store.components(run.id)?;
             let samples = store.samples(run.id)?;
             Ok((run, components, samples))
