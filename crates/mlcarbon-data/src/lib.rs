@@ -448,6 +448,22 @@ impl Dataset {
         }
     }
 
+    /// Regions of `provider` (all without one) whose code, name, location or zone holds
+    /// `search`, ignoring case (all when it is empty).
+    pub fn search_regions(&self, provider: Option<&Provider>, search: &str) -> Vec<&Region> {
+        let search = search.to_lowercase();
+        self.regions
+            .iter()
+            .filter(|r| provider.is_none_or(|p| p.id == r.provider))
+            .filter(|r| {
+                search.is_empty()
+                    || [&r.region, &r.name, &r.location, &r.zone]
+                        .iter()
+                        .any(|f| f.to_lowercase().contains(&search))
+            })
+            .collect()
+    }
+
     pub fn provider_regions<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Region> {
         self.regions.iter().filter(move |r| r.provider == provider)
     }

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlcarbon_data::{Hardware, LookupError, Region, Zone, ZoneKind};
+use mlcarbon_data::{Hardware, LookupError, Zone, ZoneKind};
 use mlcarbon_store::{NewRun, RunEnd, RunId, RunRecord, SampleRow, Store, StoreError, export};
 use serde::{Deserialize, Serialize};
 
@@ -198,18 +198,8 @@ pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> Ap
         ),
         None => None,
     };
-    let search = params.text("search")?.unwrap_or_default().to_lowercase();
-    let rows: Vec<&Region> = data
-        .regions
-        .iter()
-        .filter(|r| provider.is_none_or(|p| p.id == r.provider))
-        .filter(|r| {
-            search.is_empty()
-                || [&r.region, &r.name, &r.location, &r.zone]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&search))
-        })
-        .collect();
+    let search = params.text("search")?.unwrap_or_default();
+    let rows = data.search_regions(provider, &search);
     json(&rows)
 }
 

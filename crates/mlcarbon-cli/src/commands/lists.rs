@@ -1,7 +1,7 @@
 //! `mlcarbon hardware`, `zones`, `regions`, `sources`: the data, searchable.
 
 use anyhow::{Result, anyhow};
-use mlcarbon_data::{Cpu, Dataset, Hardware, LookupError, Region, Source, Zone, ZoneKind};
+use mlcarbon_data::{Cpu, Dataset, Hardware, LookupError, Source, Zone, ZoneKind};
 use serde::Serialize;
 
 use crate::cli::{FormatOnly, ListArgs, RegionListArgs, TableFormat, ZoneListArgs};
@@ -142,18 +142,7 @@ pub fn regions(data: &Dataset, args: &RegionListArgs) -> Result<String> {
                 .map_err(|e| lookup_error(e, "regions"))
         })
         .transpose()?;
-    let search = args.search.as_deref().unwrap_or("").to_lowercase();
-    let rows: Vec<&Region> = data
-        .regions
-        .iter()
-        .filter(|r| provider.is_none_or(|p| p.id == r.provider))
-        .filter(|r| {
-            search.is_empty()
-                || [&r.region, &r.name, &r.location, &r.zone]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&search))
-        })
-        .collect();
+    let rows = data.search_regions(provider, args.search.as_deref().unwrap_or(""));
     let mut t = Table::new(&[
         ("provider", false),
         ("region", false),
