@@ -71,6 +71,17 @@ impl Config {
                 known.join(", ")
             );
         }
+        // Numbers are checked when set, not found wrong at the next run.
+        if ["intensity", "pue", "interval"].contains(&key)
+            && !value
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|v| v.is_finite() && v > 0.0)
+        {
+            bail!(
+                "config `{key}` is a positive number ({value} is not), e.g. `mlcarbon config set {key} 1`"
+            );
+        }
         // The location keys exclude each other, as the flags do.
         let location = ["zone", "provider", "region", "intensity"];
         if location.contains(&key) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use mlcarbon_data::{Dataset, constant_ids};
 use mlcarbon_meter::{
     ComponentKind, DiscoverOptions, ProcessTree, ReplaySensor, Roots, SampleOut, Sampler, Sensor,
@@ -557,6 +557,8 @@ fn progress_path(db: &Path, uuid: &str) -> Option<PathBuf> {
 
 struct Prepared<'d> {
     tracker: Tracker,
+    /// Between samples: --interval, else config `interval`, else 1 s; checked.
+    interval: Duration,
     uuid: String,
     location: ResolvedLocation<'d>,
 }
@@ -573,12 +575,19 @@ fn prepare<'d>(
         .as_deref()
         .map(|spec| intensity_profile(data, spec, &location.location))
         .transpose()?;
-    let interval = args
-        .interval
-        .or_else(|| config.get("interval").and_then(|t| t.parse::<f64>().ok()))
-        .unwrap_or(1.0);
+    let interval = match (args.interval, config.get("interval")) {
+        (Some(seconds), _) => seconds,
+        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+            anyhow!(
+                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
+            )
+        })?,
+        (None, None) => 1.0,
+    };
     if !(0.05..=3600.0).contains(&interval) {
-        bail!("--interval must be between 0.05 and 3600 seconds, not {interval}");
+        bail!(
+            "the sampling interval (--interval or config `interval`) must be between 0.05 and 3600 seconds, not {interval}"
+        );
     }
     let commit_every = args.commit_every;
     if !(0.0..=3600.0).contains(&commit_every) || commit_every == 0.0 {
@@ -701,6 +710,7 @@ fn prepare<'d>(
     };
     Ok(Prepared {
         tracker,
+        interval: Duration::from_secs_f64(interval),
         uuid,
         location,
     })
@@ -750,12 +760,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
             ),
         }
     }
-    let interval = Duration::from_secs_f64(args.track.interval.unwrap_or_else(|| {
-        config
-            .get("interval")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(1.0)
-    }));
+    let interval = prepared.interval;
     let tracker = &mut prepared.tracker;
     tracker.sampler.sample(Instant::now());
     let mut next = Instant::now() + interval;
@@ -805,12 +810,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
             .context("installing signal handlers")?;
     }
     let mut prepared = prepare(data, &args.track, vec!["monitor".to_string()], config)?;
-    let interval = Duration::from_secs_f64(args.track.interval.unwrap_or_else(|| {
-        config
-            .get("interval")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(1.0)
-    }));
+    let interval = prepared.interval;
     let tracker = &mut prepared.tracker;
     let deadline = args
         .duration
