@@ -76,10 +76,10 @@ impl Config {
             && !value
                 .trim()
                 .parse::<f64>()
-                .is_ok_and(|v| v.is_finite() && v > 0.0)
+                .is_ok_and(|v| v.is_finite() && (v > 0.0 || (key == "intensity" && v == 0.0)))
         {
             bail!(
-                "config `{key}` is a positive number ({value} is not), e.g. `mlcarbon config set {key} 1`"
+                "config `{key}` is a number above 0 (0 allowed for intensity), not `{value}`; e.g. `mlcarbon config set {key} 1`"
             );
         }
         // The location keys exclude each other, as the flags do.

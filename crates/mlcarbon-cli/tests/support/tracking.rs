@@ -299,7 +299,7 @@ fn the_location_comes_from_flags_then_config_then_the_world_average() {
     // A number that is not one is refused when set, and a hand-edited one at the run.
     let bad = s.run(&["config", "set", "interval", "NaN"]);
     assert_eq!(code(&bad), 2);
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("positive number"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("a number above 0"));
     std::fs::write(s.dir.join("config"), "interval = abc\n").expect("edit config");
     let bad = s.run(&["run", "-q", "--replay", &trace, "--", "true"]);
     assert_eq!(code(&bad), 2);
