@@ -158,10 +158,10 @@ pub struct RunsArgs {
     /// Only runs with this tag.
     #[arg(long)]
     pub tag: Option<String>,
-    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date: its midnight UTC).
     #[arg(long)]
     pub since: Option<String>,
-    /// Only runs started before this time (RFC 3339).
+    /// Only runs started before this time (RFC 3339, or a date: that whole day included).
     #[arg(long)]
     pub until: Option<String>,
     /// Only runs with this status (running, finished, failed, interrupted).

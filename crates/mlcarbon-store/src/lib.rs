@@ -16,7 +16,6 @@ pub mod export;
 pub mod liveness;
 pub mod schema;
 mod store;
-mod timestamp;
 mod types;
 
 pub use error::StoreError;

@@ -9,7 +9,7 @@ use rusqlite::{
 use crate::types::{kind, status};
 use crate::{
     ComponentRecord, ComponentSample, NewRun, Prediction, RunEnd, RunFilter, RunId, RunRecord,
-    SampleRow, StoreError, schema, timestamp,
+    SampleRow, StoreError, schema,
 };
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -587,7 +587,7 @@ fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
 }
 
 fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
-    match timestamp::parse(value) {
+    match mlcarbon_time::parse_strict_rfc3339(value) {
         Some(_) => Ok(()),
         None => Err(StoreError::Timestamp {
             field,

@@ -20,7 +20,6 @@ mod api;
 mod auth;
 mod cache;
 mod calc;
-mod dates;
 mod error;
 mod metrics;
 mod openapi;

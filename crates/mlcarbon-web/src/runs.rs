@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use mlcarbon_store::{RunFilter, RunId, RunRecord, Store, StoreError, status};
 use serde::Serialize;
 
-use crate::dates;
 use crate::error::ApiError;
 use crate::query::Params;
 
@@ -40,8 +39,14 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
         project: params.text("project")?,
         experiment: params.text("experiment")?,
         tag: params.text("tag")?,
-        since: params.text("since")?.as_deref().map(dates::since_filter),
-        until: params.text("until")?.as_deref().map(dates::until_filter),
+        since: params
+            .text("since")?
+            .as_deref()
+            .map(mlcarbon_time::since_bound),
+        until: params
+            .text("until")?
+            .as_deref()
+            .map(mlcarbon_time::until_bound),
         status,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
     })
@@ -119,8 +124,10 @@ pub fn summary(runs: &[RunRecord]) -> Summary {
     let mut out = Summary::default();
     for run in runs {
         out.total.add(run);
-        let week = dates::utc_day(&run.started_at)
-            .map(|d| dates::format_day(dates::week_start(d)))
+        let week = mlcarbon_time::UtcTime::parse(&run.started_at)
+            .ok()
+            .map(mlcarbon_time::UtcTime::utc_day)
+            .map(|d| mlcarbon_time::format_day(mlcarbon_time::week_start(d)))
             .unwrap_or_else(|| "unknown".to_string());
         out.by_week.entry(week).or_default().add(run);
         out.by_project

@@ -348,8 +348,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         project: args.project.clone(),
         experiment: None,
         tag: args.tag.clone(),
-        since: args.since.clone(),
-        until: args.until.clone(),
+        since: args.since.as_deref().map(mlcarbon_time::since_bound),
+        until: args.until.as_deref().map(mlcarbon_time::until_bound),
         status: args.status.clone(),
         limit: Some(args.limit),
     })?;
