@@ -165,8 +165,8 @@ pub struct RunsArgs {
     #[arg(long)]
     pub until: Option<String>,
     /// Only runs with this status (running, finished, failed, interrupted).
-    #[arg(long)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<mlcarbon_store::RunStatus>,
     /// At most this many runs, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -816,6 +816,13 @@ fn parse_epochs(text: &str) -> Result<(f64, f64), String> {
         ));
     }
     Ok((done, total))
+}
+
+fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
+    text.trim()
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|e: mlcarbon_model::run::UnknownName| e.to_string())
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {

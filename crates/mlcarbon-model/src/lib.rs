@@ -15,6 +15,7 @@ pub mod power_cap;
 pub mod predict;
 pub mod report;
 pub mod request;
+pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod search;

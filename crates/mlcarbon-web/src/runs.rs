@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, Store, StoreError, status};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, Store, StoreError};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -24,17 +24,10 @@ pub const RUN_FILTER_PARAMS: [&str; 7] = [
 pub const MAX_RUNS: usize = 10_000;
 
 pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiError> {
+    let names: Vec<&'static str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
     let status = params
-        .choice(
-            "status",
-            &[
-                status::RUNNING,
-                status::FINISHED,
-                status::INTERRUPTED,
-                status::FAILED,
-            ],
-        )?
-        .map(str::to_string);
+        .choice("status", &names)?
+        .and_then(|name| name.parse::<RunStatus>().ok());
     Ok(RunFilter {
         project: params.text("project")?,
         experiment: params.text("experiment")?,
@@ -81,19 +74,6 @@ pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {
 }
 
 /// `counter` and `integrated_power` read the hardware; `model` estimates from rated power.
-pub fn is_measured(method: &str) -> bool {
-    matches!(method, "counter" | "integrated_power")
-}
-
-pub fn method_label(method: &str) -> &str {
-    match method {
-        "counter" => "measured (energy counter)",
-        "integrated_power" => "measured (power, integrated)",
-        "model" => "modelled (rated power × utilization)",
-        other => other,
-    }
-}
-
 /// Totals of a group of runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {

@@ -11,7 +11,9 @@ use mlcarbon_model::{
     Factor, GramsPerKwh, Hours, Job, KilowattHours, Load, Location, Origin, Provenance, Ranged,
     estimate,
 };
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, Store, export};
+use mlcarbon_store::{
+    ComponentRecord, IntensityOrigin, Method, RunFilter, RunRecord, RunStatus, Store, export,
+};
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
 use crate::commands::act::{embodied_line, prediction_text};
@@ -24,7 +26,7 @@ use mlcarbon_model::report::{EmbodiedInput, EmbodiedReport, embodied_report};
 /// The intensity a run's emissions imply: the stored one, or for a run with an intensity
 /// profile (each sample at its hour's intensity) emissions / energy.
 pub fn effective_intensity(run: &RunRecord) -> f64 {
-    if run.intensity_origin == "profile" && run.energy_kwh > 0.0 {
+    if run.intensity_origin == IntensityOrigin::Profile && run.energy_kwh > 0.0 {
         run.emissions_kg / run.energy_kwh * 1000.0
     } else {
         run.intensity_g_per_kwh
@@ -163,11 +165,7 @@ pub fn run_as_job(run: &RunRecord) -> (Job, Location) {
         },
         hours: Hours(run.elapsed_s() / 3600.0),
     };
-    let origin = match run.intensity_origin.as_str() {
-        "defaulted" => Origin::Defaulted,
-        "given" => Origin::Given,
-        _ => Origin::Estimated,
-    };
+    let origin = run.intensity_origin.provenance_origin();
     let location = Location {
         label: run.location_label.clone(),
         provider: run.provider.clone(),
@@ -177,7 +175,7 @@ pub fn run_as_job(run: &RunRecord) -> (Job, Location) {
             range: Ranged::exact(GramsPerKwh(effective_intensity(run))),
             provenance: Provenance {
                 quantity: "grid intensity".to_string(),
-                value: if run.intensity_origin == "profile" {
+                value: if run.intensity_origin == IntensityOrigin::Profile {
                     format!(
                         "{} g/kWh (mean over the run's samples, each at its hour's intensity)",
                         human_number(effective_intensity(run))
@@ -231,15 +229,6 @@ fn sparkline(values: &[f64], width: usize) -> String {
         .collect()
 }
 
-fn method_label(method: &str) -> &str {
-    match method {
-        "counter" => "measured (energy counter)",
-        "integrated_power" => "measured (power, integrated)",
-        "model" => "modelled (rated power × utilization)",
-        other => other,
-    }
-}
-
 /// The text shown after a run and by `show`.
 pub fn summary(data: &Dataset, run: &RunRecord, components: &[ComponentRecord]) -> Result<String> {
     summary_with(data, run, components, None)
@@ -269,7 +258,7 @@ pub fn summary_with(
     for c in components {
         t.push(vec![
             format!("  {}", c.label),
-            method_label(&c.method).to_string(),
+            c.method.label().to_string(),
             format!("{} W", human_number(c.mean_power_w)),
             human_energy(c.energy_kwh),
         ]);
@@ -284,7 +273,7 @@ pub fn summary_with(
         run.pue,
         human_mass(run.emissions_kg),
         human_number(effective_intensity(run)),
-        if run.intensity_origin == "profile" {
+        if run.intensity_origin == IntensityOrigin::Profile {
             "mean of the samples, each at its hour's intensity from the profile"
         } else {
             run.intensity_origin.as_str()
@@ -296,7 +285,7 @@ pub fn summary_with(
         out.push_str(&format!("  embodied   {}\n", embodied_line(&embodied)));
     }
     // A prediction matters while a run goes on, or for one cut short.
-    if run.status != mlcarbon_store::status::FINISHED
+    if run.status != RunStatus::Finished
         && let Some(p) = run.progress
     {
         let computed = run_prediction(run);
@@ -320,10 +309,10 @@ pub fn summary_with(
             }
         }
     }
-    if components.iter().any(|c| c.method == "model") {
+    if components.iter().any(|c| c.method == Method::Model) {
         out.push_str("  Modelled parts are estimates from rated power; measured parts come from counters or power readings.\n");
     }
-    if run.intensity_origin == "defaulted" {
+    if run.intensity_origin == IntensityOrigin::Defaulted {
         out.push_str("  The grid intensity is the world average: set your location with `mlcarbon config set zone XX`.\n");
     }
     if run.energy_kwh > 0.0 {
@@ -350,7 +339,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         tag: args.tag.clone(),
         since: args.since.as_deref().map(mlcarbon_time::since_bound),
         until: args.until.as_deref().map(mlcarbon_time::until_bound),
-        status: args.status.clone(),
+        status: args.status,
         limit: Some(args.limit),
     })?;
     let mut t = Table::new(&[
@@ -372,7 +361,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
                 .collect::<String>()
                 .replace('T', " "),
             clock::duration(r.elapsed_s()),
-            r.status.clone(),
+            r.status.to_string(),
             r.project.clone(),
             human_energy(r.energy_kwh),
             human_mass(r.emissions_kg),

@@ -18,8 +18,8 @@ use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::units::{GramsPerKwh, Hours, KilowattHours, Ranged};
 use mlcarbon_model::{Location, scenario};
 use mlcarbon_store::{
-    ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunId, SampleRow, Store, liveness,
-    status,
+    ComponentSample, IntensityOrigin, NewComponent, NewRun, Prediction, RunEnd, RunId, RunStart,
+    RunStatus, SampleRow, Store, liveness,
 };
 
 use crate::cli::{AttributionArg, LocationArgs, MonitorArgs, RunArgs, TrackArgs};
@@ -197,22 +197,6 @@ fn build_sampler(
         }
     }
     Ok((found.into_sampler(), model))
-}
-
-fn kind_name(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::Cpu => "cpu",
-        ComponentKind::Gpu => "gpu",
-        ComponentKind::Ram => "ram",
-    }
-}
-
-fn method_name(method: mlcarbon_meter::Method) -> &'static str {
-    match method {
-        mlcarbon_meter::Method::Counter => "counter",
-        mlcarbon_meter::Method::IntegratedPower => "integrated_power",
-        mlcarbon_meter::Method::Model => "model",
-    }
 }
 
 /// A progress fraction written by the child: a number in (0, 1], or a percentage with `%`.
@@ -523,7 +507,7 @@ impl Tracker {
         &mut self,
         exit_code: Option<i32>,
         signal: Option<i32>,
-        run_status: &str,
+        run_status: RunStatus,
     ) -> Result<()> {
         let last = self.pending.last().map(|r| (r.energy_kwh, r.emissions_kg));
         self.flush();
@@ -538,7 +522,7 @@ impl Tracker {
                     duration_s: self.started.elapsed().as_secs_f64(),
                     exit_code,
                     signal,
-                    status: run_status.to_string(),
+                    status: run_status,
                 },
             )?;
         }
@@ -618,7 +602,7 @@ fn prepare<'d>(
         .filter(|c| c.kind == ComponentKind::Gpu)
         .collect();
     let cpu_count = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let new_run = NewRun {
+    let start = RunStart {
         uuid: uuid.clone(),
         project: args
             .project
@@ -644,14 +628,8 @@ fn prepare<'d>(
             .and_then(|p| p.profile.value_at(system_now()))
             .map_or(location.location.intensity.range.value.0, |g| g.0),
         intensity_origin: match &profile {
-            Some(_) => "profile".to_string(),
-            None => location
-                .location
-                .intensity
-                .provenance
-                .origin
-                .label()
-                .to_string(),
+            Some(_) => IntensityOrigin::Profile,
+            None => location.location.intensity.provenance.origin.into(),
         },
         intensity_source: match &profile {
             Some(p) => Some(
@@ -669,14 +647,17 @@ fn prepare<'d>(
         gpu_count: gpus.len() as u32,
         ram_total_gb: ram_total_gb(&roots),
         interval_s: interval,
+    };
+    let new_run = NewRun {
+        start,
         components: sampler
             .components()
             .iter()
             .map(|c| NewComponent {
                 key: c.key.clone(),
-                kind: kind_name(c.kind).to_string(),
+                kind: c.kind,
                 label: c.label.clone(),
-                method: method_name(c.method).to_string(),
+                method: c.method,
             })
             .collect(),
     };
@@ -745,7 +726,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let running = match child::spawn(program, program_args, &extra_env) {
         Ok(running) => running,
         Err(e) => {
-            prepared.tracker.finish(None, None, status::FAILED)?;
+            prepared.tracker.finish(None, None, RunStatus::Failed)?;
             return Err(e);
         }
     };
@@ -783,14 +764,14 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let (code, signal) = match exit {
         Ok(status) => child::exit_code(status),
         Err(e) => {
-            tracker.finish(None, None, status::FAILED)?;
+            tracker.finish(None, None, RunStatus::Failed)?;
             return Err(e).context("waiting for the command");
         }
     };
     let run_status = if code == 0 {
-        status::FINISHED
+        RunStatus::Finished
     } else {
-        status::FAILED
+        RunStatus::Failed
     };
     tracker.finish(Some(code), signal, run_status)?;
     if let Some(path) = &tracker.progress_file {
@@ -842,7 +823,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
     }
     tracker.sample_last();
     tracker.clear_status();
-    tracker.finish(Some(0), None, status::FINISHED)?;
+    tracker.finish(Some(0), None, RunStatus::Finished)?;
     print_summary(data, tracker, args.track.quiet)?;
     Ok(0)
 }
