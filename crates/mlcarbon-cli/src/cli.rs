@@ -120,8 +120,11 @@ pub enum AttributionArg {
 #[derive(Debug, Args)]
 #[command(
     after_help = "The command gets MLCARBON_PROGRESS_FILE: writing a number from 0 to 1 (or a percentage) there \
-    lets mlcarbon predict the energy and emissions at completion. mlcarbon exits with the command's exit code \
-    (128+n if it died of signal n)."
+    lets mlcarbon predict the energy and emissions at completion.\n\n\
+    Exit codes: the command's own (128+n if it died of signal n), whatever happens to mlcarbon's \
+    output after the command started; 125 when mlcarbon itself fails before (a bad flag, an unreadable \
+    trace or profile, a database it cannot open); 126 when the command cannot be executed; 127 when it \
+    is not found (as `env` and container runners)."
 )]
 pub struct RunArgs {
     #[command(flatten)]

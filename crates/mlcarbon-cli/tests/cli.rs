@@ -1206,3 +1206,10 @@ mod tracking;
 
 #[path = "support/act.rs"]
 mod act;
+
+// ---------------------------------------------------------------------------------------------
+// Faults: closed or full streams, exit codes, bounded inputs, permissions
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/hardening.rs"]
+mod hardening;

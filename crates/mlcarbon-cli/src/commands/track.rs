@@ -27,6 +27,7 @@ use crate::commands::act::{ProfileChoice, file_profile, no_profile, system_now, 
 use crate::commands::runs::{open_store, summary_with};
 use crate::config::Config;
 use crate::inputs::{ResolvedLocation, resolve_location};
+use crate::output::{stderr_line, to_stderr};
 use crate::{child, clock, env};
 
 /// The location of a tracked run: flags, else the configuration file, else the world average
@@ -180,17 +181,17 @@ fn build_sampler(
     );
     if !quiet {
         for warning in &found.warnings {
-            eprintln!("mlcarbon: warning: {warning}");
+            stderr_line!("mlcarbon: warning: {warning}");
         }
         if let Some((w, n)) = fallback {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: warning: CPU {} is not in the CPU table: modelled as {n} logical CPUs × {w} W at full load (Cloud Carbon Footprint's average per vCPU, defaulted); give --cpu NAME (`mlcarbon hardware --cpus` lists them) for its own TDP",
                 model
                     .as_deref()
                     .map_or("model unknown".to_string(), |m| format!("`{m}`"))
             );
         } else if tdp.is_none() && model.is_some() && args.cpu.is_none() {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: warning: CPU `{}` is not in the CPU table: give --cpu NAME (`mlcarbon hardware --cpus` lists them) to count the CPU",
                 model.as_deref().unwrap_or_default()
             );
@@ -287,7 +288,7 @@ impl Tracker {
             self.sampler.sample(now)
         };
         for warning in &out.warnings {
-            eprintln!("mlcarbon: warning: {warning}");
+            stderr_line!("mlcarbon: warning: {warning}");
         }
         let energy_j = if process_mode {
             out.total.cumulative_attributed_j
@@ -302,7 +303,7 @@ impl Tracker {
                     Some(g) => g.0,
                     None => {
                         if !self.warned_profile {
-                            eprintln!(
+                            stderr_line!(
                                 "mlcarbon: warning: the intensity profile does not cover this time; using the yearly average ({} g/kWh)",
                                 human_number(self.intensity)
                             );
@@ -408,7 +409,7 @@ impl Tracker {
             && let Err(e) = store.add_samples(self.run, &self.pending)
             && !self.warned_store
         {
-            eprintln!("mlcarbon: warning: could not store samples ({e}); the run goes on");
+            stderr_line!("mlcarbon: warning: could not store samples ({e}); the run goes on");
             self.warned_store = true;
         }
         self.pending.clear();
@@ -499,7 +500,7 @@ impl Tracker {
 
     fn clear_status(&self) {
         if self.status_line {
-            eprint!("\r\x1b[2K");
+            to_stderr("\r\x1b[2K");
         }
     }
 
@@ -589,7 +590,7 @@ fn prepare<'d>(
     };
     if !args.quiet {
         for id in recovered {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
             );
         }
@@ -704,10 +705,12 @@ fn print_summary(data: &Dataset, tracker: &Tracker, quiet: bool) -> Result<()> {
     if let Some(store) = &tracker.store {
         let record = store.run(tracker.run)?;
         let components = store.components(tracker.run)?;
-        eprint!(
-            "{}",
-            summary_with(data, &record, &components, tracker.prediction.as_ref())?
-        );
+        to_stderr(&summary_with(
+            data,
+            &record,
+            &components,
+            tracker.prediction.as_ref(),
+        )?);
     }
     Ok(())
 }
@@ -726,7 +729,12 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let running = match child::spawn(program, program_args, &extra_env) {
         Ok(running) => running,
         Err(e) => {
-            prepared.tracker.finish(None, None, RunStatus::Failed)?;
+            // The start error decides the exit code (127, 126); a failure to record it is a warning.
+            if let Err(finish) = prepared.tracker.finish(None, None, RunStatus::Failed) {
+                stderr_line!(
+                    "mlcarbon: warning: the failed start could not be recorded: {finish:#}"
+                );
+            }
             return Err(e);
         }
     };
@@ -736,7 +744,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
                 prepared.tracker.sampler.attach_process_tree(tree);
                 prepared.tracker.process_mode = true;
             }
-            Err(e) => eprintln!(
+            Err(e) => stderr_line!(
                 "mlcarbon: warning: cannot follow the command's processes ({e}); counting the whole machine"
             ),
         }
@@ -773,11 +781,16 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     } else {
         RunStatus::Failed
     };
-    tracker.finish(Some(code), signal, run_status)?;
+    // From here on the command has run: its exit code is ours whatever else fails.
+    if let Err(e) = tracker.finish(Some(code), signal, run_status) {
+        stderr_line!("mlcarbon: warning: the run's end could not be recorded: {e:#}");
+    }
     if let Some(path) = &tracker.progress_file {
         let _ = std::fs::remove_file(path);
     }
-    print_summary(data, tracker, args.track.quiet)?;
+    if let Err(e) = print_summary(data, tracker, args.track.quiet) {
+        stderr_line!("mlcarbon: warning: no summary: {e:#}");
+    }
     let _ = &prepared.location;
     Ok(code)
 }
@@ -797,7 +810,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
         .duration
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
     if !args.track.quiet && !tracker.status_line {
-        eprintln!(
+        stderr_line!(
             "mlcarbon: monitoring this machine (run {}); Ctrl-C to stop",
             tracker.run
         );
