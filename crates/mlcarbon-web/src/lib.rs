@@ -22,6 +22,7 @@ mod cache;
 mod calc;
 mod dates;
 mod error;
+mod measured;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -45,6 +46,7 @@ use mlcarbon_store::Store;
 use tokio::net::TcpListener;
 
 pub use crate::error::{ApiError, ErrorBody, WebError};
+pub use crate::measured::measured_run;
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 
