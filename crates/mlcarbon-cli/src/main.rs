@@ -8,6 +8,7 @@ mod config;
 mod env;
 mod inputs;
 mod output;
+mod render;
 
 use std::path::Path;
 use std::process::ExitCode;

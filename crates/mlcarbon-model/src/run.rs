@@ -129,10 +129,11 @@ impl RunStatus {
 }
 
 /// Where a run's grid intensity came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntensityOrigin {
     /// A zone's or region's yearly figure from the data.
+    #[default]
     Estimated,
     /// The world average, as no location was given.
     Defaulted,

@@ -21,6 +21,7 @@ mod auth;
 mod cache;
 mod calc;
 mod error;
+mod measured;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -44,6 +45,7 @@ use mlcarbon_store::Store;
 use tokio::net::TcpListener;
 
 pub use crate::error::{ApiError, ErrorBody, WebError};
+pub use crate::measured::measured_run;
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 

@@ -1,11 +1,8 @@
 //! One module per command; each returns the text to print.
 
-pub mod act;
 pub mod advise;
 pub mod compare;
-pub mod compat;
 pub mod estimate;
-pub mod inference;
 pub mod lists;
 pub mod plan_search;
 pub mod runs;

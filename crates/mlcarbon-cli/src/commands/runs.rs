@@ -7,91 +7,33 @@ use anyhow::{Context, Result, anyhow, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_model::compare;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use mlcarbon_model::{
-    Factor, GramsPerKwh, Hours, Job, KilowattHours, Load, Location, Origin, Provenance, Ranged,
-    estimate,
-};
+use mlcarbon_model::{Job, Location, estimate};
 use mlcarbon_store::{
     ComponentRecord, IntensityOrigin, Method, RunFilter, RunRecord, RunStatus, Store, export,
 };
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
-use crate::commands::act::{embodied_line, prediction_text};
+use crate::inputs::user_error;
 use crate::output::{Table, json};
+use crate::render::{embodied_line, prediction_text};
 use crate::{clock, env};
-use mlcarbon_model::embodied::HostSpec;
-use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
-use mlcarbon_model::report::{EmbodiedInput, EmbodiedReport, embodied_report};
+use mlcarbon_model::predict::Prediction;
+use mlcarbon_model::report::EmbodiedReport;
+use mlcarbon_web::measured_run;
 
-/// The intensity a run's emissions imply: the stored one, or for a run with an intensity
-/// profile (each sample at its hour's intensity) emissions / energy.
+/// The intensity a run's emissions imply (see `MeasuredRun::effective_intensity`).
 pub fn effective_intensity(run: &RunRecord) -> f64 {
-    if run.intensity_origin == IntensityOrigin::Profile && run.energy_kwh > 0.0 {
-        run.emissions_kg / run.energy_kwh * 1000.0
-    } else {
-        run.intensity_g_per_kwh
-    }
+    measured_run(run).effective_intensity()
 }
 
-/// Embodied emissions of a tracked run: its GPUs (where the hardware table knows them) and its
-/// host (one commodity server with the machine's memory), for the run's hours.
+/// Embodied emissions of a tracked run (see `MeasuredRun::embodied`).
 pub fn run_embodied(data: &Dataset, run: &RunRecord) -> Result<EmbodiedReport> {
-    let hardware = run
-        .gpu_model
-        .as_deref()
-        .filter(|_| run.gpu_count > 0)
-        .and_then(|g| data.find_hardware(g).ok());
-    let mut report = embodied_report(
-        data,
-        &EmbodiedInput {
-            devices: hardware.map(|h| (h, run.gpu_count)),
-            host: Some(HostSpec {
-                cpus: 1,
-                dram_gb: run.ram_total_gb,
-                ssds: 0,
-                hdds: 0,
-            }),
-            run_hours: run.elapsed_s() / 3600.0,
-            lifetime_years: None,
-        },
-    )?;
-    if hardware.is_none() {
-        report.notes.retain(|n| !n.starts_with("no hardware given"));
-        if let (Some(gpu), n) = (&run.gpu_model, run.gpu_count)
-            && n > 0
-        {
-            report.notes.insert(
-                0,
-                format!(
-                    "GPU `{gpu}` is not in the hardware table: its manufacturing is not counted"
-                ),
-            );
-        }
-    }
-    report.notes.insert(
-        0,
-        "host: one commodity server with this machine's memory and one CPU socket (sockets are not recorded)"
-            .to_string(),
-    );
-    Ok(report)
+    measured_run(run).embodied(data).map_err(user_error)
 }
 
-/// The prediction of a stored run from its progress: its IT energy and time so far, linear in
-/// progress (one report, so no range).
+/// The prediction of a stored run from its progress (see `MeasuredRun::prediction`).
 pub fn run_prediction(run: &RunRecord) -> Option<Prediction> {
-    let progress = run.progress?;
-    let (job, location) = run_as_job(run);
-    predict(
-        &PartialRun {
-            progress: Progress::Fraction(progress),
-            elapsed: job.hours,
-            it_energy: KilowattHours(run.it_energy_kwh()),
-            checkpoints: Vec::new(),
-        },
-        location.pue.range,
-        location.intensity.range,
-    )
-    .ok()
+    measured_run(run).prediction()
 }
 
 /// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
@@ -143,64 +85,7 @@ pub fn find_run(store: &Store, name: &str) -> Result<RunRecord> {
 
 /// A measured run as model inputs: its IT energy, and its location's figures as stored.
 pub fn run_as_job(run: &RunRecord) -> (Job, Location) {
-    let it = run.it_energy_kwh();
-    let job = Job {
-        load: Load::Energy {
-            it_energy: KilowattHours(it),
-            provenance: Provenance {
-                quantity: "IT energy".to_string(),
-                value: format!("{} kWh", human_number(it)),
-                origin: Origin::Measured,
-                table: Some("runs".to_string()),
-                row: Some(run.id.to_string()),
-                source: None,
-                source_title: None,
-                license: None,
-                year: None,
-                note: format!(
-                    "run {} ({}), measured by mlcarbon {}",
-                    run.id, run.uuid, run.mlcarbon_version
-                ),
-            },
-        },
-        hours: Hours(run.elapsed_s() / 3600.0),
-    };
-    let origin = run.intensity_origin.provenance_origin();
-    let location = Location {
-        label: run.location_label.clone(),
-        provider: run.provider.clone(),
-        region: run.region.clone(),
-        zone: run.zone.clone(),
-        intensity: Factor {
-            range: Ranged::exact(GramsPerKwh(effective_intensity(run))),
-            provenance: Provenance {
-                quantity: "grid intensity".to_string(),
-                value: if run.intensity_origin == IntensityOrigin::Profile {
-                    format!(
-                        "{} g/kWh (mean over the run's samples, each at its hour's intensity)",
-                        human_number(effective_intensity(run))
-                    )
-                } else {
-                    format!("{} g/kWh", run.intensity_g_per_kwh)
-                },
-                origin,
-                table: None,
-                row: run.zone.clone(),
-                source: run.intensity_source.clone(),
-                source_title: None,
-                license: None,
-                year: None,
-                note: "as stored with the run".to_string(),
-            },
-        },
-        pue: Factor {
-            range: Ranged::exact(run.pue),
-            provenance: Provenance::given("PUE", format!("{}", run.pue)),
-        },
-        offset_percent: None,
-        offset_provenance: None,
-    };
-    (job, location)
+    measured_run(run).job_and_location()
 }
 
 fn sparkline(values: &[f64], width: usize) -> String {

@@ -23,12 +23,12 @@ use mlcarbon_store::{
 };
 
 use crate::cli::{AttributionArg, LocationArgs, MonitorArgs, RunArgs, TrackArgs};
-use crate::commands::act::{ProfileChoice, file_profile, no_profile, system_now, zone_profile};
 use crate::commands::runs::{open_store, summary_with};
 use crate::config::Config;
-use crate::inputs::{ResolvedLocation, resolve_location};
+use crate::inputs::{ResolvedLocation, read_profile, resolve_location, system_now, user_error};
 use crate::output::{stderr_line, to_stderr};
 use crate::{child, clock, env};
+use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
 
 /// The location of a tracked run: flags, else the configuration file, else the world average
 /// (flagged as defaulted).
@@ -218,10 +218,12 @@ fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<
                 "--intensity-profile builtin needs a grid zone (--zone or --provider/--region); the location has none"
             );
         };
-        return zone_profile(data, zone, system_now())?
-            .ok_or_else(|| no_profile(data, zone, "--intensity-profile FILE"));
+        return zone_profile(data, zone, system_now())
+            .map_err(user_error)?
+            .ok_or_else(|| user_error(no_profile(data, zone, "--intensity-profile FILE")));
     }
-    file_profile(Path::new(spec), "--intensity-profile")
+    let file = read_profile(Path::new(spec), "--intensity-profile")?;
+    text_profile(&file.text, &file.name, "intensity_profile").map_err(user_error)
 }
 
 /// Most progress checkpoints kept for the prediction (its recent rate uses the last five).
