@@ -99,7 +99,7 @@ pub struct TrackArgs {
     pub replay: Option<PathBuf>,
     /// Seconds between commits of samples to the database: a kill loses at most this much;
     /// longer periods cost less CPU.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::commands::track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value_t = mlcarbon_track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
     pub commit_every: f64,
     /// Give each sample the grid intensity of its hour instead of the yearly average: a profile
     /// file (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`) or `builtin`

@@ -106,8 +106,8 @@ pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
 
 /// A stored run named by `--run` (id, `last`, uuid prefix), as the model's measured run.
 pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
-    let (store, _) = crate::commands::runs::open_store(db)?;
-    let record = crate::commands::runs::find_run(&store, name)?;
+    let (store, _) = crate::db::open_store(db)?;
+    let record = crate::db::find_run(&store, name)?;
     Ok(mlcarbon_web::measured_run(&record))
 }
 
