@@ -1206,3 +1206,10 @@ mod tracking;
 
 #[path = "support/act.rs"]
 mod act;
+
+// ---------------------------------------------------------------------------------------------
+// The web API answers what the CLI prints: advise, schedule, plan-search, inference
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/api_parity.rs"]
+mod api_parity;
