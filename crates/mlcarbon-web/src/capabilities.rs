@@ -78,7 +78,7 @@ const REPLACED_BY_A_RUN: [&str; 9] = [
 
 /// The job's and the location's parameters as the model's request; `count` and `cpu_count`
 /// default to 1 as the CLI's flags do.
-fn estimate_request(params: &Params) -> Result<EstimateRequest, ApiError> {
+pub(crate) fn estimate_request(params: &Params) -> Result<EstimateRequest, ApiError> {
     let mut request = params.estimate_request()?;
     request.count = request.count.or(Some(1));
     request.cpu_count = request.cpu_count.or(Some(1));
