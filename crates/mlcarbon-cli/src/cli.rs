@@ -431,7 +431,7 @@ pub struct AdviseArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// The most extra run time, percent, accepted for a GPU power limit.
-    #[arg(long, value_name = "PCT", default_value_t = 10.0, value_parser = parse_percent, allow_negative_numbers = true)]
+    #[arg(long, value_name = "PCT", default_value_t = mlcarbon_model::advise_report::DEFAULT_MAX_SLOWDOWN, value_parser = parse_percent, allow_negative_numbers = true)]
     pub max_slowdown: f64,
     /// The job is one trial of a grid search over these values (lr=5,batch=4,wd=3): consider
     /// random search instead.
@@ -441,7 +441,7 @@ pub struct AdviseArgs {
     #[arg(
         long,
         value_name = "Q",
-        default_value_t = 0.05,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
         allow_negative_numbers = true
     )]
     pub top: f64,
@@ -449,7 +449,7 @@ pub struct AdviseArgs {
     #[arg(
         long,
         value_name = "P",
-        default_value_t = 0.95,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
         allow_negative_numbers = true
     )]
     pub probability: f64,
@@ -479,7 +479,7 @@ pub struct PlanSearchArgs {
     #[arg(
         long,
         value_name = "Q",
-        default_value_t = 0.05,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
         allow_negative_numbers = true
     )]
     pub top: f64,
@@ -487,7 +487,7 @@ pub struct PlanSearchArgs {
     #[arg(
         long,
         value_name = "P",
-        default_value_t = 0.95,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
         allow_negative_numbers = true
     )]
     pub probability: f64,
@@ -555,7 +555,7 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// How many good windows to list.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = mlcarbon_model::schedule_report::DEFAULT_WINDOWS)]
     pub windows: usize,
     /// Power usage effectiveness for the emissions [default: the region's, else the industry average].
     #[arg(long, value_name = "X", value_parser = parse_pue, allow_negative_numbers = true)]

@@ -3,16 +3,15 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow, bail};
 use mlcarbon_data::{Dataset, LookupError};
 use mlcarbon_model::request::{self, EstimateRequest, RequestError};
 use mlcarbon_model::schedule_report::ProfileText;
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
-use mlcarbon_model::time::UtcTime;
 
 pub use mlcarbon_model::request::ResolvedLocation;
+pub use mlcarbon_web::system_now;
 
 use crate::cli::{JobArgs, LocationArgs};
 
@@ -68,14 +67,6 @@ pub fn resolve<'d>(
     let request = estimate_request(job, location);
     let resolved = request::resolve(data, &request).map_err(user_error)?;
     Ok((request, resolved))
-}
-
-/// The system clock as a UTC instant (whole seconds): the default of `--now`.
-pub fn system_now() -> UtcTime {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    UtcTime::from_unix_seconds(seconds)
 }
 
 /// The largest profile file read: an hourly series of ten years is under 1 MB.

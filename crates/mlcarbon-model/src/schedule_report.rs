@@ -14,6 +14,8 @@ use crate::schedule::{Schedule, ScheduleRequest, Window, schedule};
 use crate::time::UtcTime;
 use crate::units::{GramsPerKwh, Hours, KilowattHours, Ranged};
 
+/// How many good windows a schedule lists, unless told.
+pub const DEFAULT_WINDOWS: usize = 5;
 /// The most windows a schedule lists.
 pub const MAX_WINDOWS: usize = 1_000;
 

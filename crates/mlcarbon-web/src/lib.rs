@@ -20,8 +20,9 @@ mod api;
 mod auth;
 mod cache;
 mod calc;
+mod capabilities;
 mod error;
-mod measured;
+mod inputs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -45,7 +46,7 @@ use mlcarbon_store::Store;
 use tokio::net::TcpListener;
 
 pub use crate::error::{ApiError, ErrorBody, WebError};
-pub use crate::measured::measured_run;
+pub use crate::inputs::{measured_run, system_now};
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 
@@ -109,6 +110,10 @@ pub fn app(state: AppState) -> Router {
             "/api/statement",
             get(api::statement_get).post(api::statement_post),
         )
+        .route("/api/advise", get(capabilities::advise))
+        .route("/api/schedule", get(capabilities::schedule))
+        .route("/api/plan-search", get(capabilities::plan_search))
+        .route("/api/inference", get(capabilities::inference))
         .route("/api/hardware", get(api::hardware))
         .route("/api/zones", get(api::zones))
         .route("/api/regions", get(api::regions))
