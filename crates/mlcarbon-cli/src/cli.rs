@@ -846,11 +846,15 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Allow writes (POST /api/runs) with `Authorization: Bearer TOKEN`; read-only without it.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "MLCARBON_TOKEN",
-        hide_env_values = true
-    )]
+    /// Every local user sees a command line's arguments (`ps`): prefer MLCARBON_TOKEN or
+    /// --token-file [default: $MLCARBON_TOKEN].
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
     pub token: Option<String>,
+    /// Read the token from this file (its first line; keep it user-only, `chmod 600`).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Show runs' command lines to every client; without it only requests with the token see
+    /// them (command lines can hold secrets passed as arguments).
+    #[arg(long)]
+    pub public_commands: bool,
 }

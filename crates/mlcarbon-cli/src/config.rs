@@ -52,11 +52,12 @@ impl Config {
 
     /// The file's settings, or none when it does not exist.
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text).with_context(|| path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        if !path.exists() {
+            return Ok(Config::default());
         }
+        let text =
+            crate::files::read_text(path, "config file", crate::files::MAX_SHORT_BYTES * 16)?;
+        Config::parse(&text).with_context(|| path.display().to_string())
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {

@@ -171,8 +171,7 @@ pub fn no_profile(data: &Dataset, zone: &str, alternative: &str) -> anyhow::Erro
 
 /// A user's profile file.
 pub fn file_profile(path: &Path, flag: &str) -> Result<ProfileChoice> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow!("{flag} {}: cannot read it ({e})", path.display()))?;
+    let text = crate::files::read_text(path, flag, crate::files::MAX_INPUT_BYTES)?;
     let profile =
         parse_profile_csv(&text).map_err(|e| anyhow!("{flag} {}: {e}", path.display()))?;
     Ok(ProfileChoice {

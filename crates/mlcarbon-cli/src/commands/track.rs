@@ -132,7 +132,8 @@ fn build_sampler(
     quiet: bool,
 ) -> Result<(Sampler, Option<String>)> {
     if let Some(trace) = &args.replay {
-        let sensor = ReplaySensor::from_path(trace)
+        let text = crate::files::read_text(trace, "--replay", crate::files::MAX_INPUT_BYTES)?;
+        let sensor = ReplaySensor::from_csv(&text)
             .with_context(|| format!("--replay {}", trace.display()))?;
         let sensors: Vec<Box<dyn Sensor>> = vec![Box::new(sensor)];
         return Ok((Sampler::new(sensors), None));
@@ -435,9 +436,11 @@ impl Tracker {
         let Some(path) = &self.progress_file else {
             return;
         };
-        let Some(progress) = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| parse_progress(&t))
+        // Written by the command: a few bytes, so a runaway writer is not read whole.
+        let Some(progress) =
+            crate::files::read_text(path, "progress", crate::files::MAX_SHORT_BYTES)
+                .ok()
+                .and_then(|t| parse_progress(&t))
         else {
             return;
         };
