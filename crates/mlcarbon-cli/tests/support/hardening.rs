@@ -310,3 +310,38 @@ fn user_files_are_read_with_a_bound() {
         stderr(&tables)
     );
 }
+
+#[test]
+fn a_job_of_a_fraction_of_a_second_is_scheduled_without_nan() {
+    let dir = sandbox("schedule-tiny");
+    let args = [
+        "schedule",
+        "--zone",
+        "US-CA",
+        "--hours",
+        "1e-5",
+        "--within",
+        "1e-5",
+        "--energy-kwh",
+        "1",
+        "--now",
+        "2026-01-01T00:00:00Z",
+    ];
+    let human = mlcarbon(&dir).args(args).output().expect("mlcarbon starts");
+    assert_eq!(code(&human), 0, "{}", stderr(&human));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+    assert!(!text.contains("100 % less"), "{text}");
+    let json = mlcarbon(&dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("mlcarbon starts");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let window = report["window_average_intensity_g_per_kwh"].as_f64();
+    assert!(window.is_some_and(|g| g > 0.0), "{report}");
+    assert_eq!(
+        report["best_intensity_g_per_kwh"].as_f64(),
+        report["now_intensity_g_per_kwh"].as_f64()
+    );
+}
