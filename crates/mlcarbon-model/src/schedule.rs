@@ -321,7 +321,30 @@ impl Integral {
     }
 
     fn mean(&self, from: f64, hours: f64) -> f64 {
-        (self.at(from + hours) - self.at(from)) / hours
+        let to = from + hours;
+        let (first, last) = (from.floor(), to.floor());
+        if first >= 0.0 && last - first <= 2.0 {
+            // A short span: the mean of the (at most three) hours it touches, weighted by their
+            // overlaps and divided by their sum, so that a span of a fraction of a second is not
+            // the difference of two running sums far larger than it (whose rounding put it
+            // outside its hours' values).
+            let (mut weighted, mut weights) = (0.0, 0.0);
+            let mut hour = first;
+            while hour <= last {
+                if let Some(value) = self.values.get(hour as usize) {
+                    let overlap = to.min(hour + 1.0) - from.max(hour);
+                    if overlap > 0.0 {
+                        weighted += overlap * value;
+                        weights += overlap;
+                    }
+                }
+                hour += 1.0;
+            }
+            if weights > 0.0 {
+                return weighted / weights;
+            }
+        }
+        (self.at(to) - self.at(from)) / hours
     }
 
     fn time(&self, x: f64) -> UtcTime {
