@@ -226,6 +226,10 @@ pub struct ConfigArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
     /// Set a key: zone, provider, region, intensity, pue, project, interval.
+    ///
+    /// A value `run` would refuse (an unknown zone or region, a PUE outside 1–5, an interval
+    /// outside 0.05–3600 s) is refused here, with run's message. The file is created user-only
+    /// (0600, in a 0700 folder).
     Set { key: String, value: String },
     /// Print one key's value.
     Get { key: String },

@@ -65,13 +65,32 @@ fn load_config() -> Result<config::Config> {
     }
 }
 
-fn config_command(action: &cli::ConfigAction) -> Result<String> {
+/// A configuration every `run` would accept: its location, PUE and interval resolved as `run`
+/// resolves them, with the same messages. A provider alone is a step towards provider and
+/// region, so only the provider's name is checked then.
+fn check_config(data: &Dataset, config: &config::Config) -> Result<()> {
+    match (config.get("provider"), config.get("region")) {
+        (Some(provider), None) => {
+            data.find_provider(provider)
+                .map_err(|e| inputs::lookup_error(e, "regions"))
+                .context("location")?;
+        }
+        _ => {
+            commands::track::tracked_location(data, &cli::LocationArgs::default(), config)?;
+        }
+    }
+    commands::track::sampling_interval(None, config)?;
+    Ok(())
+}
+
+fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> {
     let path = env::config_file()
         .ok_or_else(|| anyhow::anyhow!("no config location: set {} or HOME", env::CONFIG))?;
     let mut config = config::Config::load(&path)?;
     Ok(match action {
         cli::ConfigAction::Set { key, value } => {
             config.set(key, value)?;
+            check_config(data, &config)?;
             config.save(&path)?;
             format!("{key} = {value} ({})\n", path.display())
         }
@@ -170,7 +189,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
             }
             Ok(text)
         }
-        Command::Config(args) => config_command(&args.action),
+        Command::Config(args) => config_command(data, &args.action),
         Command::Advise(args) => commands::advise::run(data, args),
         Command::PlanSearch(args) => commands::plan_search::run(data, args),
         Command::Schedule(args) => commands::schedule::run(data, args),

@@ -559,6 +559,26 @@ fn progress_path(db: &Path, uuid: &str) -> Option<PathBuf> {
     Some(path)
 }
 
+/// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
+/// `config set`, so that a value every run would refuse is refused when set).
+pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
+    let interval = match (flag, config.get("interval")) {
+        (Some(seconds), _) => seconds,
+        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+            anyhow!(
+                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
+            )
+        })?,
+        (None, None) => 1.0,
+    };
+    if !(0.05..=3600.0).contains(&interval) {
+        bail!(
+            "the sampling interval (--interval or config `interval`) must be between 0.05 and 3600 seconds, not {interval}"
+        );
+    }
+    Ok(interval)
+}
+
 struct Prepared<'d> {
     tracker: Tracker,
     /// Between samples: --interval, else config `interval`, else 1 s; checked.
@@ -579,20 +599,7 @@ fn prepare<'d>(
         .as_deref()
         .map(|spec| intensity_profile(data, spec, &location.location))
         .transpose()?;
-    let interval = match (args.interval, config.get("interval")) {
-        (Some(seconds), _) => seconds,
-        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
-            anyhow!(
-                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
-            )
-        })?,
-        (None, None) => 1.0,
-    };
-    if !(0.05..=3600.0).contains(&interval) {
-        bail!(
-            "the sampling interval (--interval or config `interval`) must be between 0.05 and 3600 seconds, not {interval}"
-        );
-    }
+    let interval = sampling_interval(args.interval, config)?;
     let commit_every = args.commit_every;
     if !(0.0..=3600.0).contains(&commit_every) || commit_every == 0.0 {
         bail!("--commit-every must be between 0 and 3600 seconds, not {commit_every}");

@@ -345,3 +345,78 @@ fn a_job_of_a_fraction_of_a_second_is_scheduled_without_nan() {
         report["now_intensity_g_per_kwh"].as_f64()
     );
 }
+
+/// The error line `run` gives for a configuration file holding `line`.
+fn run_error_with_config(dir: &Path, line: &str) -> String {
+    let config = dir.join("config").join("config");
+    std::fs::create_dir_all(dir.join("config")).expect("config dir");
+    std::fs::write(&config, format!("{line}\n")).expect("write config");
+    let out = mlcarbon(dir)
+        .args(["run", "-q", "--replay", &trace(dir), "--", "true"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 125, "run refuses `{line}`: {}", stderr(&out));
+    std::fs::remove_file(&config).expect("remove config");
+    stderr(&out)
+}
+
+#[test]
+fn config_set_refuses_what_run_would_refuse_with_the_same_message() {
+    let dir = sandbox("config-set");
+    for (key, value) in [
+        ("zone", "Atlantis"),
+        ("pue", "0.5"),
+        ("region", "nowhere-1"),
+        ("interval", "0.001"),
+    ] {
+        let expected = run_error_with_config(&dir, &format!("{key} = {value}"));
+        let out = mlcarbon(&dir)
+            .args(["config", "set", key, value])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(code(&out), 2, "config set {key} {value}");
+        assert_eq!(stderr(&out), expected, "config set {key} {value}");
+        assert!(
+            !dir.join("config").join("config").exists(),
+            "nothing written for {key} {value}"
+        );
+    }
+    // A provider alone is a step towards provider and region: its name is checked.
+    let out = mlcarbon(&dir)
+        .args(["config", "set", "provider", "nope"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("error: location: "),
+        "{}",
+        stderr(&out)
+    );
+    for (key, value) in [("provider", "aws"), ("region", "us-east-1"), ("pue", "1.2")] {
+        let out = mlcarbon(&dir)
+            .args(["config", "set", key, value])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(code(&out), 0, "config set {key} {value}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_config_file_is_created_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sandbox("config-mode");
+    let out = mlcarbon(&dir)
+        .args(["config", "set", "project", "secret-project"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mode = |path: PathBuf| {
+        std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(dir.join("config")), 0o700);
+    assert_eq!(mode(dir.join("config").join("config")), 0o600);
+}
