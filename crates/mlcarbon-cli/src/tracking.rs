@@ -100,6 +100,22 @@ fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<
     text_profile(&file.text, &file.name, "intensity_profile").map_err(user_error)
 }
 
+/// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
+/// `config set`, so that a value every run would refuse is refused when set).
+pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
+    let interval = match (flag, config.get("interval")) {
+        (Some(seconds), _) => seconds,
+        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+            anyhow!(
+                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
+            )
+        })?,
+        (None, None) => 1.0,
+    };
+    mlcarbon_track::check_periods(interval, mlcarbon_track::DEFAULT_COMMIT_EVERY_S)?;
+    Ok(interval)
+}
+
 /// A tracked run and how it talks to the terminal.
 pub struct Session {
     pub tracker: Tracker,
@@ -122,20 +138,13 @@ pub fn start(
         .as_deref()
         .map(|spec| intensity_profile(data, spec, &location.location))
         .transpose()?;
-    let interval = match (args.interval, config.get("interval")) {
-        (Some(seconds), _) => seconds,
-        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
-            anyhow!(
-                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
-            )
-        })?,
-        (None, None) => 1.0,
-    };
+    let interval = sampling_interval(args.interval, config)?;
     mlcarbon_track::check_periods(interval, args.commit_every)?;
     let roots = Roots::from_env();
     let sensors = match &args.replay {
         Some(trace) => {
-            replay_sampler(trace).with_context(|| format!("--replay {}", trace.display()))?
+            let text = crate::files::read_text(trace, "--replay", crate::files::MAX_INPUT_BYTES)?;
+            replay_sampler(&text).with_context(|| format!("--replay {}", trace.display()))?
         }
         None => machine_sampler(data, args.cpu.as_deref(), &roots)?,
     };

@@ -93,9 +93,10 @@ pub struct SamplerChoice {
     pub warnings: Vec<String>,
 }
 
-/// A recorded power/energy trace played back instead of this machine (tests, demos).
-pub fn replay_sampler(trace: &Path) -> Result<SamplerChoice, TrackError> {
-    let sensor = ReplaySensor::from_path(trace)?;
+/// A recorded power/energy trace (its CSV text) played back instead of this machine (tests,
+/// demos).
+pub fn replay_sampler(trace: &str) -> Result<SamplerChoice, TrackError> {
+    let sensor = ReplaySensor::from_csv(trace)?;
     let sensors: Vec<Box<dyn Sensor>> = vec![Box::new(sensor)];
     Ok(SamplerChoice {
         sampler: Sampler::new(sensors),

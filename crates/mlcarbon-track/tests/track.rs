@@ -45,7 +45,7 @@ fn tracker(dir: &Path) -> Tracker {
         store,
         &location,
         None,
-        replay_sampler(&trace(dir)).expect("replay"),
+        replay_sampler(&std::fs::read_to_string(trace(dir)).expect("trace")).expect("replay"),
         &settings(dir),
         &Roots::from_env(),
     )

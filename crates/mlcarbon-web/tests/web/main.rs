@@ -6,4 +6,5 @@ mod metrics;
 mod pages;
 mod props;
 mod runs;
+mod server;
 mod support;
