@@ -37,7 +37,7 @@ fn find_schemathesis() -> Option<PathBuf> {
         .then(|| PathBuf::from("schemathesis"))
 }
 
-/// The server over `db` with a write token, on a free loopback port, for the test's life.
+/// The server over `db` with a write token.
 fn start(db: &Db) -> SocketAddr {
     let store = Store::open(&db.path()).expect("store");
     let state = AppState::with(
@@ -46,30 +46,7 @@ fn start(db: &Db) -> SocketAddr {
         None,
         Some(TOKEN.into()),
     );
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a port");
-            tx.send(listener.local_addr().expect("address"))
-                .expect("the test waits");
-            mlcarbon_web::serve_on_with(
-                listener,
-                state,
-                ConnectionLimits::default(),
-                std::future::pending(),
-            )
-            .await
-            .expect("serves");
-        });
-    });
-    rx.recv().expect("the server starts")
+    crate::support::serve_on_loopback(state, ConnectionLimits::default())
 }
 
 #[test]
