@@ -18,49 +18,13 @@ use mlcarbon_model::subject::{JobSource, MeasuredRun};
 use crate::api::json;
 use crate::error::ApiError;
 use crate::inputs::{measured_run, system_now};
-use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::query::Params;
 use crate::runs::run_ref;
 use crate::state::AppState;
+use mlcarbon_model::params::{self as p, Param};
 
-/// The parameters that describe the job itself: the estimate's first nine.
-pub const JOB_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).0;
-/// The parameters of a location: the estimate's next six (its last, `lifetime_years`, is the
-/// estimate's own).
-pub const LOCATION_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).1.split_at(6).0;
-pub const ADVISE_EXTRA: [&str; 8] = [
-    "run",
-    "deadline",
-    "now",
-    "max_slowdown",
-    "grid",
-    "top",
-    "probability",
-    "format",
-];
-pub const PLAN_SEARCH_EXTRA: [&str; 9] = [
-    "run",
-    "grid",
-    "trials",
-    "top",
-    "probability",
-    "halving",
-    "eta",
-    "min_budget",
-    "format",
-];
-/// `schedule` takes no `intensity` or `offset_percent`: it needs a zone's profile.
-pub const SCHEDULE_EXTRA: [&str; 8] = [
-    "zone", "provider", "region", "pue", "within", "now", "windows", "format",
-];
-pub const INFERENCE_EXTRA: [&str; 7] = [
-    "requests",
-    "rate",
-    "throughput",
-    "energy_per_request_wh",
-    "training_kg",
-    "training_run",
-    "format",
-];
+/// Every capability also takes `format=json` (its only format here).
+const FORMAT: [&str; 1] = ["format"];
 
 /// Parameters that describe the job, which a stored run replaces (as the CLI's `--run`
 /// conflicts with them).
@@ -115,30 +79,30 @@ async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiE
     }
 }
 
-fn start(query: Option<&str>, known: &[&[&str]]) -> Result<Params, ApiError> {
+fn start(query: Option<&str>, described: &[&[Param]]) -> Result<Params, ApiError> {
     let params = Params::parse(query);
-    params.only(known)?;
+    params.only(described, &[&FORMAT])?;
     params.choice("format", &["json"])?;
     Ok(params)
 }
 
-fn fraction_or(params: &Params, name: &str, default: f64) -> Result<f64, ApiError> {
-    Ok(params.number(name)?.unwrap_or(default))
+fn value_or(params: &Params, param: &Param, default: f64) -> Result<f64, ApiError> {
+    Ok(params.value(param)?.unwrap_or(default))
 }
 
 pub async fn advise(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
+    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::ADVISE_EXTRA])?;
     let query = AdviseQuery {
         job: job_source(&state, &params).await?,
-        deadline: params.number("deadline")?,
+        deadline: params.value(&p::DEADLINE)?,
         now: params.text("now")?,
-        max_slowdown: fraction_or(&params, "max_slowdown", DEFAULT_MAX_SLOWDOWN)?,
+        max_slowdown: value_or(&params, &p::MAX_SLOWDOWN, DEFAULT_MAX_SLOWDOWN)?,
         grid: params.text("grid")?,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
     };
     json(&advise_report(state.data(), &query, system_now())?)
 }
@@ -147,17 +111,13 @@ pub async fn plan_search(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA],
-    )?;
-    let trials = match params.text("trials")? {
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            ApiError::bad(
-                "trials",
-                format!("`{text}` is not a whole number of trials ≥ 1; e.g. trials=100"),
-            )
-        })?),
+    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA])?;
+    let trials = match params.get(p::TRIALS.name) {
+        Some(text) => Some(
+            p::TRIALS
+                .parse_whole(text)
+                .map_err(|problem| ApiError::bad(p::TRIALS.name, format!("trials {problem}")))?,
+        ),
         None => None,
     };
     let halving = params
@@ -167,11 +127,11 @@ pub async fn plan_search(
         job: job_source(&state, &params).await?,
         grid: params.text("grid")?,
         trials,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
         halving,
-        eta: params.number("eta")?,
-        min_budget: params.number("min_budget")?,
+        eta: params.value(&p::ETA)?,
+        min_budget: params.value(&p::MIN_BUDGET)?,
     };
     json(&plan_search_report(state.data(), &query)?)
 }
@@ -180,15 +140,15 @@ pub async fn schedule(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
-    let windows = match params.whole("windows")? {
+    let params = start(q.as_deref(), &[p::JOB, p::SCHEDULE_EXTRA])?;
+    let windows = match params.count(&p::WINDOWS)? {
         Some(n) => n as usize,
         None => DEFAULT_WINDOWS,
     };
     let query = ScheduleQuery {
         job: estimate_request(&params)?,
         profile: None,
-        within: params.number("within")?,
+        within: params.value(&p::WITHIN)?,
         now: params.text("now")?,
         windows,
     };
@@ -199,11 +159,8 @@ pub async fn inference(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA],
-    )?;
-    let training = match (params.number("training_kg")?, params.get("training_run")) {
+    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::INFERENCE_EXTRA])?;
+    let training = match (params.value(&p::TRAINING_KG)?, params.get("training_run")) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad(
                 "training_run",
@@ -217,10 +174,10 @@ pub async fn inference(
     };
     let query = InferenceQuery {
         job: estimate_request(&params)?,
-        requests: params.number("requests")?,
-        rate: params.number("rate")?,
-        throughput: params.number("throughput")?,
-        energy_per_request_wh: params.number("energy_per_request_wh")?,
+        requests: params.value(&p::REQUESTS)?,
+        rate: params.value(&p::RATE)?,
+        throughput: params.value(&p::THROUGHPUT)?,
+        energy_per_request_wh: params.value(&p::ENERGY_PER_REQUEST_WH)?,
         training,
     };
     json(&inference_report(state.data(), &query)?)
