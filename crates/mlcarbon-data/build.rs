@@ -48,6 +48,7 @@ const SPECS: &[Spec] = &[
             ("kind", Kind::Enum("HardwareKind")),
             ("power_w", Kind::F64),
             ("power_kind", Kind::Enum("PowerKind")),
+            ("system_power_w", Kind::OptF64),
             ("memory_gb", Kind::OptF64),
             ("fp32_tflops", Kind::OptF64),
             ("fp16_tflops_dense", Kind::OptF64),

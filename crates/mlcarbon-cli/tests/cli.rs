@@ -948,7 +948,7 @@ fn sources_list_every_source_the_tables_cite() {
 fn custom_hardware_dir(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let csv = format!(
-        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,2024,nvidia-a100-datasheet,2024,a row for tests\n",
+        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,,2024,nvidia-a100-datasheet,2024,a row for tests\n",
         hardware_header()
     );
     fs::write(dir.join("hardware.csv"), csv).expect("write hardware.csv");

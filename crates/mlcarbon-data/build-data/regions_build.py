@@ -98,6 +98,15 @@ SOURCES = [
     ("ovhcloud-bhs-2023", "The new French ambassador to Canada visits the OVHcloud data center in Beauharnois",
      "OVHcloud", "https://corporate.ovhcloud.com/en-ca/visit-french-ambassador-bhs/", "facts", 2023,
      "states OVHcloud targets: carbon neutrality by 2030, 100 % low-carbon energy sources by 2025"),
+    ("aws-pue-2025", "AWS data centers: power usage effectiveness", "Amazon Web Services",
+     "https://sustainability.aboutamazon.com/products-services/the-cloud", "facts", 2025,
+     "global PUE 1.14 in 2025, 1.15 in 2024 (best site 1.04 in Europe) and 1.15 in 2023 (first disclosure, re:Invent 2024, as reported by DatacenterDynamics); read in stored copies of the AWS and Amazon sustainability pages"),
+    ("ovhcloud-region-codes", "OVHcloud public cloud region codes (Pulumi OVH provider docs; OVH API region enum)",
+     "OVHcloud", "https://www.pulumi.com/registry/packages/ovh/api-docs/getcloudregion/", "facts", 2025,
+     "codes GRA11 and EU-WEST-PAR in the OVHcloud Pulumi provider docs; BHS5, DE1, SBG5, SGP1, SYD1, UK1, WAW1 in the OVH API's region enum (node-ovh-ts CloudKubeRegionEnum); towns from the code prefixes OVHcloud documents (GRA Gravelines, SBG Strasbourg, BHS Beauharnois, WAW Warsaw)"),
+    ("azure-regions-list", "Azure regions list (physical location per region)", "Microsoft",
+     "https://learn.microsoft.com/azure/reliability/regions-list", "facts", 2025,
+     "programmatic names and physical locations; austriaeast Vienna, belgiumcentral Brussels; chilecentral, indonesiacentral, israelcentral, malaysiawest, newzealandnorth by country"),
     ("scaleway-silicon-2022", "Scaleway: 5 indicateurs d'empreinte environnementale",
      "Silicon.fr", "https://www.silicon.fr/5-indicateurs-empreinte-environnementale-scaleway-453379.html",
      "facts", 2022,
@@ -123,7 +132,7 @@ SOURCES = [
      "facts", 2020, "about 36 gCO2 per hour of streaming as quoted by Green Algorithms referenceValues.csv"),
     ("eea-new-cars-2023", "CO2 emissions from new passenger cars, 2023 (provisional monitoring data)",
      "European Environment Agency", "https://www.eea.europa.eu/en/analysis/indicators/co2-performance-of-new-passenger",
-     "CC-BY-4.0", 2023, "133 gCO2/km for new cars registered in 2023, as used by CodeCarbon's web app constants.ts (CAR_EMISSIONS_KGCO2_PER_KM)"),
+     "CC-BY-4.0", 2024, "106.6 gCO2/km (WLTP) for the 10.7 million new cars registered in 2023 in the EU, Iceland and Norway, provisional data, as reported from the EEA's release (autoexpresscar.com; the ICCT gives 107 from the same data); CodeCarbon's web app uses 133 (constants.ts CAR_EMISSIONS_KGCO2_PER_KM)"),
     ("carbonfootprint-flight-calc", "Carbon Footprint Ltd flight calculator",
      "Carbon Footprint Ltd", "https://calculator.carbonfootprint.com/calculator.aspx?tab=3",
      "facts", 2020, "per-passenger route figures as quoted by Green Algorithms referenceValues.csv"),
@@ -226,6 +235,11 @@ AWS = {
     "eu-north-1": ("Europe (Stockholm)", "Stockholm, Sweden", "SE-SE3"),
     "me-south-1": ("Middle East (Bahrain)", "Bahrain", "BH"),
     "me-central-1": ("Middle East (UAE)", "United Arab Emirates", "AE"),
+    "il-central-1": ("Israel (Tel Aviv)", "Tel Aviv, Israel", "IL"),
+    "ca-west-1": ("Canada West (Calgary)", "Calgary, Alberta, Canada", "CA-AB"),
+    "mx-central-1": ("Mexico (Central)", "Mexico", "MX"),
+    "ap-southeast-5": ("Asia Pacific (Malaysia)", "Malaysia", "MY"),
+    "ap-southeast-7": ("Asia Pacific (Thailand)", "Thailand", "TH"),
     "sa-east-1": ("South America (Sao Paulo)", "Sao Paulo, Brazil", "BR"),
 }
 AWS_NOTES = {
@@ -292,6 +306,13 @@ AZURE = {
     "israelcentral": ("Israel Central", "Israel", "IL"),
     "italynorth": ("Italy North", "Milan, Italy", "IT-NO"),
     "mexicocentral": ("Mexico Central", "Queretaro, Mexico", "MX"),
+    "austriaeast": ("Austria East", "Vienna, Austria", "AT"),
+    "belgiumcentral": ("Belgium Central", "Brussels, Belgium", "BE"),
+    "chilecentral": ("Chile Central", "Chile", "CL"),
+    "indonesiacentral": ("Indonesia Central", "Indonesia", "ID"),
+    "israelcentral": ("Israel Central", "Israel", "IL"),
+    "malaysiawest": ("Malaysia West", "Malaysia", "MY"),
+    "newzealandnorth": ("New Zealand North", "New Zealand", "NZ"),
     "newzealandnorth": ("New Zealand North", "Auckland, New Zealand", "NZ"),
     "polandcentral": ("Poland Central", "Warsaw, Poland", "PL"),
     "qatarcentral": ("Qatar Central", "Doha, Qatar", "QA"),
@@ -368,6 +389,29 @@ MLCO2_ONLY = {
     ("coreweave", "LAS1"): ("coreweave", "LAS1", "US West", "Las Vegas, Nevada, US", "US-NV"),
     ("seeweb", "fro2"): ("seeweb", "fro2", "Frosinone 2", "Frosinone, Lazio, Italy", "IT-CSO"),
     ("scaleway", ""): ("scaleway", "fr-par", "Paris", "Paris, Ile-de-France, France", "FR"),
+}
+# Scaleway's per-site PUE (2018-2020 impact report, via scaleway-silicon-2022): a region with one site
+# takes that site's figure; Paris (DC2, DC3, DC4, DC5) takes the provider's fleet figure and range.
+SCALEWAY_SITE_PUE = {
+    "nl-ams": (1.2, "pue: AMS1 site, Scaleway 2018-2020 impact report"),
+    "pl-waw": (1.51, "pue: WAW1 site, Scaleway 2018-2020 impact report"),
+}
+
+# Azure regions newer than the CCF and Green Algorithms lists (azure-regions-list)
+AZURE_RECENT = {"austriaeast", "belgiumcentral", "chilecentral", "indonesiacentral", "israelcentral", "malaysiawest",
+                "newzealandnorth"}
+
+# OVHcloud's current public-cloud region codes (the calculator's `gra`/`bhs` rows stay for --compat mlco2)
+OVHCLOUD_CODES = {
+    "GRA11": ("Gravelines (GRA11)", "Gravelines, Hauts-de-France, France", "FR"),
+    "SBG5": ("Strasbourg (SBG5)", "Strasbourg, Grand Est, France", "FR"),
+    "EU-WEST-PAR": ("Paris (3-AZ)", "Paris, Ile-de-France, France", "FR"),
+    "BHS5": ("Beauharnois (BHS5)", "Beauharnois, Quebec, Canada", "CA-QC"),
+    "WAW1": ("Warsaw (WAW1)", "Warsaw, Poland", "PL"),
+    "UK1": ("United Kingdom (UK1)", "United Kingdom", "GB"),
+    "DE1": ("Germany (DE1)", "Germany", "DE"),
+    "SGP1": ("Singapore (SGP1)", "Singapore", "SG"),
+    "SYD1": ("Sydney (SYD1)", "Sydney, New South Wales, Australia", "AU-NSW"),
 }
 SCALEWAY_DOCS = {
     "nl-ams": ("Amsterdam", "Amsterdam, Netherlands", "NL"),
@@ -525,6 +569,9 @@ def build_regions():
         elif code in ga_azure:
             src, year = "green-algorithms-v3", 2025
             a = also("azure", code)
+        elif code in AZURE_RECENT:
+            src, year = "azure-regions-list", 2025
+            a = ""
         else:
             raise SystemExit(f"azure {code} in no source")
         if a:
@@ -571,7 +618,11 @@ def build_regions():
         add(prov, code, name, location, zone, "mlco2-impact", 2026, pue=pue,
             pue_source="mlco2-impact" if pue != "" else "", notes="; ".join(notes))
     for code, (name, location, zone) in SCALEWAY_DOCS.items():
-        add("scaleway", code, name, location, zone, "scaleway-regions-doc", 2025)
+        pue, note = SCALEWAY_SITE_PUE.get(code, ("", ""))
+        add("scaleway", code, name, location, zone, "scaleway-regions-doc", 2025, pue=pue,
+            pue_source="scaleway-silicon-2022" if pue else "", notes=note)
+    for code, (name, location, zone) in OVHCLOUD_CODES.items():
+        add("ovhcloud", code, name, location, zone, "ovhcloud-region-codes", 2025)
 
     # --- Oracle
     for code, (name, location, zone) in ORACLE.items():
@@ -580,7 +631,7 @@ def build_regions():
     return rows
 
 
-IDLIKE_OK = {"in-state", "consumption-based", "north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
+IDLIKE_OK = {"third-party", "in-state", "consumption-based", "north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
 
 REGION_COLS = ["provider", "region", "name", "location", "zone", "range_zones", "pue", "pue_source",
                "provider_intensity_g_per_kwh", "provider_basis", "provider_low", "provider_high", "cfe_percent", "offset_percent", "claim_year", "source", "year", "notes"]
@@ -588,10 +639,10 @@ REGION_COLS = ["provider", "region", "name", "location", "zone", "range_zones", 
 PROVIDERS = [
     # id, name, aliases, pue, low, high, pue_source, offset, claim, claim_year, claim_source, source, year, notes
     # pue_source: where the `pue` figure was read; claim_source: the publication of the claim/claim_year.
-    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.135, 1.135, 1.2, "ccf-app", 100,
+    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.14, 1.135, 1.2, "aws-pue-2025", 100,
      "Amazon reports that renewable purchases matched 100 % of the electricity its operations used in 2023, data centres included (annual matching, not hourly)",
-     2023, "amazon-sustainability-2023", "ccf-app", 2021,
-     "pue: CCF PUE_AVG (CCF's own estimate, ~2021); high 1.2 from nutanix-pue-2023 via green-algorithms-v3; offset/claim: amazon-sustainability-2023. The calculator (mlco2-impact) has no single AWS figure: offsetRatio 100 for us-west-2, ca-central-1, eu-central-1, eu-west-1, us-gov-west-1 and 0 for the other 17 rows (2019 list); Green Algorithms servers_offset says 100"),
+     2023, "amazon-sustainability-2023", "aws-pue-2025", 2025,
+     "pue: AWS's own global PUE for 2025 (1.14; 1.15 for 2023 and 2024, aws-pue-2025); low 1.135 CCF PUE_AVG (ccf-app, a third-party estimate of ~2021); high 1.2 from nutanix-pue-2023 via green-algorithms-v3; offset/claim: amazon-sustainability-2023. The calculator (mlco2-impact) has no single AWS figure: offsetRatio 100 for us-west-2, ca-central-1, eu-central-1, eu-west-1, us-gov-west-1 and 0 for the other 17 rows (2019 list); Green Algorithms servers_offset says 100"),
     ("gcp", "Google Cloud Platform", "GCP|Google Cloud|Google", 1.10, 1.07, 1.15, "ccf-app", 100,
      "Google says its renewable purchases have matched 100 % of its annual electricity use every year since 2017; hourly carbon-free share per region is published as CFE %",
      2017, "google-renewable-2017", "ccf-app", 2022,
@@ -607,10 +658,10 @@ PROVIDERS = [
      "OVHcloud states targets of 100 % low-carbon electricity by 2025 and carbon neutrality by 2030 (targets, not achievements)",
      2023, "ovhcloud-bhs-2023", "green-algorithms-v3", 2023,
      "pue: nutanix-pue-2023 via green-algorithms-v3 (not checked against OVHcloud's own reports); offset 0 from mlco2-impact (provider id `ovh`); claim: ovhcloud-bhs-2023"),
-    ("scaleway", "Scaleway", "Scaleway|scw", "", "", "", "", 100,
+    ("scaleway", "Scaleway", "Scaleway|scw", 1.405, 1.15, 1.55, "scaleway-silicon-2022", 100,
      "Scaleway says all its data centres are supplied with renewable electricity (as reported in 2022)",
-     2022, "scaleway-silicon-2022", "mlco2-impact", 2026,
-     "offset 100 from mlco2-impact; claim and site PUE figures (DC2 1.55, DC3 1.31, DC4 1.50, DC5 1.15, AMS1 1.2, WAW1 1.51, Scaleway 2018-2020 impact report) via scaleway-silicon-2022, secondary, not used as data; fleet PUE unknown so the default applies"),
+     2022, "scaleway-silicon-2022", "scaleway-silicon-2022", 2020,
+     "pue: median of Scaleway's six published site PUEs (DC2 1.55, DC3 1.31, DC4 1.50, DC5 1.15 in Paris; AMS1 1.2; WAW1 1.51; Scaleway 2018-2020 impact report via scaleway-silicon-2022, secondary), low/high their extremes; Amsterdam and Warsaw take their single site's figure (regions.csv); offset 100 from mlco2-impact; claim: scaleway-silicon-2022"),
     ("coreweave", "CoreWeave", "CoreWeave", "", "", "", "", 0,
      "", "", "", "mlco2-impact", 2026,
      "offset 0 from mlco2-impact; no PUE or claim in the references"),
@@ -632,8 +683,8 @@ EQUIVALENTS = [
      "as quoted in green-algorithms-v3 referenceValues.csv (passengerCar_EU_perkm)"),
     ("car_km_us", "Passenger car, US average", 251, "km", "epa-typical-vehicle", 2018,
      "about 404 g per mile; as quoted in green-algorithms-v3 referenceValues.csv (passengerCar_US_perkm)"),
-    ("car_km_eu_new", "New car registered in the EU in 2023 (type-approval average)", 133, "km", "eea-new-cars-2023", 2023,
-     "tailpipe type-approval average of new cars only, not the fleet; as used by CodeCarbon's web app"),
+    ("car_km_eu_new", "New car registered in the EU in 2023 (type-approval average)", 106.6, "km", "eea-new-cars-2023", 2023,
+     "tailpipe type-approval (WLTP) average of new cars only, not the fleet; EEA provisional 2023 data; CodeCarbon's web app uses 133"),
     ("flight_passenger_km", "Economy flight, per passenger", 171, "passenger-km", "uk-ghg-factors-2020", 2020,
      "Green Algorithms notes 139-244 g depending on distance and how non-CO2 effects are counted"),
     ("train_passenger_km", "Train, per passenger", 41, "passenger-km", "uk-ghg-factors-2020", 2020,

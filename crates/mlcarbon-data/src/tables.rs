@@ -75,6 +75,11 @@ pub struct Hardware {
     pub kind: HardwareKind,
     pub power_w: f64,
     pub power_kind: PowerKind,
+    /// Power per device of the whole system where a source measured one (host, network and
+    /// cooling share included; Patterson et al. 2021 for TPU v2/v3): a separate quantity, never
+    /// the device's own power.
+    #[serde(default)]
+    pub system_power_w: Option<f64>,
     pub memory_gb: Option<f64>,
     pub fp32_tflops: Option<f64>,
     pub fp16_tflops_dense: Option<f64>,

@@ -233,3 +233,58 @@ fn the_basis_names_people_type_parse() {
         "{error}"
     );
 }
+
+#[test]
+fn tpus_are_on_one_chip_basis_with_the_system_figure_apart() {
+    let d = data();
+    for (id, chip_w, system_w) in [
+        ("google-tpu-v2", 280.0, Some(221.0)),
+        ("google-tpu-v3", 450.0, Some(283.0)),
+        ("google-tpu-v4", 192.0, None),
+    ] {
+        let h = d.find_hardware(id).expect(id);
+        assert_eq!(h.power_kind, mlcarbon_data::PowerKind::Tdp, "{id}");
+        assert_eq!(h.power_w, chip_w, "{id}");
+        assert_eq!(h.system_power_w, system_w, "{id}");
+    }
+}
+
+#[test]
+fn newer_hardware_regions_and_provider_figures_are_in_the_tables() {
+    let d = data();
+    let gaudi2 = d.find_hardware("Gaudi 2").expect("Gaudi 2");
+    assert_eq!(gaudi2.peak_tflops(), Some((432.0, "BF16 dense")));
+    assert_eq!(d.find_hardware("GB200").expect("GB200").power_w, 1200.0);
+    assert!(d.find_hardware("GH200").is_ok());
+    for (provider, code, zone) in [
+        ("aws", "ca-west-1", "CA-AB"),
+        ("aws", "il-central-1", "IL"),
+        ("aws", "mx-central-1", "MX"),
+        ("azure", "israelcentral", "IL"),
+        ("azure", "newzealandnorth", "NZ"),
+        ("ovhcloud", "GRA11", "FR"),
+        ("ovhcloud", "BHS5", "CA-QC"),
+    ] {
+        let p = d.provider(provider).expect(provider);
+        let r = d.find_region(Some(p), code).expect(code);
+        assert_eq!(r.zone, zone, "{provider}/{code}");
+    }
+    let aws = d.provider("aws").expect("aws");
+    assert_eq!(
+        (aws.pue, aws.pue_source.as_ref()),
+        (Some(1.14), "aws-pue-2025")
+    );
+    let scaleway = d.provider("scaleway").expect("scaleway");
+    assert_eq!(
+        (scaleway.pue_low, scaleway.pue_high),
+        (Some(1.15), Some(1.55))
+    );
+    let waw = d.find_region(Some(scaleway), "pl-waw").expect("pl-waw");
+    assert_eq!(waw.pue, Some(1.51));
+    let car = d
+        .equivalents
+        .iter()
+        .find(|e| e.id == "car_km_eu_new")
+        .expect("car");
+    assert_eq!((car.g_co2e_per_unit, car.year), (106.6, 2023));
+}
