@@ -17,6 +17,8 @@ enum Kind {
     Enum(&'static str),
     /// An enum cell that may be empty (`None`).
     OptEnum(&'static str),
+    /// `yes` or empty.
+    Flag,
 }
 
 struct Spec {
@@ -54,6 +56,7 @@ const SPECS: &[Spec] = &[
             ("fp16_tflops_dense", Kind::OptF64),
             ("bf16_tflops_dense", Kind::OptF64),
             ("release_year", Kind::OptU16),
+            ("family_default", Kind::Flag),
             ("source", Kind::Text),
             ("year", Kind::U16),
             ("notes", Kind::Text),
@@ -370,6 +373,11 @@ fn field(kind: Kind, text: &str, where_: &str) -> String {
                 .unwrap_or_else(|_| panic!("{where_}: `{text}` is not a count"))
         ),
         Kind::Enum(name) => format!("{name}::{}", camel(text)),
+        Kind::Flag => match text {
+            "yes" => "true".to_string(),
+            "" => "false".to_string(),
+            _ => panic!("{where_}: `{text}` is not `yes` or empty"),
+        },
         Kind::OptEnum(_) if text.is_empty() => "None".to_string(),
         Kind::OptEnum(name) => format!("Some({name}::{})", camel(text)),
     }

@@ -111,18 +111,23 @@ SOURCES = [
 # Hardware rows
 # --------------------------------------------------------------------------------------
 HW_COLS = ["id", "name", "aliases", "vendor", "kind", "power_w", "power_kind", "system_power_w", "memory_gb",
-           "fp32_tflops", "fp16_tflops_dense", "bf16_tflops_dense", "release_year", "source", "year", "notes"]
+           "fp32_tflops", "fp16_tflops_dense", "bf16_tflops_dense", "release_year", "family_default", "source", "year",
+           "notes"]
 
 
 def hw(id, name, aliases, vendor, kind, power_w, power_kind, memory_gb, fp32, fp16, bf16, release_year, source,
-       year=None, notes="", mlco2=None, system_power_w=None):
+       year=None, notes="", mlco2=None, system_power_w=None, family_default=False):
     """mlco2: the verbatim `name` of mlco2 gpus.csv that maps to this row (must be an alias)."""
+    if family_default:
+        # the "most common data-centre variant" assumption, stated on the row it picks
+        notes = (notes + "; " if notes else "") + ("family default: a query naming only the model (e.g. `A100`, "
+                 "`H100`) picks this row, the SXM variant of the 8-GPU servers (HGX/DGX) cloud GPU instances use")
     al = []
     if mlco2:
         al.append(mlco2)
     al += aliases
     return dict(id=id, name=name, aliases=al, vendor=vendor, kind=kind, power_w=power_w, power_kind=power_kind,
-                system_power_w=system_power_w,
+                system_power_w=system_power_w, family_default="yes" if family_default else "",
                 memory_gb=memory_gb, fp32_tflops=fp32, fp16_tflops_dense=fp16, bf16_tflops_dense=bf16,
                 release_year=release_year, source=source, year=year if year is not None else release_year,
                 notes=notes, mlco2=mlco2)
@@ -134,7 +139,7 @@ HW = [
     hw("nvidia-h100-sxm5-80gb", "H100 SXM5 80GB", ["NVIDIA H100 80GB HBM3", "H100 SXM5 80GB", "H100 SXM5", "H100-SXM5-80GB"],
        "NVIDIA", "gpu", 700, "tdp", 80, 67, 989.4, 989.4, 2022, "nvidia-h100-datasheet",
        notes="mlco2 lists TFLOPS32 989 / TFLOPS16 1979: 989 is dense FP16 tensor and 1979 the sparse FP16 tensor figure; FP32 non-tensor is 67",
-       mlco2="H100 SXM"),
+       mlco2="H100 SXM", family_default=True),
     hw("nvidia-h100-pcie-80gb", "H100 PCIe 80GB", ["NVIDIA H100 PCIe", "H100 PCIe", "H100 PCIe 80GB"],
        "NVIDIA", "gpu", 350, "tdp", 80, 51, 756, 756, 2022, "nvidia-h100-pcie-brief",
        notes="dense = half of the sparsity figures"),
@@ -144,7 +149,7 @@ HW = [
        mlco2="H100 NVL"),
     hw("nvidia-h200-sxm-141gb", "H200 SXM 141GB", ["NVIDIA H200", "H200 SXM", "H200 SXM 141GB"],
        "NVIDIA", "gpu", 700, "tdp", 141, 67, 989.4, 989.4, 2024, "nvidia-h200-datasheet",
-       notes="up to 700 W; same compute as H100 SXM with 141 GB HBM3e"),
+       notes="up to 700 W; same compute as H100 SXM with 141 GB HBM3e", family_default=True),
     hw("nvidia-h200-nvl-141gb", "H200 NVL 141GB", ["NVIDIA H200 NVL", "H200 NVL"],
        "NVIDIA", "gpu", 600, "tdp", 141, 60, 835.5, 835.5, 2024, "nvidia-h200-datasheet",
        notes="up to 600 W"),
@@ -160,7 +165,7 @@ HW = [
     # ---------------- NVIDIA Ampere data centre ----------------
     hw("nvidia-a100-sxm4-80gb", "A100 SXM4 80GB", ["NVIDIA A100-SXM4-80GB", "A100-SXM4-80GB", "A100 SXM4 80GB"],
        "NVIDIA", "gpu", 400, "tdp", 80, 19.5, 312, 312, 2020, "nvidia-a100-datasheet",
-       notes="some HGX configurations allow up to 500 W", mlco2="A100 SXM4 80 GB"),
+       notes="some HGX configurations allow up to 500 W", mlco2="A100 SXM4 80 GB", family_default=True),
     hw("nvidia-a100-sxm4-40gb", "A100 SXM4 40GB", ["NVIDIA A100-SXM4-40GB", "A100-SXM4-40GB", "A100 SXM4 40GB"],
        "NVIDIA", "gpu", 400, "tdp", 40, 19.5, 312, 312, 2020, "nvidia-a100-datasheet"),
     hw("nvidia-a100-pcie-40gb", "A100 PCIe 40GB", ["NVIDIA A100-PCIE-40GB", "A100-PCIE-40GB", "A100 PCIe 40GB", "NVIDIA A100 40GB PCIe"],
@@ -209,7 +214,7 @@ HW = [
     hw("nvidia-tesla-v100-sxm2-16gb", "Tesla V100 SXM2 16GB", ["V100 SXM2 16GB", "Tesla V100 SXM2 16GB"],
        "NVIDIA", "gpu", 300, "tdp", 16, 15.7, 125, N, 2017, "nvidia-v100-datasheet",
        notes="mlco2 lists 250 W; datasheet 300 W (NVLink/SXM2). mlco2 TFLOPS16 32.71 is non-tensor FP16",
-       mlco2="Tesla V100-SXM2-16GB"),
+       mlco2="Tesla V100-SXM2-16GB", family_default=True),
     hw("nvidia-tesla-v100-sxm2-32gb", "Tesla V100 SXM2 32GB", ["V100 SXM2 32GB", "Tesla V100 SXM2 32GB"],
        "NVIDIA", "gpu", 300, "tdp", 32, 15.7, 125, N, 2018, "nvidia-v100-datasheet",
        notes="mlco2 lists 300 W (agrees) with FP32 15 / TFLOPS16 30 (non-tensor); datasheet FP32 15.7, tensor 125",

@@ -207,6 +207,85 @@ fn index_by<T>(rows: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> {
 
 static BUILTIN: OnceLock<Dataset> = OnceLock::new();
 
+/// A device found by name; for a family name, the variant taken and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HardwareMatch<'a> {
+    pub hardware: &'a Hardware,
+    /// Set when the query named several variants: which one was taken and on what assumption.
+    pub note: Option<String>,
+    /// The other variants the query named (empty for a single match).
+    pub alternatives: Vec<&'a Hardware>,
+}
+
+/// Keeps the rows whose memory is the size `query` names, if it names one.
+fn retain_memory(rows: &mut Vec<&Hardware>, query: &str) {
+    if let Some(gb) = lookup::memory_in_query(query) {
+        rows.retain(|h| h.memory_gb.is_some_and(|m| (m - gb).abs() < 0.5));
+    }
+}
+
+/// The variant a family name stands for (see [`Dataset::resolve_hardware`]).
+fn family_pick<'a>(query: &str, many: &[&'a Hardware]) -> HardwareMatch<'a> {
+    let same_power = many
+        .iter()
+        .all(|h| h.power_w == many[0].power_w && h.power_kind == many[0].power_kind);
+    let is_sxm = |h: &Hardware| lookup::words(&h.name).iter().any(|w| w.starts_with("sxm"));
+    let chosen = many
+        .iter()
+        .copied()
+        .find(|h| h.family_default)
+        .or_else(|| {
+            (!same_power)
+                .then(|| many.iter().copied().find(|h| is_sxm(h)))
+                .flatten()
+        })
+        .or_else(|| {
+            (!same_power)
+                .then(|| {
+                    many.iter().copied().max_by(|a, b| {
+                        a.memory_gb
+                            .unwrap_or(0.0)
+                            .total_cmp(&b.memory_gb.unwrap_or(0.0))
+                    })
+                })
+                .flatten()
+        })
+        .unwrap_or(many[0]);
+    let alternatives: Vec<&Hardware> = many
+        .iter()
+        .copied()
+        .filter(|h| !std::ptr::eq(*h, chosen))
+        .collect();
+    let note = if same_power {
+        let names: Vec<&str> = alternatives.iter().map(|h| h.name.as_ref()).collect();
+        format!(
+            "`{query}` names {} variants with the same rated power ({} W, {}); {} taken (also: {})",
+            many.len(),
+            chosen.power_w,
+            chosen.power_kind.label(),
+            chosen.name,
+            names.join(", ")
+        )
+    } else {
+        let others: Vec<String> = alternatives
+            .iter()
+            .map(|h| format!("{} {} W", h.name, h.power_w))
+            .collect();
+        format!(
+            "`{query}` names {} variants whose power differs; assumed {} ({} W), the most common data-centre variant; others: {}; name one for its figure",
+            many.len(),
+            chosen.name,
+            chosen.power_w,
+            others.join(", ")
+        )
+    };
+    HardwareMatch {
+        hardware: chosen,
+        note: Some(note),
+        alternatives,
+    }
+}
+
 /// Zones with their ranges widened by the share-alike figures of the same zone and basis.
 fn widened(mut zones: Vec<Zone>, sharealike: &[ShareAlikeRange]) -> Vec<Zone> {
     let index = index_by(&zones, |z| &z.id);
@@ -399,18 +478,70 @@ impl Dataset {
         index.get(id).and_then(|&i| self.sources.get(i))
     }
 
+    /// The one device `query` names; a family name matching several variants is an
+    /// [`LookupError::Ambiguous`] listing them (listings use that). Requests take
+    /// [`Dataset::resolve_hardware`], which picks a variant of a family instead.
     pub fn find_hardware(&self, query: &str) -> Result<&Hardware, LookupError> {
-        lookup::resolve("hardware", query, &self.hardware, Hardware::keys, |h| {
+        match self.hardware_candidates(query).as_slice() {
+            [one] => Ok(one),
+            [] => Err(self.hardware_not_found(query)),
+            many => Err(lookup::ambiguous("hardware", query, many, |h| {
+                h.name.to_string()
+            })),
+        }
+    }
+
+    /// The device `query` names, with a note when the query named a family of several rows.
+    /// A memory size in the query (`A100 80GB`) keeps only rows of that memory. Several rows
+    /// left and a model number in the query (`A100`, not `NVIDIA`): when they share their power
+    /// figure, the family default if one is among them, else the first of the table, is taken
+    /// and the note says they share it; when they differ, the family default (the most common
+    /// data-centre variant, `family_default` in `hardware.csv`), else an SXM variant, else the
+    /// one with the most memory, and the note states the assumption and lists the others.
+    pub fn resolve_hardware(&self, query: &str) -> Result<HardwareMatch<'_>, LookupError> {
+        match self.hardware_candidates(query).as_slice() {
+            [] => Err(self.hardware_not_found(query)),
+            [one] => Ok(HardwareMatch {
+                hardware: one,
+                note: None,
+                alternatives: Vec::new(),
+            }),
+            many if lookup::words(query)
+                .iter()
+                .any(|w| w.chars().any(|c| c.is_ascii_digit())) =>
+            {
+                Ok(family_pick(query, many))
+            }
+            many => Err(lookup::ambiguous("hardware", query, many, |h| {
+                h.name.to_string()
+            })),
+        }
+    }
+
+    /// The rows `query` matches best; a memory size in a query matched by words (`A100 80GB`)
+    /// keeps only rows of that memory.
+    fn hardware_candidates(&self, query: &str) -> Vec<&Hardware> {
+        let (mut rows, quality) = lookup::best_matches(query, &self.hardware, Hardware::keys);
+        if quality == Some(lookup::MatchQuality::Words) {
+            retain_memory(&mut rows, query);
+        }
+        rows
+    }
+
+    fn hardware_not_found(&self, query: &str) -> LookupError {
+        lookup::not_found("hardware", query, &self.hardware, Hardware::keys, |h| {
             h.name.to_string()
         })
     }
 
     pub fn search_hardware(&self, search: &str) -> Vec<&Hardware> {
-        lookup::filter(search, &self.hardware, |h| {
+        let mut rows = lookup::filter(search, &self.hardware, |h| {
             let mut keys = h.keys();
             keys.push(h.vendor.as_ref());
             keys
-        })
+        });
+        retain_memory(&mut rows, search);
+        rows
     }
 
     pub fn find_cpu(&self, query: &str) -> Result<Result<&Cpu, LookupError>, DataError> {

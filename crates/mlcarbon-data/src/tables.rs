@@ -85,10 +85,26 @@ pub struct Hardware {
     pub fp16_tflops_dense: Option<f64>,
     pub bf16_tflops_dense: Option<f64>,
     pub release_year: Option<u16>,
+    /// The variant a query naming only the model (`A100`, `H100`) picks when the variants'
+    /// figures differ: the most common data-centre one (`yes` in the table).
+    #[serde(default, deserialize_with = "yes_flag")]
+    pub family_default: bool,
     pub source: Text,
     pub year: u16,
     #[serde(default)]
     pub notes: Text,
+}
+
+/// `yes` / empty cells as a bool.
+pub(crate) fn yes_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "true" => Ok(true),
+        "" | "no" | "false" => Ok(false),
+        other => Err(serde::de::Error::custom(format!(
+            "`{other}` is not `yes` or empty"
+        ))),
+    }
 }
 
 impl Hardware {

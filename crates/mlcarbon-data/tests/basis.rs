@@ -288,3 +288,54 @@ fn newer_hardware_regions_and_provider_figures_are_in_the_tables() {
         .expect("car");
     assert_eq!((car.g_co2e_per_unit, car.year), (106.6, 2023));
 }
+
+#[test]
+fn family_names_resolve_to_one_variant_with_a_note() {
+    let d = data();
+    let pick = |q: &str| {
+        let m = d.resolve_hardware(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        (
+            m.hardware.name.to_string(),
+            m.note.unwrap_or_default(),
+            m.alternatives.len(),
+        )
+    };
+    // Variants whose power differs: the family default, the assumption stated, the others listed.
+    for (query, chosen) in [
+        ("A100", "A100 SXM4 80GB"),
+        ("H100", "H100 SXM5 80GB"),
+        ("h100", "H100 SXM5 80GB"),
+        ("V100", "Tesla V100 SXM2 16GB"),
+        ("a100 80gb", "A100 SXM4 80GB"),
+    ] {
+        let (name, note, others) = pick(query);
+        assert_eq!(name, chosen, "{query}");
+        assert!(
+            note.contains("most common data-centre variant"),
+            "{query}: {note}"
+        );
+        assert!(others >= 1, "{query}");
+    }
+    // Variants sharing their power figure: one taken, and the note says they share it.
+    let (name, note, others) = pick("V100 SXM2");
+    assert_eq!(name, "Tesla V100 SXM2 16GB");
+    assert!(note.contains("same rated power (300 W"), "{note}");
+    assert_eq!(others, 1);
+    // A named variant needs no note.
+    let (name, note, _) = pick("A100 SXM4 40GB");
+    assert_eq!((name.as_str(), note.as_str()), ("A100 SXM4 40GB", ""));
+    // Memory sizes must match: no 80 GB query lands on a 40 GB card.
+    let m = d.resolve_hardware("A100 80GB").expect("A100 80GB");
+    for h in std::iter::once(m.hardware).chain(m.alternatives.iter().copied()) {
+        assert_eq!(h.memory_gb, Some(80.0), "{}", h.name);
+    }
+    assert!(d.resolve_hardware("A100 48GB").is_err());
+    assert!(
+        d.search_hardware("A100 80GB")
+            .iter()
+            .all(|h| h.memory_gb == Some(80.0))
+    );
+    // A vendor name is not a family: still a list to choose from.
+    let error = d.resolve_hardware("NVIDIA").expect_err("vendor only");
+    assert!(error.to_string().contains("name one of them"), "{error}");
+}

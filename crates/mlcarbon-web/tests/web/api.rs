@@ -196,7 +196,7 @@ const BAD: &[(&str, u16, Option<&str>)] = &[
         Some("hours"),
     ),
     (
-        "/api/estimate?hardware=a100&hours=3&zone=FR",
+        "/api/estimate?hardware=tesla%20v&hours=3&zone=FR",
         400,
         Some("hardware"),
     ),

@@ -165,7 +165,7 @@ async fn calculator_never_fails_on_any_result() {
 
 #[tokio::test]
 async fn calculator_shows_errors_beside_the_form() {
-    let page = get(&bare(), "/?hardware=a100&hours=3&zone=FR").await;
+    let page = get(&bare(), "/?hardware=tesla%20v&hours=3&zone=FR").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"error\""));
     assert!(page.body.contains("data-field=\"hardware\""));
