@@ -154,6 +154,22 @@ const SPECS: &[Spec] = &[
         extra: "",
     },
     Spec {
+        file: "water.csv",
+        rust_type: "Wue",
+        constant: "WATER",
+        columns: &[
+            ("provider", Kind::Text),
+            ("region", Kind::Text),
+            ("wue_l_per_kwh", Kind::F64),
+            ("low", Kind::F64),
+            ("high", Kind::F64),
+            ("source", Kind::Text),
+            ("year", Kind::U16),
+            ("notes", Kind::Text),
+        ],
+        extra: "",
+    },
+    Spec {
         file: "constants.csv",
         rust_type: "Constant",
         constant: "CONSTANTS",

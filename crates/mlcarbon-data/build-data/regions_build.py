@@ -107,6 +107,12 @@ SOURCES = [
     ("azure-regions-list", "Azure regions list (physical location per region)", "Microsoft",
      "https://learn.microsoft.com/azure/reliability/regions-list", "facts", 2025,
      "programmatic names and physical locations; austriaeast Vienna, belgiumcentral Brussels; chilecentral, indonesiacentral, israelcentral, malaysiawest, newzealandnorth by country"),
+    ("aws-wue-2025", "Amazon's data centers are 7x more water efficient than the industry average (Amazon News, quoted)",
+     "Amazon, via humanprogress.org", "https://humanprogress.org/amazons-data-centers-are-7x-more-water-efficient-than-the-industry-average/",
+     "facts", 2026, "AWS global data-centre WUE 0.12 L/kWh in 2025; secondary quote of Amazon's announcement; 2024's 0.15 from siliconflash.com (secondary)"),
+    ("microsoft-wue-2025", "Microsoft cuts datacenter water use for AI: WUE drops to 0.27 L/kWh",
+     "Microsoft, as reported by windowsforum.com", "https://windowsforum.com/tags/water-efficiency/", "facts", 2026,
+     "owned datacenter fleet average WUE 0.27 L/kWh in 2025 (Microsoft, 2026-06-24); 0.30 for the fiscal year before the June 2024 design announcement (cybertechbiz.com); secondary reports"),
     ("scaleway-silicon-2022", "Scaleway: 5 indicateurs d'empreinte environnementale",
      "Silicon.fr", "https://www.silicon.fr/5-indicateurs-empreinte-environnementale-scaleway-453379.html",
      "facts", 2022,
@@ -674,6 +680,19 @@ PROVIDERS = [
      "", "mlco2-impact", "mlco2-impact", 2026,
      "pue and offset from the calculator's single row (fro2); one site only"),
 ]
+# On-site water: provider-published water usage effectiveness (WUE, litres of water per kWh of IT energy).
+# Only figures read in stored text; none found for Google, Oracle, Alibaba, OVHcloud, CoreWeave, Seeweb; Scaleway's
+# per-site figures (0 for DC2-DC4, "below 0.2" for DC5) give no central value for Paris and none for its other sites.
+# region "" = the provider's fleet figure. low/high: the provider's figures from 2022 on.
+WATER = [
+    # provider, region, wue, low, high, source, year, notes
+    ("aws", "", 0.12, 0.12, 0.15, "aws-wue-2025", 2025,
+     "global WUE 0.12 L/kWh in 2025 (Amazon News, as quoted by humanprogress.org); high 0.15 for 2024 (siliconflash.com report of AWS's figure); 0.25 in 2021 (GreenBiz)"),
+    ("azure", "", 0.27, 0.27, 0.30, "microsoft-wue-2025", 2025,
+     "WUE of its owned fleet 0.27 L/kWh for 2025 (Microsoft, 2026-06-24, as reported by windowsforum.com); high 0.30 for the previous fiscal year (reported 2024, cybertechbiz.com); 0.49 in 2021"),
+]
+WATER_COLS = ["provider", "region", "wue_l_per_kwh", "low", "high", "source", "year", "notes"]
+
 PROVIDER_COLS = ["id", "name", "aliases", "pue", "pue_low", "pue_high", "pue_source", "offset_percent", "claim",
                  "claim_year", "claim_source", "source", "year", "notes"]
 
@@ -760,6 +779,11 @@ def main():
                 errors.append(f"provider {p[0]}: pue {v}")
         if p[3] != "" and not (p[4] <= p[3] <= p[5]):
             errors.append(f"provider {p[0]}: pue outside spread")
+    for w in WATER:
+        if w[5] not in SOURCE_IDS or w[0] not in {p[0] for p in PROVIDERS} or not (0 <= w[3] <= w[2] <= w[4] < 5):
+            errors.append(f"water {w[0]}/{w[1]}: source, provider or low <= value <= high")
+        if w[1] and (w[0], w[1]) not in {(r["provider"], r["region"]) for r in regions}:
+            errors.append(f"water {w[0]}/{w[1]}: unknown region")
     for e in EQUIVALENTS:
         if e[4] not in SOURCE_IDS:
             errors.append(f"equivalent {e[0]}: unknown source")
@@ -772,7 +796,7 @@ def main():
     if len(regions) < 150:
         errors.append(f"only {len(regions)} regions")
     region_codes = {r["region"] for r in regions}
-    texts = [r["notes"] for r in regions] + [p[13] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS]
+    texts = [r["notes"] for r in regions] + [p[13] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS] + [w[7] for w in WATER]
     for t in texts:
         for tok in re.findall(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+", t):
             if tok not in SOURCE_IDS and tok not in region_codes and tok not in IDLIKE_OK:
@@ -785,6 +809,7 @@ def main():
     write_csv(f"{DATA}/regions.csv", REGION_COLS, regions)
     write_csv(f"{DATA}/providers.csv", PROVIDER_COLS,
               [[num(v) if isinstance(v, float) else v for v in p] for p in PROVIDERS])
+    write_csv(f"{DATA}/water.csv", WATER_COLS, [[num(v) if isinstance(v, float) else v for v in w] for w in WATER])
     write_csv(f"{DATA}/equivalents.csv", ["id", "name", "g_co2e_per_unit", "unit", "source", "year", "notes"],
               [[num(v) if isinstance(v, float) else v for v in e] for e in EQUIVALENTS])
     write_csv(f"{DATA}/_constants_cloud.csv", ["id", "value", "unit", "low", "high", "source", "year", "notes"],

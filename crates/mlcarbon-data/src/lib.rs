@@ -26,7 +26,7 @@ pub use act_tables::{Embodied, EmbodiedScope, IdlePower, MonthHourCell, PowerCap
 pub use lookup::LookupError;
 pub use tables::{
     Basis, Constant, Cpu, Equivalent, Hardware, HardwareKind, IntensityBasis, List, PowerKind,
-    Provider, Region, ShareAlikeRange, Source, Text, Zone, ZoneFigure, ZoneKind,
+    Provider, Region, ShareAlikeRange, Source, Text, Wue, Zone, ZoneFigure, ZoneKind,
 };
 
 /// Why a table could not be read.
@@ -67,10 +67,12 @@ pub enum Table {
     ProfileProxies,
     /// Share-alike figures that widen `zones.csv` ranges (ODbL, CC-BY-SA), kept apart.
     ZonesRangesSharealike,
+    /// Providers' published water usage effectiveness.
+    Water,
 }
 
 impl Table {
-    pub const ALL: [Table; 18] = [
+    pub const ALL: [Table; 19] = [
         Table::Sources,
         Table::Hardware,
         Table::Cpus,
@@ -89,6 +91,7 @@ impl Table {
         Table::ProfilesHourly,
         Table::ProfileProxies,
         Table::ZonesRangesSharealike,
+        Table::Water,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -111,6 +114,7 @@ impl Table {
             Table::ProfilesHourly => "profiles_hourly_2022.csv",
             Table::ProfileProxies => "profile_proxies.csv",
             Table::ZonesRangesSharealike => "zones_ranges_sharealike.csv",
+            Table::Water => "water.csv",
         }
     }
 }
@@ -166,6 +170,8 @@ pub struct Dataset {
     pub zone_ranges_sharealike: Cow<'static, [ShareAlikeRange]>,
     pub providers: Cow<'static, [Provider]>,
     pub regions: Cow<'static, [Region]>,
+    /// Providers' water usage effectiveness (`water.csv`).
+    pub water: Cow<'static, [Wue]>,
     /// `constants.csv` followed by `constants_act.csv`.
     pub constants: Cow<'static, [Constant]>,
     pub equivalents: Cow<'static, [Equivalent]>,
@@ -344,6 +350,7 @@ impl Dataset {
             zone_ranges_sharealike: Cow::Borrowed(generated::ZONES_RANGES_SHAREALIKE),
             providers: Cow::Borrowed(generated::PROVIDERS),
             regions: Cow::Borrowed(generated::REGIONS),
+            water: Cow::Borrowed(generated::WATER),
             constants: Cow::Owned(
                 generated::CONSTANTS
                     .iter()
@@ -423,6 +430,7 @@ impl Dataset {
                 generated::PROVIDERS,
             )?,
             regions: table_or_builtin(Table::Regions, text_of(Table::Regions), generated::REGIONS)?,
+            water: table_or_builtin(Table::Water, text_of(Table::Water), generated::WATER)?,
             constants: Cow::Owned(constants),
             equivalents: table_or_builtin(
                 Table::Equivalents,
@@ -679,6 +687,16 @@ impl Dataset {
             zone,
             provider_g_per_kwh,
         })
+    }
+
+    /// The on-site water usage effectiveness that applies to a region of `provider`: the
+    /// region's own figure, else the provider's fleet figure; `None` where the provider publishes
+    /// none (never a guessed average).
+    pub fn wue(&self, provider: &str, region: Option<&str>) -> Option<&Wue> {
+        let of_provider = || self.water.iter().filter(|w| w.provider == provider);
+        region
+            .and_then(|code| of_provider().find(|w| w.region == code))
+            .or_else(|| of_provider().find(|w| w.region.is_empty()))
     }
 
     pub fn provider_regions<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Region> {

@@ -465,6 +465,22 @@ impl Region {
     }
 }
 
+/// A provider's published water usage effectiveness: litres of water consumed on site per kWh
+/// of IT energy. `region` empty: the provider's fleet figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wue {
+    pub provider: Text,
+    #[serde(default)]
+    pub region: Text,
+    pub wue_l_per_kwh: f64,
+    pub low: f64,
+    pub high: f64,
+    pub source: Text,
+    pub year: u16,
+    #[serde(default)]
+    pub notes: Text,
+}
+
 /// A model parameter with its spread and source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constant {

@@ -339,3 +339,21 @@ fn family_names_resolve_to_one_variant_with_a_note() {
     let error = d.resolve_hardware("NVIDIA").expect_err("vendor only");
     assert!(error.to_string().contains("name one of them"), "{error}");
 }
+
+#[test]
+fn water_usage_effectiveness_is_the_providers_own_or_absent() {
+    let d = data();
+    let aws = d
+        .wue("aws", Some("us-east-1"))
+        .expect("AWS publishes a fleet WUE");
+    assert_eq!((aws.wue_l_per_kwh, aws.year), (0.12, 2025));
+    assert!(aws.low <= aws.wue_l_per_kwh && aws.wue_l_per_kwh <= aws.high);
+    assert!(d.wue("azure", None).is_some());
+    // No sourced figure: absent, not an industry average.
+    assert!(d.wue("gcp", Some("us-central1")).is_none());
+    assert!(d.wue("coreweave", None).is_none());
+    for w in d.water.iter() {
+        assert!(d.provider(&w.provider).is_some(), "{}", w.provider);
+        assert!(d.source(&w.source).is_some(), "{}", w.source);
+    }
+}
