@@ -1,7 +1,7 @@
 //! An estimate request by name (what the CLI flags and the web API's query parameters carry),
 //! validated and resolved against the data into model inputs. Every error names its field.
 
-use mlcarbon_data::{Dataset, Hardware, LookupError, Provider, Region};
+use mlcarbon_data::{Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::embodied::HostSpec;
@@ -144,7 +144,15 @@ pub struct Resolved<'d> {
 }
 
 pub fn resolve_hardware<'d>(data: &'d Dataset, name: &str) -> Result<&'d Hardware, RequestError> {
-    data.find_hardware(name)
+    resolve_hardware_match(data, name).map(|m| m.hardware)
+}
+
+/// The device `name` stands for, with the note saying which variant a family name took.
+pub fn resolve_hardware_match<'d>(
+    data: &'d Dataset,
+    name: &str,
+) -> Result<HardwareMatch<'d>, RequestError> {
+    data.resolve_hardware(name)
         .map_err(|e| RequestError::new("hardware", lookup_message(&e, "hardware")))
 }
 
@@ -211,9 +219,14 @@ pub fn resolve_job<'d>(
             "missing hours: how long the job runs, e.g. --hours 24 (or give --energy-kwh)",
         ));
     };
-    let hardware = match &r.hardware {
-        Some(name) => Some(resolve_hardware(data, name)?),
-        None if r.cpu.is_some() || r.ram_gb.is_some() => None,
+    // A family name (`A100`) resolves to one variant; the note saying which goes into the
+    // device-power provenance.
+    let (hardware, family_note) = match &r.hardware {
+        Some(name) => {
+            let found = resolve_hardware_match(data, name)?;
+            (Some(found.hardware), found.note)
+        }
+        None if r.cpu.is_some() || r.ram_gb.is_some() => (None, None),
         None => {
             return Err(RequestError::new(
                 "hardware",
@@ -221,7 +234,17 @@ pub fn resolve_job<'d>(
             ));
         }
     };
-    let job = build_job(data, r, hardware, Hours(hours))?;
+    let mut job = build_job(data, r, hardware, Hours(hours))?;
+    if let (Some(note), Load::Components { components }) = (family_note, &mut job.load)
+        && let Some(device) = components.iter_mut().find(|c| c.kind == "gpu")
+    {
+        let row_note = std::mem::take(&mut device.provenance.note);
+        device.provenance.note = if row_note.is_empty() {
+            note
+        } else {
+            format!("{note}. {row_note}")
+        };
+    }
     let count = r.count.unwrap_or(1);
     let mut parts = Vec::new();
     if let Some(h) = hardware {
