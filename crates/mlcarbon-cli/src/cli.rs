@@ -99,7 +99,7 @@ pub struct TrackArgs {
     pub replay: Option<PathBuf>,
     /// Seconds between commits of samples to the database: a kill loses at most this much;
     /// longer periods cost less CPU.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::commands::track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value_t = mlcarbon_track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
     pub commit_every: f64,
     /// Give each sample the grid intensity of its hour instead of the yearly average: a profile
     /// file (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`) or `builtin`
@@ -161,15 +161,15 @@ pub struct RunsArgs {
     /// Only runs with this tag.
     #[arg(long)]
     pub tag: Option<String>,
-    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date: its midnight UTC).
     #[arg(long)]
     pub since: Option<String>,
-    /// Only runs started before this time (RFC 3339).
+    /// Only runs started before this time (RFC 3339, or a date: that whole day included).
     #[arg(long)]
     pub until: Option<String>,
     /// Only runs with this status (running, finished, failed, interrupted).
-    #[arg(long)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<mlcarbon_store::RunStatus>,
     /// At most this many runs, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -435,7 +435,7 @@ pub struct AdviseArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// The most extra run time, percent, accepted for a GPU power limit.
-    #[arg(long, value_name = "PCT", default_value_t = 10.0, value_parser = parse_percent, allow_negative_numbers = true)]
+    #[arg(long, value_name = "PCT", default_value_t = mlcarbon_model::advise_report::DEFAULT_MAX_SLOWDOWN, value_parser = parse_percent, allow_negative_numbers = true)]
     pub max_slowdown: f64,
     /// The job is one trial of a grid search over these values (lr=5,batch=4,wd=3): consider
     /// random search instead.
@@ -445,7 +445,7 @@ pub struct AdviseArgs {
     #[arg(
         long,
         value_name = "Q",
-        default_value_t = 0.05,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
         allow_negative_numbers = true
     )]
     pub top: f64,
@@ -453,7 +453,7 @@ pub struct AdviseArgs {
     #[arg(
         long,
         value_name = "P",
-        default_value_t = 0.95,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
         allow_negative_numbers = true
     )]
     pub probability: f64,
@@ -483,7 +483,7 @@ pub struct PlanSearchArgs {
     #[arg(
         long,
         value_name = "Q",
-        default_value_t = 0.05,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
         allow_negative_numbers = true
     )]
     pub top: f64,
@@ -491,7 +491,7 @@ pub struct PlanSearchArgs {
     #[arg(
         long,
         value_name = "P",
-        default_value_t = 0.95,
+        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
         allow_negative_numbers = true
     )]
     pub probability: f64,
@@ -559,7 +559,7 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// How many good windows to list.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = mlcarbon_model::schedule_report::DEFAULT_WINDOWS)]
     pub windows: usize,
     /// Power usage effectiveness for the emissions [default: the region's, else the industry average].
     #[arg(long, value_name = "X", value_parser = parse_pue, allow_negative_numbers = true)]
@@ -823,6 +823,13 @@ fn parse_epochs(text: &str) -> Result<(f64, f64), String> {
         ));
     }
     Ok((done, total))
+}
+
+fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
+    text.trim()
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|e: mlcarbon_model::run::UnknownName| e.to_string())
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {

@@ -1,20 +1,22 @@
-//! From command-line arguments to the model's estimate request; one clear line per bad input.
+//! From command-line arguments to the model's requests (the estimate flags, a stored run, a
+//! profile file's text, the clock); one clear line per bad input.
+
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use mlcarbon_data::{Dataset, LookupError};
 use mlcarbon_model::request::{self, EstimateRequest, RequestError};
+use mlcarbon_model::schedule_report::ProfileText;
+use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
-pub use mlcarbon_model::request::{ResolvedJob, ResolvedLocation};
+pub use mlcarbon_model::request::ResolvedLocation;
+pub use mlcarbon_web::system_now;
 
 use crate::cli::{JobArgs, LocationArgs};
 
 /// A lookup error with a hint at the listing command.
 pub fn lookup_error(error: LookupError, list_command: &str) -> anyhow::Error {
     anyhow!(request::lookup_message(&error, list_command))
-}
-
-fn user_error(error: RequestError) -> anyhow::Error {
-    anyhow!(error.message)
 }
 
 /// The request the flags describe (names as in the web API's query parameters).
@@ -37,11 +39,6 @@ pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateReque
         pue: location.pue,
         lifetime_years: None,
     }
-}
-
-pub fn resolve_job<'d>(data: &'d Dataset, args: &JobArgs) -> Result<ResolvedJob<'d>> {
-    let request = estimate_request(args, &LocationArgs::default());
-    request::resolve_job(data, &request).map_err(user_error)
 }
 
 pub fn resolve_location<'d>(
@@ -69,4 +66,38 @@ pub fn resolve<'d>(
     let request = estimate_request(job, location);
     let resolved = request::resolve(data, &request).map_err(user_error)?;
     Ok((request, resolved))
+}
+
+/// A user's intensity profile file, read (with a size limit) for the model to parse; `flag`
+/// is the option that named it, for the error.
+pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
+    Ok(ProfileText {
+        name: path.display().to_string(),
+        text: crate::files::read_text(path, flag, crate::files::MAX_INPUT_BYTES)?,
+    })
+}
+
+/// A stored run named by `--run` (id, `last`, uuid prefix), as the model's measured run.
+pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
+    let (store, _) = crate::db::open_store(db)?;
+    let record = crate::db::find_run(&store, name)?;
+    Ok(mlcarbon_web::measured_run(&record))
+}
+
+/// The job of `--run RUN` (from `--db`), else of the estimate flags.
+pub fn job_source(
+    job: &JobArgs,
+    location: &LocationArgs,
+    run: Option<&str>,
+    db: Option<&Path>,
+) -> Result<JobSource> {
+    Ok(match run {
+        Some(name) => JobSource::Run(measured_run(name, db)?),
+        None => JobSource::Request(estimate_request(job, location)),
+    })
+}
+
+/// A model error as the CLI prints it: its one line.
+pub fn user_error(error: RequestError) -> anyhow::Error {
+    anyhow!(error.message)
 }

@@ -5,10 +5,13 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod db;
 mod env;
 mod files;
 mod inputs;
 mod output;
+mod render;
+mod tracking;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -76,10 +79,10 @@ fn check_config(data: &Dataset, config: &config::Config) -> Result<()> {
                 .context("location")?;
         }
         _ => {
-            commands::track::tracked_location(data, &cli::LocationArgs::default(), config)?;
+            tracking::tracked_location(data, &cli::LocationArgs::default(), config)?;
         }
     }
-    commands::track::sampling_interval(None, config)?;
+    tracking::sampling_interval(None, config)?;
     Ok(())
 }
 
@@ -148,7 +151,7 @@ fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
     };
     let mut options = mlcarbon_web::ServeOptions::new(data);
     options.bind = args.bind;
-    options.db = Some(commands::runs::db_path(args.db.as_deref())?);
+    options.db = Some(db::db_path(args.db.as_deref())?);
     options.token = serve_token(args)?;
     options.public_commands = args.public_commands;
     mlcarbon_web::serve_blocking(options)?;
@@ -173,10 +176,10 @@ fn run(cli: &Cli) -> Result<Outcome> {
         Command::Regions(args) => commands::lists::regions(data, args),
         Command::Sources(args) => commands::lists::sources(data, args),
         Command::Run(args) => {
-            return commands::track::run(data, args, &load_config()?).map(Outcome::Exit);
+            return commands::run::run(data, args, &load_config()?).map(Outcome::Exit);
         }
         Command::Monitor(args) => {
-            return commands::track::monitor(data, args, &load_config()?).map(Outcome::Exit);
+            return commands::monitor::monitor(data, args, &load_config()?).map(Outcome::Exit);
         }
         Command::Runs(args) => commands::runs::list(args),
         Command::Show(args) => commands::runs::show(data, args),

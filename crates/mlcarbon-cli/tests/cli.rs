@@ -1213,3 +1213,10 @@ mod act;
 
 #[path = "support/hardening.rs"]
 mod hardening;
+
+// ---------------------------------------------------------------------------------------------
+// The web API answers what the CLI prints: advise, schedule, plan-search, inference
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/api_parity.rs"]
+mod api_parity;

@@ -4,21 +4,30 @@
 //! published ML Emissions Calculator's own arithmetic (`compat`).
 
 pub mod advise;
+pub mod advise_report;
 pub mod compare;
 pub mod compat;
 pub mod embodied;
 pub mod equivalents;
 pub mod estimate;
 pub mod inference;
+pub mod inference_report;
 pub mod mlco2_report;
 pub mod power_cap;
 pub mod predict;
+pub mod prediction_report;
+pub mod profiles;
 pub mod report;
 pub mod request;
+pub mod run;
 pub mod scenario;
 pub mod schedule;
+pub mod schedule_report;
 pub mod search;
+pub mod search_report;
 pub mod statement;
+pub mod statement_report;
+pub mod subject;
 pub mod time;
 pub mod units;
 

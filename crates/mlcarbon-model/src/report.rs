@@ -78,12 +78,23 @@ impl From<&Alternative> for OptionReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LocationReport {
     pub label: String,
     pub provider: Option<String>,
     pub region: Option<String>,
     pub zone: Option<String>,
+}
+
+impl From<&Location> for LocationReport {
+    fn from(location: &Location) -> Self {
+        LocationReport {
+            label: location.label.clone(),
+            provider: location.provider.clone(),
+            region: location.region.clone(),
+            zone: location.zone.clone(),
+        }
+    }
 }
 
 /// The JSON of `estimate` (documented in docs/cli.md; fields are only ever added).
@@ -207,12 +218,7 @@ pub fn build_report(
         hardware: resolved_job.hardware.map(|h| h.id.to_string()),
         count: resolved_job.count,
         hours: result.hours.0,
-        location: LocationReport {
-            label: location.label.clone(),
-            provider: location.provider.clone(),
-            region: location.region.clone(),
-            zone: location.zone.clone(),
-        },
+        location: LocationReport::from(location),
         energy_kwh: result.energy.value.0,
         it_energy_kwh: result.it_energy.value.0,
         emissions_kg: result.emissions.value.0,

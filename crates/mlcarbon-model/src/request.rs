@@ -75,7 +75,7 @@ pub fn lookup_message(error: &LookupError, list_command: &str) -> String {
 pub const MAX_HOURS: f64 = 1_000_000.0;
 pub const MAX_COUNT: u32 = 10_000_000;
 
-fn check(
+pub(crate) fn check(
     field: &'static str,
     value: Option<f64>,
     ok: impl Fn(f64) -> bool,

@@ -6,13 +6,13 @@
 
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
-use mlcarbon_model::estimate;
 use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
-    CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output, request_embodied,
+    CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output,
 };
 use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
-use mlcarbon_model::statement::{self, Statements, statement_input};
+use mlcarbon_model::statement::Statements;
+use mlcarbon_model::statement_report::request_statements;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -127,13 +127,7 @@ pub fn statements(
     request: &EstimateRequest,
     activity: &str,
 ) -> Result<Statements, ApiError> {
-    let resolved = resolve(data, request)?;
-    let location = &resolved.location.location;
-    let result = estimate(&resolved.job.job, location);
-    let mut input = statement_input(data, &resolved.job, location, &result, activity);
-    let embodied = request_embodied(data, request, &resolved.job)?;
-    let sentence = input.add_embodied(data, &embodied);
-    Ok(statement::statements(&input, sentence.as_deref()))
+    Ok(request_statements(data, request, activity)?)
 }
 
 /// `activity`: what the figure covers; plain words only, at most 60 characters.

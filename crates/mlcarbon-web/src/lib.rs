@@ -20,9 +20,10 @@ mod api;
 mod auth;
 mod cache;
 mod calc;
+mod capabilities;
 mod conn;
-mod dates;
 mod error;
+mod inputs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -49,6 +50,7 @@ use tokio::net::TcpListener;
 
 pub use crate::conn::ConnectionLimits;
 pub use crate::error::{ApiError, ErrorBody, WebError};
+pub use crate::inputs::{measured_run, system_now};
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 
@@ -120,6 +122,10 @@ pub fn app(state: AppState) -> Router {
             "/api/statement",
             get(api::statement_get).post(api::statement_post),
         )
+        .route("/api/advise", get(capabilities::advise))
+        .route("/api/schedule", get(capabilities::schedule))
+        .route("/api/plan-search", get(capabilities::plan_search))
+        .route("/api/inference", get(capabilities::inference))
         .route("/api/hardware", get(api::hardware))
         .route("/api/zones", get(api::zones))
         .route("/api/regions", get(api::regions))

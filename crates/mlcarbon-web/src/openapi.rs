@@ -133,6 +133,163 @@ fn job_params() -> Vec<Value> {
     ]
 }
 
+/// [`job_params`] less those of `names` (snake_case or kebab-case as listed there).
+fn job_params_without(names: &[&str]) -> Vec<Value> {
+    job_params()
+        .into_iter()
+        .filter(|p| !p["name"].as_str().is_some_and(|n| names.contains(&n)))
+        .collect()
+}
+
+fn run_param(what: &str) -> Value {
+    text(
+        "run",
+        &format!(
+            "{what} as this stored run did (an id or `last`; the server's --db), instead of the job's parameters."
+        ),
+    )
+}
+
+fn now_param() -> Value {
+    text(
+        "now",
+        "The current time, RFC 3339 (2026-03-01T12:00:00Z) [default: the server's clock]; a time in 2022 uses the hourly 2022 series.",
+    )
+}
+
+fn search_params() -> Vec<Value> {
+    vec![
+        text(
+            "grid",
+            "The grid: name=count or name=v1|v2|… terms separated by commas (lr=5,batch=4,wd=3).",
+        ),
+        number(
+            "top",
+            "The best fraction q of the space a random search should reach (default 0.05).",
+            0.0,
+            1.0,
+        ),
+        number(
+            "probability",
+            "The probability p of reaching it (default 0.95).",
+            0.0,
+            1.0,
+        ),
+    ]
+}
+
+/// The parameters of `/api/advise`, `/api/schedule`, `/api/plan-search`, `/api/inference`.
+fn capability_paths() -> Value {
+    let format = || choice("format", "Only json.", &["json"]);
+    let job = || job_params_without(&["lifetime-years"]);
+    let mut advise = with(job(), vec![run_param("Advise on the job")]);
+    advise.extend(vec![
+        number(
+            "deadline",
+            "The job must finish within this many hours of now: consider starting later, where the zone has an intensity profile.",
+            0.0,
+            1_000_000.0,
+        ),
+        now_param(),
+        number(
+            "max-slowdown",
+            "The most extra run time, percent, accepted for a GPU power limit (default 10). Also `max_slowdown`.",
+            0.0,
+            100.0,
+        ),
+        format(),
+    ]);
+    advise.extend(search_params());
+    let mut schedule = job_params_without(&["intensity", "offset-percent", "lifetime-years"]);
+    schedule.extend(vec![
+        number(
+            "within",
+            "Required: the job must finish within this many hours of now.",
+            0.0,
+            1_000_000.0,
+        ),
+        now_param(),
+        integer("windows", "Good windows to list (default 5).", 0, 1000),
+        format(),
+    ]);
+    let mut plan = with(job(), vec![run_param("Cost one trial")]);
+    plan.extend(search_params());
+    plan.extend(vec![
+        integer(
+            "trials",
+            "The number of trials planned, instead of a grid.",
+            1,
+            u64::MAX,
+        ),
+        choice(
+            "halving",
+            "Add successive halving over the random configurations.",
+            &["true", "false"],
+        ),
+        number(
+            "eta",
+            "Reduction factor η of successive halving (default 3).",
+            1.0,
+            1e6,
+        ),
+        number(
+            "min-budget",
+            "Budget of the first rung as a fraction of a trial (default η^-3). Also `min_budget`.",
+            0.0,
+            1.0,
+        ),
+        format(),
+    ]);
+    let mut inference = job();
+    inference.extend(vec![
+        number("requests", "Requests served in all.", 1.0, 1e18),
+        number("rate", "Requests per second.", 0.0, 1e15),
+        number(
+            "throughput",
+            "Requests per second one replica (hardware × count) serves when busy.",
+            0.0,
+            1e15,
+        ),
+        number(
+            "energy-per-request-wh",
+            "Measured IT energy of one request, Wh, instead of hardware and throughput. Also `energy_per_request_wh`.",
+            0.0,
+            1e15,
+        ),
+        number(
+            "training-kg",
+            "Training emissions to spread over the requests. Also `training_kg`.",
+            0.0,
+            1e15,
+        ),
+        text(
+            "training-run",
+            "The training emissions of this stored run (an id or `last`). Also `training_run`.",
+        ),
+        format(),
+    ]);
+    let object = |d: &str| {
+        json_response(
+            d,
+            json!({ "type": "object", "description": "Fields documented in docs/cli.md." }),
+        )
+    };
+    json!({
+        "/api/advise": { "get": get(
+            "What to do about a job's emissions, ranked by justified saving (as `mlcarbon advise --format json`).",
+            advise, object("The advice.")) },
+        "/api/schedule": { "get": get(
+            "The best time to start a job within a window, from the zone's intensity profile (as `mlcarbon schedule --format json`).",
+            schedule, object("The schedule.")) },
+        "/api/plan-search": { "get": get(
+            "A grid against random search and successive halving, costed with one trial (as `mlcarbon plan-search --format json`).",
+            plan, object("The plan.")) },
+        "/api/inference": { "get": get(
+            "Inference energy and emissions per request, per day and in all, with training amortized (as `mlcarbon estimate --requests … --format json`).",
+            inference, object("The inference report.")) }
+    })
+}
+
 fn with(mut base: Vec<Value>, more: Vec<Value>) -> Vec<Value> {
     base.extend(more);
     base
@@ -303,7 +460,7 @@ pub fn document() -> Value {
     if let Some(list) = export_get["parameters"].as_array_mut() {
         list.insert(0, run_id);
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "mlcarbon",
@@ -419,5 +576,11 @@ pub fn document() -> Value {
                     "end": { "type": "object", "nullable": true, "description": "mlcarbon_store::RunEnd" } } }
             }
         }
-    })
+    });
+    if let (Some(paths), Value::Object(more)) =
+        (document["paths"].as_object_mut(), capability_paths())
+    {
+        paths.extend(more);
+    }
+    document
 }

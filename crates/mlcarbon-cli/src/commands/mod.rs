@@ -1,14 +1,12 @@
 //! One module per command; each returns the text to print.
 
-pub mod act;
 pub mod advise;
 pub mod compare;
-pub mod compat;
 pub mod estimate;
-pub mod inference;
 pub mod lists;
+pub mod monitor;
 pub mod plan_search;
+pub mod run;
 pub mod runs;
 pub mod schedule;
 pub mod statement;
-pub mod track;

@@ -1,50 +1,15 @@
 //! `mlcarbon plan-search`: a grid against random search (and successive halving), in trials,
-//! energy and emissions, from the cost of one trial.
+//! energy and emissions, from the cost of one trial (`mlcarbon_model::search_report`).
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use mlcarbon_data::Dataset;
-use mlcarbon_model::estimate;
-use mlcarbon_model::search::{
-    DEFAULT_REDUCTION, GridDimension, GridSpec, SearchCost, SearchOptions, SearchPlan, plan_search,
-};
+use mlcarbon_model::search::SearchCost;
+use mlcarbon_model::search_report::{PlanReport, PlanSearchQuery, plan_search_report};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use serde::Serialize;
 
 use crate::cli::{PlanSearchArgs, TableFormat};
-use crate::commands::act::subject;
+use crate::inputs::{job_source, user_error};
 use crate::output::{Table, json};
-
-#[derive(Debug, Serialize)]
-struct TrialReport {
-    job: String,
-    location: String,
-    hours: f64,
-    energy_kwh: f64,
-    energy_kwh_low: f64,
-    energy_kwh_high: f64,
-    emissions_kg: f64,
-    emissions_kg_low: f64,
-    emissions_kg_high: f64,
-}
-
-/// The JSON of `plan-search` (documented in docs/cli.md): the plan's own fields, flattened.
-#[derive(Debug, Serialize)]
-struct PlanReport {
-    mlcarbon_version: &'static str,
-    dataset: String,
-    /// `grid` (--grid) or `trials` (--trials N: a planned number of trials).
-    planned_from: &'static str,
-    trial: TrialReport,
-    #[serde(flatten)]
-    plan: SearchPlan,
-    method: Vec<&'static str>,
-}
-
-const METHOD: [&str; 3] = [
-    "random trials n = ⌈ln(1 − p) / ln(1 − q)⌉: at least one of n independent draws lands in the best q of the space with probability p (Bergstra & Bengio 2012, JMLR 13; the 60-trial reading is A. Zheng's, 2015)",
-    "successive halving: rung i trains n_i configurations at r_i = min(1, r_0 η^i) of a trial, keeping the best 1/η (Jamieson & Talwalkar 2016; Li et al. 2018, Hyperband)",
-    "each strategy costs (full trials) × the energy and emissions of one trial",
-];
 
 fn cost_cells(cost: &SearchCost) -> (String, String) {
     (
@@ -196,72 +161,22 @@ fn human(report: &PlanReport) -> String {
 }
 
 pub fn run(data: &Dataset, args: &PlanSearchArgs) -> Result<String> {
-    let (grid, planned_from) = match (&args.grid, args.trials) {
-        (Some(spec), _) => (
-            GridSpec::parse(spec).map_err(|e| anyhow!("--grid: {e}"))?,
-            "grid",
-        ),
-        (None, Some(n)) => (
-            GridSpec {
-                dimensions: vec![GridDimension {
-                    name: "trials".to_string(),
-                    values: n,
-                }],
-            },
-            "trials",
-        ),
-        (None, None) => {
-            return Err(anyhow!(
-                "give the search: --grid lr=5,batch=4,wd=3 or --trials N"
-            ));
-        }
-    };
-    let subject = subject(
-        data,
-        &args.job,
-        &args.location,
-        args.run.as_deref(),
-        args.db.as_deref(),
-    )?;
-    let per_trial = estimate(&subject.job, &subject.location.location);
-    let halving = if args.halving {
-        let eta = args.eta.unwrap_or(DEFAULT_REDUCTION);
-        let min_budget = args.min_budget.unwrap_or_else(|| {
-            if eta > 1.0 {
-                eta.powi(-3)
-            } else {
-                // Refused by the model with its own message.
-                0.0
-            }
-        });
-        Some((eta, min_budget))
-    } else {
-        None
-    };
-    let options = SearchOptions {
-        top_fraction: args.top,
+    let query = PlanSearchQuery {
+        job: job_source(
+            &args.job,
+            &args.location,
+            args.run.as_deref(),
+            args.db.as_deref(),
+        )?,
+        grid: args.grid.clone(),
+        trials: args.trials,
+        top: args.top,
         probability: args.probability,
-        halving,
+        halving: args.halving,
+        eta: args.eta,
+        min_budget: args.min_budget,
     };
-    let plan = plan_search(&grid, &options, &per_trial).map_err(|e| anyhow!("{e}"))?;
-    let report = PlanReport {
-        mlcarbon_version: env!("CARGO_PKG_VERSION"),
-        dataset: data.name.clone(),
-        planned_from,
-        trial: TrialReport {
-            job: subject.description.clone(),
-            location: subject.location.location.label.clone(),
-            hours: per_trial.hours.0,
-            energy_kwh: per_trial.energy.value.0,
-            energy_kwh_low: per_trial.energy.low.0,
-            energy_kwh_high: per_trial.energy.high.0,
-            emissions_kg: per_trial.emissions.value.0,
-            emissions_kg_low: per_trial.emissions.low.0,
-            emissions_kg_high: per_trial.emissions.high.0,
-        },
-        plan,
-        method: METHOD.to_vec(),
-    };
+    let report = plan_search_report(data, &query).map_err(user_error)?;
     match args.format {
         TableFormat::Json => json(&report),
         TableFormat::Csv => table(&report).csv(),

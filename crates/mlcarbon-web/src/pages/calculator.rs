@@ -10,12 +10,16 @@ use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateR
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
 use crate::calc::{self, EstimateAnswer};
+use crate::capabilities::{self, JOB_PARAMS, LOCATION_PARAMS};
 use crate::error::ApiError;
+use crate::inputs::system_now;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
 use crate::svg::{Bar, WIDE, bar_chart};
+use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
 use mlcarbon_model::statement::Statements;
+use mlcarbon_model::subject::JobSource;
 
 /// Location parameters by the kind of place the form's radio buttons choose.
 const CLOUD: [&str; 2] = ["provider", "region"];
@@ -265,6 +269,7 @@ fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiE
             out.push_str(&report_html(report, &output.embodied));
             out.push_str(&chart_html(state, params, report));
             out.push_str(&hardware_html(state, params, report));
+            out.push_str(&act_html(state, params, report));
             let request = params.estimate_request()?;
             match calc::statements(state.data(), &request, "training") {
                 Ok(statements) => out.push_str(&statement_html(&statements)),
@@ -677,6 +682,115 @@ fn compat_html(r: &Mlco2Report) -> String {
         )
     );
     out
+}
+
+/// How long after now the job may finish, for the advice and the schedule the page offers:
+/// a day, or twice the job's duration for a longer job.
+fn deadline_hours(job_hours: f64) -> f64 {
+    (2.0 * job_hours).max(24.0).ceil()
+}
+
+/// What to do about the job (the top of `mlcarbon advise`, a later start within a day
+/// included) and links to the advice and the best start time as JSON.
+fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
+    let data = state.data();
+    let job: Vec<String> = JOB_PARAMS
+        .iter()
+        .chain(LOCATION_PARAMS)
+        .filter_map(|name| {
+            params
+                .get(name)
+                .map(|v| format!("{}={}", name.replace('_', "-"), encode(v)))
+        })
+        .collect();
+    let job = job.join("&");
+    let timed = r.hours > 0.0;
+    let within = deadline_hours(r.hours);
+    let deadline = if timed {
+        format!("&deadline={within}")
+    } else {
+        String::new()
+    };
+    let advise_url = format!("/api/advise?{job}{deadline}");
+    let mut out = String::from(r#"<section id="act"><h3>What to do about it</h3>"#);
+    let advice = capabilities::estimate_request(params).and_then(|request| {
+        let query = AdviseQuery {
+            job: JobSource::Request(request),
+            deadline: timed.then_some(within),
+            ..AdviseQuery::default()
+        };
+        Ok(advise_report(data, &query, system_now())?)
+    });
+    match advice {
+        Ok(report) if !report.actions.is_empty() => {
+            out.push_str(r#"<ol id="actions">"#);
+            for a in report.actions.iter().take(3) {
+                let _ = write!(
+                    out,
+                    r#"<li><b>{label}</b>: saves {kg} CO<sub>2</sub>e ({pct:.0} %) <span class="muted">— {caveat}</span></li>"#,
+                    label = escape(&a.label),
+                    kg = escape(&human_mass(a.saving.0)),
+                    pct = a.saving_percent,
+                    caveat = escape(&a.caveat),
+                );
+            }
+            out.push_str("</ol>");
+        }
+        Ok(_) => {
+            out.push_str(r#"<p id="actions">No action with a saving the data can justify.</p>"#)
+        }
+        Err(e) => {
+            let _ = write!(
+                out,
+                r#"<p class="note" id="actions">No advice: {}</p>"#,
+                escape(&e.body.error)
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        r#"<p class="muted">All the advice{within}, with its caveats and basis: <a id="advise-link" href="{a}">{a}</a> (<code>mlcarbon advise</code>)"#,
+        within = if timed {
+            format!(" (finishing within {within} h)")
+        } else {
+            String::new()
+        },
+        a = escape(&advise_url),
+    );
+    let zone = r.location.zone.as_deref();
+    if let Some(zone) = zone.filter(|z| timed && has_profile(data, z)) {
+        let schedule_url = format!(
+            "/api/schedule?{}&within={within}",
+            schedule_query(params, zone)
+        );
+        let _ = write!(
+            out,
+            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">{s}</a> (<code>mlcarbon schedule</code>)"#,
+            s = escape(&schedule_url),
+        );
+    }
+    out.push_str(".</p></section>");
+    out
+}
+
+/// Whether `mlcarbon schedule` has a built-in profile for the zone (its own or borrowed).
+fn has_profile(data: &mlcarbon_data::Dataset, zone: &str) -> bool {
+    data.month_hour_zones().contains(&zone) || data.profile_proxy(zone).is_some()
+}
+
+/// The job's parameters with the zone of its location (schedule takes no intensity).
+fn schedule_query(params: &Params, zone: &str) -> String {
+    let mut parts: Vec<String> = JOB_PARAMS
+        .iter()
+        .chain(["pue"].iter())
+        .filter_map(|name| {
+            params
+                .get(name)
+                .map(|v| format!("{}={}", name.replace('_', "-"), encode(v)))
+        })
+        .collect();
+    parts.push(format!("zone={}", encode(zone)));
+    parts.join("&")
 }
 
 fn share_html(params: &Params, place: &str) -> String {

@@ -51,7 +51,7 @@ async fn calculator_renders_every_part_of_a_result() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
-    assert_eq!(emissions_text(body), "41.9 kg CO<sub>2</sub>e");
+    assert_eq!(emissions_text(body), "71.5 kg CO<sub>2</sub>e");
     for part in [
         "id=\"emissions-range\"",
         "id=\"equivalents\"",
@@ -268,4 +268,39 @@ async fn assets_are_embedded() {
     let missing = get(&app, "/nothing-here").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.content_type().starts_with("text/html"));
+}
+
+/// The href of the link with this id.
+fn href_of(body: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\" href=\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no #{id}")) + marker.len();
+    let end = body[start..].find('"').expect("closed") + start;
+    body[start..end].replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn calculator_offers_advice_and_a_start_time_for_its_job() {
+    let app = bare();
+    let page = get(
+        &app,
+        "/?hardware=V100+SXM2+32GB&hours=6&where=zone&zone=US-CAL-CISO",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<section id=\"act\">"), "{}", page.body);
+    assert!(page.body.contains("<ol id=\"actions\">"));
+    // The links answer the JSON the page summarizes, for the same job.
+    let advise = get(&app, &href_of(&page.body, "advise-link")).await;
+    assert_eq!(advise.status, StatusCode::OK, "{}", advise.body);
+    let advice = advise.json();
+    assert_eq!(advice["baseline"]["hours"], 6.0);
+    let first = advice["actions"][0]["label"].as_str().expect("an action");
+    assert!(page.body.contains(first), "{first}");
+    let schedule = get(&app, &href_of(&page.body, "schedule-link")).await;
+    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
+    assert_eq!(schedule.json()["profile"]["zone"], "US-CAL-CISO");
+    // A zone without a profile gets no schedule link, still the advice.
+    let page = get(&app, "/?hardware=V100+SXM2+32GB&hours=6&where=zone&zone=FR").await;
+    assert!(page.body.contains("id=\"advise-link\""));
+    assert!(!page.body.contains("id=\"schedule-link\""));
 }

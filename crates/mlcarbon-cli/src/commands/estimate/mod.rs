@@ -1,42 +1,23 @@
 //! `mlcarbon estimate`: the calculator.
 
-use anyhow::{Result, anyhow, bail};
+mod compat;
+mod inference;
+
+use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::Provenance;
-use mlcarbon_model::predict::{PartialRun, Prediction, Progress, predict};
-use mlcarbon_model::report::{
-    EmbodiedReport, EstimateOutput, EstimateReport, estimate_output, request_embodied,
+use mlcarbon_model::prediction_report::{
+    PredictionQuery, PredictionReport, estimate_with_prediction, with_elapsed_hours,
 };
+use mlcarbon_model::report::{EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::human_number;
-use mlcarbon_model::statement::{statement_input, with_sentence};
-use mlcarbon_model::units::{Hours, KilowattHours};
-use serde::Serialize;
+use mlcarbon_model::statement_report::request_statements;
 
 use crate::cli::{DatasetName, EstimateArgs, Format};
-use crate::commands::act::{embodied_line, prediction_text};
-use crate::commands::statement::write_statement;
-use crate::commands::{compat, inference};
-use crate::inputs::resolve;
+use crate::inputs::{estimate_request, user_error};
 use crate::output::{Table, json};
-
-/// The JSON of `estimate`: the model's report with the embodied emissions (what `/api/estimate`
-/// answers) and, with --epochs/--progress, the prediction (fields only ever added; docs/cli.md).
-#[derive(Serialize)]
-struct EstimateJson<'a> {
-    #[serde(flatten)]
-    output: &'a EstimateOutput,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    prediction: Option<PredictionReport>,
-}
-
-#[derive(Serialize)]
-struct PredictionReport {
-    elapsed_hours: f64,
-    it_energy_so_far_kwh: f64,
-    #[serde(flatten)]
-    prediction: Prediction,
-}
+use crate::render::{embodied_line, prediction_text};
 
 /// Short wording for the equivalents shown in one line.
 fn equivalent_label(id: &str, unit: &str) -> String {
@@ -274,32 +255,6 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
     t.csv()
 }
 
-/// How far a partial run is, from --epochs or --progress, with the checks a prediction needs.
-fn progress_of(args: &EstimateArgs) -> Result<Option<(Progress, f64, f64)>> {
-    let p = &args.prediction;
-    if !p.any() {
-        return Ok(None);
-    }
-    let progress = match (p.epochs, p.progress) {
-        (Some((done, total)), _) => Progress::Epochs { done, total },
-        (None, Some(f)) => Progress::Fraction(f),
-        (None, None) => {
-            bail!(
-                "--elapsed-hours goes with --epochs DONE/TOTAL or --progress F (how far the run is)"
-            )
-        }
-    };
-    let Some(energy) = args.job.energy_kwh else {
-        bail!(
-            "a prediction needs the IT energy used so far: --energy-kwh E (from a meter or `mlcarbon show`)"
-        );
-    };
-    let Some(elapsed) = p.elapsed_hours.or(args.job.hours) else {
-        bail!("a prediction needs the time so far: --elapsed-hours H");
-    };
-    Ok(Some((progress, elapsed, energy)))
-}
-
 pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     let mlco2_edition = match (args.compat, args.dataset) {
         (_, DatasetName::Mlco2_2019) => Some(Mlco2Edition::Paper2019),
@@ -318,66 +273,30 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     if args.serving.any() {
         return inference::run(data, args);
     }
-    let progress = progress_of(args)?;
-    let mut job = args.job.clone();
-    if let Some((_, elapsed, _)) = progress
-        && job.hours.is_none()
-    {
-        job.hours = Some(elapsed);
-    }
-    let (mut request, resolved) = resolve(data, &job, &args.location)?;
+    let prediction = PredictionQuery {
+        epochs: args.prediction.epochs,
+        progress: args.prediction.progress,
+        elapsed_hours: args.prediction.elapsed_hours,
+    };
+    let mut request = estimate_request(&args.job, &args.location);
     request.lifetime_years = args.lifetime_years;
     if matches!(args.format, Format::Markdown | Format::Latex) {
-        let embodied =
-            request_embodied(data, &request, &resolved.job).map_err(|e| anyhow!(e.message))?;
-        let result = mlcarbon_model::estimate(&resolved.job.job, &resolved.location.location);
-        let mut input = statement_input(
-            data,
-            &resolved.job,
-            &resolved.location.location,
-            &result,
-            "training",
-        );
-        let sentence = input.add_embodied(data, &embodied);
-        return Ok(with_sentence(
-            write_statement(&input, args.format),
-            sentence.as_deref(),
-            args.format == Format::Latex,
-        ));
+        let request = with_elapsed_hours(&request, &prediction).map_err(user_error)?;
+        let statements = request_statements(data, &request, "training").map_err(user_error)?;
+        return Ok(if args.format == Format::Latex {
+            statements.latex
+        } else {
+            statements.markdown
+        });
     }
-    let output = estimate_output(data, &request, &resolved).map_err(|e| anyhow!(e.message))?;
-    let prediction = match progress {
-        Some((progress, elapsed, energy)) => {
-            let location = &resolved.location.location;
-            let prediction = predict(
-                &PartialRun {
-                    progress,
-                    elapsed: Hours(elapsed),
-                    it_energy: KilowattHours(energy),
-                    checkpoints: Vec::new(),
-                },
-                location.pue.range,
-                location.intensity.range,
-            )
-            .map_err(|e| anyhow!("{e}"))?;
-            Some(PredictionReport {
-                elapsed_hours: elapsed,
-                it_energy_so_far_kwh: energy,
-                prediction,
-            })
-        }
-        None => None,
-    };
+    let answer = estimate_with_prediction(data, &request, &prediction).map_err(user_error)?;
     match args.format {
-        Format::Json => json(&EstimateJson {
-            output: &output,
-            prediction,
-        }),
-        Format::Csv => csv_row(&output.report),
+        Format::Json => json(&answer),
+        Format::Csv => csv_row(&answer.output.report),
         _ => Ok(human(
-            &output.report,
-            Some(&output.embodied),
-            prediction.as_ref(),
+            &answer.output.report,
+            Some(&answer.output.embodied),
+            answer.prediction.as_ref(),
         )),
     }
 }

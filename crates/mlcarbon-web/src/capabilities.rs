@@ -1,0 +1,227 @@
+//! `/api/advise`, `/api/schedule`, `/api/plan-search` and `/api/inference`: the parameters of
+//! the CLI's flags (kebab-case or snake_case) turned into the model's queries, answered with the
+//! model's reports — the JSON that `mlcarbon advise|schedule|plan-search|estimate --requests …
+//! --format json` prints for the same inputs. `run` and `training_run` name a stored run (an id
+//! or `last`) of the server's database.
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use mlcarbon_model::advise_report::{AdviseQuery, DEFAULT_MAX_SLOWDOWN, advise_report};
+use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
+use mlcarbon_model::request::EstimateRequest;
+use mlcarbon_model::schedule_report::{DEFAULT_WINDOWS, ScheduleQuery, schedule_report};
+use mlcarbon_model::search_report::{
+    DEFAULT_PROBABILITY, DEFAULT_TOP, PlanSearchQuery, plan_search_report,
+};
+use mlcarbon_model::subject::{JobSource, MeasuredRun};
+
+use crate::api::json;
+use crate::error::ApiError;
+use crate::inputs::{measured_run, system_now};
+use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::runs::run_ref;
+use crate::state::AppState;
+
+/// The parameters that describe the job itself: the estimate's first nine.
+pub const JOB_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).0;
+/// The parameters of a location: the estimate's next six (its last, `lifetime_years`, is the
+/// estimate's own).
+pub const LOCATION_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).1.split_at(6).0;
+pub const ADVISE_EXTRA: [&str; 8] = [
+    "run",
+    "deadline",
+    "now",
+    "max_slowdown",
+    "grid",
+    "top",
+    "probability",
+    "format",
+];
+pub const PLAN_SEARCH_EXTRA: [&str; 9] = [
+    "run",
+    "grid",
+    "trials",
+    "top",
+    "probability",
+    "halving",
+    "eta",
+    "min_budget",
+    "format",
+];
+/// `schedule` takes no `intensity` or `offset_percent`: it needs a zone's profile.
+pub const SCHEDULE_EXTRA: [&str; 8] = [
+    "zone", "provider", "region", "pue", "within", "now", "windows", "format",
+];
+pub const INFERENCE_EXTRA: [&str; 7] = [
+    "requests",
+    "rate",
+    "throughput",
+    "energy_per_request_wh",
+    "training_kg",
+    "training_run",
+    "format",
+];
+
+/// Parameters that describe the job, which a stored run replaces (as the CLI's `--run`
+/// conflicts with them).
+const REPLACED_BY_A_RUN: [&str; 9] = [
+    "hardware",
+    "energy_kwh",
+    "hours",
+    "cpu",
+    "ram_gb",
+    "zone",
+    "provider",
+    "region",
+    "intensity",
+];
+
+/// The job's and the location's parameters as the model's request; `count` and `cpu_count`
+/// default to 1 as the CLI's flags do.
+pub(crate) fn estimate_request(params: &Params) -> Result<EstimateRequest, ApiError> {
+    let mut request = params.estimate_request()?;
+    request.count = request.count.or(Some(1));
+    request.cpu_count = request.cpu_count.or(Some(1));
+    Ok(request)
+}
+
+/// The stored run `field` names (an id or `last`), as the model's measured run.
+async fn stored_run(
+    state: &AppState,
+    params: &Params,
+    field: &str,
+) -> Result<Option<MeasuredRun>, ApiError> {
+    let Some(name) = params.text(field)? else {
+        return Ok(None);
+    };
+    let reference = run_ref(&name).map_err(|e| ApiError::bad(field, e.body.error))?;
+    let record = state.with_store(move |store| reference.find(store)).await?;
+    Ok(Some(measured_run(&record)))
+}
+
+/// The job of `run`, else of the job's parameters.
+async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiError> {
+    match stored_run(state, params, "run").await? {
+        Some(run) => {
+            if let Some(name) = REPLACED_BY_A_RUN.iter().find(|n| params.get(n).is_some()) {
+                return Err(ApiError::bad(
+                    "run",
+                    format!("run describes the job: give either run or {name}, not both"),
+                ));
+            }
+            Ok(JobSource::Run(run))
+        }
+        None => Ok(JobSource::Request(estimate_request(params)?)),
+    }
+}
+
+fn start(query: Option<&str>, known: &[&[&str]]) -> Result<Params, ApiError> {
+    let params = Params::parse(query);
+    params.only(known)?;
+    params.choice("format", &["json"])?;
+    Ok(params)
+}
+
+fn fraction_or(params: &Params, name: &str, default: f64) -> Result<f64, ApiError> {
+    Ok(params.number(name)?.unwrap_or(default))
+}
+
+pub async fn advise(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = start(q.as_deref(), &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
+    let query = AdviseQuery {
+        job: job_source(&state, &params).await?,
+        deadline: params.number("deadline")?,
+        now: params.text("now")?,
+        max_slowdown: fraction_or(&params, "max_slowdown", DEFAULT_MAX_SLOWDOWN)?,
+        grid: params.text("grid")?,
+        top: fraction_or(&params, "top", DEFAULT_TOP)?,
+        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+    };
+    json(&advise_report(state.data(), &query, system_now())?)
+}
+
+pub async fn plan_search(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = start(
+        q.as_deref(),
+        &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA],
+    )?;
+    let trials = match params.text("trials")? {
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            ApiError::bad(
+                "trials",
+                format!("`{text}` is not a whole number of trials ≥ 1; e.g. trials=100"),
+            )
+        })?),
+        None => None,
+    };
+    let halving = params
+        .choice("halving", &["true", "false", "1", "0", "yes", "no"])?
+        .is_some_and(|v| matches!(v, "true" | "1" | "yes"));
+    let query = PlanSearchQuery {
+        job: job_source(&state, &params).await?,
+        grid: params.text("grid")?,
+        trials,
+        top: fraction_or(&params, "top", DEFAULT_TOP)?,
+        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        halving,
+        eta: params.number("eta")?,
+        min_budget: params.number("min_budget")?,
+    };
+    json(&plan_search_report(state.data(), &query)?)
+}
+
+pub async fn schedule(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = start(q.as_deref(), &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
+    let windows = match params.whole("windows")? {
+        Some(n) => n as usize,
+        None => DEFAULT_WINDOWS,
+    };
+    let query = ScheduleQuery {
+        job: estimate_request(&params)?,
+        profile: None,
+        within: params.number("within")?,
+        now: params.text("now")?,
+        windows,
+    };
+    json(&schedule_report(state.data(), &query, system_now())?)
+}
+
+pub async fn inference(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = start(
+        q.as_deref(),
+        &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA],
+    )?;
+    let training = match (params.number("training_kg")?, params.get("training_run")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad(
+                "training_run",
+                "give either training_kg or training_run, not both",
+            ));
+        }
+        (Some(kg), None) => Some(Training::Given(kg)),
+        (None, _) => stored_run(&state, &params, "training_run")
+            .await?
+            .map(|run| Training::Run(Box::new(run))),
+    };
+    let query = InferenceQuery {
+        job: estimate_request(&params)?,
+        requests: params.number("requests")?,
+        rate: params.number("rate")?,
+        throughput: params.number("throughput")?,
+        energy_per_request_wh: params.number("energy_per_request_wh")?,
+        training,
+    };
+    json(&inference_report(state.data(), &query)?)
+}

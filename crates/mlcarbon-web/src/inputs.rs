@@ -1,0 +1,44 @@
+//! What the front ends (the server and the CLI) hand the model besides their parameters: a
+//! stored run as the model's [`MeasuredRun`] (the one conversion from the store's record, for
+//! `--run` and `--training-run`), and the current time (the default of `--now`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mlcarbon_model::subject::MeasuredRun;
+use mlcarbon_model::time::UtcTime;
+use mlcarbon_store::RunRecord;
+
+/// The system clock as a UTC instant (whole seconds).
+pub fn system_now() -> UtcTime {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    UtcTime::from_unix_seconds(seconds)
+}
+
+/// A stored run as the model's input.
+pub fn measured_run(run: &RunRecord) -> MeasuredRun {
+    MeasuredRun {
+        id: run.id,
+        uuid: run.uuid.clone(),
+        mlcarbon_version: run.mlcarbon_version.clone(),
+        hours: run.elapsed_s() / 3600.0,
+        gpu_energy_kwh: run.gpu_energy_kwh,
+        it_energy_kwh: run.it_energy_kwh(),
+        energy_kwh: run.energy_kwh,
+        emissions_kg: run.emissions_kg,
+        location_label: run.location_label.clone(),
+        provider: run.provider.clone(),
+        region: run.region.clone(),
+        zone: run.zone.clone(),
+        intensity_g_per_kwh: run.intensity_g_per_kwh,
+        intensity_origin: run.intensity_origin,
+        intensity_source: run.intensity_source.clone(),
+        pue: run.pue,
+        gpu_model: run.gpu_model.clone(),
+        gpu_count: run.gpu_count,
+        cpu_model: run.cpu_model.clone(),
+        ram_total_gb: run.ram_total_gb,
+        progress: run.progress,
+    }
+}
