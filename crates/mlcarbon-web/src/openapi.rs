@@ -299,7 +299,7 @@ pub fn document() -> Value {
         "info": {
             "title": "mlcarbon",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}. Read-only unless the server was started with --token."
+            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands."
         },
         "paths": {
             "/api/estimate": {
@@ -351,7 +351,7 @@ pub fn document() -> Value {
                             "id": { "type": "integer" }, "samples": { "type": "integer" }, "status": { "type": "string" } } })),
                         "400": json_response("Bad body; `field` is the path of the bad value.", schema_ref("Error")),
                         "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
-                        "403": json_response("The server is read-only (no --token).", schema_ref("Error")),
+                        "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
                         "409": json_response("A run with this uuid is already stored.", schema_ref("Error")),
                         "413": { "description": "Body larger than 64 KiB." }
                     }

@@ -76,6 +76,9 @@ fn the_openapi_document_describes_what_the_server_accepts() {
         .args(["--exclude-checks", "positive_data_acceptance"])
         .args(["--phases", "examples,coverage,fuzzing", "--workers", "2"])
         .args(["--seed", "20260301", "--request-timeout", "20"])
+        // Health checks judge the data generator (too slow on a loaded 2-core machine), not the
+        // API: they made the test flaky without saying anything about the server.
+        .args(["--suppress-health-check", "all"])
         .args(["--header", &format!("Authorization: Bearer {TOKEN}")])
         .env("SCHEMATHESIS_HOOKS", "")
         .current_dir(report.path())
