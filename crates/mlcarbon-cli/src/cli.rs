@@ -280,6 +280,8 @@ pub struct LocationArgs {
     pub offset_percent: Option<f64>,
     #[arg(long, allow_negative_numbers = true, value_parser = described::pue, value_name = p::PUE.value_name, help = p::PUE.help)]
     pub pue: Option<f64>,
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name, help = p::BASIS.help)]
+    pub basis: Option<mlcarbon_data::Basis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -483,6 +485,8 @@ pub struct ScheduleArgs {
     pub windows: usize,
     #[arg(long, allow_negative_numbers = true, value_parser = described::pue, value_name = p::PUE.value_name, help = p::PUE.help)]
     pub pue: Option<f64>,
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name, help = p::BASIS.help)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,

@@ -38,6 +38,7 @@ pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateReque
         offset_percent: location.offset_percent,
         pue: location.pue,
         lifetime_years: None,
+        basis: location.basis,
     }
 }
 
@@ -52,6 +53,7 @@ pub fn resolve_location<'d>(
         intensity: args.intensity,
         offset_percent: args.offset_percent,
         pue: args.pue,
+        basis: args.basis,
         ..EstimateRequest::default()
     };
     request::resolve_location(data, &request).map_err(user_error)

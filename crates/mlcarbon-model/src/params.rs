@@ -23,6 +23,8 @@ pub enum Kind {
     },
     /// A switch: present, or `true`/`false` on the web.
     Switch,
+    /// One of these names.
+    Choice(&'static [&'static str]),
     /// An instant: RFC 3339, or `YYYY-MM-DD HH:MM` in UTC.
     Time,
 }
@@ -197,6 +199,16 @@ pub const OFFSET_PERCENT: Param = number(
     (100.0, CLOSED),
     "a percentage from 0 to 100",
     "Share of emissions offset or matched by your provider, percent (with --intensity).",
+);
+pub const BASIS: Param = with_default(
+    Param {
+        name: "basis",
+        value_name: "BASIS",
+        kind: Kind::Choice(&["lifecycle", "direct"]),
+        default: None,
+        help: "What grid intensities count: life-cycle emissions of the generators (construction, fuel supply, combustion) or direct emissions (combustion only); every comparison stays on it.",
+    },
+    "lifecycle",
 );
 pub const PUE: Param = number(
     "pue",
@@ -388,7 +400,15 @@ pub const JOB: &[Param] = &[
     RAM_GB,
 ];
 /// Where it ran.
-pub const LOCATION: &[Param] = &[PROVIDER, REGION, ZONE, INTENSITY, OFFSET_PERCENT, PUE];
+pub const LOCATION: &[Param] = &[
+    PROVIDER,
+    REGION,
+    ZONE,
+    INTENSITY,
+    OFFSET_PERCENT,
+    PUE,
+    BASIS,
+];
 /// `estimate`'s own, beside the job and the location.
 pub const ESTIMATE_EXTRA: &[Param] = &[LIFETIME_YEARS];
 pub const ADVISE_EXTRA: &[Param] = &[RUN, DEADLINE, NOW, MAX_SLOWDOWN, GRID, TOP, PROBABILITY];
@@ -403,7 +423,7 @@ pub const PLAN_SEARCH_EXTRA: &[Param] = &[
     MIN_BUDGET,
 ];
 /// `schedule` takes the job, a zone or region (not an intensity: it needs a profile) and these.
-pub const SCHEDULE_EXTRA: &[Param] = &[ZONE, PROVIDER, REGION, PUE, WITHIN, NOW, WINDOWS];
+pub const SCHEDULE_EXTRA: &[Param] = &[ZONE, PROVIDER, REGION, PUE, BASIS, WITHIN, NOW, WINDOWS];
 pub const INFERENCE_EXTRA: &[Param] = &[
     REQUESTS,
     RATE,
@@ -430,6 +450,7 @@ pub const ALL: &[Param] = &[
     INTENSITY,
     OFFSET_PERCENT,
     PUE,
+    BASIS,
     LIFETIME_YEARS,
     RUN,
     DEADLINE,
@@ -484,7 +505,7 @@ impl Param {
                     && value >= min as f64
                     && value <= max as f64
             }
-            Kind::Text | Kind::Switch | Kind::Time => true,
+            Kind::Text | Kind::Switch | Kind::Time | Kind::Choice(_) => true,
         };
         (!ok).then(|| format!("must be {}, not {value}", self.what()))
     }
@@ -496,6 +517,7 @@ impl Param {
             Kind::Whole { min, max } if max == u64::MAX => format!("a whole number ≥ {min}"),
             Kind::Whole { min, max } => format!("a whole number from {min} to {max}"),
             Kind::Text => "text".to_string(),
+            Kind::Choice(names) => format!("one of {}", names.join(", ")),
             Kind::Switch => "true or false".to_string(),
             Kind::Time => "a time (RFC 3339, e.g. 2026-03-01T12:00:00Z)".to_string(),
         }

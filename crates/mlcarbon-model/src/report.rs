@@ -114,6 +114,8 @@ pub struct EstimateReport {
     pub offset_kg: Option<f64>,
     pub offset_percent: Option<f64>,
     pub intensity_g_per_kwh: f64,
+    /// What `intensity_g_per_kwh` counts: `lifecycle` or `direct`.
+    pub basis: &'static str,
     pub pue: f64,
     pub range: RangeReport,
     pub components: Vec<ComponentReport>,
@@ -225,6 +227,7 @@ pub fn build_report(
         offset_kg: result.offset.map(|o| o.0),
         offset_percent: location.offset_percent,
         intensity_g_per_kwh: result.intensity.value.0,
+        basis: result.basis.as_str(),
         pue: result.pue.value,
         range: RangeReport {
             energy_kwh: LowHigh {

@@ -1,7 +1,7 @@
 //! An estimate request by name (what the CLI flags and the web API's query parameters carry),
 //! validated and resolved against the data into model inputs. Every error names its field.
 
-use mlcarbon_data::{Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
+use mlcarbon_data::{Basis, Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::embodied::HostSpec;
@@ -36,6 +36,8 @@ pub struct EstimateRequest {
     /// Years over which the hardware's manufacturing emissions are spread (embodied).
     #[serde(alias = "lifetime-years")]
     pub lifetime_years: Option<f64>,
+    /// What grid intensities count: life-cycle (default) or direct emissions.
+    pub basis: Option<Basis>,
 }
 
 /// A bad input: which field, and what to do about it.
@@ -295,6 +297,26 @@ pub fn resolve_provider_region<'d>(
     Ok((provider, region))
 }
 
+/// A location on the basis asked for; without one, life-cycle, else (a place the data holds
+/// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
+/// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
+fn on_basis(
+    asked: Option<Basis>,
+    locate: impl Fn(Basis) -> Result<Location, ScenarioError>,
+) -> Result<Location, RequestError> {
+    match (asked, locate(asked.unwrap_or(Basis::Lifecycle))) {
+        (None, Err(ScenarioError::NoFigure { place, .. })) => {
+            let mut location = locate(Basis::Direct)?;
+            location.intensity.provenance.note = format!(
+                "{place} has no life-cycle figure in the data: its direct figure (combustion only, lower than a life-cycle one) is used, and comparisons stay on the direct basis; {}",
+                location.intensity.provenance.note
+            );
+            Ok(location)
+        }
+        (_, result) => Ok(result?),
+    }
+}
+
 pub fn resolve_location<'d>(
     data: &'d Dataset,
     r: &EstimateRequest,
@@ -304,7 +326,9 @@ pub fn resolve_location<'d>(
         (provider, Some(region), None, None) => {
             let (provider, region) = resolve_provider_region(data, provider.as_deref(), region)?;
             ResolvedLocation {
-                location: scenario::region_location(data, provider, region)?,
+                location: on_basis(r.basis, |basis| {
+                    scenario::region_location(data, provider, region, basis)
+                })?,
                 provider: Some(provider),
                 region: Some(region),
             }
@@ -326,7 +350,7 @@ pub fn resolve_location<'d>(
                 .find_zone(zone)
                 .map_err(|e| RequestError::new("zone", lookup_message(&e, "zones")))?;
             ResolvedLocation {
-                location: scenario::zone_location(data, zone)?,
+                location: on_basis(r.basis, |basis| scenario::zone_location(data, zone, basis))?,
                 provider: None,
                 region: None,
             }

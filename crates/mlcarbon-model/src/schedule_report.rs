@@ -6,7 +6,7 @@
 use mlcarbon_data::Dataset;
 use serde::Serialize;
 
-use crate::estimate::estimate_with;
+use crate::estimate::{Basis, Figures, estimate_with};
 use crate::params;
 use crate::profiles::{ProfileChoice, ProfileInfo, no_profile, now_or, text_profile, zone_profile};
 use crate::request::{self, EstimateRequest, RequestError};
@@ -136,7 +136,15 @@ fn job_energy(
         (None, Some(p)) => Ranged::exact(p),
         (None, None) => scenario::default_pue(data)?.range,
     };
-    let result = estimate_with(&resolved.job, Ranged::exact(GramsPerKwh(0.0)), pue, None);
+    let result = estimate_with(
+        &resolved.job,
+        &Figures {
+            intensity: Ranged::exact(GramsPerKwh(0.0)),
+            pue,
+            offset_percent: None,
+            basis: job.basis.unwrap_or(Basis::Lifecycle),
+        },
+    );
     Ok(Some((result.energy, pue.value)))
 }
 

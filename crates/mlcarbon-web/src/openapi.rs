@@ -46,6 +46,7 @@ fn described(p: &Param) -> Value {
         Kind::Text => json!({ "type": "string", "maxLength": 200 }),
         Kind::Time => json!({ "type": "string", "maxLength": 200, "description": "RFC 3339" }),
         Kind::Switch => json!({ "type": "string", "enum": ["true", "false"] }),
+        Kind::Choice(names) => json!({ "type": "string", "enum": names }),
         Kind::Whole { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
         Kind::Number {
             min,

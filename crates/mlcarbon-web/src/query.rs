@@ -296,6 +296,13 @@ impl Params {
             offset_percent: self.value(&p::OFFSET_PERCENT)?,
             pue: self.value(&p::PUE)?,
             lifetime_years: self.value(&p::LIFETIME_YEARS)?,
+            basis: match self.get(p::BASIS.name) {
+                None => None,
+                Some(text) => Some(
+                    mlcarbon_data::Basis::parse(text)
+                        .map_err(|e| ApiError::bad(p::BASIS.name, e))?,
+                ),
+            },
         })
     }
 
