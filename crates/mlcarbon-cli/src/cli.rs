@@ -530,6 +530,8 @@ pub struct CompareArgs {
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
     pub with_hardware: Vec<String>,
+    #[arg(long, help = p::ALL_ZONES.help)]
+    pub all_zones: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -822,7 +824,7 @@ mod tests {
                 "estimate",
                 vec![p::JOB, p::LOCATION, p::ESTIMATE_EXTRA, p::INFERENCE_EXTRA],
             ),
-            ("compare", vec![p::JOB, p::LOCATION]),
+            ("compare", vec![p::JOB, p::LOCATION, p::COMPARE_EXTRA]),
             ("advise", vec![p::JOB, p::LOCATION, p::ADVISE_EXTRA]),
             (
                 "plan-search",

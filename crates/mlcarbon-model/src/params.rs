@@ -210,6 +210,13 @@ pub const BASIS: Param = with_default(
     },
     "lifecycle",
 );
+pub const ALL_ZONES: Param = Param {
+    name: "all_zones",
+    value_name: "",
+    kind: Kind::Switch,
+    default: None,
+    help: "Compare with every grid zone, also those where no listed provider has a data centre [default: only zones that host cloud regions, where compute can be rented].",
+};
 pub const PUE: Param = number(
     "pue",
     "X",
@@ -409,6 +416,8 @@ pub const LOCATION: &[Param] = &[
     PUE,
     BASIS,
 ];
+/// `compare`'s own, beside the job and the location.
+pub const COMPARE_EXTRA: &[Param] = &[ALL_ZONES];
 /// `estimate`'s own, beside the job and the location.
 pub const ESTIMATE_EXTRA: &[Param] = &[LIFETIME_YEARS];
 pub const ADVISE_EXTRA: &[Param] = &[RUN, DEADLINE, NOW, MAX_SLOWDOWN, GRID, TOP, PROBABILITY];
@@ -451,6 +460,7 @@ pub const ALL: &[Param] = &[
     OFFSET_PERCENT,
     PUE,
     BASIS,
+    ALL_ZONES,
     LIFETIME_YEARS,
     RUN,
     DEADLINE,
@@ -593,6 +603,7 @@ mod tests {
             JOB,
             LOCATION,
             ESTIMATE_EXTRA,
+            COMPARE_EXTRA,
             ADVISE_EXTRA,
             PLAN_SEARCH_EXTRA,
             SCHEDULE_EXTRA,

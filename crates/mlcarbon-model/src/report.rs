@@ -406,6 +406,7 @@ pub fn compare_report(
     by: Option<CompareBy>,
     limit: usize,
     with: &[String],
+    all_zones: bool,
 ) -> Result<CompareReport, RequestError> {
     let job = &resolved.job;
     let location = &resolved.location;
@@ -439,9 +440,14 @@ pub fn compare_report(
                 &baseline,
                 &location.location.pue,
                 limit,
-                |_| true,
+                // Places where compute can be rented, unless every zone is asked for.
+                |z| all_zones || compare::hosts_a_region(data, z).unwrap_or(false),
             )?,
-            Some("the job's PUE is kept for every zone".to_string()),
+            Some(if all_zones {
+                "the job's PUE is kept for every zone; every zone, also those without a listed data centre".to_string()
+            } else {
+                "the job's PUE is kept for every zone; only zones that host cloud regions of listed providers (--all-zones for every zone)".to_string()
+            }),
         ),
         CompareBy::Hardware => {
             let Some(from) = job.hardware else {

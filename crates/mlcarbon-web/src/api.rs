@@ -96,7 +96,15 @@ pub async fn estimate_post(State(state): State<AppState>, body: Bytes) -> ApiRes
 }
 
 fn compare(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&ESTIMATE_PARAMS, &calc::known_compare())?;
+    params.only(
+        &[
+            ESTIMATE_PARAMS[0],
+            ESTIMATE_PARAMS[1],
+            ESTIMATE_PARAMS[2],
+            mlcarbon_model::params::COMPARE_EXTRA,
+        ],
+        &calc::known_compare(),
+    )?;
     params.choice("format", &["json"])?;
     cached(state, format!("compare?{}", params.canonical()), || {
         json_bytes(&calc::compare_answer(state.data(), params, 15)?)

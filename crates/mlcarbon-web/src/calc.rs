@@ -106,7 +106,8 @@ pub fn compare_answer(
     let by = params.compare_by()?;
     let limit = params.limit("limit", default_limit, MAX_LIMIT)?;
     let with = params.texts("with", 50)?;
-    compare_with(data, &request, by, limit, &with)
+    let all_zones = params.switch(&mlcarbon_model::params::ALL_ZONES)?;
+    compare_with(data, &request, by, limit, &with, all_zones)
 }
 
 pub fn compare_with(
@@ -115,9 +116,12 @@ pub fn compare_with(
     by: Option<CompareBy>,
     limit: usize,
     with: &[String],
+    all_zones: bool,
 ) -> Result<CompareReport, ApiError> {
     let resolved = resolve(data, request)?;
-    Ok(compare_report(data, request, &resolved, by, limit, with)?)
+    Ok(compare_report(
+        data, request, &resolved, by, limit, with, all_zones,
+    )?)
 }
 
 /// The statement of one request in its three forms, as `mlcarbon statement` writes them (the

@@ -120,9 +120,7 @@ pub async fn plan_search(
         ),
         None => None,
     };
-    let halving = params
-        .choice("halving", &["true", "false", "1", "0", "yes", "no"])?
-        .is_some_and(|v| matches!(v, "true" | "1" | "yes"));
+    let halving = params.switch(&p::HALVING)?;
     let query = PlanSearchQuery {
         job: job_source(&state, &params).await?,
         grid: params.text("grid")?,

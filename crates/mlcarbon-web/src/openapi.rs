@@ -314,7 +314,7 @@ pub fn document() -> Value {
             "/api/compare": {
                 "get": get(
                     "The same job across regions, providers, zones or hardware (as `mlcarbon compare --format json`).",
-                    with(job_params(), compare_extra),
+                    with(with(job_params(), all_described(&[params::COMPARE_EXTRA])), compare_extra),
                     json_response("The comparison.", schema_ref("CompareReport")),
                 ),
                 "post": post_params("The same, parameters in a JSON body.", json_response("The comparison.", schema_ref("CompareReport")))

@@ -258,6 +258,14 @@ impl Params {
         }
     }
 
+    /// A switch: absent is off; `true`/`false` (also `1`/`0`, `yes`/`no`).
+    pub fn switch(&self, param: &Param) -> Result<bool, ApiError> {
+        Ok(matches!(
+            self.choice(param.name, &["true", "false", "1", "0", "yes", "no"])?,
+            Some("true" | "1" | "yes")
+        ))
+    }
+
     /// A whole-number parameter, checked against its description.
     pub fn count(&self, param: &Param) -> Result<Option<u32>, ApiError> {
         let Some(value) = self.get(param.name) else {

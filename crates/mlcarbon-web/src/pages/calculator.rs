@@ -517,7 +517,7 @@ fn chart_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     } else {
         (CompareBy::Zones, 12)
     };
-    match calc::compare_with(data, &request, Some(by), limit, &[]) {
+    match calc::compare_with(data, &request, Some(by), limit, &[], false) {
         Ok(report) => {
             let (title, mut bars) = if by == CompareBy::Regions {
                 (
@@ -574,7 +574,14 @@ fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> Strin
     let mut out = String::from(
         r#"<section id="hardware-alternatives"><h3>Other hardware for the same work</h3>"#,
     );
-    match calc::compare_with(state.data(), &request, Some(CompareBy::Hardware), 8, &[]) {
+    match calc::compare_with(
+        state.data(),
+        &request,
+        Some(CompareBy::Hardware),
+        8,
+        &[],
+        false,
+    ) {
         Ok(report) => {
             let rows: Vec<Vec<String>> = report
                 .alternatives
