@@ -21,6 +21,28 @@ pub struct Running {
     pub exited: Receiver<std::io::Result<ExitStatus>>,
 }
 
+/// The command could not be started. Its exit code follows `env`, shells and container runners:
+/// 127 when it is not found, 126 when it cannot be executed, so that a script can tell these
+/// from the command's own codes and from mlcarbon's (125).
+#[derive(Debug)]
+pub struct StartError {
+    pub exit_code: u8,
+    message: String,
+}
+
+/// `run`'s code for a command that was not found.
+pub const NOT_FOUND: u8 = 127;
+/// `run`'s code for a command that was found but cannot be executed.
+pub const NOT_EXECUTABLE: u8 = 126;
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StartError {}
+
 /// Starts `program args…` with the extra environment, and two small threads: one waits for the
 /// child, one passes signals on to it.
 pub fn spawn(program: &str, args: &[String], env: &[(String, String)]) -> Result<Running> {
@@ -33,13 +55,20 @@ pub fn spawn(program: &str, args: &[String], env: &[(String, String)]) -> Result
         command.env(k, v);
     }
     let mut child: Child = command.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            anyhow::anyhow!("command not found: `{program}`; check the name and PATH")
-        }
-        std::io::ErrorKind::PermissionDenied => {
-            anyhow::anyhow!("cannot execute `{program}`: permission denied (is it executable?)")
-        }
-        _ => anyhow::anyhow!("cannot start `{program}`: {e}"),
+        std::io::ErrorKind::NotFound => StartError {
+            exit_code: NOT_FOUND,
+            message: format!("command not found: `{program}`; check the name and PATH"),
+        },
+        std::io::ErrorKind::PermissionDenied => StartError {
+            exit_code: NOT_EXECUTABLE,
+            message: format!(
+                "cannot execute `{program}`: permission denied (is it executable? `chmod +x {program}`)"
+            ),
+        },
+        _ => StartError {
+            exit_code: NOT_EXECUTABLE,
+            message: format!("cannot start `{program}`: {e}"),
+        },
     })?;
     let pid = child.id();
     let (exit_tx, exit_rx) = mpsc::channel();

@@ -120,8 +120,11 @@ pub enum AttributionArg {
 #[derive(Debug, Args)]
 #[command(
     after_help = "The command gets MLCARBON_PROGRESS_FILE: writing a number from 0 to 1 (or a percentage) there \
-    lets mlcarbon predict the energy and emissions at completion. mlcarbon exits with the command's exit code \
-    (128+n if it died of signal n)."
+    lets mlcarbon predict the energy and emissions at completion.\n\n\
+    Exit codes: the command's own (128+n if it died of signal n), whatever happens to mlcarbon's \
+    output after the command started; 125 when mlcarbon itself fails before (a bad flag, an unreadable \
+    trace or profile, a database it cannot open); 126 when the command cannot be executed; 127 when it \
+    is not found (as `env` and container runners)."
 )]
 pub struct RunArgs {
     #[command(flatten)]
@@ -158,15 +161,15 @@ pub struct RunsArgs {
     /// Only runs with this tag.
     #[arg(long)]
     pub tag: Option<String>,
-    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    /// Only runs started at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date: its midnight UTC).
     #[arg(long)]
     pub since: Option<String>,
-    /// Only runs started before this time (RFC 3339).
+    /// Only runs started before this time (RFC 3339, or a date: that whole day included).
     #[arg(long)]
     pub until: Option<String>,
     /// Only runs with this status (running, finished, failed, interrupted).
-    #[arg(long)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<mlcarbon_store::RunStatus>,
     /// At most this many runs, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -816,6 +819,13 @@ fn parse_epochs(text: &str) -> Result<(f64, f64), String> {
         ));
     }
     Ok((done, total))
+}
+
+fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
+    text.trim()
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|e: mlcarbon_model::run::UnknownName| e.to_string())
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {

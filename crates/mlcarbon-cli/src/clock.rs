@@ -1,27 +1,11 @@
-//! Wall-clock timestamps (RFC 3339, UTC) and run ids, without a date library.
+//! Wall-clock timestamps (from `mlcarbon-time`), run ids and clock-style durations.
 
 use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mlcarbon_time::{SECONDS_PER_DAY, civil_from_days};
-
-/// `2026-11-26T13:49:50.123Z` for a time since the epoch.
-pub fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since.as_secs() as i64;
-    let (year, month, day) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
-    let of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60,
-        since.subsec_millis()
-    )
-}
-
+/// The wall clock now, RFC 3339 in UTC with milliseconds.
 pub fn now() -> String {
-    rfc3339(SystemTime::now())
+    mlcarbon_time::now_rfc3339()
 }
 
 /// A random (version 4) UUID from the kernel's generator; the time and pid if it cannot be read.
@@ -64,16 +48,6 @@ pub fn duration(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = UNIX_EPOCH + Duration::from_millis(1_795_700_990_123);
-        assert_eq!(rfc3339(t), "2026-11-26T13:49:50.123Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
-    }
 
     #[test]
     fn uuids_are_version_4_and_differ() {

@@ -10,7 +10,6 @@ mod inputs;
 mod output;
 mod render;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -150,20 +149,55 @@ fn run(cli: &Cli) -> Result<Outcome> {
     Ok(Outcome::Text(text))
 }
 
+/// `run`'s code for its own failures (bad flags, an unreadable trace, a database it cannot
+/// open), distinct from the command's codes, as `env` and container runners do.
+const RUN_OWN_ERROR: u8 = 125;
+/// Every other command's code for an error: bad input, or output that could not be written.
+const ERROR: u8 = 2;
+
+/// Whether the arguments name the `run` command, read leniently so that it is known even when
+/// they do not parse.
+fn is_run(args: &[std::ffi::OsString]) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .is_ok_and(|m| m.subcommand_name() == Some("run"))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Printing help or an error must not panic on a closed stream either.
+            let _ = error.print();
+            let code = error.exit_code();
+            if code != 0 && is_run(&args) {
+                return ExitCode::from(RUN_OWN_ERROR);
+            }
+            return ExitCode::from(u8::try_from(code).unwrap_or(ERROR));
+        }
+    };
     match run(&cli) {
         Ok(Outcome::Exit(code)) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        Ok(Outcome::Text(text)) => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`mlcarbon zones | head`) is not an error worth reporting.
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-            ExitCode::SUCCESS
-        }
+        Ok(Outcome::Text(text)) => match output::to_stdout(&mut std::io::stdout().lock(), &text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                output::stderr_line!("error: writing standard output: {e}");
+                ExitCode::from(ERROR)
+            }
+        },
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            output::stderr_line!("error: {error:#}");
+            if matches!(cli.command, Command::Run(_)) {
+                let start = error
+                    .chain()
+                    .find_map(|e| e.downcast_ref::<child::StartError>());
+                ExitCode::from(start.map_or(RUN_OWN_ERROR, |e| e.exit_code))
+            } else {
+                ExitCode::from(ERROR)
+            }
         }
     }
 }

@@ -1,7 +1,35 @@
 //! Tables for people (aligned text, Markdown) and machines (CSV, JSON).
 
+use std::io::Write;
+
 use anyhow::Result;
 use serde::Serialize;
+
+/// Writes to standard error without ever panicking: with nowhere left to report a failed write
+/// (`2>/dev/full`, a closed pipe, a full disk under `2>>log`) the text is dropped and the work,
+/// above all a tracked job, goes on.
+pub fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+}
+
+/// `eprintln!` that cannot panic (see [`to_stderr`]).
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {
+        $crate::output::to_stderr(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use stderr_line;
+
+/// Writes a command's output to standard output. A closed pipe (`mlcarbon zones | head`) is a
+/// reader that has seen enough, not an error; any other failure (a full disk) is one.
+pub fn to_stdout(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
 
 /// A table: text cells, with the columns that hold numbers right-aligned.
 pub struct Table {
@@ -105,4 +133,34 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
 /// An optional number as a cell ("" when unknown).
 pub fn cell(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails every write with one kind of error, as a full disk or a closed pipe.
+    struct Failing(std::io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from(self.0))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::Error::from(self.0))
+        }
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_and_a_closed_pipe_is_not() {
+        let full = to_stdout(&mut Failing(std::io::ErrorKind::StorageFull), "text");
+        assert_eq!(
+            full.expect_err("a full disk").kind(),
+            std::io::ErrorKind::StorageFull
+        );
+        assert!(to_stdout(&mut Failing(std::io::ErrorKind::BrokenPipe), "text").is_ok());
+        let mut written = Vec::new();
+        to_stdout(&mut written, "text").expect("a working writer");
+        assert_eq!(written, b"text");
+    }
 }

@@ -59,4 +59,4 @@ pub use procfs::{
 pub use rapl::{RaplSensor, permission_fix};
 pub use reading::{ComponentInfo, ComponentKind, Method, Reading, ReadingValue, Sensor};
 pub use replay::ReplaySensor;
-pub use sampler::{ComponentSample, SampleOut, Sampler, Totals};
+pub use sampler::{SampleOut, SampledComponent, Sampler, Totals};

@@ -5,45 +5,7 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComponentKind {
-    Cpu,
-    Gpu,
-    Ram,
-}
-
-impl ComponentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComponentKind::Cpu => "cpu",
-            ComponentKind::Gpu => "gpu",
-            ComponentKind::Ram => "ram",
-        }
-    }
-}
-
-/// How a component's energy is known, from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// A hardware energy counter (RAPL `energy_uj`, NVML total energy, hwmon `energy1_input`).
-    Counter,
-    /// Measured power, integrated over time by the sampler (NVML power, amdgpu `power1_average`).
-    IntegratedPower,
-    /// Estimated: rated power × utilization (CPU TDP model, RAM W/GB model).
-    Model,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Counter => "counter",
-            Method::IntegratedPower => "integrated_power",
-            Method::Model => "model",
-        }
-    }
-}
+pub use mlcarbon_model::run::{ComponentKind, Method};
 
 /// One measured part of the machine.
 #[derive(Debug, Clone, PartialEq, Serialize)]

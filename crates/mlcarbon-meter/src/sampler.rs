@@ -21,7 +21,7 @@ use std::time::Instant;
 
 /// One component in one sample.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ComponentSample {
+pub struct SampledComponent {
     pub key: String,
     pub kind: ComponentKind,
     pub method: Method,
@@ -60,7 +60,7 @@ pub struct SampleOut {
     pub interval_s: f64,
     /// Seconds since the first sample.
     pub elapsed_s: f64,
-    pub components: Vec<ComponentSample>,
+    pub components: Vec<SampledComponent>,
     pub total: Totals,
     /// The job's process tree, with process attribution.
     pub process: Option<TreeSample>,
@@ -146,7 +146,7 @@ impl Sampler {
         let out = SampleOut {
             components: components
                 .iter()
-                .map(|info| ComponentSample {
+                .map(|info| SampledComponent {
                     key: info.key.clone(),
                     kind: info.kind,
                     method: info.method,

@@ -19,6 +19,7 @@ pub mod prediction_report;
 pub mod profiles;
 pub mod report;
 pub mod request;
+pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod schedule_report;

@@ -2,6 +2,7 @@
 //! or a measured run. A measured run arrives as plain data ([`MeasuredRun`]): the front ends
 //! convert their stored record to it, so the model knows nothing of storage.
 
+use crate::run::IntensityOrigin;
 use mlcarbon_data::{Dataset, Hardware};
 
 use crate::embodied::HostSpec;
@@ -35,7 +36,7 @@ pub struct MeasuredRun {
     /// The intensity stored with the run, g/kWh.
     pub intensity_g_per_kwh: f64,
     /// `given`, `defaulted`, `profile` (each sample at its hour's intensity) or estimated.
-    pub intensity_origin: String,
+    pub intensity_origin: IntensityOrigin,
     pub intensity_source: Option<String>,
     pub pue: f64,
     pub gpu_model: Option<String>,
@@ -50,7 +51,7 @@ impl MeasuredRun {
     /// The intensity the run's emissions imply: the stored one, or for a run with an intensity
     /// profile (each sample at its hour's intensity) emissions / energy.
     pub fn effective_intensity(&self) -> f64 {
-        if self.intensity_origin == "profile" && self.energy_kwh > 0.0 {
+        if self.intensity_origin == IntensityOrigin::Profile && self.energy_kwh > 0.0 {
             self.emissions_kg / self.energy_kwh * 1000.0
         } else {
             self.intensity_g_per_kwh
@@ -81,11 +82,7 @@ impl MeasuredRun {
             },
             hours: Hours(self.hours),
         };
-        let origin = match self.intensity_origin.as_str() {
-            "defaulted" => Origin::Defaulted,
-            "given" => Origin::Given,
-            _ => Origin::Estimated,
-        };
+        let origin = self.intensity_origin.provenance_origin();
         let intensity = self.effective_intensity();
         let location = Location {
             label: self.location_label.clone(),
@@ -96,7 +93,7 @@ impl MeasuredRun {
                 range: Ranged::exact(GramsPerKwh(intensity)),
                 provenance: Provenance {
                     quantity: "grid intensity".to_string(),
-                    value: if self.intensity_origin == "profile" {
+                    value: if self.intensity_origin == IntensityOrigin::Profile {
                         format!(
                             "{} g/kWh (mean over the run's samples, each at its hour's intensity)",
                             human_number(intensity)

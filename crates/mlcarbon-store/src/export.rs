@@ -33,7 +33,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use crate::{RunRecord, SampleRow, StoreError, timestamp};
+use crate::{RunRecord, SampleRow, StoreError};
 
 /// CodeCarbon 3.3.2's `emissions.csv` header, in its order.
 pub const CODECARBON_HEADER: [&str; 38] = [
@@ -93,12 +93,12 @@ fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
         .as_deref()
         .or(run.last_sample_at.as_deref())
         .unwrap_or(&run.started_at);
-    let written_at = timestamp::parse(at)
+    let written_at = mlcarbon_time::parse_strict_rfc3339(at)
         .ok_or_else(|| StoreError::Timestamp {
             field: "run end",
             value: at.to_owned(),
         })?
-        .naive_utc_seconds();
+        .naive_utc();
     let duration = run.elapsed_s();
     let emissions_rate = if duration > 0.0 {
         run.emissions_kg / duration
@@ -338,7 +338,7 @@ fn run_values(run: &RunRecord) -> Result<[String; 49], StoreError> {
         text(&run.country_iso),
         text(&run.country_name),
         run.intensity_g_per_kwh.to_string(),
-        run.intensity_origin.clone(),
+        run.intensity_origin.to_string(),
         text(&run.intensity_source),
         run.pue.to_string(),
         text(&run.cpu_model),
@@ -347,7 +347,7 @@ fn run_values(run: &RunRecord) -> Result<[String; 49], StoreError> {
         run.gpu_count.to_string(),
         run.ram_total_gb.to_string(),
         run.interval_s.to_string(),
-        run.status.clone(),
+        run.status.to_string(),
         text(&run.ended_at),
         text(&run.duration_s),
         text(&run.exit_code),

@@ -1,10 +1,10 @@
 //! The run database of `mlcarbon run`: every measured run and its samples in SQLite, written as
 //! the run goes, and exporters of what it holds.
 //!
-//! Each sample is committed on its own (appended and added to the run's totals in one short
-//! transaction), so a writer killed with SIGKILL loses at most the sample it was writing; the next
-//! start calls [`Store::recover_interrupted`] and the run becomes `interrupted` with the energy
-//! and emissions it had. The database is in WAL mode with a 5 s busy timeout, and every write
+//! Samples are committed in batches the writer chooses (each batch appended and added to the
+//! run's totals in one short transaction), so a writer killed with SIGKILL loses at most the
+//! batch it had not yet handed over; the next start calls [`Store::recover_interrupted`] and the
+//! run becomes `interrupted` with the energy and emissions it had. The database is in WAL mode with a 5 s busy timeout, and every write
 //! takes the write lock up front, so several runs (threads or processes, each with its own
 //! [`Store`]) can write to one file at once.
 //!
@@ -16,13 +16,12 @@ pub mod export;
 pub mod liveness;
 pub mod schema;
 mod store;
-mod timestamp;
 mod types;
 
 pub use error::StoreError;
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
 pub use types::{
-    ComponentRecord, ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunFilter, RunId,
-    RunRecord, SampleRow, kind, status,
+    ComponentKind, ComponentRecord, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun,
+    Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, SampleRow,
 };

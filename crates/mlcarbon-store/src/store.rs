@@ -6,10 +6,10 @@ use rusqlite::{
     Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params,
 };
 
-use crate::types::{kind, status};
+use crate::types::{ComponentKind, RunStatus};
 use crate::{
     ComponentRecord, ComponentSample, NewRun, Prediction, RunEnd, RunFilter, RunId, RunRecord,
-    SampleRow, StoreError, schema, timestamp,
+    RunStart, SampleRow, StoreError, schema,
 };
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -75,7 +75,7 @@ impl Store {
         let running: Vec<(RunId, u32, String)> = self
             .conn
             .prepare("SELECT id, pid, hostname FROM runs WHERE status = ?1 ORDER BY id")?
-            .query_map([status::RUNNING], |row| {
+            .query_map([RunStatus::Running.as_str()], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })?
             .collect::<Result<_, _>>()?;
@@ -99,7 +99,12 @@ impl Store {
                  WHERE id = ?1 AND status = ?3",
             )?;
             for id in dead {
-                if mark.execute(params![id, status::INTERRUPTED, status::RUNNING])? == 1 {
+                if mark.execute(params![
+                    id,
+                    RunStatus::Interrupted.as_str(),
+                    RunStatus::Running.as_str()
+                ])? == 1
+                {
                     marked.push(id);
                 }
             }
@@ -110,6 +115,7 @@ impl Store {
 
     pub fn start_run(&self, run: &NewRun) -> Result<RunId, StoreError> {
         validate_new_run(run)?;
+        let (components, run) = (&run.components, &run.start);
         let tags = serde_json::to_string(&run.tags)?;
         let command = serde_json::to_string(&run.command)?;
 
@@ -139,7 +145,7 @@ impl Store {
                 run.country_iso,
                 run.country_name,
                 run.intensity_g_per_kwh,
-                run.intensity_origin,
+                run.intensity_origin.as_str(),
                 run.intensity_source,
                 run.pue,
                 run.cpu_model,
@@ -148,7 +154,7 @@ impl Store {
                 run.gpu_count,
                 run.ram_total_gb,
                 run.interval_s,
-                status::RUNNING,
+                RunStatus::Running.as_str(),
             ],
         );
         match inserted {
@@ -161,8 +167,14 @@ impl Store {
                 "INSERT INTO run_components (run_id, key, kind, label, method)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for c in &run.components {
-                insert.execute(params![id, c.key, c.kind, c.label, c.method])?;
+            for c in components {
+                insert.execute(params![
+                    id,
+                    c.key,
+                    c.kind.as_str(),
+                    c.label,
+                    c.method.as_str()
+                ])?;
             }
         }
         tx.commit()?;
@@ -208,7 +220,7 @@ fn insert_sample(
             let Some((component_id, component_kind)) = declared
                 .iter()
                 .find(|(_, key, _)| *key == reading.key)
-                .map(|(id, _, kind)| (*id, kind.as_str()))
+                .map(|(id, _, kind)| (*id, kind.parse::<ComponentKind>().ok()))
             else {
                 if !run_exists(tx, run)? {
                     return Err(StoreError::NotFound(run));
@@ -220,11 +232,11 @@ fn insert_sample(
                 });
             };
             match component_kind {
-                kind::CPU => cpu_j += reading.energy_j,
-                kind::GPU => gpu_j += reading.energy_j,
-                kind::RAM => ram_j += reading.energy_j,
+                Some(ComponentKind::Cpu) => cpu_j += reading.energy_j,
+                Some(ComponentKind::Gpu) => gpu_j += reading.energy_j,
+                Some(ComponentKind::Ram) => ram_j += reading.energy_j,
                 // start_run admits no other kind; a hand-edited database only loses the split
-                _ => {}
+                None => {}
             }
             resolved.push((component_id, reading));
         }
@@ -347,7 +359,7 @@ impl Store {
     pub fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError> {
         check_timestamp("ended_at", &end.ended_at)?;
         finite_non_negative("duration_s", end.duration_s)?;
-        if ![status::FINISHED, status::FAILED, status::INTERRUPTED].contains(&end.status.as_str()) {
+        if !end.status.is_final() {
             return Err(StoreError::invalid(
                 "status",
                 format!(
@@ -362,7 +374,7 @@ impl Store {
              WHERE id = ?1",
             params![
                 run,
-                end.status,
+                end.status.as_str(),
                 end.ended_at,
                 end.duration_s,
                 end.exit_code,
@@ -404,7 +416,7 @@ impl Store {
                 filter.tag,
                 filter.since,
                 filter.until,
-                filter.status,
+                filter.status.map(RunStatus::as_str),
                 limit,
             ],
             run_from_row,
@@ -445,9 +457,9 @@ impl Store {
             let energy_j: f64 = row.get(4)?;
             Ok(ComponentRecord {
                 key: row.get(0)?,
-                kind: row.get(1)?,
+                kind: named(row, "kind")?,
                 label: row.get(2)?,
-                method: row.get(3)?,
+                method: named(row, "method")?,
                 energy_kwh: energy_j / JOULES_PER_KWH,
                 mean_power_w: mean_power(energy_j, last_t_s),
             })
@@ -587,7 +599,7 @@ fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
 }
 
 fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
-    match timestamp::parse(value) {
+    match mlcarbon_time::parse_strict_rfc3339(value) {
         Some(_) => Ok(()),
         None => Err(StoreError::Timestamp {
             field,
@@ -609,7 +621,8 @@ fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError
     }
 }
 
-fn validate_new_run(run: &NewRun) -> Result<(), StoreError> {
+fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
+    let run = &new_run.start;
     check_timestamp("started_at", &run.started_at)?;
     for (field, value) in [
         ("intensity_g_per_kwh", run.intensity_g_per_kwh),
@@ -619,17 +632,8 @@ fn validate_new_run(run: &NewRun) -> Result<(), StoreError> {
     ] {
         finite_non_negative(field, value)?;
     }
-    for (index, component) in run.components.iter().enumerate() {
-        if ![kind::CPU, kind::GPU, kind::RAM].contains(&component.kind.as_str()) {
-            return Err(StoreError::invalid(
-                "component kind",
-                format!(
-                    "`{}` of `{}`: expected `cpu`, `gpu` or `ram`",
-                    component.kind, component.key
-                ),
-            ));
-        }
-        if run.components[..index]
+    for (index, component) in new_run.components.iter().enumerate() {
+        if new_run.components[..index]
             .iter()
             .any(|other| other.key == component.key)
         {
@@ -679,6 +683,18 @@ const RUN_COLUMNS: &str = "id, uuid, project, experiment, tags, command, started
     ram_used_gb_sum, ram_used_gb_n, last_t_s, last_sample_at, sample_count, progress,
     predicted_energy_kwh, predicted_emissions_kg";
 
+/// A column holding one of the run vocabulary's stable names, parsed.
+fn named<T>(row: &Row<'_>, column: &str) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr<Err = mlcarbon_model::run::UnknownName>,
+{
+    let text: String = row.get(column)?;
+    text.parse().map_err(|e| {
+        let index = row.as_ref().column_index(column).unwrap_or(0);
+        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e))
+    })
+}
+
 fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let json_list = |column: &str| -> rusqlite::Result<Vec<String>> {
         let text: String = row.get(column)?;
@@ -698,33 +714,35 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let ram_energy_kwh: f64 = row.get("ram_energy_kwh")?;
     Ok(RunRecord {
         id: row.get("id")?,
-        uuid: row.get("uuid")?,
-        project: row.get("project")?,
-        experiment: row.get("experiment")?,
-        tags: json_list("tags")?,
-        command: json_list("command")?,
-        started_at: row.get("started_at")?,
-        pid: row.get("pid")?,
-        hostname: row.get("hostname")?,
-        os: row.get("os")?,
-        mlcarbon_version: row.get("mlcarbon_version")?,
-        location_label: row.get("location_label")?,
-        zone: row.get("zone")?,
-        provider: row.get("provider")?,
-        region: row.get("region")?,
-        country_iso: row.get("country_iso")?,
-        country_name: row.get("country_name")?,
-        intensity_g_per_kwh: row.get("intensity_g_per_kwh")?,
-        intensity_origin: row.get("intensity_origin")?,
-        intensity_source: row.get("intensity_source")?,
-        pue: row.get("pue")?,
-        cpu_model: row.get("cpu_model")?,
-        cpu_count: row.get("cpu_count")?,
-        gpu_model: row.get("gpu_model")?,
-        gpu_count: row.get("gpu_count")?,
-        ram_total_gb: row.get("ram_total_gb")?,
-        interval_s: row.get("interval_s")?,
-        status: row.get("status")?,
+        start: RunStart {
+            uuid: row.get("uuid")?,
+            project: row.get("project")?,
+            experiment: row.get("experiment")?,
+            tags: json_list("tags")?,
+            command: json_list("command")?,
+            started_at: row.get("started_at")?,
+            pid: row.get("pid")?,
+            hostname: row.get("hostname")?,
+            os: row.get("os")?,
+            mlcarbon_version: row.get("mlcarbon_version")?,
+            location_label: row.get("location_label")?,
+            zone: row.get("zone")?,
+            provider: row.get("provider")?,
+            region: row.get("region")?,
+            country_iso: row.get("country_iso")?,
+            country_name: row.get("country_name")?,
+            intensity_g_per_kwh: row.get("intensity_g_per_kwh")?,
+            intensity_origin: named(row, "intensity_origin")?,
+            intensity_source: row.get("intensity_source")?,
+            pue: row.get("pue")?,
+            cpu_model: row.get("cpu_model")?,
+            cpu_count: row.get("cpu_count")?,
+            gpu_model: row.get("gpu_model")?,
+            gpu_count: row.get("gpu_count")?,
+            ram_total_gb: row.get("ram_total_gb")?,
+            interval_s: row.get("interval_s")?,
+        },
+        status: named(row, "status")?,
         ended_at: row.get("ended_at")?,
         duration_s: row.get("duration_s")?,
         exit_code: row.get("exit_code")?,

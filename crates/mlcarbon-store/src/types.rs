@@ -6,24 +6,12 @@ use serde::{Deserialize, Serialize};
 /// Row id of a run in the database.
 pub type RunId = i64;
 
-/// Values of [`RunRecord::status`] and [`RunEnd::status`].
-pub mod status {
-    pub const RUNNING: &str = "running";
-    pub const FINISHED: &str = "finished";
-    pub const INTERRUPTED: &str = "interrupted";
-    pub const FAILED: &str = "failed";
-}
+pub use mlcarbon_model::run::{ComponentKind, IntensityOrigin, Method, RunStatus};
 
-/// Values of [`NewComponent::kind`].
-pub mod kind {
-    pub const CPU: &str = "cpu";
-    pub const GPU: &str = "gpu";
-    pub const RAM: &str = "ram";
-}
-
-/// A run as it starts: what runs, where, on which hardware, at which carbon intensity.
+/// What a run starts with: what runs, where, on which hardware, at which carbon intensity.
+/// [`NewRun`] adds the components that will report; [`RunRecord`] adds how far the run got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewRun {
+pub struct RunStart {
     /// Globally unique id chosen by the caller; `run_id` in CodeCarbon's CSV.
     pub uuid: String,
     pub project: String,
@@ -52,8 +40,7 @@ pub struct NewRun {
     pub country_name: Option<String>,
     /// Grid carbon intensity at the start, g CO2e/kWh.
     pub intensity_g_per_kwh: f64,
-    /// "estimated", "defaulted", "given" or "profile".
-    pub intensity_origin: String,
+    pub intensity_origin: IntensityOrigin,
     /// Data row or source of the intensity.
     pub intensity_source: Option<String>,
     pub pue: f64,
@@ -64,6 +51,13 @@ pub struct NewRun {
     pub ram_total_gb: f64,
     /// Sampling interval, seconds.
     pub interval_s: f64,
+}
+
+/// A run as it starts, with every component its samples will report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    #[serde(flatten)]
+    pub start: RunStart,
     /// Every component that samples will report; a sample naming another key is refused.
     pub components: Vec<NewComponent>,
 }
@@ -73,12 +67,11 @@ pub struct NewRun {
 pub struct NewComponent {
     /// Unique within the run: "cpu:package-0", "gpu:0", "ram".
     pub key: String,
-    /// "cpu", "gpu" or "ram" (see [`kind`]); decides which run total its energy adds to.
-    pub kind: String,
+    /// Decides which run total its energy adds to.
+    pub kind: ComponentKind,
     /// For people: "Intel Xeon Gold 6248 (package 0)", "NVIDIA A100-SXM4-80GB".
     pub label: String,
-    /// "counter", "integrated_power" or "model".
-    pub method: String,
+    pub method: Method,
 }
 
 /// One sample of a run, as the sampler produced it.
@@ -126,8 +119,8 @@ pub struct RunEnd {
     pub exit_code: Option<i32>,
     /// Signal that ended the child, on Unix.
     pub signal: Option<i32>,
-    /// "finished", "failed" or "interrupted" (see [`status`]).
-    pub status: String,
+    /// Finished, failed or interrupted.
+    pub status: RunStatus,
 }
 
 /// A live forecast of where the run will end.
@@ -150,7 +143,7 @@ pub struct RunFilter {
     pub since: Option<String>,
     /// Runs started strictly before this instant (RFC 3339).
     pub until: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     /// At most this many runs, newest first.
     pub limit: Option<usize>,
 }
@@ -163,35 +156,11 @@ pub struct RunFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: RunId,
-    pub uuid: String,
-    pub project: String,
-    pub experiment: Option<String>,
-    pub tags: Vec<String>,
-    pub command: Vec<String>,
-    pub started_at: String,
-    pub pid: u32,
-    pub hostname: String,
-    pub os: String,
-    pub mlcarbon_version: String,
-    pub location_label: String,
-    pub zone: Option<String>,
-    pub provider: Option<String>,
-    pub region: Option<String>,
-    pub country_iso: Option<String>,
-    pub country_name: Option<String>,
-    pub intensity_g_per_kwh: f64,
-    pub intensity_origin: String,
-    pub intensity_source: Option<String>,
-    pub pue: f64,
-    pub cpu_model: Option<String>,
-    pub cpu_count: u32,
-    pub gpu_model: Option<String>,
-    pub gpu_count: u32,
-    pub ram_total_gb: f64,
-    pub interval_s: f64,
+    /// Everything the run started with (its fields read as the record's own through `Deref`).
+    #[serde(flatten)]
+    pub start: RunStart,
 
-    /// "running", "finished", "interrupted" or "failed" (see [`status`]).
-    pub status: String,
+    pub status: RunStatus,
     pub ended_at: Option<String>,
     pub duration_s: Option<f64>,
     pub exit_code: Option<i32>,
@@ -225,6 +194,14 @@ pub struct RunRecord {
     pub predicted_emissions_kg: Option<f64>,
 }
 
+impl std::ops::Deref for RunRecord {
+    type Target = RunStart;
+
+    fn deref(&self) -> &RunStart {
+        &self.start
+    }
+}
+
 impl RunRecord {
     /// Seconds the run lasted, or has lasted so far (time covered by its samples).
     pub fn elapsed_s(&self) -> f64 {
@@ -241,9 +218,9 @@ impl RunRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentRecord {
     pub key: String,
-    pub kind: String,
+    pub kind: ComponentKind,
     pub label: String,
-    pub method: String,
+    pub method: Method,
     /// IT energy, kWh, no PUE.
     pub energy_kwh: f64,
     /// Mean IT power over the sampled time, W.

@@ -10,8 +10,9 @@ use mlcarbon_store::export::{
     samples_csv, samples_jsonl,
 };
 use mlcarbon_store::{
-    ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunFilter, RunId, RunRecord,
-    SCHEMA_VERSION, SampleRow, Store, StoreError, liveness, status,
+    ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun, Prediction,
+    RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, SCHEMA_VERSION, SampleRow, Store,
+    StoreError, liveness,
 };
 use proptest::prelude::*;
 
@@ -55,51 +56,53 @@ const HOST: &str = "test-host";
 
 fn new_run(uuid: &str) -> NewRun {
     NewRun {
-        uuid: uuid.into(),
-        project: "demo".into(),
-        experiment: Some("lr-sweep".into()),
-        tags: vec!["baseline".into(), "a100".into()],
-        command: vec![
-            "python".into(),
-            "train.py".into(),
-            "--epochs".into(),
-            "3".into(),
-        ],
-        started_at: "2024-03-01T10:00:00Z".into(),
-        pid: 4242,
-        hostname: HOST.into(),
-        os: "Linux-6.1-x86_64".into(),
-        mlcarbon_version: "0.1.0".into(),
-        location_label: "aws/us-east-1 (Virginia)".into(),
-        zone: Some("US-VA".into()),
-        provider: Some("aws".into()),
-        region: Some("us-east-1".into()),
-        country_iso: Some("USA".into()),
-        country_name: Some("United States".into()),
-        intensity_g_per_kwh: INTENSITY,
-        intensity_origin: "estimated".into(),
-        intensity_source: Some("zones.csv:US-VA".into()),
-        pue: PUE,
-        cpu_model: Some("Intel Xeon Gold 6248".into()),
-        cpu_count: 40,
-        gpu_model: Some("NVIDIA A100-SXM4-80GB".into()),
-        gpu_count: 1,
-        ram_total_gb: 256.0,
-        interval_s: 0.5,
+        start: RunStart {
+            uuid: uuid.into(),
+            project: "demo".into(),
+            experiment: Some("lr-sweep".into()),
+            tags: vec!["baseline".into(), "a100".into()],
+            command: vec![
+                "python".into(),
+                "train.py".into(),
+                "--epochs".into(),
+                "3".into(),
+            ],
+            started_at: "2024-03-01T10:00:00Z".into(),
+            pid: 4242,
+            hostname: HOST.into(),
+            os: "Linux-6.1-x86_64".into(),
+            mlcarbon_version: "0.1.0".into(),
+            location_label: "aws/us-east-1 (Virginia)".into(),
+            zone: Some("US-VA".into()),
+            provider: Some("aws".into()),
+            region: Some("us-east-1".into()),
+            country_iso: Some("USA".into()),
+            country_name: Some("United States".into()),
+            intensity_g_per_kwh: INTENSITY,
+            intensity_origin: IntensityOrigin::Estimated,
+            intensity_source: Some("zones.csv:US-VA".into()),
+            pue: PUE,
+            cpu_model: Some("Intel Xeon Gold 6248".into()),
+            cpu_count: 40,
+            gpu_model: Some("NVIDIA A100-SXM4-80GB".into()),
+            gpu_count: 1,
+            ram_total_gb: 256.0,
+            interval_s: 0.5,
+        },
         components: vec![
-            component("cpu:package-0", "cpu", "counter"),
-            component("gpu:0", "gpu", "counter"),
-            component("ram", "ram", "model"),
+            component("cpu:package-0", ComponentKind::Cpu, Method::Counter),
+            component("gpu:0", ComponentKind::Gpu, Method::Counter),
+            component("ram", ComponentKind::Ram, Method::Model),
         ],
     }
 }
 
-fn component(key: &str, kind: &str, method: &str) -> NewComponent {
+fn component(key: &str, kind: ComponentKind, method: Method) -> NewComponent {
     NewComponent {
         key: key.into(),
-        kind: kind.into(),
+        kind,
         label: format!("{key} label"),
-        method: method.into(),
+        method,
     }
 }
 
@@ -150,13 +153,13 @@ fn reading(key: &str, energy_j: f64) -> ComponentSample {
     }
 }
 
-fn end(status: &str) -> RunEnd {
+fn end(status: RunStatus) -> RunEnd {
     RunEnd {
         ended_at: "2024-03-01T10:00:02Z".into(),
         duration_s: 2.0,
         exit_code: Some(0),
         signal: None,
-        status: status.into(),
+        status,
     }
 }
 
@@ -170,36 +173,7 @@ fn assert_close(a: f64, b: f64, what: &str) {
 
 /// The run's fields that come straight from `NewRun`.
 fn assert_same_start(record: &RunRecord, run: &NewRun) {
-    let from_record = NewRun {
-        uuid: record.uuid.clone(),
-        project: record.project.clone(),
-        experiment: record.experiment.clone(),
-        tags: record.tags.clone(),
-        command: record.command.clone(),
-        started_at: record.started_at.clone(),
-        pid: record.pid,
-        hostname: record.hostname.clone(),
-        os: record.os.clone(),
-        mlcarbon_version: record.mlcarbon_version.clone(),
-        location_label: record.location_label.clone(),
-        zone: record.zone.clone(),
-        provider: record.provider.clone(),
-        region: record.region.clone(),
-        country_iso: record.country_iso.clone(),
-        country_name: record.country_name.clone(),
-        intensity_g_per_kwh: record.intensity_g_per_kwh,
-        intensity_origin: record.intensity_origin.clone(),
-        intensity_source: record.intensity_source.clone(),
-        pue: record.pue,
-        cpu_model: record.cpu_model.clone(),
-        cpu_count: record.cpu_count,
-        gpu_model: record.gpu_model.clone(),
-        gpu_count: record.gpu_count,
-        ram_total_gb: record.ram_total_gb,
-        interval_s: record.interval_s,
-        components: run.components.clone(),
-    };
-    assert_eq!(&from_record, run);
+    assert_eq!(record.start, run.start);
 }
 
 /// The samples are 0..n without a gap and the run's totals are those of its last sample.
@@ -243,16 +217,16 @@ fn a_run_and_its_samples_read_back_as_written() {
     let store = Store::open(&db.path()).expect("reopen");
     let record = store.run(id).expect("run");
     assert_same_start(&record, &run);
-    assert_eq!(record.status, status::RUNNING);
+    assert_eq!(record.status, RunStatus::Running);
     assert_eq!(record.ended_at, None);
     assert_eq!(store.samples(id).expect("samples"), written);
 
     let components = store.components(id).expect("components");
     let keys: Vec<&str> = components.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(keys, ["cpu:package-0", "gpu:0", "ram"]);
-    assert_eq!(components[1].kind, "gpu");
+    assert_eq!(components[1].kind, ComponentKind::Gpu);
     assert_eq!(components[1].label, "gpu:0 label");
-    assert_eq!(components[2].method, "model");
+    assert_eq!(components[2].method, Method::Model);
 }
 
 #[test]
@@ -319,13 +293,13 @@ fn finishing_and_predicting_are_recorded() {
         predicted_emissions_kg: 0.375,
     };
     store.set_prediction(id, &prediction).expect("prediction");
-    let mut finish = end(status::FAILED);
+    let mut finish = end(RunStatus::Failed);
     finish.exit_code = Some(3);
     finish.signal = Some(15);
     store.finish_run(id, &finish).expect("finish");
 
     let record = store.run(id).expect("run");
-    assert_eq!(record.status, status::FAILED);
+    assert_eq!(record.status, RunStatus::Failed);
     assert_eq!(record.ended_at.as_deref(), Some("2024-03-01T10:00:02Z"));
     assert_eq!(record.duration_s, Some(2.0));
     assert_eq!((record.exit_code, record.signal), (Some(3), Some(15)));
@@ -354,7 +328,7 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_half_written() {
         Err(StoreError::NotFound(99))
     ));
     assert!(matches!(
-        store.finish_run(99, &end(status::FINISHED)),
+        store.finish_run(99, &end(RunStatus::Finished)),
         Err(StoreError::NotFound(99))
     ));
     assert!(matches!(
@@ -390,17 +364,14 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_half_written() {
         Err(StoreError::Timestamp { .. })
     ));
 
-    let mut bad_kind = new_run("bad-kind");
-    bad_kind.components[0].kind = "disk".into();
-    assert!(matches!(
-        store.start_run(&bad_kind),
-        Err(StoreError::Invalid {
-            field: "component kind",
-            ..
-        })
-    ));
+    // A kind outside the vocabulary cannot even be written down as a `NewRun`.
+    let mut bad_kind = serde_json::to_value(new_run("bad-kind")).expect("json");
+    bad_kind["components"][0]["kind"] = "disk".into();
+    assert!(serde_json::from_value::<NewRun>(bad_kind).is_err());
     let mut twice = new_run("twice");
-    twice.components.push(component("ram", "ram", "model"));
+    twice
+        .components
+        .push(component("ram", ComponentKind::Ram, Method::Model));
     assert!(matches!(
         store.start_run(&twice),
         Err(StoreError::Invalid {
@@ -409,7 +380,7 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_half_written() {
         })
     ));
     assert!(matches!(
-        store.finish_run(id, &end(status::RUNNING)),
+        store.finish_run(id, &end(RunStatus::Running)),
         Err(StoreError::Invalid {
             field: "status",
             ..
@@ -440,9 +411,9 @@ fn runs_are_listed_newest_first_and_filtered() {
     let store = Store::open_in_memory().expect("open");
     let add = |uuid: &str, project: &str, tags: &[&str], started_at: &str| -> RunId {
         let mut run = new_run(uuid);
-        run.project = project.into();
-        run.tags = tags.iter().map(|t| t.to_string()).collect();
-        run.started_at = started_at.into();
+        run.start.project = project.into();
+        run.start.tags = tags.iter().map(|t| t.to_string()).collect();
+        run.start.started_at = started_at.into();
         store.start_run(&run).expect("start")
     };
     let jan = add("jan", "vision", &["baseline"], "2024-01-15T08:00:00Z");
@@ -456,7 +427,7 @@ fn runs_are_listed_newest_first_and_filtered() {
     );
     let mar = add("mar", "nlp", &[], "2024-03-15T08:00:00.25Z");
     store
-        .finish_run(jan, &end(status::FINISHED))
+        .finish_run(jan, &end(RunStatus::Finished))
         .expect("finish");
 
     let uuids = |filter: RunFilter| -> Vec<String> {
@@ -464,7 +435,7 @@ fn runs_are_listed_newest_first_and_filtered() {
             .runs(&filter)
             .expect("runs")
             .into_iter()
-            .map(|r| r.uuid)
+            .map(|r| r.start.uuid)
             .collect()
     };
     assert_eq!(
@@ -495,12 +466,12 @@ fn runs_are_listed_newest_first_and_filtered() {
     };
     assert_eq!(uuids(window), ["feb-later", "feb"]);
     let finished = RunFilter {
-        status: Some(status::FINISHED.into()),
+        status: Some(RunStatus::Finished),
         ..RunFilter::default()
     };
     assert_eq!(uuids(finished), ["jan"]);
     let limited = RunFilter {
-        status: Some(status::RUNNING.into()),
+        status: Some(RunStatus::Running),
         limit: Some(2),
         ..RunFilter::default()
     };
@@ -524,11 +495,11 @@ fn runs_of_dead_writers_become_interrupted_with_their_energy() {
     let db = TempDb::new("recover");
     let store = Store::open(&db.path()).expect("open");
     let mut alive_run = new_run("alive");
-    alive_run.pid = 1000;
+    alive_run.start.pid = 1000;
     let mut dead_run = new_run("dead");
-    dead_run.pid = 2000;
+    dead_run.start.pid = 2000;
     let mut quiet_run = new_run("dead-without-samples");
-    quiet_run.pid = 3000;
+    quiet_run.start.pid = 3000;
     let alive = store.start_run(&alive_run).expect("start");
     let dead = store.start_run(&dead_run).expect("start");
     let quiet = store.start_run(&quiet_run).expect("start");
@@ -538,7 +509,7 @@ fn runs_of_dead_writers_become_interrupted_with_their_energy() {
         store.add_sample(dead, &sample(seq)).expect("sample");
     }
     store
-        .finish_run(done, &end(status::FINISHED))
+        .finish_run(done, &end(RunStatus::Finished))
         .expect("finish");
     let before = store.run(dead).expect("run");
 
@@ -555,7 +526,7 @@ fn runs_of_dead_writers_become_interrupted_with_their_energy() {
     assert!(asked.borrow().iter().all(|(_, host)| host == HOST));
 
     let after = store.run(dead).expect("run");
-    assert_eq!(after.status, status::INTERRUPTED);
+    assert_eq!(after.status, RunStatus::Interrupted);
     assert_eq!(after.energy_kwh, before.energy_kwh);
     assert_eq!(after.emissions_kg, before.emissions_kg);
     assert!(after.energy_kwh > 0.0);
@@ -564,15 +535,15 @@ fn runs_of_dead_writers_become_interrupted_with_their_energy() {
     assert_eq!(store.samples(dead).expect("samples").len(), 3);
 
     let quiet_after = store.run(quiet).expect("run");
-    assert_eq!(quiet_after.status, status::INTERRUPTED);
+    assert_eq!(quiet_after.status, RunStatus::Interrupted);
     assert_eq!(
         quiet_after.ended_at.as_deref(),
         Some("2024-03-01T10:00:00Z")
     );
     assert_eq!(quiet_after.duration_s, Some(0.0));
 
-    assert_eq!(store.run(alive).expect("run").status, status::RUNNING);
-    assert_eq!(store.run(done).expect("run").status, status::FINISHED);
+    assert_eq!(store.run(alive).expect("run").status, RunStatus::Running);
+    assert_eq!(store.run(done).expect("run").status, RunStatus::Finished);
     assert!(
         store
             .recover_interrupted(|_, _| false)
@@ -583,9 +554,9 @@ fn runs_of_dead_writers_become_interrupted_with_their_energy() {
 
     // A writer that was wrongly given up on may still record its real end.
     store
-        .finish_run(dead, &end(status::FINISHED))
+        .finish_run(dead, &end(RunStatus::Finished))
         .expect("finish");
-    assert_eq!(store.run(dead).expect("run").status, status::FINISHED);
+    assert_eq!(store.run(dead).expect("run").status, RunStatus::Finished);
 }
 
 /// Set by `a_sigkill_loses_at_most_the_sample_being_written` for the child it starts.
@@ -601,7 +572,7 @@ fn sigkill_writer_child() {
     };
     let store = Store::open(Path::new(&db)).expect("open in child");
     let mut run = new_run(KILLED_UUID);
-    run.pid = std::process::id();
+    run.start.pid = std::process::id();
     let id = store.start_run(&run).expect("start in child");
     // Bounded, so that a parent that failed to kill it does not leave it running for long.
     for seq in 0..6000 {
@@ -666,7 +637,7 @@ fn a_sigkill_loses_at_most_the_sample_being_written() {
     writer.0.wait().expect("reap the writer");
 
     let before_recovery = store.run(id).expect("run");
-    assert_eq!(before_recovery.status, status::RUNNING);
+    assert_eq!(before_recovery.status, RunStatus::Running);
     assert_eq!(before_recovery.pid, child_pid);
     // Everything committed before the kill is there, plus at most what was being written then;
     // the totals agree with the samples: no sample is half-written.
@@ -680,7 +651,7 @@ fn a_sigkill_loses_at_most_the_sample_being_written() {
         .expect("recover");
     assert_eq!(marked, [id]);
     let recovered = store.run(id).expect("run");
-    assert_eq!(recovered.status, status::INTERRUPTED);
+    assert_eq!(recovered.status, RunStatus::Interrupted);
     assert_eq!(recovered.samples, samples.len() as u64);
     let last = samples.last().expect("samples before the kill");
     assert_eq!(recovered.energy_kwh, last.energy_kwh);
@@ -709,7 +680,7 @@ fn two_writers_on_one_file_lose_nothing() {
                         store.add_sample(id, &sample(seq)).expect("sample");
                     }
                     store
-                        .finish_run(id, &end(status::FINISHED))
+                        .finish_run(id, &end(RunStatus::Finished))
                         .expect("finish");
                     id
                 })
@@ -726,7 +697,7 @@ fn two_writers_on_one_file_lose_nothing() {
     for id in ids {
         let samples = assert_consistent(&store, id);
         assert_eq!(samples.len() as u64, SAMPLES);
-        assert_eq!(store.run(id).expect("run").status, status::FINISHED);
+        assert_eq!(store.run(id).expect("run").status, RunStatus::Finished);
     }
 }
 
@@ -808,7 +779,7 @@ fn a_version_1_database_is_migrated_with_its_rows() {
     assert_eq!(old.uuid, "old-run");
     assert_eq!(old.tags, ["v1"]);
     assert_eq!(old.command, ["make", "train"]);
-    assert_eq!(old.status, status::FINISHED);
+    assert_eq!(old.status, RunStatus::Finished);
     assert_eq!(old.energy_kwh, 0.001);
     assert_close(old.cpu_power_w, 360.0, "old cpu power");
     assert_eq!(old.progress, None);
@@ -881,7 +852,7 @@ fn finished_run(store: &Store, uuid: &str) -> RunRecord {
         store.add_sample(id, &sample(seq)).expect("sample");
     }
     store
-        .finish_run(id, &end(status::FINISHED))
+        .finish_run(id, &end(RunStatus::Finished))
         .expect("finish");
     store.run(id).expect("run")
 }
@@ -1022,12 +993,12 @@ proptest! {
     ) {
         let store = Store::open_in_memory().expect("open");
         let mut run = new_run("any-text");
-        run.project = project.clone();
-        run.experiment = experiment;
-        run.command = command;
-        run.tags = tags.clone();
-        run.location_label = label.clone();
-        run.cpu_model = Some(label);
+        run.start.project = project.clone();
+        run.start.experiment = experiment;
+        run.start.command = command;
+        run.start.tags = tags.clone();
+        run.start.location_label = label.clone();
+        run.start.cpu_model = Some(label);
         let id = store.start_run(&run).expect("start");
         store.add_sample(id, &sample(0)).expect("sample");
         let record = store.run(id).expect("run");

@@ -6,7 +6,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Hardware, LookupError, Zone, ZoneKind};
-use mlcarbon_store::{NewRun, RunEnd, RunId, RunRecord, SampleRow, Store, StoreError, export};
+use mlcarbon_store::{
+    NewRun, RunEnd, RunId, RunRecord, RunStatus, SampleRow, Store, StoreError, export,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
@@ -358,7 +360,7 @@ pub struct PostedRun {
 struct Created {
     id: RunId,
     samples: usize,
-    status: String,
+    status: RunStatus,
 }
 
 fn record(store: &Store, posted: &PostedRun) -> Result<Created, StoreError> {
@@ -393,7 +395,7 @@ pub async fn runs_post(
         };
         ApiError::bad(&field, format!("{field}: {}", e.inner()))
     })?;
-    if posted.run.command.len() > 1000 || posted.run.tags.len() > 100 {
+    if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
             "run",
             "at most 1000 command words and 100 tags",

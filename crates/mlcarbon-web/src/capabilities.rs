@@ -17,7 +17,7 @@ use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
 use crate::api::json;
 use crate::error::ApiError;
-use crate::inputs::{measured_run, system_now};
+use crate::inputs::measured_run;
 use crate::query::{ESTIMATE_PARAMS, Params};
 use crate::runs::run_ref;
 use crate::state::AppState;
@@ -140,7 +140,7 @@ pub async fn advise(
         top: fraction_or(&params, "top", DEFAULT_TOP)?,
         probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
     };
-    json(&advise_report(state.data(), &query, system_now())?)
+    json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
 }
 
 pub async fn plan_search(
@@ -192,7 +192,11 @@ pub async fn schedule(
         now: params.text("now")?,
         windows,
     };
-    json(&schedule_report(state.data(), &query, system_now())?)
+    json(&schedule_report(
+        state.data(),
+        &query,
+        mlcarbon_time::now(),
+    )?)
 }
 
 pub async fn inference(

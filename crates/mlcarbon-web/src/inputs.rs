@@ -1,20 +1,8 @@
-//! What the front ends (the server and the CLI) hand the model besides their parameters: a
-//! stored run as the model's [`MeasuredRun`] (the one conversion from the store's record, for
-//! `--run` and `--training-run`), and the current time (the default of `--now`).
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! A stored run as the model's [`MeasuredRun`]: the one conversion from the store's record,
+//! shared by the CLI (`--run`, `--training-run`) and the server (`run`, `training_run`).
 
 use mlcarbon_model::subject::MeasuredRun;
-use mlcarbon_model::time::UtcTime;
 use mlcarbon_store::RunRecord;
-
-/// The system clock as a UTC instant (whole seconds).
-pub fn system_now() -> UtcTime {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    UtcTime::from_unix_seconds(seconds)
-}
 
 /// A stored run as the model's input.
 pub fn measured_run(run: &RunRecord) -> MeasuredRun {
@@ -32,7 +20,7 @@ pub fn measured_run(run: &RunRecord) -> MeasuredRun {
         region: run.region.clone(),
         zone: run.zone.clone(),
         intensity_g_per_kwh: run.intensity_g_per_kwh,
-        intensity_origin: run.intensity_origin.clone(),
+        intensity_origin: run.intensity_origin,
         intensity_source: run.intensity_source.clone(),
         pue: run.pue,
         gpu_model: run.gpu_model.clone(),

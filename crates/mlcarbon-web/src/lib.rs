@@ -21,7 +21,6 @@ mod auth;
 mod cache;
 mod calc;
 mod capabilities;
-mod dates;
 mod error;
 mod inputs;
 mod metrics;
@@ -47,7 +46,7 @@ use mlcarbon_store::Store;
 use tokio::net::TcpListener;
 
 pub use crate::error::{ApiError, ErrorBody, WebError};
-pub use crate::inputs::{measured_run, system_now};
+pub use crate::inputs::measured_run;
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 

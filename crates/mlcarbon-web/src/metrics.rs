@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, Store, StoreError, status};
+use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, RunStatus, Store, StoreError};
 
 /// The finished runs reported besides every running one: the most recent ones.
 pub const MAX_FINISHED_RUNS: usize = 500;
@@ -112,14 +112,18 @@ impl Family {
 /// The runs `/metrics` reports: every running one and the most recent others.
 pub fn load_runs(store: &Store) -> Result<Vec<(RunRecord, Vec<ComponentRecord>)>, StoreError> {
     let mut runs = store.runs(&RunFilter {
-        status: Some(status::RUNNING.to_string()),
+        status: Some(RunStatus::Running),
         ..RunFilter::default()
     })?;
     let recent = store.runs(&RunFilter {
         limit: Some(MAX_FINISHED_RUNS),
         ..RunFilter::default()
     })?;
-    runs.extend(recent.into_iter().filter(|r| r.status != status::RUNNING));
+    runs.extend(
+        recent
+            .into_iter()
+            .filter(|r| r.status != RunStatus::Running),
+    );
     runs.sort_by_key(|r| r.id);
     runs.into_iter()
         .map(|r| {
@@ -184,7 +188,7 @@ pub fn render(
         run_duration.push(&base, run.elapsed_s());
         run_active.push(
             &[("run", id.as_str()), ("project", run.project.as_str())],
-            if run.status == status::RUNNING {
+            if run.status == RunStatus::Running {
                 1.0
             } else {
                 0.0

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, Store, StoreError, status};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, Store, StoreError};
 use serde::Serialize;
 
-use crate::dates;
 use crate::error::ApiError;
 use crate::query::Params;
 
@@ -25,23 +24,22 @@ pub const RUN_FILTER_PARAMS: [&str; 7] = [
 pub const MAX_RUNS: usize = 10_000;
 
 pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiError> {
+    let names: Vec<&'static str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
     let status = params
-        .choice(
-            "status",
-            &[
-                status::RUNNING,
-                status::FINISHED,
-                status::INTERRUPTED,
-                status::FAILED,
-            ],
-        )?
-        .map(str::to_string);
+        .choice("status", &names)?
+        .and_then(|name| name.parse::<RunStatus>().ok());
     Ok(RunFilter {
         project: params.text("project")?,
         experiment: params.text("experiment")?,
         tag: params.text("tag")?,
-        since: params.text("since")?.as_deref().map(dates::since_filter),
-        until: params.text("until")?.as_deref().map(dates::until_filter),
+        since: params
+            .text("since")?
+            .as_deref()
+            .map(mlcarbon_time::since_bound),
+        until: params
+            .text("until")?
+            .as_deref()
+            .map(mlcarbon_time::until_bound),
         status,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
     })
@@ -76,19 +74,6 @@ pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {
 }
 
 /// `counter` and `integrated_power` read the hardware; `model` estimates from rated power.
-pub fn is_measured(method: &str) -> bool {
-    matches!(method, "counter" | "integrated_power")
-}
-
-pub fn method_label(method: &str) -> &str {
-    match method {
-        "counter" => "measured (energy counter)",
-        "integrated_power" => "measured (power, integrated)",
-        "model" => "modelled (rated power × utilization)",
-        other => other,
-    }
-}
-
 /// Totals of a group of runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {
@@ -119,8 +104,10 @@ pub fn summary(runs: &[RunRecord]) -> Summary {
     let mut out = Summary::default();
     for run in runs {
         out.total.add(run);
-        let week = dates::utc_day(&run.started_at)
-            .map(|d| dates::format_day(dates::week_start(d)))
+        let week = mlcarbon_time::UtcTime::parse(&run.started_at)
+            .ok()
+            .map(mlcarbon_time::UtcTime::utc_day)
+            .map(|d| mlcarbon_time::format_day(mlcarbon_time::week_start(d)))
             .unwrap_or_else(|| "unknown".to_string());
         out.by_week.entry(week).or_default().add(run);
         out.by_project

@@ -8,7 +8,9 @@ use mlcarbon_data::Dataset;
 use mlcarbon_model::compare;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::{Job, Location, estimate};
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, Store, export};
+use mlcarbon_store::{
+    ComponentRecord, IntensityOrigin, Method, RunFilter, RunRecord, RunStatus, Store, export,
+};
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
 use crate::inputs::user_error;
@@ -112,15 +114,6 @@ fn sparkline(values: &[f64], width: usize) -> String {
         .collect()
 }
 
-fn method_label(method: &str) -> &str {
-    match method {
-        "counter" => "measured (energy counter)",
-        "integrated_power" => "measured (power, integrated)",
-        "model" => "modelled (rated power × utilization)",
-        other => other,
-    }
-}
-
 /// The text shown after a run and by `show`.
 pub fn summary(data: &Dataset, run: &RunRecord, components: &[ComponentRecord]) -> Result<String> {
     summary_with(data, run, components, None)
@@ -150,7 +143,7 @@ pub fn summary_with(
     for c in components {
         t.push(vec![
             format!("  {}", c.label),
-            method_label(&c.method).to_string(),
+            c.method.label().to_string(),
             format!("{} W", human_number(c.mean_power_w)),
             human_energy(c.energy_kwh),
         ]);
@@ -165,7 +158,7 @@ pub fn summary_with(
         run.pue,
         human_mass(run.emissions_kg),
         human_number(effective_intensity(run)),
-        if run.intensity_origin == "profile" {
+        if run.intensity_origin == IntensityOrigin::Profile {
             "mean of the samples, each at its hour's intensity from the profile"
         } else {
             run.intensity_origin.as_str()
@@ -177,7 +170,7 @@ pub fn summary_with(
         out.push_str(&format!("  embodied   {}\n", embodied_line(&embodied)));
     }
     // A prediction matters while a run goes on, or for one cut short.
-    if run.status != mlcarbon_store::status::FINISHED
+    if run.status != RunStatus::Finished
         && let Some(p) = run.progress
     {
         let computed = run_prediction(run);
@@ -201,10 +194,10 @@ pub fn summary_with(
             }
         }
     }
-    if components.iter().any(|c| c.method == "model") {
+    if components.iter().any(|c| c.method == Method::Model) {
         out.push_str("  Modelled parts are estimates from rated power; measured parts come from counters or power readings.\n");
     }
-    if run.intensity_origin == "defaulted" {
+    if run.intensity_origin == IntensityOrigin::Defaulted {
         out.push_str("  The grid intensity is the world average: set your location with `mlcarbon config set zone XX`.\n");
     }
     if run.energy_kwh > 0.0 {
@@ -229,9 +222,9 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         project: args.project.clone(),
         experiment: None,
         tag: args.tag.clone(),
-        since: args.since.clone(),
-        until: args.until.clone(),
-        status: args.status.clone(),
+        since: args.since.as_deref().map(mlcarbon_time::since_bound),
+        until: args.until.as_deref().map(mlcarbon_time::until_bound),
+        status: args.status,
         limit: Some(args.limit),
     })?;
     let mut t = Table::new(&[
@@ -253,7 +246,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
                 .collect::<String>()
                 .replace('T', " "),
             clock::duration(r.elapsed_s()),
-            r.status.clone(),
+            r.status.to_string(),
             r.project.clone(),
             human_energy(r.energy_kwh),
             human_mass(r.emissions_kg),

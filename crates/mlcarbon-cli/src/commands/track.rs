@@ -18,14 +18,15 @@ use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::units::{GramsPerKwh, Hours, KilowattHours, Ranged};
 use mlcarbon_model::{Location, scenario};
 use mlcarbon_store::{
-    ComponentSample, NewComponent, NewRun, Prediction, RunEnd, RunId, SampleRow, Store, liveness,
-    status,
+    ComponentSample, IntensityOrigin, NewComponent, NewRun, Prediction, RunEnd, RunId, RunStart,
+    RunStatus, SampleRow, Store, liveness,
 };
 
 use crate::cli::{AttributionArg, LocationArgs, MonitorArgs, RunArgs, TrackArgs};
 use crate::commands::runs::{open_store, summary_with};
 use crate::config::Config;
 use crate::inputs::{ResolvedLocation, read_profile, resolve_location, system_now, user_error};
+use crate::output::{stderr_line, to_stderr};
 use crate::{child, clock, env};
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
 
@@ -180,39 +181,23 @@ fn build_sampler(
     );
     if !quiet {
         for warning in &found.warnings {
-            eprintln!("mlcarbon: warning: {warning}");
+            stderr_line!("mlcarbon: warning: {warning}");
         }
         if let Some((w, n)) = fallback {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: warning: CPU {} is not in the CPU table: modelled as {n} logical CPUs × {w} W at full load (Cloud Carbon Footprint's average per vCPU, defaulted); give --cpu NAME (`mlcarbon hardware --cpus` lists them) for its own TDP",
                 model
                     .as_deref()
                     .map_or("model unknown".to_string(), |m| format!("`{m}`"))
             );
         } else if tdp.is_none() && model.is_some() && args.cpu.is_none() {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: warning: CPU `{}` is not in the CPU table: give --cpu NAME (`mlcarbon hardware --cpus` lists them) to count the CPU",
                 model.as_deref().unwrap_or_default()
             );
         }
     }
     Ok((found.into_sampler(), model))
-}
-
-fn kind_name(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::Cpu => "cpu",
-        ComponentKind::Gpu => "gpu",
-        ComponentKind::Ram => "ram",
-    }
-}
-
-fn method_name(method: mlcarbon_meter::Method) -> &'static str {
-    match method {
-        mlcarbon_meter::Method::Counter => "counter",
-        mlcarbon_meter::Method::IntegratedPower => "integrated_power",
-        mlcarbon_meter::Method::Model => "model",
-    }
 }
 
 /// A progress fraction written by the child: a number in (0, 1], or a percentage with `%`.
@@ -305,7 +290,7 @@ impl Tracker {
             self.sampler.sample(now)
         };
         for warning in &out.warnings {
-            eprintln!("mlcarbon: warning: {warning}");
+            stderr_line!("mlcarbon: warning: {warning}");
         }
         let energy_j = if process_mode {
             out.total.cumulative_attributed_j
@@ -320,7 +305,7 @@ impl Tracker {
                     Some(g) => g.0,
                     None => {
                         if !self.warned_profile {
-                            eprintln!(
+                            stderr_line!(
                                 "mlcarbon: warning: the intensity profile does not cover this time; using the yearly average ({} g/kWh)",
                                 human_number(self.intensity)
                             );
@@ -426,7 +411,7 @@ impl Tracker {
             && let Err(e) = store.add_samples(self.run, &self.pending)
             && !self.warned_store
         {
-            eprintln!("mlcarbon: warning: could not store samples ({e}); the run goes on");
+            stderr_line!("mlcarbon: warning: could not store samples ({e}); the run goes on");
             self.warned_store = true;
         }
         self.pending.clear();
@@ -517,7 +502,7 @@ impl Tracker {
 
     fn clear_status(&self) {
         if self.status_line {
-            eprint!("\r\x1b[2K");
+            to_stderr("\r\x1b[2K");
         }
     }
 
@@ -525,7 +510,7 @@ impl Tracker {
         &mut self,
         exit_code: Option<i32>,
         signal: Option<i32>,
-        run_status: &str,
+        run_status: RunStatus,
     ) -> Result<()> {
         let last = self.pending.last().map(|r| (r.energy_kwh, r.emissions_kg));
         self.flush();
@@ -540,7 +525,7 @@ impl Tracker {
                     duration_s: self.started.elapsed().as_secs_f64(),
                     exit_code,
                     signal,
-                    status: run_status.to_string(),
+                    status: run_status,
                 },
             )?;
         }
@@ -607,7 +592,7 @@ fn prepare<'d>(
     };
     if !args.quiet {
         for id in recovered {
-            eprintln!(
+            stderr_line!(
                 "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
             );
         }
@@ -620,7 +605,7 @@ fn prepare<'d>(
         .filter(|c| c.kind == ComponentKind::Gpu)
         .collect();
     let cpu_count = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let new_run = NewRun {
+    let start = RunStart {
         uuid: uuid.clone(),
         project: args
             .project
@@ -646,14 +631,8 @@ fn prepare<'d>(
             .and_then(|p| p.profile.value_at(system_now()))
             .map_or(location.location.intensity.range.value.0, |g| g.0),
         intensity_origin: match &profile {
-            Some(_) => "profile".to_string(),
-            None => location
-                .location
-                .intensity
-                .provenance
-                .origin
-                .label()
-                .to_string(),
+            Some(_) => IntensityOrigin::Profile,
+            None => location.location.intensity.provenance.origin.into(),
         },
         intensity_source: match &profile {
             Some(p) => Some(
@@ -671,14 +650,17 @@ fn prepare<'d>(
         gpu_count: gpus.len() as u32,
         ram_total_gb: ram_total_gb(&roots),
         interval_s: interval,
+    };
+    let new_run = NewRun {
+        start,
         components: sampler
             .components()
             .iter()
             .map(|c| NewComponent {
                 key: c.key.clone(),
-                kind: kind_name(c.kind).to_string(),
+                kind: c.kind,
                 label: c.label.clone(),
-                method: method_name(c.method).to_string(),
+                method: c.method,
             })
             .collect(),
     };
@@ -725,10 +707,12 @@ fn print_summary(data: &Dataset, tracker: &Tracker, quiet: bool) -> Result<()> {
     if let Some(store) = &tracker.store {
         let record = store.run(tracker.run)?;
         let components = store.components(tracker.run)?;
-        eprint!(
-            "{}",
-            summary_with(data, &record, &components, tracker.prediction.as_ref())?
-        );
+        to_stderr(&summary_with(
+            data,
+            &record,
+            &components,
+            tracker.prediction.as_ref(),
+        )?);
     }
     Ok(())
 }
@@ -747,7 +731,12 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let running = match child::spawn(program, program_args, &extra_env) {
         Ok(running) => running,
         Err(e) => {
-            prepared.tracker.finish(None, None, status::FAILED)?;
+            // The start error decides the exit code (127, 126); a failure to record it is a warning.
+            if let Err(finish) = prepared.tracker.finish(None, None, RunStatus::Failed) {
+                stderr_line!(
+                    "mlcarbon: warning: the failed start could not be recorded: {finish:#}"
+                );
+            }
             return Err(e);
         }
     };
@@ -757,7 +746,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
                 prepared.tracker.sampler.attach_process_tree(tree);
                 prepared.tracker.process_mode = true;
             }
-            Err(e) => eprintln!(
+            Err(e) => stderr_line!(
                 "mlcarbon: warning: cannot follow the command's processes ({e}); counting the whole machine"
             ),
         }
@@ -785,20 +774,25 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let (code, signal) = match exit {
         Ok(status) => child::exit_code(status),
         Err(e) => {
-            tracker.finish(None, None, status::FAILED)?;
+            tracker.finish(None, None, RunStatus::Failed)?;
             return Err(e).context("waiting for the command");
         }
     };
     let run_status = if code == 0 {
-        status::FINISHED
+        RunStatus::Finished
     } else {
-        status::FAILED
+        RunStatus::Failed
     };
-    tracker.finish(Some(code), signal, run_status)?;
+    // From here on the command has run: its exit code is ours whatever else fails.
+    if let Err(e) = tracker.finish(Some(code), signal, run_status) {
+        stderr_line!("mlcarbon: warning: the run's end could not be recorded: {e:#}");
+    }
     if let Some(path) = &tracker.progress_file {
         let _ = std::fs::remove_file(path);
     }
-    print_summary(data, tracker, args.track.quiet)?;
+    if let Err(e) = print_summary(data, tracker, args.track.quiet) {
+        stderr_line!("mlcarbon: warning: no summary: {e:#}");
+    }
     let _ = &prepared.location;
     Ok(code)
 }
@@ -818,7 +812,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
         .duration
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
     if !args.track.quiet && !tracker.status_line {
-        eprintln!(
+        stderr_line!(
             "mlcarbon: monitoring this machine (run {}); Ctrl-C to stop",
             tracker.run
         );
@@ -844,7 +838,7 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
     }
     tracker.sample_last();
     tracker.clear_status();
-    tracker.finish(Some(0), None, status::FINISHED)?;
+    tracker.finish(Some(0), None, RunStatus::Finished)?;
     print_summary(data, tracker, args.track.quiet)?;
     Ok(0)
 }

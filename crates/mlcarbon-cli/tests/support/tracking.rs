@@ -302,7 +302,7 @@ fn the_location_comes_from_flags_then_config_then_the_world_average() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("a number above 0"));
     std::fs::write(s.dir.join("config"), "interval = abc\n").expect("edit config");
     let bad = s.run(&["run", "-q", "--replay", &trace, "--", "true"]);
-    assert_eq!(code(&bad), 2);
+    assert_eq!(code(&bad), 125, "run's own error");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("config `interval` is `abc`"));
 }
 
@@ -396,30 +396,36 @@ fn a_statement_of_a_run_uses_the_measured_energy() {
 }
 
 #[test]
-fn bad_tracking_input_is_one_line_and_exit_2() {
+fn bad_tracking_input_is_one_line_and_its_own_exit_code() {
     let s = Sandbox::new("bad-input");
-    for args in [
-        vec![
-            "run",
-            "-q",
-            "--zone",
-            "FR",
-            "--",
-            "no-such-command-mlcarbon",
-        ],
-        vec!["show", "999"],
-        vec!["export"],
-        vec!["run", "-q", "--replay", "missing-trace.csv", "--", "true"],
+    for (args, expected) in [
+        (
+            vec![
+                "run",
+                "-q",
+                "--zone",
+                "FR",
+                "--",
+                "no-such-command-mlcarbon",
+            ],
+            127,
+        ),
+        (vec!["show", "999"], 2),
+        (vec!["export"], 2),
+        (
+            vec!["run", "-q", "--replay", "missing-trace.csv", "--", "true"],
+            125,
+        ),
     ] {
         let out = s.run(&args);
-        assert_eq!(code(&out), 2, "mlcarbon {args:?}");
+        assert_eq!(code(&out), expected, "mlcarbon {args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("error: "), "mlcarbon {args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "mlcarbon {args:?}: {stderr}");
         assert!(!stderr.contains("panicked"));
     }
     let out = s.run(&["run"]);
-    assert_eq!(code(&out), 2, "a missing command is a usage error");
+    assert_eq!(code(&out), 125, "a missing command is run's own error");
 }
 
 /// A CPU the table does not know (a VM's generic name): counted from its logical CPUs at the

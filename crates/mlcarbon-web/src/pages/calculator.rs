@@ -12,7 +12,6 @@ use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use crate::calc::{self, EstimateAnswer};
 use crate::capabilities::{self, JOB_PARAMS, LOCATION_PARAMS};
 use crate::error::ApiError;
-use crate::inputs::system_now;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
@@ -719,7 +718,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
             deadline: timed.then_some(within),
             ..AdviseQuery::default()
         };
-        Ok(advise_report(data, &query, system_now())?)
+        Ok(advise_report(data, &query, mlcarbon_time::now())?)
     });
     match advice {
         Ok(report) if !report.actions.is_empty() => {

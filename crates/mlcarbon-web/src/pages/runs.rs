@@ -12,7 +12,7 @@ use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, SampleRow};
 use crate::error::ApiError;
 use crate::pages::{Nav, error_page, escape, html, layout, table};
 use crate::query::{Params, encode};
-use crate::runs::{self, Summary, is_measured, method_label};
+use crate::runs::{self, Summary};
 use crate::state::AppState;
 use crate::svg::{Bar, NARROW, Series, WIDE, bar_chart, line_chart};
 
@@ -254,7 +254,7 @@ fn runs_table(runs: &[RunRecord]) -> String {
                 escape(&r.tags.join(", ")),
                 format!(
                     r#"<span class="status {s}">{s}</span>"#,
-                    s = escape(&r.status)
+                    s = escape(r.status.as_str())
                 ),
                 escape(&duration(r.elapsed_s())),
                 escape(&human_energy(r.energy_kwh)),
@@ -332,13 +332,13 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
 </dl>
 "#,
         id = run.id,
-        status = escape(&run.status),
+        status = escape(run.status.as_str()),
         kg = escape(&human_mass(run.emissions_kg)),
         kwh = escape(&human_energy(run.energy_kwh)),
         it = escape(&human_energy(run.it_energy_kwh())),
         pue = run.pue,
         g = escape(&human_number(run.intensity_g_per_kwh)),
-        origin = escape(&run.intensity_origin),
+        origin = escape(run.intensity_origin.as_str()),
         project = escape(&run.project),
         experiment = run
             .experiment
@@ -365,7 +365,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
         run.progress,
         run.predicted_energy_kwh,
         run.predicted_emissions_kg,
-    ) && run.status != mlcarbon_store::status::FINISHED
+    ) && run.status != mlcarbon_store::RunStatus::Finished
     {
         let _ = write!(
             out,
@@ -435,7 +435,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
     // Components: measured or modelled.
     let measured: f64 = components
         .iter()
-        .filter(|c| is_measured(&c.method))
+        .filter(|c| c.method.is_measured())
         .map(|c| c.energy_kwh)
         .sum();
     let total: f64 = components.iter().map(|c| c.energy_kwh).sum();
@@ -461,7 +461,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
             label: format!(
                 "{} ({})",
                 c.label,
-                if is_measured(&c.method) {
+                if c.method.is_measured() {
                     "measured"
                 } else {
                     "modelled"
@@ -470,7 +470,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
             value: c.energy_kwh,
             low: c.energy_kwh,
             high: c.energy_kwh,
-            highlight: is_measured(&c.method),
+            highlight: c.method.is_measured(),
         })
         .collect();
     out.push_str(&bar_chart(
@@ -486,15 +486,15 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
             vec![
                 escape(&c.label),
                 format!("<code>{}</code>", escape(&c.key)),
-                escape(&c.kind),
+                escape(c.kind.as_str()),
                 format!(
                     r#"<span class="method {}">{}</span>"#,
-                    if is_measured(&c.method) {
+                    if c.method.is_measured() {
                         "measured"
                     } else {
                         "modelled"
                     },
-                    escape(method_label(&c.method))
+                    escape(c.method.label())
                 ),
                 escape(&format!("{} W", human_number(c.mean_power_w))),
                 escape(&human_energy(c.energy_kwh)),

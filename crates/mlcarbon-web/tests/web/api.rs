@@ -525,7 +525,18 @@ async fn writing_needs_the_token() {
     assert_eq!(runs.as_array().map(Vec::len), Some(1));
     let wrong_type = post(&app, "/api/runs", r#"{"run": {"uuid": 3}}"#, Some("s3cret")).await;
     assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
-    assert_eq!(wrong_type.field().as_deref(), Some("run.uuid"));
+    // The run's own fields are read as one flattened group: the error names the group and what
+    // is wrong in it.
+    assert_eq!(wrong_type.field().as_deref(), Some("run"));
+    let mut wrong_uuid: serde_json::Value = serde_json::from_str(&body).expect("json");
+    wrong_uuid["run"]["uuid"] = 3.into();
+    let wrong_uuid = post(&app, "/api/runs", &wrong_uuid.to_string(), Some("s3cret")).await;
+    assert_eq!(wrong_uuid.status, StatusCode::BAD_REQUEST);
+    assert!(
+        wrong_uuid.body.contains("integer `3`"),
+        "{}",
+        wrong_uuid.body
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use mlcarbon_data::Dataset;
-use mlcarbon_store::{ComponentSample, NewComponent, NewRun, RunEnd, SampleRow, Store};
+use mlcarbon_store::{
+    ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun, RunEnd,
+    RunStart, RunStatus, SampleRow, Store,
+};
 use mlcarbon_web::{AppState, app};
 use tower::ServiceExt;
 
@@ -52,50 +55,52 @@ impl Db {
 
 pub fn new_run(uuid: &str, project: &str, started_at: &str) -> NewRun {
     NewRun {
-        uuid: uuid.to_string(),
-        project: project.to_string(),
-        experiment: Some("baseline".to_string()),
-        tags: vec!["nightly".to_string(), "a100".to_string()],
-        command: vec!["python".to_string(), "train.py".to_string()],
-        started_at: started_at.to_string(),
-        pid: 4242,
-        hostname: "gpu-box".to_string(),
-        os: "linux".to_string(),
-        mlcarbon_version: "0.1.0".to_string(),
-        location_label: "France (FR)".to_string(),
-        zone: Some("FR".to_string()),
-        provider: None,
-        region: None,
-        country_iso: Some("FRA".to_string()),
-        country_name: Some("France".to_string()),
-        intensity_g_per_kwh: 56.0,
-        intensity_origin: "estimated".to_string(),
-        intensity_source: Some("zones.csv:FR".to_string()),
-        pue: 1.2,
-        cpu_model: Some("Intel Xeon Gold 6248".to_string()),
-        cpu_count: 1,
-        gpu_model: Some("NVIDIA A100-SXM4-80GB".to_string()),
-        gpu_count: 1,
-        ram_total_gb: 64.0,
-        interval_s: 1.0,
+        start: RunStart {
+            uuid: uuid.to_string(),
+            project: project.to_string(),
+            experiment: Some("baseline".to_string()),
+            tags: vec!["nightly".to_string(), "a100".to_string()],
+            command: vec!["python".to_string(), "train.py".to_string()],
+            started_at: started_at.to_string(),
+            pid: 4242,
+            hostname: "gpu-box".to_string(),
+            os: "linux".to_string(),
+            mlcarbon_version: "0.1.0".to_string(),
+            location_label: "France (FR)".to_string(),
+            zone: Some("FR".to_string()),
+            provider: None,
+            region: None,
+            country_iso: Some("FRA".to_string()),
+            country_name: Some("France".to_string()),
+            intensity_g_per_kwh: 56.0,
+            intensity_origin: IntensityOrigin::Estimated,
+            intensity_source: Some("zones.csv:FR".to_string()),
+            pue: 1.2,
+            cpu_model: Some("Intel Xeon Gold 6248".to_string()),
+            cpu_count: 1,
+            gpu_model: Some("NVIDIA A100-SXM4-80GB".to_string()),
+            gpu_count: 1,
+            ram_total_gb: 64.0,
+            interval_s: 1.0,
+        },
         components: vec![
             NewComponent {
                 key: "gpu:0".to_string(),
-                kind: "gpu".to_string(),
+                kind: ComponentKind::Gpu,
                 label: "NVIDIA \"A100\"\\SXM4".to_string(),
-                method: "counter".to_string(),
+                method: Method::Counter,
             },
             NewComponent {
                 key: "cpu:package-0".to_string(),
-                kind: "cpu".to_string(),
+                kind: ComponentKind::Cpu,
                 label: "Intel Xeon Gold 6248 (package 0)".to_string(),
-                method: "integrated_power".to_string(),
+                method: Method::IntegratedPower,
             },
             NewComponent {
                 key: "ram".to_string(),
-                kind: "ram".to_string(),
+                kind: ComponentKind::Ram,
                 label: "64 GB RAM".to_string(),
-                method: "model".to_string(),
+                method: Method::Model,
             },
         ],
     }
@@ -165,7 +170,7 @@ pub fn fill(store: &Store) {
                 duration_s: 10.0,
                 exit_code: Some(0),
                 signal: None,
-                status: "finished".to_string(),
+                status: RunStatus::Finished,
             },
         )
         .expect("finish 1");
@@ -174,7 +179,7 @@ pub fn fill(store: &Store) {
         "team \"x\"\\y",
         "2024-01-10T08:00:00Z",
     );
-    second.tags = vec!["sweep".to_string()];
+    second.start.tags = vec!["sweep".to_string()];
     let second_id = store.start_run(&second).expect("run 2");
     store
         .add_samples(second_id, &samples(3, "2024-01-10T08:00"))
