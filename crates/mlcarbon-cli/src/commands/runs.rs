@@ -13,7 +13,6 @@ use mlcarbon_store::{
 };
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
-use crate::inputs::user_error;
 use crate::output::{Table, json};
 use crate::render::{embodied_line, prediction_text};
 use crate::{clock, env};
@@ -28,7 +27,7 @@ pub fn effective_intensity(run: &RunRecord) -> f64 {
 
 /// Embodied emissions of a tracked run (see `MeasuredRun::embodied`).
 pub fn run_embodied(data: &Dataset, run: &RunRecord) -> Result<EmbodiedReport> {
-    measured_run(run).embodied(data).map_err(user_error)
+    Ok(measured_run(run).embodied(data)?)
 }
 
 /// The prediction of a stored run from its progress (see `MeasuredRun::prediction`).
