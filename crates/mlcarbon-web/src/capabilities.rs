@@ -4,18 +4,20 @@
 //! --format json` prints for the same inputs. `run` and `training_run` name a stored run (an id
 //! or `last`) of the server's database.
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
 use mlcarbon_model::advise_report::{AdviseQuery, DEFAULT_MAX_SLOWDOWN, advise_report};
 use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
 use mlcarbon_model::request::EstimateRequest;
-use mlcarbon_model::schedule_report::{DEFAULT_WINDOWS, ScheduleQuery, schedule_report};
+use mlcarbon_model::schedule_report::{
+    DEFAULT_WINDOWS, ProfileText, ScheduleQuery, schedule_report,
+};
 use mlcarbon_model::search_report::{
     DEFAULT_PROBABILITY, DEFAULT_TOP, PlanSearchQuery, plan_search_report,
 };
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
-use crate::api::json;
+use crate::api::{ApiResult, body_params, json};
 use crate::error::ApiError;
 use crate::inputs::measured_run;
 use crate::query::{ESTIMATE_PARAMS, Params};
@@ -49,8 +51,9 @@ pub const PLAN_SEARCH_EXTRA: [&str; 9] = [
     "format",
 ];
 /// `schedule` takes no `intensity` or `offset_percent`: it needs a zone's profile.
-pub const SCHEDULE_EXTRA: [&str; 8] = [
-    "zone", "provider", "region", "pue", "within", "now", "windows", "format",
+/// `profile` is the CSV text of a profile (what the CLI's `--profile FILE` holds).
+pub const SCHEDULE_EXTRA: [&str; 9] = [
+    "zone", "provider", "region", "pue", "profile", "within", "now", "windows", "format",
 ];
 pub const INFERENCE_EXTRA: [&str; 7] = [
     "requests",
@@ -115,24 +118,41 @@ async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiE
     }
 }
 
-fn start(query: Option<&str>, known: &[&[&str]]) -> Result<Params, ApiError> {
-    let params = Params::parse(query);
+fn check(params: &Params, known: &[&[&str]]) -> Result<(), ApiError> {
     params.only(known)?;
     params.choice("format", &["json"])?;
-    Ok(params)
+    Ok(())
 }
+
+/// An endpoint's GET (query string) and POST (a JSON object of the same names) handlers.
+macro_rules! get_and_post {
+    ($get:ident, $post:ident, $answer:ident) => {
+        pub async fn $get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+            $answer(&state, Params::parse(q.as_deref())).await
+        }
+
+        pub async fn $post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+            $answer(&state, body_params(&body)?).await
+        }
+    };
+}
+
+get_and_post!(advise_get, advise_post, advise);
+get_and_post!(plan_search_get, plan_search_post, plan_search);
+get_and_post!(schedule_get, schedule_post, schedule);
+get_and_post!(inference_get, inference_post, inference);
+
+/// What a profile given as text is called in the report.
+const GIVEN_PROFILE: &str = "(given text)";
 
 fn fraction_or(params: &Params, name: &str, default: f64) -> Result<f64, ApiError> {
     Ok(params.number(name)?.unwrap_or(default))
 }
 
-pub async fn advise(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
+async fn advise(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
     let query = AdviseQuery {
-        job: job_source(&state, &params).await?,
+        job: job_source(state, &params).await?,
         deadline: params.number("deadline")?,
         now: params.text("now")?,
         max_slowdown: fraction_or(&params, "max_slowdown", DEFAULT_MAX_SLOWDOWN)?,
@@ -143,14 +163,8 @@ pub async fn advise(
     json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
 }
 
-pub async fn plan_search(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA],
-    )?;
+async fn plan_search(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA])?;
     let trials = match params.text("trials")? {
         Some(text) => Some(text.parse::<u64>().map_err(|_| {
             ApiError::bad(
@@ -164,7 +178,7 @@ pub async fn plan_search(
         .choice("halving", &["true", "false", "1", "0", "yes", "no"])?
         .is_some_and(|v| matches!(v, "true" | "1" | "yes"));
     let query = PlanSearchQuery {
-        job: job_source(&state, &params).await?,
+        job: job_source(state, &params).await?,
         grid: params.text("grid")?,
         trials,
         top: fraction_or(&params, "top", DEFAULT_TOP)?,
@@ -176,18 +190,19 @@ pub async fn plan_search(
     json(&plan_search_report(state.data(), &query)?)
 }
 
-pub async fn schedule(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
+async fn schedule(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
     let windows = match params.whole("windows")? {
         Some(n) => n as usize,
         None => DEFAULT_WINDOWS,
     };
     let query = ScheduleQuery {
         job: estimate_request(&params)?,
-        profile: None,
+        // The text of a profile file (a POST body holds 64 KiB, a query string 8 KiB).
+        profile: params.get("profile").map(|text| ProfileText {
+            name: GIVEN_PROFILE.to_string(),
+            text: text.to_string(),
+        }),
         within: params.number("within")?,
         now: params.text("now")?,
         windows,
@@ -199,14 +214,8 @@ pub async fn schedule(
     )?)
 }
 
-pub async fn inference(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA],
-    )?;
+async fn inference(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA])?;
     let training = match (params.number("training_kg")?, params.get("training_run")) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad(
@@ -215,7 +224,7 @@ pub async fn inference(
             ));
         }
         (Some(kg), None) => Some(Training::Given(kg)),
-        (None, _) => stored_run(&state, &params, "training_run")
+        (None, _) => stored_run(state, &params, "training_run")
             .await?
             .map(|run| Training::Run(Box::new(run))),
     };
