@@ -748,7 +748,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     }
     let _ = write!(
         out,
-        r#"<p class="muted">All the advice{within}, with its caveats and basis: <a id="advise-link" href="{a}">{a}</a> (<code>mlcarbon advise</code>)"#,
+        r#"<p class="muted">All the advice{within}, with its caveats and basis, as JSON: <a id="advise-link" href="{a}">/api/advise</a> (<code>mlcarbon advise</code> with the same flags)"#,
         within = if timed {
             format!(" (finishing within {within} h)")
         } else {
@@ -764,7 +764,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
         );
         let _ = write!(
             out,
-            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">{s}</a> (<code>mlcarbon schedule</code>)"#,
+            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">/api/schedule</a> (<code>mlcarbon schedule</code>)"#,
             s = escape(&schedule_url),
         );
     }
