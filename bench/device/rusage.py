@@ -1,6 +1,6 @@
 """Runs a command and prints one JSON line: its wall time, CPU seconds (user + system, all of its
-waited-for descendants) and peak RSS, the figures /usr/bin/time -v gives, for machines without
-it. The peak RSS includes the interpreter's image the child had before its exec: compare with
+waited-for descendants, to the microsecond getrusage gives) and peak RSS, the figures
+/usr/bin/time -v gives at 10 ms, for machines without it. The peak RSS includes the interpreter's image the child had before its exec: compare with
 `rusage.py bare true`.
 
     python3 rusage.py NAME CMD [ARGS...]
@@ -21,9 +21,9 @@ code = os.waitstatus_to_exitcode(status)
 print(json.dumps({
     "name": name,
     "exit": code,
-    "wall_s": round(wall, 4),
-    "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
-    "user_s": round(usage.ru_utime, 4),
-    "sys_s": round(usage.ru_stime, 4),
+    "wall_s": round(wall, 6),
+    "cpu_s": round(usage.ru_utime + usage.ru_stime, 6),
+    "user_s": round(usage.ru_utime, 6),
+    "sys_s": round(usage.ru_stime, 6),
     "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
 }), flush=True)

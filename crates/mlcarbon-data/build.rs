@@ -15,6 +15,8 @@ enum Kind {
     OptU16,
     OptU32,
     Enum(&'static str),
+    /// An enum cell that may be empty (`None`).
+    OptEnum(&'static str),
 }
 
 struct Spec {
@@ -85,6 +87,21 @@ const SPECS: &[Spec] = &[
         extra: "table: Cow::Borrowed(\"zones_odbl.csv\"),",
     },
     Spec {
+        file: "zones_ranges_sharealike.csv",
+        rust_type: "ShareAlikeRange",
+        constant: "ZONES_RANGES_SHAREALIKE",
+        columns: &[
+            ("zone", Kind::Text),
+            ("basis", Kind::Enum("Basis")),
+            ("low", Kind::F64),
+            ("high", Kind::F64),
+            ("source", Kind::Text),
+            ("years", Kind::List),
+            ("license", Kind::Text),
+        ],
+        extra: "",
+    },
+    Spec {
         file: "providers.csv",
         rust_type: "Provider",
         constant: "PROVIDERS",
@@ -116,9 +133,13 @@ const SPECS: &[Spec] = &[
             ("name", Kind::Text),
             ("location", Kind::Text),
             ("zone", Kind::Text),
+            ("range_zones", Kind::List),
             ("pue", Kind::OptF64),
             ("pue_source", Kind::Text),
             ("provider_intensity_g_per_kwh", Kind::OptF64),
+            ("provider_basis", Kind::OptEnum("Basis")),
+            ("provider_low", Kind::OptF64),
+            ("provider_high", Kind::OptF64),
             ("cfe_percent", Kind::OptF64),
             ("offset_percent", Kind::OptF64),
             ("claim_year", Kind::OptU16),
@@ -284,6 +305,12 @@ const ZONE_COLUMNS: &[(&str, Kind)] = &[
     ("basis", Kind::Enum("IntensityBasis")),
     ("year", Kind::U16),
     ("source", Kind::Text),
+    ("newest_year", Kind::OptU16),
+    ("direct_g_per_kwh", Kind::OptF64),
+    ("direct_low", Kind::OptF64),
+    ("direct_high", Kind::OptF64),
+    ("direct_year", Kind::OptU16),
+    ("direct_source", Kind::Text),
     ("notes", Kind::Text),
 ];
 
@@ -342,6 +369,8 @@ fn field(kind: Kind, text: &str, where_: &str) -> String {
                 .unwrap_or_else(|_| panic!("{where_}: `{text}` is not a count"))
         ),
         Kind::Enum(name) => format!("{name}::{}", camel(text)),
+        Kind::OptEnum(_) if text.is_empty() => "None".to_string(),
+        Kind::OptEnum(name) => format!("Some({name}::{})", camel(text)),
     }
 }
 

@@ -99,7 +99,7 @@ pub struct TrackArgs {
     pub replay: Option<PathBuf>,
     /// Seconds between commits of samples to the database: a kill loses at most this much;
     /// longer periods cost less CPU.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::commands::track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value_t = mlcarbon_track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
     pub commit_every: f64,
     /// Give each sample the grid intensity of its hour instead of the yearly average: a profile
     /// file (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`) or `builtin`
@@ -226,6 +226,10 @@ pub struct ConfigArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
     /// Set a key: zone, provider, region, intensity, pue, project, interval.
+    ///
+    /// A value `run` would refuse (an unknown zone or region, a PUE outside 1–5, an interval
+    /// outside 0.05–3600 s) is refused here, with run's message. The file is created user-only
+    /// (0600, in a 0700 folder).
     Set { key: String, value: String },
     /// Print one key's value.
     Get { key: String },
@@ -853,11 +857,15 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Allow writes (POST /api/runs) with `Authorization: Bearer TOKEN`; read-only without it.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "MLCARBON_TOKEN",
-        hide_env_values = true
-    )]
+    /// Every local user sees a command line's arguments (`ps`): prefer MLCARBON_TOKEN or
+    /// --token-file [default: $MLCARBON_TOKEN].
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
     pub token: Option<String>,
+    /// Read the token from this file (its first line; keep it user-only, `chmod 600`).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Show runs' command lines to every client; without it only requests with the token see
+    /// them (command lines can hold secrets passed as arguments).
+    #[arg(long)]
+    pub public_commands: bool,
 }

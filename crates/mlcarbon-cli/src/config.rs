@@ -52,11 +52,12 @@ impl Config {
 
     /// The file's settings, or none when it does not exist.
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text).with_context(|| path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        if !path.exists() {
+            return Ok(Config::default());
         }
+        let text =
+            crate::files::read_text(path, "config file", crate::files::MAX_SHORT_BYTES * 16)?;
+        Config::parse(&text).with_context(|| path.display().to_string())
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -112,14 +113,27 @@ impl Config {
         out
     }
 
-    /// Writes through a temporary file so that a crash never leaves half a file.
+    /// Writes through a temporary file so that a crash never leaves half a file. The file is
+    /// the user's only (0600), in a folder created user-only (0700): it names where the user
+    /// works and what they run.
     pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
         let temp = path.with_extension("tmp");
-        std::fs::write(&temp, self.to_text())
+        let _ = std::fs::remove_file(&temp);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .and_then(|mut file| file.write_all(self.to_text().as_bytes()))
             .with_context(|| format!("writing {}", temp.display()))?;
         std::fs::rename(&temp, path).with_context(|| format!("writing {}", path.display()))?;
         Ok(())

@@ -10,6 +10,8 @@ pub const DB: &str = "MLCARBON_DB";
 pub const PROGRESS_FILE: &str = "MLCARBON_PROGRESS_FILE";
 /// Set by `mlcarbon run` for the child: the id of the tracked run.
 pub const RUN_ID: &str = "MLCARBON_RUN_ID";
+/// The write token of `mlcarbon serve` (same as --token, without showing it in the process list).
+pub const TOKEN: &str = "MLCARBON_TOKEN";
 /// Overrides the configuration file's location.
 pub const CONFIG: &str = "MLCARBON_CONFIG";
 

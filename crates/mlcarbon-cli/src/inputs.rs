@@ -1,10 +1,9 @@
 //! From command-line arguments to the model's requests (the estimate flags, a stored run, a
 //! profile file's text, the clock); one clear line per bad input.
 
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use mlcarbon_data::{Dataset, LookupError};
 use mlcarbon_model::request::{self, EstimateRequest, RequestError};
 use mlcarbon_model::schedule_report::ProfileText;
@@ -70,36 +69,19 @@ pub fn resolve<'d>(
     Ok((request, resolved))
 }
 
-/// The largest profile file read: an hourly series of ten years is under 1 MB.
-const MAX_PROFILE_BYTES: u64 = 16 * 1024 * 1024;
-
 /// A user's intensity profile file, read (with a size limit) for the model to parse; `flag`
 /// is the option that named it, for the error.
 pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
-    let cannot =
-        |e: &dyn std::fmt::Display| anyhow!("{flag} {}: cannot read it ({e})", path.display());
-    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
-    let mut text = String::new();
-    file.take(MAX_PROFILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| cannot(&e))?;
-    if text.len() as u64 > MAX_PROFILE_BYTES {
-        bail!(
-            "{flag} {}: larger than {} MB; a profile is one line per hour",
-            path.display(),
-            MAX_PROFILE_BYTES / (1024 * 1024)
-        );
-    }
     Ok(ProfileText {
         name: path.display().to_string(),
-        text,
+        text: crate::files::read_text(path, flag, crate::files::MAX_INPUT_BYTES)?,
     })
 }
 
 /// A stored run named by `--run` (id, `last`, uuid prefix), as the model's measured run.
 pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
-    let (store, _) = crate::commands::runs::open_store(db)?;
-    let record = crate::commands::runs::find_run(&store, name)?;
+    let (store, _) = crate::db::open_store(db)?;
+    let record = crate::db::find_run(&store, name)?;
     Ok(mlcarbon_web::measured_run(&record))
 }
 

@@ -377,9 +377,39 @@ SCALEWAY_DOCS = {
 # ----------------------------------------------------------------------------------------------
 
 
+# US states whose cloud sites draw from a balancing authority that imports or spans several states: the
+# region's zone is the balancing authority (consumption-based figure), the state's in-state generation
+# figure (eGRID) is kept in the region's range (range_zones). Utility -> balancing authority from the
+# operators' service areas: Dominion Virginia, AEP Ohio, ComEd (Chicago) and PSE&G (New Jersey) are in PJM;
+# MidAmerican (Iowa) in MISO; Oregon's Columbia River sites (Boardman, The Dalles) in BPA's area; Texas
+# (Dallas, San Antonio) in ERCOT; northern California in CAISO; Georgia in Southern Company's area;
+# Santee Cooper (Moncks Corner, SC) its own authority; Salt Lake City in PacifiCorp East; Las Vegas in
+# NV Energy; Phoenix in Arizona Public Service's area; Quincy, Washington, in Grant County PUD's;
+# Oklahoma (GRDA, Pryor) in the Southwest Power Pool.
+STATE_BA = {"US-VA": "US-MIDA-PJM", "US-OH": "US-MIDA-PJM", "US-IL": "US-MIDA-PJM", "US-NJ": "US-MIDA-PJM",
+            "US-IA": "US-MIDW-MISO", "US-OR": "US-NW-BPAT", "US-TX": "US-TEX-ERCO", "US-CA": "US-CAL-CISO",
+            "US-GA": "US-SE-SOCO", "US-SC": "US-CAR-SC", "US-UT": "US-NW-PACE", "US-NV": "US-NW-NEVP",
+            "US-AZ": "US-SW-AZPS", "US-WA": "US-NW-GCPD", "US-OK": "US-CENT-SWPP"}
+
+
+def google_years():
+    """Google's grid figure per region for 2022-2024 (direct, operational)."""
+    out = {}
+    for y in (2022, 2023, 2024):
+        out[y] = {}
+        for r in read_csv(f"{REF}/google-cloud-region-carbon/{y}.csv"):
+            code = r["Google Cloud Region"].strip()
+            val = r["Grid carbon intensity (gCO2eq / kWh)"].strip()
+            if code and val:
+                out[y][code] = float(val)
+    return out
+
+
 def build_regions():
     rows = []
     seen = set()
+    global GOOGLE_YEARS
+    GOOGLE_YEARS = google_years()
 
     def add(provider, region, name, location, zone, source, year, pue="", pue_source="", intensity="", cfe="",
             offset="", claim_year="", notes=""):
@@ -387,9 +417,27 @@ def build_regions():
         if key in seen:
             raise SystemExit(f"duplicate region {key}")
         seen.add(key)
+        range_zones = ""
+        if zone in STATE_BA:
+            range_zones, zone = zone, STATE_BA[zone]
+            notes = "; ".join(n for n in [notes, f"zone: balancing authority {zone} (consumption-based); state "
+                                          f"{range_zones} (in-state generation, direct) in the range"] if n)
+        elif "-" in zone and not zone.startswith("US-"):
+            # a sub-national grid: the country's figures (Ember and OWID publish countries only) in the range
+            range_zones = zone.split("-")[0]
+        plo, phi = "", ""
+        if intensity != "":
+            # the provider's figures for the region over the range window (2022-2024), same basis (direct)
+            ys = [GOOGLE_YEARS[y][region] for y in (2022, 2023, 2024) if region in GOOGLE_YEARS[y]]
+            plo, phi = min(ys + [float(intensity)]), max(ys + [float(intensity)])
         rows.append({
             "provider": provider, "region": region, "name": name, "location": location, "zone": zone,
-            "pue": num(pue), "pue_source": pue_source if pue != "" else "", "provider_intensity_g_per_kwh": num(intensity), "cfe_percent": num(cfe),
+            "range_zones": range_zones,
+            "pue": num(pue), "pue_source": pue_source if pue != "" else "", "provider_intensity_g_per_kwh": num(intensity),
+            # Google's 2021+ figures are operational (direct) emissions, its 2019-2020 ones life-cycle
+            "provider_basis": ("direct" if int(year) >= 2021 else "lifecycle") if intensity != "" else "",
+            "provider_low": num(plo), "provider_high": num(phi),
+            "cfe_percent": num(cfe),
             "offset_percent": num(offset), "claim_year": claim_year, "source": source, "year": year,
             "notes": notes,
         })
@@ -532,10 +580,10 @@ def build_regions():
     return rows
 
 
-IDLIKE_OK = {"north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
+IDLIKE_OK = {"in-state", "consumption-based", "north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
 
-REGION_COLS = ["provider", "region", "name", "location", "zone", "pue", "pue_source", "provider_intensity_g_per_kwh",
-               "cfe_percent", "offset_percent", "claim_year", "source", "year", "notes"]
+REGION_COLS = ["provider", "region", "name", "location", "zone", "range_zones", "pue", "pue_source",
+               "provider_intensity_g_per_kwh", "provider_basis", "provider_low", "provider_high", "cfe_percent", "offset_percent", "claim_year", "source", "year", "notes"]
 
 PROVIDERS = [
     # id, name, aliases, pue, low, high, pue_source, offset, claim, claim_year, claim_source, source, year, notes

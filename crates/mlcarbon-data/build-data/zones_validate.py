@@ -7,7 +7,8 @@ import csv, os, re, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 D = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out"))
 SHARE_ALIKE = ("ODbL-1.0", "CC-BY-SA-4.0")
-COLS = "id,name,aliases,kind,country,intensity_g_per_kwh,low,high,basis,year,source,notes".split(",")
+COLS = ("id,name,aliases,kind,country,intensity_g_per_kwh,low,high,basis,year,source,newest_year,"
+        "direct_g_per_kwh,direct_low,direct_high,direct_year,direct_source,notes").split(",")
 KINDS = set("world country state province territory balancing_authority bidding_zone region".split())
 BASIS = {"lifecycle", "direct", "unknown"}
 err = []
@@ -62,14 +63,21 @@ for r in allrows:
     if not (2019 <= int(r["year"]) <= 2025): err.append(f"{z}: year {r['year']}")
     if r["_file"] == "zones_odbl.csv" and srcs[r["source"]]["license"] != "ODbL-1.0": err.append(f"{z}: odbl file non-ODbL source")
     if r["_file"] == "zones.csv" and srcs[r["source"]]["license"] in SHARE_ALIKE: err.append(f"{z}: share-alike source in zones.csv")
-    if r["_file"] == "zones.csv":  # the figures that set low/high, as the notes list them, must be permissive
-        m = re.search(r"(?:Spread of (\d+) yearly figures|Only one permissively licensed yearly figure) 2019\+ \(([^)]*)\)", r["notes"])
+    if int(r["year"]) < int(r["newest_year"]): err.append(f"{z}: value of {r['year']} older than newest {r['newest_year']}")
+    if r["direct_g_per_kwh"]:
+        dv, dlo, dhi = float(r["direct_g_per_kwh"]), float(r["direct_low"]), float(r["direct_high"])
+        if not (0 <= dlo <= dv <= dhi): err.append(f"{z}: direct low/value/high {dlo} {dv} {dhi}")
+        if r["direct_source"] not in srcs: err.append(f"{z}: direct source {r['direct_source']} not in sources.csv")
+        elif r["_file"] == "zones.csv" and srcs[r["direct_source"]]["license"] in SHARE_ALIKE:
+            err.append(f"{z}: share-alike direct source in zones.csv")
+    if r["_file"] == "zones.csv" and z != "WORLD":  # the figures that set low/high, as the notes list them, must be permissive
+        m = re.search(r"Range: (?:(\d+) (?:life-cycle|direct) figures? (?:2019|2022)\+ \(([^)]*)\)|no other)", r["notes"])
         if not m: err.append(f"{z}: notes do not say which figures set low/high"); continue
-        for part in m.group(2).split("; "):
-            sid = part.removeprefix("same figure also in ").split(" ")[0]
+        for part in (m.group(2) or "").split("; ") if m.group(2) else []:
+            sid = part.split(" ")[0]
             if sid not in srcs: err.append(f"{z}: notes cite unknown source {sid}")
             elif srcs[sid]["license"] in SHARE_ALIKE: err.append(f"{z}: spread uses share-alike {sid}")
-        if m.group(1) is None and lo != hi: err.append(f"{z}: one figure but low != high")
+        if m.group(1) is None and lo != hi: err.append(f"{z}: no other figure but low != high")
     if r["country"] != "WORLD" and r["country"].lower() not in ids: err.append(f"{z}: country {r['country']} not a zone")
 byid = {r["id"]: r for r in allrows}
 for z, lo, hi in (("FR", 30, 90), ("PL", 550, 800)):
@@ -77,8 +85,14 @@ for z, lo, hi in (("FR", 30, 90), ("PL", 550, 800)):
     if not lo <= v <= hi: err.append(f"{z} {v} outside {lo}-{hi}")
 for z in ("US-IA", "CA-QC", "WORLD", "US-CAL-CISO", "NO-NO1"):
     if z not in byid: err.append(f"{z} missing")
-zc = [r for r in allrows if r["_file"] == "zones.csv"]
-if sum(r["kind"] == "country" for r in zc) < 200: err.append("fewer than 200 countries")
+if sum(r["kind"] == "country" for r in allrows) < 200: err.append("fewer than 200 countries")
+hdr, widen = load("zones_ranges_sharealike.csv")
+for w in widen:
+    if byid.get(w["zone"], {}).get("_file") != "zones.csv": err.append(f"sharealike range for {w['zone']}: not a zones.csv row")
+    if w["source"] not in srcs or srcs[w["source"]]["license"] != w["license"] or w["license"] not in SHARE_ALIKE:
+        err.append(f"sharealike range {w['zone']}: source/licence {w['source']} {w['license']}")
+    if w["basis"] not in ("lifecycle", "direct") or float(w["low"]) > float(w["high"]) or float(w["low"]) < 0:
+        err.append(f"sharealike range {w['zone']}: basis/low/high")
 consts = {r["id"]: r for r in load("constants.csv")[1]}
 if consts["world_intensity_g_per_kwh"]["value"] != byid["WORLD"]["intensity_g_per_kwh"]: err.append("world constant != WORLD row")
 for c in consts.values():

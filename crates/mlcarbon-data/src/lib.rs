@@ -25,8 +25,8 @@ pub use act::{HourlyProfile, MonthHourProfile};
 pub use act_tables::{Embodied, EmbodiedScope, IdlePower, MonthHourCell, PowerCap, ProfileProxy};
 pub use lookup::LookupError;
 pub use tables::{
-    Constant, Cpu, Equivalent, Hardware, HardwareKind, IntensityBasis, List, PowerKind, Provider,
-    Region, Source, Text, Zone, ZoneKind,
+    Basis, Constant, Cpu, Equivalent, Hardware, HardwareKind, IntensityBasis, List, PowerKind,
+    Provider, Region, ShareAlikeRange, Source, Text, Zone, ZoneFigure, ZoneKind,
 };
 
 /// Why a table could not be read.
@@ -65,10 +65,12 @@ pub enum Table {
     /// Parsed on first use only.
     ProfilesHourly,
     ProfileProxies,
+    /// Share-alike figures that widen `zones.csv` ranges (ODbL, CC-BY-SA), kept apart.
+    ZonesRangesSharealike,
 }
 
 impl Table {
-    pub const ALL: [Table; 17] = [
+    pub const ALL: [Table; 18] = [
         Table::Sources,
         Table::Hardware,
         Table::Cpus,
@@ -86,6 +88,7 @@ impl Table {
         Table::ProfilesMonthHour,
         Table::ProfilesHourly,
         Table::ProfileProxies,
+        Table::ZonesRangesSharealike,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -107,6 +110,7 @@ impl Table {
             Table::ProfilesMonthHour => "profiles_month_hour.csv",
             Table::ProfilesHourly => "profiles_hourly_2022.csv",
             Table::ProfileProxies => "profile_proxies.csv",
+            Table::ZonesRangesSharealike => "zones_ranges_sharealike.csv",
         }
     }
 }
@@ -155,8 +159,11 @@ pub struct Dataset {
     /// `sources.csv` followed by `sources_act.csv`.
     pub sources: Cow<'static, [Source]>,
     pub hardware: Cow<'static, [Hardware]>,
-    /// `zones.csv` followed by the share-alike `zones_odbl.csv`.
+    /// `zones.csv` followed by the share-alike `zones_odbl.csv`; ranges widened by
+    /// `zones_ranges_sharealike.csv`.
     pub zones: Cow<'static, [Zone]>,
+    /// The share-alike figures that widened `zones.csv` ranges, with their licences.
+    pub zone_ranges_sharealike: Cow<'static, [ShareAlikeRange]>,
     pub providers: Cow<'static, [Provider]>,
     pub regions: Cow<'static, [Region]>,
     /// `constants.csv` followed by `constants_act.csv`.
@@ -200,6 +207,29 @@ fn index_by<T>(rows: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> {
 
 static BUILTIN: OnceLock<Dataset> = OnceLock::new();
 
+/// Zones with their ranges widened by the share-alike figures of the same zone and basis.
+fn widened(mut zones: Vec<Zone>, sharealike: &[ShareAlikeRange]) -> Vec<Zone> {
+    let index = index_by(&zones, |z| &z.id);
+    for range in sharealike {
+        if let Some(&i) = index.get(range.zone.as_ref()) {
+            zones[i].widen(range.basis, range.low, range.high);
+        }
+    }
+    zones
+}
+
+/// A cloud region's grid intensity on one basis: its zone's figure, with a range that also
+/// covers the other zones the region may draw from and the provider's own figure on that basis.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RegionFigure<'a> {
+    /// The zone's figure; `low`/`high` widened as said above.
+    pub figure: ZoneFigure<'a>,
+    /// The zone the central value is from.
+    pub zone: &'a Zone,
+    /// The provider's published figure when it is on the same basis (then inside the range).
+    pub provider_g_per_kwh: Option<f64>,
+}
+
 fn table_or_builtin<T: serde::de::DeserializeOwned + Clone>(
     table: Table,
     text: Option<String>,
@@ -224,13 +254,15 @@ impl Dataset {
                     .collect(),
             ),
             hardware: Cow::Borrowed(generated::HARDWARE),
-            zones: Cow::Owned(
+            zones: Cow::Owned(widened(
                 generated::ZONES
                     .iter()
                     .chain(generated::ZONES_ODBL)
                     .cloned()
                     .collect(),
-            ),
+                generated::ZONES_RANGES_SHAREALIKE,
+            )),
+            zone_ranges_sharealike: Cow::Borrowed(generated::ZONES_RANGES_SHAREALIKE),
             providers: Cow::Borrowed(generated::PROVIDERS),
             regions: Cow::Borrowed(generated::REGIONS),
             constants: Cow::Owned(
@@ -271,6 +303,12 @@ impl Dataset {
             zone.table = Cow::Borrowed(Table::ZonesOdbl.file_name());
         }
         zones.extend(odbl);
+        let sharealike = table_or_builtin(
+            Table::ZonesRangesSharealike,
+            text_of(Table::ZonesRangesSharealike),
+            generated::ZONES_RANGES_SHAREALIKE,
+        )?;
+        let zones = widened(zones, &sharealike);
         let mut sources =
             table_or_builtin(Table::Sources, text_of(Table::Sources), generated::SOURCES)?
                 .into_owned();
@@ -299,6 +337,7 @@ impl Dataset {
                 generated::HARDWARE,
             )?,
             zones: Cow::Owned(zones),
+            zone_ranges_sharealike: sharealike,
             providers: table_or_builtin(
                 Table::Providers,
                 text_of(Table::Providers),
@@ -462,6 +501,53 @@ impl Dataset {
                         .any(|f| f.to_lowercase().contains(&search))
             })
             .collect()
+    }
+
+    /// A region's figure on `basis`: its grid zone's (never the provider's own figure, which
+    /// only widens the range when it is on the same basis), the range also covering the figures
+    /// of `range_zones` on that basis. `None` when the zone is missing or has no figure on `basis`.
+    pub fn region_figure<'a>(
+        &'a self,
+        region: &'a Region,
+        basis: Basis,
+    ) -> Option<RegionFigure<'a>> {
+        let zone = self.zone(&region.zone)?;
+        let provider_g_per_kwh = region
+            .provider_intensity_g_per_kwh
+            .filter(|_| region.provider_basis == Some(basis));
+        let mut figure = match (zone.figure(basis), provider_g_per_kwh) {
+            (Some(figure), _) => figure,
+            // The provider's own figure is the central value only on its own basis, where the
+            // zone has none.
+            (None, Some(g)) => ZoneFigure {
+                basis,
+                g_per_kwh: g,
+                low: g,
+                high: g,
+                year: region.year,
+                source: &region.source,
+                label: match basis {
+                    Basis::Lifecycle => IntensityBasis::Lifecycle,
+                    Basis::Direct => IntensityBasis::Direct,
+                },
+            },
+            (None, None) => return None,
+        };
+        for other in region.range_zones.iter().filter_map(|id| self.zone(id)) {
+            if let Some(f) = other.figure(basis) {
+                figure.low = figure.low.min(f.low);
+                figure.high = figure.high.max(f.high);
+            }
+        }
+        if let Some(g) = provider_g_per_kwh {
+            figure.low = figure.low.min(region.provider_low.unwrap_or(g)).min(g);
+            figure.high = figure.high.max(region.provider_high.unwrap_or(g)).max(g);
+        }
+        Some(RegionFigure {
+            figure,
+            zone,
+            provider_g_per_kwh,
+        })
     }
 
     pub fn provider_regions<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Region> {

@@ -175,12 +175,88 @@ impl ZoneKind {
     }
 }
 
+/// The basis a row's default figure is labelled with in the tables (`unknown` where the
+/// source does not say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntensityBasis {
     Lifecycle,
     Direct,
     Unknown,
+}
+
+/// What a grid intensity counts: life-cycle emissions of the generators (construction, fuel
+/// supply and combustion; the default everywhere) or direct emissions (combustion only).
+/// Figures of two bases are never compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Lifecycle,
+    Direct,
+}
+
+impl Basis {
+    pub const ALL: [Basis; 2] = [Basis::Lifecycle, Basis::Direct];
+
+    /// The name in the tables and the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Lifecycle => "lifecycle",
+            Basis::Direct => "direct",
+        }
+    }
+
+    /// A basis as people type it (`lifecycle`, `life-cycle`, `direct`, any case); the error
+    /// names both.
+    pub fn parse(text: &str) -> Result<Basis, String> {
+        match text.to_lowercase().replace(['-', '_', ' '], "").as_str() {
+            "lifecycle" | "lca" => Ok(Basis::Lifecycle),
+            "direct" | "combustion" => Ok(Basis::Direct),
+            _ => Err(format!(
+                "unknown basis `{text}`; use `lifecycle` (the default) or `direct`"
+            )),
+        }
+    }
+}
+
+impl IntensityBasis {
+    /// The range a figure labelled so belongs to: a figure whose basis the source does not
+    /// state sits with the life-cycle ones (the default), as the build scripts place it.
+    pub fn basis(self) -> Basis {
+        match self {
+            IntensityBasis::Direct => Basis::Direct,
+            IntensityBasis::Lifecycle | IntensityBasis::Unknown => Basis::Lifecycle,
+        }
+    }
+}
+
+/// One yearly grid intensity of a zone on one basis, with the spread of the references' figures
+/// on that basis (see `data/SCHEMA.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ZoneFigure<'a> {
+    pub basis: Basis,
+    pub g_per_kwh: f64,
+    pub low: f64,
+    pub high: f64,
+    pub year: u16,
+    /// Source id (`sources.csv`).
+    pub source: &'a str,
+    /// How the table labels the figure: `unknown` where the source does not state its basis.
+    pub label: IntensityBasis,
+}
+
+/// Share-alike figures (Electricity Maps, Ember as republished) that widen a `zones.csv` range;
+/// kept in their own file, `zones_ranges_sharealike.csv`, with their licence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareAlikeRange {
+    pub zone: Text,
+    pub basis: Basis,
+    pub low: f64,
+    pub high: f64,
+    pub source: Text,
+    #[serde(deserialize_with = "pipe_list")]
+    pub years: List,
+    pub license: Text,
 }
 
 /// A grid zone with its yearly average carbon intensity.
@@ -198,6 +274,21 @@ pub struct Zone {
     pub basis: IntensityBasis,
     pub year: u16,
     pub source: Text,
+    /// The newest year of a figure the row's table could take as its value (same basis, a licence
+    /// the file allows, not a provider's own figure): `year` is never older.
+    #[serde(default)]
+    pub newest_year: Option<u16>,
+    /// The zone's direct figure where the default one is life-cycle and the references hold one.
+    #[serde(default)]
+    pub direct_g_per_kwh: Option<f64>,
+    #[serde(default)]
+    pub direct_low: Option<f64>,
+    #[serde(default)]
+    pub direct_high: Option<f64>,
+    #[serde(default)]
+    pub direct_year: Option<u16>,
+    #[serde(default)]
+    pub direct_source: Text,
     #[serde(default)]
     pub notes: Text,
     /// Which file the row came from (`zones.csv` or the share-alike `zones_odbl.csv`).
@@ -210,6 +301,59 @@ impl Zone {
         let mut keys = vec![self.id.as_ref(), self.name.as_ref()];
         keys.extend(self.aliases.iter().map(|a| a.as_ref()));
         keys
+    }
+
+    /// The row's default figure (`intensity_g_per_kwh`, `low`, `high`, `year`, `source`): the
+    /// life-cycle one, or the direct one where the references hold no life-cycle figure (US
+    /// states, Chinese provinces, the world average); its `basis` says which.
+    pub fn default_figure(&self) -> ZoneFigure<'_> {
+        ZoneFigure {
+            basis: self.basis.basis(),
+            g_per_kwh: self.intensity_g_per_kwh,
+            low: self.low,
+            high: self.high,
+            year: self.year,
+            source: &self.source,
+            label: self.basis,
+        }
+    }
+
+    /// The zone's figure on `basis`, or `None` where the references hold none on that basis.
+    pub fn figure(&self, basis: Basis) -> Option<ZoneFigure<'_>> {
+        let default = self.default_figure();
+        if default.basis == basis {
+            return Some(default);
+        }
+        if basis != Basis::Direct {
+            return None;
+        }
+        let g_per_kwh = self.direct_g_per_kwh?;
+        Some(ZoneFigure {
+            basis,
+            g_per_kwh,
+            low: self.direct_low.unwrap_or(g_per_kwh),
+            high: self.direct_high.unwrap_or(g_per_kwh),
+            year: self.direct_year.unwrap_or(self.year),
+            source: &self.direct_source,
+            label: IntensityBasis::Direct,
+        })
+    }
+
+    /// The figures of both bases the zone has, default first.
+    pub fn figures(&self) -> impl Iterator<Item = ZoneFigure<'_>> {
+        Basis::ALL.into_iter().filter_map(|b| self.figure(b))
+    }
+
+    /// Widens the range of the figure on `basis` to cover `low..=high` (share-alike figures kept
+    /// in their own file).
+    pub(crate) fn widen(&mut self, basis: Basis, low: f64, high: f64) {
+        if self.basis.basis() == basis {
+            self.low = self.low.min(low);
+            self.high = self.high.max(high);
+        } else if basis == Basis::Direct && self.direct_g_per_kwh.is_some() {
+            self.direct_low = self.direct_low.map(|l| l.min(low));
+            self.direct_high = self.direct_high.map(|h| h.max(high));
+        }
     }
 }
 
@@ -257,11 +401,25 @@ pub struct Region {
     #[serde(default)]
     pub location: Text,
     pub zone: Text,
+    /// Other zones whose figures the region's range also covers (a US region's state, whose
+    /// in-state generation figure differs from the balancing authority's consumption figure).
+    #[serde(default, deserialize_with = "pipe_list")]
+    pub range_zones: List,
     pub pue: Option<f64>,
     /// Source of the region's PUE (empty: the row's `source`).
     #[serde(default)]
     pub pue_source: Text,
+    /// The provider's own published figure for the region (Google's table): never the region's
+    /// default, which is its zone's; see [`crate::Dataset::region_figure`].
     pub provider_intensity_g_per_kwh: Option<f64>,
+    /// Basis of `provider_intensity_g_per_kwh` (Google's 2021+ figures are operational, direct).
+    #[serde(default)]
+    pub provider_basis: Option<Basis>,
+    /// Spread of the provider's yearly figures for the region (2022+), same basis.
+    #[serde(default)]
+    pub provider_low: Option<f64>,
+    #[serde(default)]
+    pub provider_high: Option<f64>,
     pub cfe_percent: Option<f64>,
     pub offset_percent: Option<f64>,
     pub claim_year: Option<u16>,

@@ -321,7 +321,30 @@ impl Integral {
     }
 
     fn mean(&self, from: f64, hours: f64) -> f64 {
-        (self.at(from + hours) - self.at(from)) / hours
+        let to = from + hours;
+        let (first, last) = (from.floor(), to.floor());
+        if first >= 0.0 && last - first <= 2.0 {
+            // A short span: the mean of the (at most three) hours it touches, weighted by their
+            // overlaps and divided by their sum, so that a span of a fraction of a second is not
+            // the difference of two running sums far larger than it (whose rounding put it
+            // outside its hours' values).
+            let (mut weighted, mut weights) = (0.0, 0.0);
+            let mut hour = first;
+            while hour <= last {
+                if let Some(value) = self.values.get(hour as usize) {
+                    let overlap = to.min(hour + 1.0) - from.max(hour);
+                    if overlap > 0.0 {
+                        weighted += overlap * value;
+                        weights += overlap;
+                    }
+                }
+                hour += 1.0;
+            }
+            if weights > 0.0 {
+                return weighted / weights;
+            }
+        }
+        (self.at(to) - self.at(from)) / hours
     }
 
     fn time(&self, x: f64) -> UtcTime {
@@ -429,11 +452,16 @@ pub fn schedule(
         return Err(ScheduleError::WindowTooLong(window));
     }
     let now = request.now;
-    let end = now.plus_hours(window);
+    // Whole seconds, rounded up: a window shorter than half a second rounded to the nearest one
+    // ended at `now`, covered no hour, and its means were 0 (the job's) and 0/0 (the window's).
+    let end = UtcTime::from_unix_seconds(
+        now.unix_seconds() + (window * SECONDS_PER_HOUR as f64).ceil() as i64,
+    );
     let (integral, covered_end) = integral_over(profile, now, end)?;
     let available = covered_end.hours_since(now);
-    // The end is kept to whole seconds: up to half a second short is rounding, not a short profile.
-    if available < job - 0.5 / SECONDS_PER_HOUR as f64 {
+    // The end is kept to whole seconds: up to half a second short is rounding, not a short
+    // profile; but some time must be left, or no mean exists.
+    if available <= 0.0 || available < job - 0.5 / SECONDS_PER_HOUR as f64 {
         return Err(ScheduleError::ProfileTooShort {
             now,
             end: covered_end,
@@ -666,6 +694,108 @@ mod tests {
     fn candidate_starts_include_ends_and_boundaries() {
         let starts = candidate_starts(0.25, 3.25, 1.5);
         assert_eq!(starts, vec![0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.25]);
+    }
+
+    /// Every number of a schedule and of its emissions, as JSON: a NaN or an infinity shows as
+    /// `null`, which no field of either may be.
+    fn assert_all_numbers_finite(value: &serde_json::Value, path: &str) {
+        match value {
+            serde_json::Value::Null => panic!("{path} is null (NaN or infinite)"),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    assert_all_numbers_finite(item, &format!("{path}[{i}]"));
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    assert_all_numbers_finite(item, &format!("{path}.{key}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn job_hours() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        // From a fraction of a second (the D10 case: 1e-5 h) to two days.
+        prop_oneof![1e-9..1e-3f64, 1e-3..1.0f64, 1.0..48.0f64]
+    }
+
+    proptest::proptest! {
+        /// No schedule holds a NaN or an infinity, whatever the job, window, start and profile,
+        /// and every mean lies between the profile's lowest and highest hour.
+        #[test]
+        fn schedules_are_finite_and_within_the_profile(
+            day in proptest::collection::vec(1.0..1000.0f64, 24),
+            series in proptest::collection::vec(1.0..1000.0f64, 1..72),
+            series_lead_s in 0i64..(72 * 3600),
+            job in job_hours(),
+            extra in proptest::prop_oneof![0.0..1e-6f64, 0.0..100.0f64],
+            now_s in 1_600_000_000i64..1_900_000_000,
+            hourly in proptest::bool::ANY,
+        ) {
+            let now = UtcTime::from_unix_seconds(now_s);
+            let profile = if hourly {
+                IntensityProfile::hourly(
+                    UtcTime::from_unix_seconds(now_s - series_lead_s),
+                    series.clone(),
+                )
+                .expect("a valid series")
+            } else {
+                let mut g_per_kwh = [0.0; 24];
+                g_per_kwh.copy_from_slice(&day);
+                IntensityProfile::HourOfDay { g_per_kwh }
+            };
+            let values = if hourly { &series } else { &day };
+            let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let highest = values.iter().copied().fold(0.0, f64::max);
+            let request = ScheduleRequest {
+                now,
+                job: Hours(job),
+                window: Hours(job + extra),
+                windows: 3,
+            };
+            if let Ok(schedule) = schedule(&profile, &request) {
+                let energy = Ranged::exact(KilowattHours(1.0));
+                let json = serde_json::json!({
+                    "schedule": schedule,
+                    "emissions": schedule.emissions(energy),
+                });
+                assert_all_numbers_finite(&json, "report");
+                for window in std::iter::once(&schedule.best)
+                    .chain(std::iter::once(&schedule.start_now))
+                    .chain(schedule.windows.iter())
+                    .chain(std::iter::once(&Window {
+                        mean_intensity: schedule.window_mean,
+                        ..schedule.best
+                    }))
+                {
+                    let mean = window.mean_intensity.0;
+                    proptest::prop_assert!(
+                        mean >= lowest * (1.0 - 1e-9) && mean <= highest * (1.0 + 1e-9),
+                        "mean {mean} outside [{lowest}, {highest}]"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_job_shorter_than_a_second_sees_the_hour_it_runs_in() {
+        // The D10 case: 1e-5 h (0.036 s) within 1e-5 h gave a mean of 0 and a NaN window mean.
+        let mut g_per_kwh = [300.0; 24];
+        g_per_kwh[0] = 120.0;
+        let profile = IntensityProfile::HourOfDay { g_per_kwh };
+        let request = ScheduleRequest {
+            now: UtcTime::from_unix_seconds(1_767_225_600), // 2026-01-01T00:00:00Z
+            job: Hours(1e-5),
+            window: Hours(1e-5),
+            windows: 3,
+        };
+        let found = schedule(&profile, &request).expect("a schedule");
+        assert_eq!(found.best.mean_intensity.0, 120.0);
+        assert_eq!(found.window_mean.0, 120.0);
+        assert_eq!(found.saving_vs_now_percent, 0.0);
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn a_real_region_carries_provenance_and_offsets_beside() {
     let p = d.find_provider("gcp").expect("gcp");
     let r = d.find_region(Some(p), "us-central1").expect("us-central1");
     let location = scenario::region_location(d, p, r).expect("location");
-    assert_eq!(location.zone.as_deref(), Some("US-IA"));
+    assert_eq!(location.zone.as_deref(), Some("US-MIDW-MISO"));
     assert_eq!(
         location.intensity.provenance.table.as_deref(),
         Some("regions.csv")

@@ -61,6 +61,20 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Caps the database file at about `max_bytes` (SQLite's `max_page_count`; never below its
+    /// size now): a write past it fails as on a full disk. `None` lifts the cap.
+    pub fn limit_size(&self, max_bytes: Option<u64>) -> Result<(), StoreError> {
+        let page_size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        // 0 would only ask for the figure: at least one page, which SQLite raises to the
+        // database's size now.
+        let pages = max_bytes.map_or(i64::from(u32::MAX), |b| {
+            (i64::try_from(b).unwrap_or(i64::MAX) / page_size.max(1)).max(1)
+        });
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         schema::version(&self.conn)
     }

@@ -208,6 +208,17 @@ impl RunRecord {
         self.duration_s.or(self.last_t_s).unwrap_or(0.0)
     }
 
+    /// Seconds of a finished run that its stored samples do not cover (their writes failed, or
+    /// the tracker died between commits); 0 when the samples reach the end within two
+    /// sampling intervals.
+    pub fn unsampled_s(&self) -> f64 {
+        let covered = self.last_t_s.unwrap_or(0.0);
+        match self.duration_s {
+            Some(total) if total - covered > 2.0 * self.interval_s + 1.0 => total - covered,
+            _ => 0.0,
+        }
+    }
+
     /// IT energy of all components, kWh, without PUE.
     pub fn it_energy_kwh(&self) -> f64 {
         self.cpu_energy_kwh + self.gpu_energy_kwh + self.ram_energy_kwh

@@ -27,7 +27,7 @@ pub fn bytes(content_type: &'static str, body: impl Into<Bytes>) -> Response {
     response
 }
 
-/// JSON with a trailing newline, as the CLI prints it (pretty).
+/// Compact JSON with a trailing newline (`?pretty` indents it: see `pretty`).
 pub fn json<T: Serialize>(value: &T) -> Result<Response, ApiError> {
     Ok(bytes("application/json", json_bytes(value)?))
 }
@@ -68,9 +68,9 @@ fn cached(
 }
 
 fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
-    // Sized for an estimate (~11 kB pretty) so that writing it does not grow the buffer.
-    let mut body = Vec::with_capacity(16 * 1024);
-    serde_json::to_writer_pretty(&mut body, value)
+    // Sized for an estimate (~7 kB compact) so that writing it does not grow the buffer.
+    let mut body = Vec::with_capacity(8 * 1024);
+    serde_json::to_writer(&mut body, value)
         .map_err(|e| ApiError::internal(format!("cannot write JSON: {e}")))?;
     body.push(b'\n');
     // The cache counts lengths: a kept answer should not hold more than it says.
@@ -218,22 +218,32 @@ pub async fn openapi() -> ApiResult {
 
 // --- runs -------------------------------------------------------------------------------------
 
-pub async fn runs_list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn runs_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
     params.choice("format", &["json"])?;
     let filter = runs::filter(&params, 50)?;
-    let found = state.with_store(move |store| store.runs(&filter)).await?;
+    let mut found = state.with_store(move |store| store.runs(&filter)).await?;
+    runs::hide_commands_unless(state.shows_commands(Some(&headers)), &mut found);
     json(&found)
 }
 
 /// `/api/runs/export`: the runs a filter selects, oldest first, as a file.
-pub async fn runs_export(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn runs_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
     let format = export_format(&params)?;
     let filter = runs::filter(&params, runs::MAX_RUNS)?;
     let mut found = state.with_store(move |store| store.runs(&filter)).await?;
+    runs::hide_commands_unless(state.shows_commands(Some(&headers)), &mut found);
     found.reverse();
     export_runs(format, &found, "runs")
 }
@@ -279,13 +289,14 @@ struct Shown {
 pub async fn run_get(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&["format"]])?;
     params.choice("format", &["json"])?;
     let reference = runs::run_ref(&id)?;
-    let shown = state
+    let mut shown = state
         .with_store(move |store| {
             let run = reference.find(store)?;
             let components = store.components(run.id)?;
@@ -297,19 +308,28 @@ pub async fn run_get(
             })
         })
         .await?;
+    runs::hide_commands_unless(
+        state.shows_commands(Some(&headers)),
+        std::slice::from_mut(&mut shown.run),
+    );
     json(&shown)
 }
 
 pub async fn run_export(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
     params.only(&[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
-    let run = state.with_store(move |store| reference.find(store)).await?;
+    let mut run = state.with_store(move |store| reference.find(store)).await?;
+    runs::hide_commands_unless(
+        state.shows_commands(Some(&headers)),
+        std::slice::from_mut(&mut run),
+    );
     let stem = format!("run-{}", run.id);
     export_runs(format, &[run], &stem)
 }

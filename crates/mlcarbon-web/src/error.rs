@@ -29,6 +29,10 @@ pub enum WebError {
     Serve(std::io::Error),
     #[error("cannot start the server's runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(
+        "the token is empty: writing would be refused to everyone; give a secret (e.g. `head -c 32 /dev/urandom | base64 > token` and --token-file token) or none for a read-only server"
+    )]
+    EmptyToken,
 }
 
 impl IntoResponse for WebError {

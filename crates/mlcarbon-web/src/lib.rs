@@ -21,17 +21,20 @@ mod auth;
 mod cache;
 mod calc;
 mod capabilities;
+mod conn;
 mod error;
 mod inputs;
 mod metrics;
 mod openapi;
 pub mod pages;
+mod pretty;
 mod query;
 mod runs;
 mod state;
 mod svg;
 
 use std::future::Future;
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -45,6 +48,7 @@ use mlcarbon_data::Dataset;
 use mlcarbon_store::Store;
 use tokio::net::TcpListener;
 
+pub use crate::conn::ConnectionLimits;
 pub use crate::error::{ApiError, ErrorBody, WebError};
 pub use crate::inputs::measured_run;
 pub use crate::metrics::escape_label;
@@ -65,8 +69,14 @@ pub struct ServeOptions {
     pub bind: SocketAddr,
     /// The runs database (opened, created if missing); none: the dashboard says so.
     pub db: Option<PathBuf>,
-    /// Enables writing (`POST /api/runs`) for requests that bear it; none: read-only.
+    /// Enables writing (`POST /api/runs`) for requests that bear it, and shows them command
+    /// lines; none: read-only. An empty token is refused ([`WebError::EmptyToken`]).
     pub token: Option<String>,
+    /// Show runs' command lines to every client, not only to requests with the token (command
+    /// lines can hold secrets passed as arguments).
+    pub public_commands: bool,
+    /// Timeouts and the connection cap; default: [`ConnectionLimits::for_this_process`].
+    pub limits: ConnectionLimits,
     /// The dataset: `Dataset::builtin()`, or a `--data-dir` one leaked to `'static`
     /// (`Box::leak(Box::new(dataset))`; the server lives as long as the process).
     pub data: &'static Dataset,
@@ -80,6 +90,8 @@ impl ServeOptions {
             bind: DEFAULT_BIND,
             db: None,
             token: None,
+            public_commands: false,
+            limits: ConnectionLimits::for_this_process(),
             data,
             quiet: false,
         }
@@ -137,6 +149,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/samples", get(api::run_samples))
         .route("/api/runs/{id}/export", get(api::run_export))
         .fallback(not_found)
+        .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -157,20 +170,35 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, WebError> {
     })
 }
 
-/// Serves `state` on an open listener until `shutdown` completes.
+/// Serves `state` on an open listener until `shutdown` completes, within the default
+/// [`ConnectionLimits`].
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(WebError::Serve)
+    serve_on_with(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`serve_on`] within `limits`.
+pub async fn serve_on_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    conn::serve_limited(listener, app(state), limits, shutdown).await
 }
 
 /// Opens the database, listens on `options.bind` and serves until Ctrl-C.
 pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
+    if options
+        .token
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        return Err(WebError::EmptyToken);
+    }
     let store = match &options.db {
         Some(path) => Some(Store::open(path).map_err(|source| WebError::Store {
             path: path.clone(),
@@ -181,8 +209,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
     let listener = bind(options.bind).await?;
     let addr = listener.local_addr().unwrap_or(options.bind);
     if !options.quiet {
-        eprintln!(
-            "mlcarbon serve: http://{addr}/ ({}; {})",
+        // Written without panicking: a server started with a closed stderr still serves.
+        let _ = writeln!(
+            std::io::stderr(),
+            "mlcarbon serve: http://{addr}/ ({}; {}; command lines {})",
             if options.token.is_some() {
                 "writing allowed with the token"
             } else {
@@ -191,11 +221,17 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
             match &options.db {
                 Some(p) => format!("runs from {}", p.display()),
                 None => "no run database".to_string(),
+            },
+            if options.public_commands {
+                "shown to everyone"
+            } else {
+                "shown only with the token"
             }
         );
     }
     let state = AppState::with(options.data, store, options.db, options.token);
-    serve_on(listener, state, async {
+    state.set_public_commands(options.public_commands);
+    serve_on_with(listener, state, options.limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -3,8 +3,13 @@
 use mlcarbon_data::ZoneKind;
 use serde_json::{Value, json};
 
+/// A query parameter. A blank value counts as absent (what an HTML form sends for an empty
+/// field), so every parameter also takes one.
 fn param(name: &str, description: &str, schema: Value) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+    let blank =
+        json!({ "type": "string", "pattern": "^\\s*$", "description": "blank: as if absent" });
+    json!({ "name": name, "in": "query", "required": false, "description": description,
+        "schema": { "anyOf": [schema, blank] } })
 }
 
 fn text(name: &str, description: &str) -> Value {
@@ -20,6 +25,15 @@ fn number(name: &str, description: &str, min: f64, max: f64) -> Value {
         name,
         description,
         json!({ "type": "number", "minimum": min, "maximum": max }),
+    )
+}
+
+/// A number the server takes above `min` only (0 h, a utilization of 0 are refused).
+fn positive(name: &str, description: &str, min: f64, max: f64) -> Value {
+    param(
+        name,
+        description,
+        json!({ "type": "number", "minimum": min, "exclusiveMinimum": true, "maximum": max }),
     )
 }
 
@@ -52,7 +66,7 @@ fn job_params() -> Vec<Value> {
             1,
             10_000_000,
         ),
-        number(
+        positive(
             "hours",
             "Wall-clock duration in hours; required unless energy-kwh is given.",
             0.0,
@@ -64,7 +78,7 @@ fn job_params() -> Vec<Value> {
             0.0,
             1e15,
         ),
-        number(
+        positive(
             "utilization",
             "Mean accelerator draw as a fraction of its rated power, in (0, 1].",
             0.0,
@@ -77,7 +91,7 @@ fn job_params() -> Vec<Value> {
             1,
             10_000_000,
         ),
-        number(
+        positive(
             "cpu-utilization",
             "Mean CPU load as a fraction of TDP, in (0, 1]. Also `cpu_utilization`.",
             0.0,
@@ -108,7 +122,7 @@ fn job_params() -> Vec<Value> {
             1.0,
             5.0,
         ),
-        number(
+        positive(
             "lifetime-years",
             "Years over which the hardware's manufacturing (embodied) emissions are spread \
              [default: the figure's own, 4 years for Cloud Carbon Footprint's]. Also \
@@ -324,11 +338,23 @@ fn errors() -> Value {
         "400": json_response("Bad input; `field` names the parameter at fault.", error.clone()),
         "404": json_response("Not found.", error.clone()),
         "414": json_response("Query string longer than 8 KiB.", error.clone()),
-        "413": { "description": "Body larger than 64 KiB." }
+        "413": { "description": "Body larger than 64 KiB." },
+        "408": json_response("The body did not arrive within 10 s of the headers.", error.clone()),
+        "503": json_response("The server serves its maximum of connections; retry.", error)
     })
 }
 
-fn get(summary: &str, params: Vec<Value>, ok: Value) -> Value {
+/// `?pretty` on any JSON answer.
+fn pretty_param() -> Value {
+    choice(
+        "pretty",
+        "Indent the JSON answer (`?pretty` alone also does); compact by default.",
+        &["true", "false", "1", "0"],
+    )
+}
+
+fn get(summary: &str, mut params: Vec<Value>, ok: Value) -> Value {
+    params.push(pretty_param());
     let mut responses = errors();
     if let Some(map) = responses.as_object_mut() {
         map.insert("200".to_string(), ok);
@@ -414,13 +440,14 @@ pub fn document() -> Value {
         &["codecarbon", "csv", "json", "jsonl"],
     );
     let run_id = json!({ "name": "id", "in": "path", "required": true,
-        "description": "Run id, or `last`.", "schema": { "type": "string" } });
+        "description": "Run id, or `last`.",
+        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18})$" } });
     let mut run_get = get(
         "One stored run with its components (as `mlcarbon show --format json`).",
         vec![],
         json_response("The run.", schema_ref("RunDetail")),
     );
-    run_get["parameters"] = json!([run_id.clone()]);
+    run_get["parameters"] = json!([run_id.clone(), pretty_param()]);
     let mut samples_get = get(
         "The samples of a run.",
         vec![choice(
@@ -479,7 +506,7 @@ pub fn document() -> Value {
             "/api/zones": { "get": get("Grid zones (as `mlcarbon zones --format json`).",
                 vec![text("search", "Words found in ids, names or aliases."),
                      choice("kind", "Keep one kind of zone.", &ZoneKind::ALL.map(ZoneKind::as_str)),
-                     choice("cleanest", "Sort by intensity, lowest first.", &["true", "false"])],
+                     choice("cleanest", "Sort by intensity, lowest first.", &["true", "false", "1", "0", "yes", "no"])],
                 json_response("Rows of zones.csv and zones_odbl.csv.", array_of("Zone"))) },
             "/api/regions": { "get": get("Cloud regions (as `mlcarbon regions --format json`).",
                 vec![text("provider", "Only this provider's regions."), text("search", "Text found in the code, name, location or zone.")],

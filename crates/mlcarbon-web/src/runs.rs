@@ -45,6 +45,16 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
     })
 }
 
+/// Empties the runs' command lines unless `shown`: a command line can hold a secret passed as an
+/// argument, and the run endpoints and pages answer without the token.
+pub fn hide_commands_unless(shown: bool, runs: &mut [RunRecord]) {
+    if !shown {
+        for run in runs {
+            run.start.command.clear();
+        }
+    }
+}
+
 /// A run named in a path: its id, or `last`.
 pub enum RunRef {
     Id(RunId),

@@ -1,7 +1,10 @@
 //! What every handler shares: the dataset, the run database, the write token, the counters.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::HeaderMap;
 
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition};
@@ -22,6 +25,8 @@ struct Inner {
     store: Option<Arc<Mutex<Store>>>,
     db_path: Option<PathBuf>,
     token: Option<String>,
+    /// Command lines shown to requests without the token (`serve --public-commands`).
+    public_commands: AtomicBool,
     mlco2: Option<Mlco2Dataset>,
     mlco2_2019: Option<Mlco2Dataset>,
     counters: RequestCounters,
@@ -57,6 +62,7 @@ impl AppState {
                 store: store.map(|s| Arc::new(Mutex::new(s))),
                 db_path,
                 token: token.filter(|t| !t.is_empty()),
+                public_commands: AtomicBool::new(false),
                 mlco2: Mlco2Dataset::builtin(Mlco2Edition::Current).ok(),
                 mlco2_2019: Mlco2Dataset::builtin(Mlco2Edition::Paper2019).ok(),
                 counters: RequestCounters::default(),
@@ -79,6 +85,20 @@ impl AppState {
 
     pub(crate) fn token(&self) -> Option<&str> {
         self.inner.token.as_deref()
+    }
+
+    /// Shows runs' command lines to every client (`true`), or only to requests that bear the
+    /// token (`false`, the default): command lines can hold secrets passed as arguments.
+    pub fn set_public_commands(&self, public: bool) {
+        self.inner.public_commands.store(public, Ordering::Relaxed);
+    }
+
+    /// Whether a request with these headers (none: a page) may see command lines.
+    pub(crate) fn shows_commands(&self, headers: Option<&HeaderMap>) -> bool {
+        self.inner.public_commands.load(Ordering::Relaxed)
+            || headers.is_some_and(|h| {
+                self.token().is_some() && crate::auth::require_token(h, self.token()).is_ok()
+            })
     }
 
     pub(crate) fn mlco2(&self, edition: Mlco2Edition) -> Option<&Mlco2Dataset> {

@@ -330,32 +330,22 @@ fn schedule_refuses_a_zone_without_a_profile_listing_those_with_one() {
         "--provider",
         "azure",
         "--region",
-        "northcentralus",
+        "westus2",
         "--hours",
         "3",
         "--within",
         "24",
     ]);
-    assert!(stderr.contains("US-IL"), "{stderr}");
+    assert!(stderr.contains("US-NW-GCPD"), "{stderr}");
 }
 
 #[test]
-fn schedule_in_a_cloud_region_borrows_its_balancing_authoritys_pattern() {
+fn schedule_in_a_state_borrows_its_balancing_authoritys_pattern() {
+    // Cloud regions map to balancing authorities now; a state zone still borrows one's pattern.
     let run = |now: &str| {
         json_of(&[
-            "schedule",
-            "--provider",
-            "aws",
-            "--region",
-            "us-east-1",
-            "--hours",
-            "6",
-            "--within",
-            "24",
-            "--now",
-            now,
-            "--format",
-            "json",
+            "schedule", "--zone", "US-VA", "--hours", "6", "--within", "24", "--now", now,
+            "--format", "json",
         ])
     };
     let report = run("2026-11-26T16:00:00Z");

@@ -178,3 +178,245 @@ fn a_full_disk_on_stdout_is_an_error_and_a_closed_pipe_is_not() {
         .expect("mlcarbon starts");
     assert_eq!(code(&out), 2);
 }
+
+/// `mlcarbon serve` with `args` against a port that is already taken, so that it stops right
+/// after checking its token: (exit code, stderr).
+fn serve_on_a_taken_port(dir: &Path, args: &[&str], env_token: Option<&str>) -> (i32, String) {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("address").to_string();
+    let mut cmd = mlcarbon(dir);
+    cmd.args(["serve", "--bind", &addr]).args(args);
+    if let Some(token) = env_token {
+        cmd.env("MLCARBON_TOKEN", token);
+    }
+    let out = cmd.output().expect("mlcarbon starts");
+    (code(&out), stderr(&out))
+}
+
+#[test]
+fn serve_takes_its_token_from_a_file_or_the_environment_and_refuses_an_empty_one() {
+    let dir = sandbox("serve-token");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "s3cret\n").expect("write token");
+    let empty_file = dir.join("empty-token");
+    std::fs::write(&empty_file, "\n").expect("write token");
+    let token_path = token_file.display().to_string();
+    let empty_path = empty_file.display().to_string();
+
+    // A good token from a file or the environment: no warning; the server then finds the port taken.
+    for (args, env_token) in [
+        (vec!["--token-file", token_path.as_str()], None),
+        (vec![], Some("s3cret")),
+    ] {
+        let (status, text) = serve_on_a_taken_port(&dir, &args, env_token);
+        assert_eq!(status, 2, "{text}");
+        assert!(text.contains("already in use"), "{text}");
+        assert!(!text.contains("warning"), "{text}");
+    }
+    // On the command line it works but warns that `ps` shows it.
+    let (status, text) = serve_on_a_taken_port(&dir, &["--token", "s3cret"], None);
+    assert_eq!(status, 2);
+    assert!(
+        text.contains("warning: --token on the command line is visible"),
+        "{text}"
+    );
+    assert!(text.contains("already in use"), "{text}");
+    // Empty, however given: refused before listening.
+    for (args, env_token, origin) in [
+        (vec!["--token", ""], None, "--token"),
+        (
+            vec!["--token-file", empty_path.as_str()],
+            None,
+            "--token-file",
+        ),
+        (vec![], Some(""), "MLCARBON_TOKEN"),
+    ] {
+        let (status, text) = serve_on_a_taken_port(&dir, &args, env_token);
+        assert_eq!(status, 2, "{text}");
+        let last = text.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("error: the token from {origin}"))
+                && last.contains("is empty"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("already in use"),
+            "refused before listening: {text}"
+        );
+    }
+    let (status, text) = serve_on_a_taken_port(&dir, &["--token-file", "/dev/zero"], None);
+    assert_eq!(status, 2);
+    assert!(text.contains("larger than 4 KiB"), "{text}");
+}
+
+#[test]
+fn user_files_are_read_with_a_bound() {
+    let dir = sandbox("bounded");
+    let schedule = mlcarbon(&dir)
+        .args([
+            "schedule",
+            "--profile",
+            "/dev/zero",
+            "--hours",
+            "1",
+            "--within",
+            "24",
+        ])
+        .args(["--energy-kwh", "1", "--now", "2026-01-01T00:00:00Z"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&schedule), 2);
+    assert_eq!(
+        stderr(&schedule),
+        "error: --profile /dev/zero: larger than 64 MiB; mlcarbon reads at most that from such a file (is it the right file?)\n"
+    );
+    let replay = mlcarbon(&dir)
+        .args([
+            "run",
+            "-q",
+            "--replay",
+            "/dev/zero",
+            "--zone",
+            "FR",
+            "--",
+            "true",
+        ])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&replay), 125);
+    assert!(stderr(&replay).contains("--replay /dev/zero: larger than 64 MiB"));
+    let config = mlcarbon(&dir)
+        .env("MLCARBON_CONFIG", "/dev/zero")
+        .args(["config", "list"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&config), 2);
+    assert!(
+        stderr(&config).contains("config file /dev/zero: larger than"),
+        "{}",
+        stderr(&config)
+    );
+    let data_dir = dir.join("tables");
+    std::fs::create_dir_all(&data_dir).expect("tables dir");
+    std::os::unix::fs::symlink("/dev/zero", data_dir.join("hardware.csv")).expect("symlink");
+    let tables = mlcarbon(&dir)
+        .args(["--data-dir", &data_dir.display().to_string(), "hardware"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&tables), 2);
+    assert!(
+        stderr(&tables).contains("hardware.csv: larger than 64 MiB"),
+        "{}",
+        stderr(&tables)
+    );
+}
+
+#[test]
+fn a_job_of_a_fraction_of_a_second_is_scheduled_without_nan() {
+    let dir = sandbox("schedule-tiny");
+    let args = [
+        "schedule",
+        "--zone",
+        "US-CA",
+        "--hours",
+        "1e-5",
+        "--within",
+        "1e-5",
+        "--energy-kwh",
+        "1",
+        "--now",
+        "2026-01-01T00:00:00Z",
+    ];
+    let human = mlcarbon(&dir).args(args).output().expect("mlcarbon starts");
+    assert_eq!(code(&human), 0, "{}", stderr(&human));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+    assert!(!text.contains("100 % less"), "{text}");
+    let json = mlcarbon(&dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("mlcarbon starts");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let window = report["window_average_intensity_g_per_kwh"].as_f64();
+    assert!(window.is_some_and(|g| g > 0.0), "{report}");
+    assert_eq!(
+        report["best_intensity_g_per_kwh"].as_f64(),
+        report["now_intensity_g_per_kwh"].as_f64()
+    );
+}
+
+/// The error line `run` gives for a configuration file holding `line`.
+fn run_error_with_config(dir: &Path, line: &str) -> String {
+    let config = dir.join("config").join("config");
+    std::fs::create_dir_all(dir.join("config")).expect("config dir");
+    std::fs::write(&config, format!("{line}\n")).expect("write config");
+    let out = mlcarbon(dir)
+        .args(["run", "-q", "--replay", &trace(dir), "--", "true"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 125, "run refuses `{line}`: {}", stderr(&out));
+    std::fs::remove_file(&config).expect("remove config");
+    stderr(&out)
+}
+
+#[test]
+fn config_set_refuses_what_run_would_refuse_with_the_same_message() {
+    let dir = sandbox("config-set");
+    for (key, value) in [
+        ("zone", "Atlantis"),
+        ("pue", "0.5"),
+        ("region", "nowhere-1"),
+        ("interval", "0.001"),
+    ] {
+        let expected = run_error_with_config(&dir, &format!("{key} = {value}"));
+        let out = mlcarbon(&dir)
+            .args(["config", "set", key, value])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(code(&out), 2, "config set {key} {value}");
+        assert_eq!(stderr(&out), expected, "config set {key} {value}");
+        assert!(
+            !dir.join("config").join("config").exists(),
+            "nothing written for {key} {value}"
+        );
+    }
+    // A provider alone is a step towards provider and region: its name is checked.
+    let out = mlcarbon(&dir)
+        .args(["config", "set", "provider", "nope"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("error: location: "),
+        "{}",
+        stderr(&out)
+    );
+    for (key, value) in [("provider", "aws"), ("region", "us-east-1"), ("pue", "1.2")] {
+        let out = mlcarbon(&dir)
+            .args(["config", "set", key, value])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(code(&out), 0, "config set {key} {value}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_config_file_is_created_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sandbox("config-mode");
+    let out = mlcarbon(&dir)
+        .args(["config", "set", "project", "secret-project"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mode = |path: PathBuf| {
+        std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(dir.join("config")), 0o700);
+    assert_eq!(mode(dir.join("config").join("config")), 0o600);
+}

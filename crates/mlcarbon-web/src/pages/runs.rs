@@ -73,7 +73,7 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
             Ok((all, runs))
         })
         .await;
-    let (all, shown, error) = match (loaded, filter_error) {
+    let (all, mut shown, error) = match (loaded, filter_error) {
         (Ok((all, shown)), None) => (all, shown, None),
         (Ok((all, _)), Some(e)) => (all, Vec::new(), Some(e)),
         (Err(e), _) if e.status.is_client_error() => (Vec::new(), Vec::new(), Some(e)),
@@ -84,6 +84,7 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
     } else {
         StatusCode::OK
     };
+    runs::hide_commands_unless(state.shows_commands(None), &mut shown);
     let projects: BTreeSet<&str> = all.iter().map(|r| r.project.as_str()).collect();
     let mut body = String::from("<h1>Runs</h1>");
     body.push_str(&filter_form(&params, &projects));
@@ -260,7 +261,7 @@ fn runs_table(runs: &[RunRecord]) -> String {
                 escape(&human_energy(r.energy_kwh)),
                 escape(&human_mass(r.emissions_kg)),
                 escape(&r.location_label),
-                format!("<code>{}</code>", escape(&r.command.join(" "))),
+                command_html(&r.command),
             ]
         })
         .collect();
@@ -283,6 +284,15 @@ fn runs_table(runs: &[RunRecord]) -> String {
     )
 }
 
+/// A command line, or why it is not shown (`hide_commands_unless` emptied it).
+fn command_html(command: &[String]) -> String {
+    if command.is_empty() {
+        r#"<span class="muted" title="command lines can hold secrets; `mlcarbon serve --public-commands` shows them">hidden</span>"#.to_string()
+    } else {
+        format!("<code>{}</code>", escape(&command.join(" ")))
+    }
+}
+
 type Loaded = (RunRecord, Vec<ComponentRecord>, Vec<SampleRow>);
 
 pub async fn run_page(state: &AppState, id: &str) -> Response {
@@ -302,14 +312,17 @@ pub async fn run_page(state: &AppState, id: &str) -> Response {
         })
         .await;
     match loaded {
-        Ok((run, components, samples)) => html(
-            StatusCode::OK,
-            layout(
-                &format!("Run {}", run.id),
-                Nav::Runs,
-                &run_html(&run, &components, &samples),
-            ),
-        ),
+        Ok((mut run, components, samples)) => {
+            runs::hide_commands_unless(state.shows_commands(None), std::slice::from_mut(&mut run));
+            html(
+                StatusCode::OK,
+                layout(
+                    &format!("Run {}", run.id),
+                    Nav::Runs,
+                    &run_html(&run, &components, &samples),
+                ),
+            )
+        }
         Err(e) => error_page(&e),
     }
 }
@@ -323,7 +336,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
 <dl class="figures">
 <dt>Project</dt><dd id="run-project">{project}{experiment}</dd>
 <dt>Tags</dt><dd>{tags}</dd>
-<dt>Command</dt><dd><code>{command}</code></dd>
+<dt>Command</dt><dd>{command}</dd>
 <dt>Where</dt><dd>{location}</dd>
 <dt>Started</dt><dd>{started} UTC on {host} ({os})</dd>
 <dt>Duration</dt><dd>{duration}{ended}</dd>
@@ -346,7 +359,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
             .map(|e| format!(" / {}", escape(e)))
             .unwrap_or_default(),
         tags = escape(&run.tags.join(", ")),
-        command = escape(&run.command.join(" ")),
+        command = command_html(&run.command),
         location = escape(&run.location_label),
         started = escape(&started(&run.started_at)),
         host = escape(&run.hostname),

@@ -16,7 +16,7 @@ async fn estimate_answers_the_cli_json() {
     let report = redact_version(answer.json());
     assert_eq!(
         report["emissions_kg"].as_f64().map(|x| (x * 10.0).round()),
-        Some(419.0)
+        Some(715.0)
     );
     // The CLI's own snapshot of the same job, where this checkout has it.
     let cli = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -560,6 +560,54 @@ async fn a_taken_port_is_a_clear_error() {
         Err(mlcarbon_web::WebError::AddressInUse { .. })
     ));
     assert_eq!(mlcarbon_web::DEFAULT_BIND.to_string(), "127.0.0.1:8080");
+}
+
+#[tokio::test]
+async fn answers_are_compact_unless_pretty_is_asked() {
+    let app = bare();
+    let query =
+        "/api/estimate?hardware=A100%20SXM4%2080GB&count=8&hours=72&provider=aws&region=us-east-1";
+    let compact = get(&app, query).await;
+    assert_eq!(compact.status, StatusCode::OK);
+    assert_eq!(compact.body.lines().count(), 1, "one line of JSON");
+    for pretty_query in ["&pretty", "&pretty=true", "&pretty=1"] {
+        let pretty = get(&app, &format!("{query}{pretty_query}")).await;
+        assert_eq!(pretty.status, StatusCode::OK, "{}", pretty.body);
+        assert!(pretty.body.contains("\n  \""), "indented: {pretty_query}");
+        assert_eq!(pretty.json(), compact.json(), "the same answer");
+        assert!(
+            pretty.body.starts_with("{\n  \"mlcarbon_version\": "),
+            "field order kept"
+        );
+    }
+    let not_pretty = get(&app, &format!("{query}&pretty=false")).await;
+    assert_eq!(not_pretty.body, compact.body);
+    let pretty_list = get(&app, "/api/sources?pretty").await;
+    assert_eq!(pretty_list.status, StatusCode::OK);
+    assert!(
+        pretty_list.body.starts_with("[\n  {"),
+        "{}",
+        pretty_list.body
+    );
+    // Errors too, and the parameter alone is no unknown parameter.
+    let error = get(&app, "/api/hardware?pretty&nonsense=1").await;
+    assert_eq!(error.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error.field().as_deref(), Some("nonsense"));
+}
+
+#[tokio::test]
+async fn serve_refuses_an_empty_token() {
+    let mut options = mlcarbon_web::ServeOptions::new(crate::support::data());
+    options.bind = "127.0.0.1:0".parse().expect("address");
+    options.quiet = true;
+    for empty in ["", "  "] {
+        options.token = Some(empty.to_string());
+        let error = mlcarbon_web::serve(options.clone())
+            .await
+            .expect_err("an empty token is refused");
+        assert!(matches!(error, mlcarbon_web::WebError::EmptyToken));
+        assert!(error.to_string().contains("--token-file"), "{error}");
+    }
 }
 
 /// The capabilities take a JSON body of the query's names; `/api/schedule` takes a profile's

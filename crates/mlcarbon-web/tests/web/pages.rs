@@ -51,7 +51,7 @@ async fn calculator_renders_every_part_of_a_result() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
-    assert_eq!(emissions_text(body), "41.9 kg CO<sub>2</sub>e");
+    assert_eq!(emissions_text(body), "71.5 kg CO<sub>2</sub>e");
     for part in [
         "id=\"emissions-range\"",
         "id=\"equivalents\"",

@@ -98,3 +98,60 @@ async fn without_a_database_runs_are_404_with_the_fix() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"no-db\""));
 }
+
+/// GET with a bearer token.
+async fn get_with_token(app: &axum::Router, uri: &str, token: &str) -> crate::support::Answer {
+    let request = axum::http::Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    crate::support::send(app, request).await
+}
+
+#[tokio::test]
+async fn command_lines_are_shown_only_with_the_token_or_when_made_public() {
+    let db = Db::new();
+    let command = serde_json::json!(["python", "train.py"]);
+    let hidden = serde_json::json!([]);
+    let read_only = db.router(None);
+    assert_eq!(
+        get(&read_only, "/api/runs").await.json()[0]["command"],
+        hidden
+    );
+    assert_eq!(
+        get(&read_only, "/api/runs/1").await.json()["run"]["command"],
+        hidden
+    );
+    let export = get(&read_only, "/api/runs/export?format=json").await.json();
+    assert_eq!(export[0]["command"], hidden);
+    let page = get(&read_only, "/runs/1").await.body;
+    assert!(
+        !page.contains("train.py") && page.contains("hidden"),
+        "{page}"
+    );
+    assert!(!get(&read_only, "/runs").await.body.contains("train.py"));
+
+    let app = db.router(Some("s3cret"));
+    assert_eq!(get(&app, "/api/runs").await.json()[0]["command"], hidden);
+    let wrong = get_with_token(&app, "/api/runs", "s3creT").await.json();
+    assert_eq!(wrong[0]["command"], hidden, "a wrong token sees none");
+    let right = get_with_token(&app, "/api/runs", "s3cret").await.json();
+    assert_eq!(right[0]["command"], command);
+    let one = get_with_token(&app, "/api/runs/1", "s3cret").await.json();
+    assert_eq!(one["run"]["command"], command);
+
+    let store = mlcarbon_store::Store::open(&db.path()).expect("store");
+    let state = mlcarbon_web::AppState::with(crate::support::data(), Some(store), None, None);
+    state.set_public_commands(true);
+    let public = mlcarbon_web::app(state);
+    assert_eq!(
+        get(&public, "/api/runs").await.json()[0]["command"],
+        command
+    );
+    assert!(
+        get(&public, "/runs/1")
+            .await
+            .body
+            .contains("python train.py")
+    );
+}

@@ -1,0 +1,272 @@
+//! What `run` and `monitor` share: the run's settings from flags and the config file, the
+//! tracker (from `mlcarbon-track`), the live status line, and the summary at the end.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use mlcarbon_data::Dataset;
+use mlcarbon_meter::Roots;
+use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
+use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::{Location, scenario};
+use mlcarbon_store::RunStatus;
+use mlcarbon_track::{
+    RunSettings, Tick, Tracker, machine_sampler, recover_interrupted, replay_sampler,
+};
+
+use crate::cli::{LocationArgs, TrackArgs};
+use crate::clock;
+use crate::config::Config;
+use crate::db::open_store;
+use crate::inputs::{ResolvedLocation, read_profile, resolve_location, system_now, user_error};
+use crate::output::{stderr_line, to_stderr};
+use crate::render::summary_with;
+
+/// The location of a tracked run: flags, else the configuration file, else the world average
+/// (flagged as defaulted).
+pub fn tracked_location<'d>(
+    data: &'d Dataset,
+    flags: &LocationArgs,
+    config: &Config,
+) -> Result<ResolvedLocation<'d>> {
+    let given = flags.provider.is_some()
+        || flags.region.is_some()
+        || flags.zone.is_some()
+        || flags.intensity.is_some();
+    let mut args = flags.clone();
+    if !given {
+        args.provider = config.get("provider").map(str::to_string);
+        args.region = config.get("region").map(str::to_string);
+        args.zone = config.get("zone").map(str::to_string);
+        args.intensity = match config.get("intensity") {
+            Some(text) => Some(
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|g| g.is_finite() && *g >= 0.0)
+                    .with_context(|| {
+                        format!("config: intensity `{text}` is not a number of g/kWh")
+                    })?,
+            ),
+            None => None,
+        };
+    }
+    if args.pue.is_none()
+        && let Some(text) = config.get("pue")
+    {
+        args.pue = Some(
+            text.parse::<f64>()
+                .ok()
+                .filter(|p| (1.0..=5.0).contains(p))
+                .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
+        );
+    }
+    let any = args.provider.is_some()
+        || args.region.is_some()
+        || args.zone.is_some()
+        || args.intensity.is_some();
+    if any {
+        return resolve_location(data, &args).context("location");
+    }
+    let mut location = scenario::default_location(data)?;
+    if let Some(pue) = args.pue {
+        location.pue = scenario::given_pue(pue);
+    }
+    location.intensity.provenance.note = format!(
+        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
+        location.intensity.provenance.note
+    );
+    Ok(ResolvedLocation {
+        location,
+        provider: None,
+        region: None,
+    })
+}
+
+/// The intensity profile of `--intensity-profile FILE|builtin` for a run at `location`.
+fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<ProfileChoice> {
+    if spec.eq_ignore_ascii_case("builtin") {
+        let Some(zone) = location.zone.as_deref() else {
+            bail!(
+                "--intensity-profile builtin needs a grid zone (--zone or --provider/--region); the location has none"
+            );
+        };
+        return zone_profile(data, zone, system_now())
+            .map_err(user_error)?
+            .ok_or_else(|| user_error(no_profile(data, zone, "--intensity-profile FILE")));
+    }
+    let file = read_profile(Path::new(spec), "--intensity-profile")?;
+    text_profile(&file.text, &file.name, "intensity_profile").map_err(user_error)
+}
+
+/// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
+/// `config set`, so that a value every run would refuse is refused when set).
+pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
+    let interval = match (flag, config.get("interval")) {
+        (Some(seconds), _) => seconds,
+        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+            anyhow!(
+                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
+            )
+        })?,
+        (None, None) => 1.0,
+    };
+    mlcarbon_track::check_periods(interval, mlcarbon_track::DEFAULT_COMMIT_EVERY_S)?;
+    Ok(interval)
+}
+
+/// A tracked run and how it talks to the terminal.
+pub struct Session {
+    pub tracker: Tracker,
+    /// Between samples: --interval, else config `interval`, else 1 s; checked.
+    pub interval: Duration,
+    quiet: bool,
+    status_line: bool,
+}
+
+/// Starts tracking: location, sensors, database, the run's first record.
+pub fn start(
+    data: &Dataset,
+    args: &TrackArgs,
+    command: Vec<String>,
+    config: &Config,
+) -> Result<Session> {
+    let location = tracked_location(data, &args.location, config)?;
+    let profile = args
+        .intensity_profile
+        .as_deref()
+        .map(|spec| intensity_profile(data, spec, &location.location))
+        .transpose()?;
+    let interval = sampling_interval(args.interval, config)?;
+    mlcarbon_track::check_periods(interval, args.commit_every)?;
+    let roots = Roots::from_env();
+    let sensors = match &args.replay {
+        Some(trace) => {
+            let text = crate::files::read_text(trace, "--replay", crate::files::MAX_INPUT_BYTES)?;
+            replay_sampler(&text).with_context(|| format!("--replay {}", trace.display()))?
+        }
+        None => machine_sampler(data, args.cpu.as_deref(), &roots)?,
+    };
+    if !args.quiet {
+        for warning in &sensors.warnings {
+            stderr_line!("mlcarbon: warning: {warning}");
+        }
+    }
+    let (store, db_path) = open_store(args.db.as_deref())?;
+    let host = mlcarbon_track::hostname();
+    let recovered = recover_interrupted(&store, &host)?;
+    if !args.quiet {
+        for id in recovered {
+            stderr_line!(
+                "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
+            );
+        }
+    }
+    let settings = RunSettings {
+        project: args
+            .project
+            .clone()
+            .or_else(|| config.get("project").map(str::to_string))
+            .unwrap_or_else(|| "default".to_string()),
+        experiment: args.experiment.clone(),
+        tags: args.tag.clone(),
+        command,
+        interval: Duration::from_secs_f64(interval),
+        commit_every: Duration::from_secs_f64(args.commit_every),
+        hostname: Some(host),
+        progress_dir_of: Some(db_path),
+    };
+    let tracker = Tracker::start(
+        data,
+        store,
+        &location.location,
+        profile.as_ref(),
+        sensors,
+        &settings,
+        &roots,
+    )?;
+    Ok(Session {
+        tracker,
+        interval: settings.interval,
+        quiet: args.quiet,
+        status_line: !args.quiet && std::io::stderr().is_terminal(),
+    })
+}
+
+impl Session {
+    pub fn sample(&mut self) {
+        let tick = self.tracker.sample();
+        self.show(&tick);
+    }
+
+    /// The run's last sample: sensors read their exact sources (the NVML counter) for it.
+    pub fn sample_last(&mut self) {
+        let tick = self.tracker.sample_last();
+        self.show(&tick);
+        if self.status_line {
+            to_stderr("\r\x1b[2K");
+        }
+    }
+
+    /// Prints a status line (on a terminal) and the warnings of a sample.
+    fn show(&self, tick: &Tick) {
+        if !tick.warnings.is_empty() && self.status_line {
+            to_stderr("\r\x1b[2K");
+        }
+        for warning in &tick.warnings {
+            stderr_line!("mlcarbon: warning: {warning}");
+        }
+        if !self.status_line {
+            return;
+        }
+        let mut line = format!(
+            "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
+            clock::duration(tick.t_s),
+            human_number(tick.total_power_w),
+            human_energy(tick.energy_kwh),
+            human_mass(tick.emissions_kg)
+        );
+        if let (Some(p), Some(prediction)) = (self.tracker.progress(), self.tracker.prediction()) {
+            line.push_str(&format!(
+                "  {:.0} % done, the rest ~{}, at the end ~{}, {}",
+                p * 100.0,
+                human_mass(prediction.remaining_emissions.value.0),
+                human_energy(prediction.total_energy.value.0),
+                human_mass(prediction.total_emissions.value.0)
+            ));
+        }
+        to_stderr(&line);
+    }
+
+    /// Records the end; a failure to record it is said, as the job's exit code matters more.
+    pub fn finish(
+        &mut self,
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+        status: RunStatus,
+    ) -> Result<()> {
+        let warnings = self.tracker.finish(exit_code, signal, status)?;
+        if !self.quiet {
+            for warning in warnings {
+                stderr_line!("mlcarbon: warning: {warning}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The run's summary on standard error.
+    pub fn print_summary(&self, data: &Dataset) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        let (record, components) = self.tracker.record()?;
+        to_stderr(&summary_with(
+            data,
+            &record,
+            &components,
+            self.tracker.prediction(),
+        )?);
+        Ok(())
+    }
+}
