@@ -339,7 +339,7 @@ async fn calculator_and_dashboard_in_chromium() {
     let emissions = page
         .eval("document.querySelector('#emissions').textContent")
         .await;
-    assert_eq!(emissions, "41.9 kg CO2e", "the result as shown");
+    assert_eq!(emissions, "71.5 kg CO2e", "the result as shown");
     let range = page
         .eval("document.querySelector('#emissions-range').textContent")
         .await;
