@@ -16,7 +16,9 @@ use crate::request::{MAX_HOURS, RequestError, build_job, check};
 use crate::scenario::ScenarioError;
 use crate::schedule::{ScheduleRequest, schedule};
 use crate::search::{SearchOptions, plan_search};
-use crate::search_report::{DEFAULT_PROBABILITY, DEFAULT_TOP, parse_grid, search_error};
+use crate::search_report::{
+    DEFAULT_PROBABILITY, DEFAULT_TOP, check_search_options, parse_grid, search_error,
+};
 use crate::statement::human_number;
 use crate::subject::{JobSource, Subject, subject};
 use crate::time::UtcTime;
@@ -373,6 +375,7 @@ pub fn advise_report(
         |p| (0.0..=100.0).contains(&p),
         "a percentage from 0 to 100",
     )?;
+    check_search_options(query.top, query.probability)?;
     let s = subject(data, &query.job)?;
     let baseline = estimate(&s.job, &s.location.location);
     let mut notes = Vec::new();

@@ -252,6 +252,14 @@ fn advice_on_a_measured_run_leaves_hardware_out_and_says_why() {
     };
     let error = advise_report(data(), &bad, t("2026-03-01T00:00:00Z")).expect_err("deadline");
     assert_eq!(error.field, "deadline");
+    // A bad q is an error even without a grid to search.
+    let bad = AdviseQuery {
+        deadline: None,
+        top: 5.0,
+        ..bad
+    };
+    let error = advise_report(data(), &bad, t("2026-03-01T00:00:00Z")).expect_err("top");
+    assert_eq!(error.field, "top");
 }
 
 #[test]
@@ -295,6 +303,22 @@ fn plan_search_errors_name_their_field() {
                 ..base.clone()
             },
             "eta",
+        ),
+        (
+            PlanSearchQuery {
+                trials: Some(100),
+                eta: Some(2.0),
+                ..base.clone()
+            },
+            "eta",
+        ),
+        (
+            PlanSearchQuery {
+                trials: Some(100),
+                grid: Some("a=2".to_string()),
+                ..base.clone()
+            },
+            "trials",
         ),
     ] {
         let error = plan_search_report(data(), &query).expect_err(field);

@@ -202,9 +202,10 @@ fn capability_paths() -> Value {
     advise.extend(search_params());
     let mut schedule = job_params_without(&["intensity", "offset-percent", "lifetime-years"]);
     schedule.extend(vec![
-        text(
+        param(
             "profile",
-            "A profile of your own instead of the zone's: the CSV text that `--profile FILE` holds (hour,g_per_kwh; month,hour,g_per_kwh; or timestamp,g_per_kwh), best sent in a POST body.",
+            "A profile of your own instead of the zone's: the CSV text that `--profile FILE` holds (hour,g_per_kwh; month,hour,g_per_kwh; or timestamp,g_per_kwh). A query string holds 8 KiB in all: a longer profile goes in a POST body (64 KiB).",
+            json!({ "type": "string", "maxLength": 2000 }),
         ),
         number(
             "within",
@@ -221,24 +222,24 @@ fn capability_paths() -> Value {
     plan.extend(vec![
         integer(
             "trials",
-            "The number of trials planned, instead of a grid.",
+            "The number of trials planned, instead of a grid (not both).",
             1,
             u64::MAX,
         ),
         choice(
             "halving",
             "Add successive halving over the random configurations.",
-            &["true", "false"],
+            &["true", "false", "1", "0", "yes", "no"],
         ),
         number(
             "eta",
-            "Reduction factor η of successive halving (default 3).",
+            "With halving: its reduction factor η, above 1 (default 3).",
             1.0,
-            1e6,
+            1e308,
         ),
         number(
             "min-budget",
-            "Budget of the first rung as a fraction of a trial (default η^-3). Also `min_budget`.",
+            "With halving: the budget of the first rung as a fraction of a trial (default η^-3). Also `min_budget`.",
             0.0,
             1.0,
         ),
