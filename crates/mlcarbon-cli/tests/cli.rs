@@ -555,10 +555,12 @@ fn region_without_provider_resolves_to_its_provider() {
 
 #[test]
 fn ambiguous_hardware_lists_its_candidates() {
+    // A family name with a model number (`v100`) resolves to one variant; words without one
+    // still list the candidates.
     let stderr = app_error(&[
         "estimate",
         "--hardware",
-        "v100",
+        "tesla v",
         "--hours",
         "1",
         "--zone",
@@ -948,7 +950,7 @@ fn sources_list_every_source_the_tables_cite() {
 fn custom_hardware_dir(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let csv = format!(
-        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,2024,nvidia-a100-datasheet,2024,a row for tests\n",
+        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,,2024,,nvidia-a100-datasheet,2024,a row for tests\n",
         hardware_header()
     );
     fs::write(dir.join("hardware.csv"), csv).expect("write hardware.csv");

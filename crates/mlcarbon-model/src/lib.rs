@@ -13,6 +13,7 @@ pub mod estimate;
 pub mod inference;
 pub mod inference_report;
 pub mod mlco2_report;
+pub mod params;
 pub mod power_cap;
 pub mod predict;
 pub mod prediction_report;

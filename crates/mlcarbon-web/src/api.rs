@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::calc;
 use crate::error::ApiError;
+use crate::query::ESTIMATE_PARAMS;
 use crate::query::Params;
 use crate::runs::{self, RUN_FILTER_PARAMS};
 use crate::state::AppState;
@@ -79,7 +80,7 @@ fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
 }
 
 fn estimate(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_estimate())?;
+    params.only(&ESTIMATE_PARAMS, &calc::known_estimate())?;
     params.choice("format", &["json"])?;
     cached(state, format!("estimate?{}", params.canonical()), || {
         json_bytes(&calc::estimate_answer(state, params)?)
@@ -95,7 +96,7 @@ pub async fn estimate_post(State(state): State<AppState>, body: Bytes) -> ApiRes
 }
 
 fn compare(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_compare())?;
+    params.only(&ESTIMATE_PARAMS, &calc::known_compare())?;
     params.choice("format", &["json"])?;
     cached(state, format!("compare?{}", params.canonical()), || {
         json_bytes(&calc::compare_answer(state.data(), params, 15)?)
@@ -111,7 +112,7 @@ pub async fn compare_post(State(state): State<AppState>, body: Bytes) -> ApiResu
 }
 
 fn statement(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_statement())?;
+    params.only(&ESTIMATE_PARAMS, &calc::known_statement())?;
     let format = params
         .choice("format", &["markdown", "latex", "bibtex", "json"])?
         .unwrap_or("markdown");
@@ -152,7 +153,7 @@ fn pick<'r, T>(
 
 pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "format"]])?;
+    params.only(&[], &[&["search", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let rows: Vec<&Hardware> = match params.text("search")? {
@@ -168,7 +169,7 @@ pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> A
 
 pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "kind", "cleanest", "format"]])?;
+    params.only(&[], &[&["search", "kind", "cleanest", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let mut rows: Vec<&Zone> = match params.text("search")? {
@@ -190,7 +191,7 @@ pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiR
 
 pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "provider", "format"]])?;
+    params.only(&[], &[&["search", "provider", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let provider = match params.text("provider")? {
@@ -207,7 +208,7 @@ pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> Ap
 
 pub async fn sources(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     json(&state.data().sources.iter().collect::<Vec<_>>())
 }
@@ -224,7 +225,7 @@ pub async fn runs_list(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    params.only(&[], &[&RUN_FILTER_PARAMS, &["format"]])?;
     params.choice("format", &["json"])?;
     let filter = runs::filter(&params, 50)?;
     let mut found = state.with_store(move |store| store.runs(&filter)).await?;
@@ -239,7 +240,7 @@ pub async fn runs_export(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    params.only(&[], &[&RUN_FILTER_PARAMS, &["format"]])?;
     let format = export_format(&params)?;
     let filter = runs::filter(&params, runs::MAX_RUNS)?;
     let mut found = state.with_store(move |store| store.runs(&filter)).await?;
@@ -293,7 +294,7 @@ pub async fn run_get(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     let reference = runs::run_ref(&id)?;
     let mut shown = state
@@ -322,7 +323,7 @@ pub async fn run_export(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
     let mut run = state.with_store(move |store| reference.find(store)).await?;
@@ -340,7 +341,7 @@ pub async fn run_samples(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     let format = params
         .choice("format", &["json", "csv", "jsonl"])?
         .unwrap_or("json");

@@ -16,7 +16,7 @@ use mlcarbon_model::statement_report::request_statements;
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::query::Params;
 use crate::state::AppState;
 
 impl From<RequestError> for ApiError {
@@ -142,13 +142,15 @@ pub fn activity(params: &Params) -> Result<String, ApiError> {
     Ok(text.to_string())
 }
 
-/// The parameter sets of the three endpoints, for [`Params::only`].
-pub fn known_estimate() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &ESTIMATE_EXTRA]
+/// The parameter sets of the three endpoints beside the described ones
+/// ([`crate::query::ESTIMATE_PARAMS`]),
+/// for [`Params::only`].
+pub fn known_estimate() -> [&'static [&'static str]; 1] {
+    [&ESTIMATE_EXTRA]
 }
-pub fn known_compare() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &COMPARE_EXTRA]
+pub fn known_compare() -> [&'static [&'static str]; 1] {
+    [&COMPARE_EXTRA]
 }
-pub fn known_statement() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &STATEMENT_EXTRA]
+pub fn known_statement() -> [&'static [&'static str]; 1] {
+    [&STATEMENT_EXTRA]
 }

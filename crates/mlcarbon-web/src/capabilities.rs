@@ -20,50 +20,13 @@ use mlcarbon_model::subject::{JobSource, MeasuredRun};
 use crate::api::{ApiResult, body_params, json};
 use crate::error::ApiError;
 use crate::inputs::measured_run;
-use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::query::Params;
 use crate::runs::run_ref;
 use crate::state::AppState;
+use mlcarbon_model::params::{self as p, Param};
 
-/// The parameters that describe the job itself: the estimate's first nine.
-pub const JOB_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).0;
-/// The parameters of a location: the estimate's next six (its last, `lifetime_years`, is the
-/// estimate's own).
-pub const LOCATION_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).1.split_at(6).0;
-pub const ADVISE_EXTRA: [&str; 8] = [
-    "run",
-    "deadline",
-    "now",
-    "max_slowdown",
-    "grid",
-    "top",
-    "probability",
-    "format",
-];
-pub const PLAN_SEARCH_EXTRA: [&str; 9] = [
-    "run",
-    "grid",
-    "trials",
-    "top",
-    "probability",
-    "halving",
-    "eta",
-    "min_budget",
-    "format",
-];
-/// `schedule` takes no `intensity` or `offset_percent`: it needs a zone's profile.
-/// `profile` is the CSV text of a profile (what the CLI's `--profile FILE` holds).
-pub const SCHEDULE_EXTRA: [&str; 9] = [
-    "zone", "provider", "region", "pue", "profile", "within", "now", "windows", "format",
-];
-pub const INFERENCE_EXTRA: [&str; 7] = [
-    "requests",
-    "rate",
-    "throughput",
-    "energy_per_request_wh",
-    "training_kg",
-    "training_run",
-    "format",
-];
+/// Every capability also takes `format=json` (its only format here).
+const FORMAT: [&str; 1] = ["format"];
 
 /// Parameters that describe the job, which a stored run replaces (as the CLI's `--run`
 /// conflicts with them).
@@ -118,8 +81,8 @@ async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiE
     }
 }
 
-fn check(params: &Params, known: &[&[&str]]) -> Result<(), ApiError> {
-    params.only(known)?;
+fn check(params: &Params, described: &[&[Param]], more: &[&str]) -> Result<(), ApiError> {
+    params.only(described, &[&FORMAT, more])?;
     params.choice("format", &["json"])?;
     Ok(())
 }
@@ -142,36 +105,37 @@ get_and_post!(plan_search_get, plan_search_post, plan_search);
 get_and_post!(schedule_get, schedule_post, schedule);
 get_and_post!(inference_get, inference_post, inference);
 
-/// What a profile given as text is called in the report.
+/// `schedule`'s own besides the described parameters: a profile's CSV text (what the CLI's
+/// `--profile FILE` holds), and what the report calls it.
+const PROFILE: &str = "profile";
 const GIVEN_PROFILE: &str = "(given text)";
 
-fn fraction_or(params: &Params, name: &str, default: f64) -> Result<f64, ApiError> {
-    Ok(params.number(name)?.unwrap_or(default))
+fn value_or(params: &Params, param: &Param, default: f64) -> Result<f64, ApiError> {
+    Ok(params.value(param)?.unwrap_or(default))
 }
 
 async fn advise(state: &AppState, params: Params) -> ApiResult {
-    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
+    check(&params, &[p::JOB, p::LOCATION, p::ADVISE_EXTRA], &[])?;
     let query = AdviseQuery {
         job: job_source(state, &params).await?,
-        deadline: params.number("deadline")?,
+        deadline: params.value(&p::DEADLINE)?,
         now: params.text("now")?,
-        max_slowdown: fraction_or(&params, "max_slowdown", DEFAULT_MAX_SLOWDOWN)?,
+        max_slowdown: value_or(&params, &p::MAX_SLOWDOWN, DEFAULT_MAX_SLOWDOWN)?,
         grid: params.text("grid")?,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
     };
     json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
 }
 
 async fn plan_search(state: &AppState, params: Params) -> ApiResult {
-    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA])?;
-    let trials = match params.text("trials")? {
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            ApiError::bad(
-                "trials",
-                format!("`{text}` is not a whole number of trials ≥ 1; e.g. trials=100"),
-            )
-        })?),
+    check(&params, &[p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA], &[])?;
+    let trials = match params.get(p::TRIALS.name) {
+        Some(text) => Some(
+            p::TRIALS
+                .parse_whole(text)
+                .map_err(|problem| ApiError::bad(p::TRIALS.name, format!("trials {problem}")))?,
+        ),
         None => None,
     };
     let halving = params
@@ -181,29 +145,28 @@ async fn plan_search(state: &AppState, params: Params) -> ApiResult {
         job: job_source(state, &params).await?,
         grid: params.text("grid")?,
         trials,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
         halving,
-        eta: params.number("eta")?,
-        min_budget: params.number("min_budget")?,
+        eta: params.value(&p::ETA)?,
+        min_budget: params.value(&p::MIN_BUDGET)?,
     };
     json(&plan_search_report(state.data(), &query)?)
 }
 
 async fn schedule(state: &AppState, params: Params) -> ApiResult {
-    check(&params, &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
-    let windows = match params.whole("windows")? {
+    check(&params, &[p::JOB, p::SCHEDULE_EXTRA], &[PROFILE])?;
+    let windows = match params.count(&p::WINDOWS)? {
         Some(n) => n as usize,
         None => DEFAULT_WINDOWS,
     };
     let query = ScheduleQuery {
         job: estimate_request(&params)?,
-        // The text of a profile file (a POST body holds 64 KiB, a query string 8 KiB).
-        profile: params.get("profile").map(|text| ProfileText {
+        profile: params.get(PROFILE).map(|text| ProfileText {
             name: GIVEN_PROFILE.to_string(),
             text: text.to_string(),
         }),
-        within: params.number("within")?,
+        within: params.value(&p::WITHIN)?,
         now: params.text("now")?,
         windows,
     };
@@ -215,8 +178,8 @@ async fn schedule(state: &AppState, params: Params) -> ApiResult {
 }
 
 async fn inference(state: &AppState, params: Params) -> ApiResult {
-    check(&params, &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA])?;
-    let training = match (params.number("training_kg")?, params.get("training_run")) {
+    check(&params, &[p::JOB, p::LOCATION, p::INFERENCE_EXTRA], &[])?;
+    let training = match (params.value(&p::TRAINING_KG)?, params.get("training_run")) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad(
                 "training_run",
@@ -230,10 +193,10 @@ async fn inference(state: &AppState, params: Params) -> ApiResult {
     };
     let query = InferenceQuery {
         job: estimate_request(&params)?,
-        requests: params.number("requests")?,
-        rate: params.number("rate")?,
-        throughput: params.number("throughput")?,
-        energy_per_request_wh: params.number("energy_per_request_wh")?,
+        requests: params.value(&p::REQUESTS)?,
+        rate: params.value(&p::RATE)?,
+        throughput: params.value(&p::THROUGHPUT)?,
+        energy_per_request_wh: params.value(&p::ENERGY_PER_REQUEST_WH)?,
         training,
     };
     json(&inference_report(state.data(), &query)?)
