@@ -10,7 +10,8 @@ use mlcarbon_model::schedule_report::ProfileText;
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
 pub use mlcarbon_model::request::ResolvedLocation;
-pub use mlcarbon_web::system_now;
+/// The clock, the default of `--now`.
+pub use mlcarbon_time::now as system_now;
 
 use crate::cli::{JobArgs, LocationArgs};
 

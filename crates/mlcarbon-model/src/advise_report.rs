@@ -17,7 +17,9 @@ use crate::request::{RequestError, build_job};
 use crate::scenario::ScenarioError;
 use crate::schedule::{ScheduleRequest, schedule};
 use crate::search::{SearchOptions, plan_search};
-use crate::search_report::{DEFAULT_PROBABILITY, DEFAULT_TOP, parse_grid, search_error};
+use crate::search_report::{
+    DEFAULT_PROBABILITY, DEFAULT_TOP, check_search_options, parse_grid, search_error,
+};
 use crate::statement::human_number;
 use crate::subject::{JobSource, Subject, subject};
 use crate::time::UtcTime;
@@ -364,6 +366,7 @@ pub fn advise_report(
 ) -> Result<AdviseReport, RequestError> {
     params::DEADLINE.check(query.deadline)?;
     params::MAX_SLOWDOWN.check(Some(query.max_slowdown))?;
+    check_search_options(query.top, query.probability)?;
     let s = subject(data, &query.job)?;
     let baseline = estimate(&s.job, &s.location.location);
     let mut notes = Vec::new();

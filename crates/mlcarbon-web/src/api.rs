@@ -43,9 +43,9 @@ fn download(content_type: &'static str, name: &str, body: String) -> Response {
     response
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub type ApiResult = Result<Response, ApiError>;
 
-fn body_params(body: &Bytes) -> Result<Params, ApiError> {
+pub fn body_params(body: &Bytes) -> Result<Params, ApiError> {
     if body.is_empty() {
         return Ok(Params::default());
     }

@@ -4,20 +4,22 @@
 //! --format json` prints for the same inputs. `run` and `training_run` name a stored run (an id
 //! or `last`) of the server's database.
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
 use mlcarbon_model::advise_report::{AdviseQuery, DEFAULT_MAX_SLOWDOWN, advise_report};
 use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
 use mlcarbon_model::request::EstimateRequest;
-use mlcarbon_model::schedule_report::{DEFAULT_WINDOWS, ScheduleQuery, schedule_report};
+use mlcarbon_model::schedule_report::{
+    DEFAULT_WINDOWS, ProfileText, ScheduleQuery, schedule_report,
+};
 use mlcarbon_model::search_report::{
     DEFAULT_PROBABILITY, DEFAULT_TOP, PlanSearchQuery, plan_search_report,
 };
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
-use crate::api::json;
+use crate::api::{ApiResult, body_params, json};
 use crate::error::ApiError;
-use crate::inputs::{measured_run, system_now};
+use crate::inputs::measured_run;
 use crate::query::Params;
 use crate::runs::run_ref;
 use crate::state::AppState;
@@ -79,24 +81,43 @@ async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiE
     }
 }
 
-fn start(query: Option<&str>, described: &[&[Param]]) -> Result<Params, ApiError> {
-    let params = Params::parse(query);
-    params.only(described, &[&FORMAT])?;
+fn check(params: &Params, described: &[&[Param]], more: &[&str]) -> Result<(), ApiError> {
+    params.only(described, &[&FORMAT, more])?;
     params.choice("format", &["json"])?;
-    Ok(params)
+    Ok(())
 }
+
+/// An endpoint's GET (query string) and POST (a JSON object of the same names) handlers.
+macro_rules! get_and_post {
+    ($get:ident, $post:ident, $answer:ident) => {
+        pub async fn $get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+            $answer(&state, Params::parse(q.as_deref())).await
+        }
+
+        pub async fn $post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+            $answer(&state, body_params(&body)?).await
+        }
+    };
+}
+
+get_and_post!(advise_get, advise_post, advise);
+get_and_post!(plan_search_get, plan_search_post, plan_search);
+get_and_post!(schedule_get, schedule_post, schedule);
+get_and_post!(inference_get, inference_post, inference);
+
+/// `schedule`'s own besides the described parameters: a profile's CSV text (what the CLI's
+/// `--profile FILE` holds), and what the report calls it.
+const PROFILE: &str = "profile";
+const GIVEN_PROFILE: &str = "(given text)";
 
 fn value_or(params: &Params, param: &Param, default: f64) -> Result<f64, ApiError> {
     Ok(params.value(param)?.unwrap_or(default))
 }
 
-pub async fn advise(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::ADVISE_EXTRA])?;
+async fn advise(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::ADVISE_EXTRA], &[])?;
     let query = AdviseQuery {
-        job: job_source(&state, &params).await?,
+        job: job_source(state, &params).await?,
         deadline: params.value(&p::DEADLINE)?,
         now: params.text("now")?,
         max_slowdown: value_or(&params, &p::MAX_SLOWDOWN, DEFAULT_MAX_SLOWDOWN)?,
@@ -104,14 +125,11 @@ pub async fn advise(
         top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
         probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
     };
-    json(&advise_report(state.data(), &query, system_now())?)
+    json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
 }
 
-pub async fn plan_search(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA])?;
+async fn plan_search(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA], &[])?;
     let trials = match params.get(p::TRIALS.name) {
         Some(text) => Some(
             p::TRIALS
@@ -122,7 +140,7 @@ pub async fn plan_search(
     };
     let halving = params.switch(&p::HALVING)?;
     let query = PlanSearchQuery {
-        job: job_source(&state, &params).await?,
+        job: job_source(state, &params).await?,
         grid: params.text("grid")?,
         trials,
         top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
@@ -134,30 +152,31 @@ pub async fn plan_search(
     json(&plan_search_report(state.data(), &query)?)
 }
 
-pub async fn schedule(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[p::JOB, p::SCHEDULE_EXTRA])?;
+async fn schedule(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::SCHEDULE_EXTRA], &[PROFILE])?;
     let windows = match params.count(&p::WINDOWS)? {
         Some(n) => n as usize,
         None => DEFAULT_WINDOWS,
     };
     let query = ScheduleQuery {
         job: estimate_request(&params)?,
-        profile: None,
+        profile: params.get(PROFILE).map(|text| ProfileText {
+            name: GIVEN_PROFILE.to_string(),
+            text: text.to_string(),
+        }),
         within: params.value(&p::WITHIN)?,
         now: params.text("now")?,
         windows,
     };
-    json(&schedule_report(state.data(), &query, system_now())?)
+    json(&schedule_report(
+        state.data(),
+        &query,
+        mlcarbon_time::now(),
+    )?)
 }
 
-pub async fn inference(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[p::JOB, p::LOCATION, p::INFERENCE_EXTRA])?;
+async fn inference(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::INFERENCE_EXTRA], &[])?;
     let training = match (params.value(&p::TRAINING_KG)?, params.get("training_run")) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad(
@@ -166,7 +185,7 @@ pub async fn inference(
             ));
         }
         (Some(kg), None) => Some(Training::Given(kg)),
-        (None, _) => stored_run(&state, &params, "training_run")
+        (None, _) => stored_run(state, &params, "training_run")
             .await?
             .map(|run| Training::Run(Box::new(run))),
     };

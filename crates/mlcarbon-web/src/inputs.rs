@@ -1,20 +1,8 @@
-//! What the front ends (the server and the CLI) hand the model besides their parameters: a
-//! stored run as the model's [`MeasuredRun`] (the one conversion from the store's record, for
-//! `--run` and `--training-run`), and the current time (the default of `--now`).
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! A stored run as the model's [`MeasuredRun`]: the one conversion from the store's record,
+//! shared by the CLI (`--run`, `--training-run`) and the server (`run`, `training_run`).
 
 use mlcarbon_model::subject::MeasuredRun;
-use mlcarbon_model::time::UtcTime;
 use mlcarbon_store::RunRecord;
-
-/// The system clock as a UTC instant (whole seconds).
-pub fn system_now() -> UtcTime {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    UtcTime::from_unix_seconds(seconds)
-}
 
 /// A stored run as the model's input.
 pub fn measured_run(run: &RunRecord) -> MeasuredRun {

@@ -98,6 +98,11 @@ fn capability_paths() -> Value {
     let mut advise = all_described(&[params::JOB, params::LOCATION, params::ADVISE_EXTRA]);
     advise.push(format());
     let mut schedule = all_described(&[params::JOB, params::SCHEDULE_EXTRA]);
+    schedule.push(param(
+        "profile",
+        "A profile of your own instead of the zone's: the CSV text that `mlcarbon schedule --profile FILE` reads (hour,g_per_kwh; month,hour,g_per_kwh; or timestamp,g_per_kwh). A query string holds 8 KiB in all: a longer profile goes in a POST body (64 KiB).",
+        json!({ "type": "string", "maxLength": 2000 }),
+    ));
     schedule.push(format());
     let mut plan = all_described(&[params::JOB, params::LOCATION, params::PLAN_SEARCH_EXTRA]);
     plan.push(format());
@@ -112,16 +117,20 @@ fn capability_paths() -> Value {
     json!({
         "/api/advise": { "get": get(
             "What to do about a job's emissions, ranked by justified saving (as `mlcarbon advise --format json`).",
-            advise, object("The advice.")) },
+            advise, object("The advice.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The advice.")) },
         "/api/schedule": { "get": get(
             "The best time to start a job within a window, from the zone's intensity profile (as `mlcarbon schedule --format json`).",
-            schedule, object("The schedule.")) },
+            schedule, object("The schedule.")),
+            "post": post_params("The same, parameters in a JSON body (a profile's text fits here).", object("The schedule.")) },
         "/api/plan-search": { "get": get(
             "A grid against random search and successive halving, costed with one trial (as `mlcarbon plan-search --format json`).",
-            plan, object("The plan.")) },
+            plan, object("The plan.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The plan.")) },
         "/api/inference": { "get": get(
             "Inference energy and emissions per request, per day and in all, with training amortized (as `mlcarbon estimate --requests … --format json`).",
-            inference, object("The inference report.")) }
+            inference, object("The inference report.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The inference report.")) }
     })
 }
 

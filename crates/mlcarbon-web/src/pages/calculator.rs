@@ -12,7 +12,6 @@ use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use crate::calc::{self, EstimateAnswer};
 use crate::capabilities;
 use crate::error::ApiError;
-use crate::inputs::system_now;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
@@ -764,7 +763,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
             deadline: timed.then_some(within),
             ..AdviseQuery::default()
         };
-        Ok(advise_report(data, &query, system_now())?)
+        Ok(advise_report(data, &query, mlcarbon_time::now())?)
     });
     match advice {
         Ok(report) if !report.actions.is_empty() => {
@@ -794,7 +793,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     }
     let _ = write!(
         out,
-        r#"<p class="muted">All the advice{within}, with its caveats and basis: <a id="advise-link" href="{a}">{a}</a> (<code>mlcarbon advise</code>)"#,
+        r#"<p class="muted">All the advice{within}, with its caveats and basis, as JSON: <a id="advise-link" href="{a}">/api/advise</a> (<code>mlcarbon advise</code> with the same flags)"#,
         within = if timed {
             format!(" (finishing within {within} h)")
         } else {
@@ -810,7 +809,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
         );
         let _ = write!(
             out,
-            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">{s}</a> (<code>mlcarbon schedule</code>)"#,
+            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">/api/schedule</a> (<code>mlcarbon schedule</code>)"#,
             s = escape(&schedule_url),
         );
     }
