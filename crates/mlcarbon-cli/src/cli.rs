@@ -247,11 +247,13 @@ pub enum ConfigAction {
 pub struct JobArgs {
     #[arg(long, value_name = p::HARDWARE.value_name, help = p::HARDWARE.help)]
     pub hardware: Option<String>,
+    #[arg(long, allow_negative_numbers = true, value_parser = described::watts, value_name = p::WATTS.value_name, help = p::WATTS.help)]
+    pub watts: Option<f64>,
     #[arg(long, default_value_t = 1, value_parser = described::count, value_name = p::COUNT.value_name, help = p::COUNT.help)]
     pub count: u32,
     #[arg(long, allow_negative_numbers = true, value_parser = described::hours, value_name = p::HOURS.value_name, help = p::HOURS.help)]
     pub hours: Option<f64>,
-    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["hardware", "cpu", "ram_gb"], value_parser = described::energy_kwh, value_name = p::ENERGY_KWH.value_name, help = p::ENERGY_KWH.help)]
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["hardware", "watts", "cpu", "ram_gb"], value_parser = described::energy_kwh, value_name = p::ENERGY_KWH.value_name, help = p::ENERGY_KWH.help)]
     pub energy_kwh: Option<f64>,
     #[arg(long, allow_negative_numbers = true, value_parser = described::utilization, value_name = p::UTILIZATION.value_name, help = p::UTILIZATION.help)]
     pub utilization: Option<f64>,
@@ -708,6 +710,10 @@ pub struct ServeArgs {
 /// messages, so that the CLI and the web refuse the same values with the same words.
 mod described {
     use mlcarbon_model::params as p;
+
+    pub fn watts(text: &str) -> Result<f64, String> {
+        p::WATTS.parse_number(text)
+    }
 
     pub fn count(text: &str) -> Result<u32, String> {
         p::COUNT.parse_whole(text).map(|n| n as u32)

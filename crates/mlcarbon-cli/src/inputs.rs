@@ -24,6 +24,7 @@ pub fn lookup_error(error: LookupError, list_command: &str) -> anyhow::Error {
 pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateRequest {
     EstimateRequest {
         hardware: job.hardware.clone(),
+        watts: job.watts,
         count: Some(job.count),
         hours: job.hours,
         energy_kwh: job.energy_kwh,

@@ -133,6 +133,14 @@ pub const UTILIZATION: Param = number(
     "a fraction in (0, 1], e.g. 0.8 for 80 %",
     "Mean accelerator draw as a fraction of rated power, 0–1 [default: the median measured in training runs for rated figures; 1 for measured means].",
 );
+pub const WATTS: Param = number(
+    "watts",
+    "W",
+    (0.0, OPEN),
+    (1e6, CLOSED),
+    "a positive power in W, e.g. 350",
+    "Rated power of a device the table does not hold, in W (--hardware NAME then only labels it).",
+);
 pub const CPU: Param = text(
     "cpu",
     "NAME",
@@ -397,6 +405,7 @@ pub const TRAINING_RUN: Param = text(
 /// What ran (`estimate`, `compare`, `statement`, `advise`, `plan-search`, `schedule`).
 pub const JOB: &[Param] = &[
     HARDWARE,
+    WATTS,
     COUNT,
     HOURS,
     ENERGY_KWH,
@@ -445,6 +454,7 @@ pub const INFERENCE_EXTRA: &[Param] = &[
 /// Every parameter, once, for lookups by name.
 pub const ALL: &[Param] = &[
     HARDWARE,
+    WATTS,
     COUNT,
     HOURS,
     ENERGY_KWH,

@@ -38,6 +38,8 @@ pub struct EstimateRequest {
     pub lifetime_years: Option<f64>,
     /// What grid intensities count: life-cycle (default) or direct emissions.
     pub basis: Option<Basis>,
+    /// The rated power of a device the table does not hold, W (`hardware` then only labels it).
+    pub watts: Option<f64>,
 }
 
 /// A bad input: which field, and what to do about it.
@@ -89,9 +91,16 @@ pub fn validate(r: &EstimateRequest) -> Result<(), RequestError> {
         (p::OFFSET_PERCENT, r.offset_percent),
         (p::PUE, r.pue),
         (p::COUNT, r.count.map(f64::from)),
+        (p::WATTS, r.watts),
         (p::CPU_COUNT, r.cpu_count.map(f64::from)),
     ] {
         param.check(value)?;
+    }
+    if r.energy_kwh.is_some() && r.watts.is_some() {
+        return Err(RequestError::new(
+            "watts",
+            "give either a measured energy (--energy-kwh) or a device's power (--watts), not both",
+        ));
     }
     if r.energy_kwh.is_some() && (r.hardware.is_some() || r.cpu.is_some() || r.ram_gb.is_some()) {
         return Err(RequestError::new(
@@ -166,6 +175,15 @@ pub fn build_job(
     hours: Hours,
 ) -> Result<Job, RequestError> {
     let mut components = Vec::new();
+    if let (Some(watts), None) = (r.watts, hardware) {
+        components.push(scenario::given_accelerator_component(
+            data,
+            r.hardware.as_deref().unwrap_or("device"),
+            watts,
+            r.count.unwrap_or(1),
+            r.utilization,
+        )?);
+    }
     if let Some(hardware) = hardware {
         components.push(scenario::accelerator_component(
             data,
@@ -224,6 +242,8 @@ pub fn resolve_job<'d>(
     // A family name (`A100`) resolves to one variant; the note saying which goes into the
     // device-power provenance.
     let (hardware, family_note) = match &r.hardware {
+        // A device of a given power: the name only labels it.
+        _ if r.watts.is_some() => (None, None),
         Some(name) => {
             let found = resolve_hardware_match(data, name)?;
             (Some(found.hardware), found.note)
@@ -251,6 +271,10 @@ pub fn resolve_job<'d>(
     let mut parts = Vec::new();
     if let Some(h) = hardware {
         parts.push(format!("{count} × {}", h.name));
+    }
+    if let (Some(watts), None) = (r.watts, hardware) {
+        let label = r.hardware.as_deref().unwrap_or("device");
+        parts.push(format!("{count} × {label} ({watts} W)"));
     }
     if let Some(cpu) = &r.cpu {
         parts.push(format!("{} × {cpu}", r.cpu_count.unwrap_or(1)));

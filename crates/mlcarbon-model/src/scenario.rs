@@ -175,6 +175,40 @@ pub fn accelerator_component(
     })
 }
 
+/// Accelerators the table does not hold, of a power the user gives (`--watts`): taken as a
+/// rated limit, so the default utilization applies as for a TDP.
+pub fn given_accelerator_component(
+    data: &Dataset,
+    label: &str,
+    watts: f64,
+    count: u32,
+    utilization: Option<f64>,
+) -> Result<Component, ScenarioError> {
+    let (util, utilization_provenance) = match utilization {
+        Some(u) => (u, given_utilization("utilization", u)),
+        None => {
+            let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
+            let mut provenance =
+                constant_provenance(data, ratio, "utilization", Origin::Defaulted);
+            provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
+            provenance.note = "the given power is taken as a rated limit; median mean draw of measured training runs relative to the limit; give --utilization".to_string();
+            (ratio.value, provenance)
+        }
+    };
+    let (low_factor, high_factor) = draw_factors(data)?;
+    Ok(Component {
+        kind: "gpu".to_string(),
+        label: label.to_string(),
+        unit_power: Watts(watts),
+        count: f64::from(count),
+        utilization: util,
+        low_factor,
+        high_factor: high_factor.min(1.0 / util).max(1.0),
+        provenance: Provenance::given("device power", format!("{watts} W (given)")),
+        utilization_provenance,
+    })
+}
+
 /// Host CPUs from the CPU power table.
 pub fn cpu_component(
     data: &Dataset,

@@ -289,6 +289,7 @@ impl Params {
         use mlcarbon_model::params as p;
         Ok(EstimateRequest {
             hardware: self.text(p::HARDWARE.name)?,
+            watts: self.value(&p::WATTS)?,
             count: self.count(&p::COUNT)?,
             hours: self.value(&p::HOURS)?,
             energy_kwh: self.value(&p::ENERGY_KWH)?,
