@@ -123,6 +123,14 @@ pub struct EstimateReport {
     pub equivalents: Vec<EquivalentAmount>,
     pub greener_options: Vec<OptionReport>,
     pub caveats: Vec<String>,
+    /// On-site water the data centre evaporates for the job's IT energy, litres: the provider's
+    /// published WUE × IT energy; `null` where none is published (never a guessed average).
+    pub water_l: Option<f64>,
+    /// Water used off site to generate the electricity, litres: `null` while the data holds no
+    /// sourced grid water intensity.
+    pub water_offsite_l: Option<f64>,
+    /// Where the water figures come from, or why there are none.
+    pub water_note: String,
     /// What the published calculator gives for the same job, where it knows device and region.
     pub mlco2: Option<Mlco2Comparison>,
 }
@@ -208,6 +216,7 @@ pub fn build_report(
             .collect(),
         Load::Energy { .. } => Vec::new(),
     };
+    let water = on_site_water(data, location, result);
     let mut caveats = Vec::new();
     if options.iter().any(|o| o.zone.is_some()) {
         caveats.push(REGION_CAVEAT.to_string());
@@ -252,8 +261,41 @@ pub fn build_report(
         equivalents: equivalents(result.emissions.value, &data.equivalents),
         greener_options: options.iter().map(OptionReport::from).collect(),
         caveats,
+        water_l: water.as_ref().map(|(litres, _)| *litres),
+        water_offsite_l: None,
+        water_note: match water {
+            Some((_, note)) => note,
+            None => match &location.provider {
+                Some(p) => format!(
+                    "no water figure: {p} publishes no water usage effectiveness (WUE) in the data"
+                ),
+                None => "no water figure: on-site water needs a provider's published water usage effectiveness (WUE)".to_string(),
+            },
+        } + "; off-site water (for generating the electricity) needs a grid water intensity, which the data does not hold",
         mlco2,
     }
+}
+
+/// On-site water of a job: the provider's (or region's) published WUE × IT energy, with a note
+/// naming the figure's source and year.
+fn on_site_water(data: &Dataset, location: &Location, result: &Estimate) -> Option<(f64, String)> {
+    let wue = data.wue(location.provider.as_deref()?, location.region.as_deref())?;
+    let litres = wue.wue_l_per_kwh * result.it_energy.value.0;
+    Some((
+        litres,
+        format!(
+            "on-site water: WUE {} L/kWh × {} kWh of IT energy ({}{}, {}, water.csv)",
+            wue.wue_l_per_kwh,
+            human_number(result.it_energy.value.0),
+            wue.provider,
+            if wue.region.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", wue.region)
+            },
+            wue.year
+        ),
+    ))
 }
 
 /// The calculator's provider ids differ from ours in one place.
