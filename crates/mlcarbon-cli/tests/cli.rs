@@ -1222,3 +1222,23 @@ mod hardening;
 
 #[path = "support/api_parity.rs"]
 mod api_parity;
+
+/// The published calculator's one provider whose only region has no code (Scaleway, Paris):
+/// `--provider scaleway` alone is its whole location, as on the calculator's page.
+#[test]
+fn compat_mlco2_takes_a_single_region_provider_without_region() {
+    let report = json_of(&[
+        "estimate",
+        "--hardware",
+        "Tesla V100-PCIE-16GB",
+        "--hours",
+        "10",
+        "--provider",
+        "scaleway",
+        "--compat",
+        "mlco2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(report["emissions_kg"], 0.3, "{report}");
+}

@@ -188,8 +188,7 @@ pub fn given_accelerator_component(
         Some(u) => (u, given_utilization("utilization", u)),
         None => {
             let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
-            let mut provenance =
-                constant_provenance(data, ratio, "utilization", Origin::Defaulted);
+            let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
             provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
             provenance.note = "the given power is taken as a rated limit; median mean draw of measured training runs relative to the limit; give --utilization".to_string();
             (ratio.value, provenance)
