@@ -5,23 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use mlcarbon_store::{RunFilter, RunRecord, Store};
 
-use crate::env;
-
-/// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
-pub fn db_path(flag: Option<&Path>) -> Result<PathBuf> {
-    match flag {
-        Some(path) => Ok(path.to_path_buf()),
-        None => env::default_db().ok_or_else(|| {
-            anyhow!(
-                "no place for the runs database: set --db PATH or {} (HOME is not set)",
-                env::DB
-            )
-        }),
-    }
-}
-
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
-    let path = db_path(flag)?;
+    let path = crate::settings::db_path(flag)?;
     let store = Store::open(&path).with_context(|| format!("runs database {}", path.display()))?;
     Ok((store, path))
 }
