@@ -85,7 +85,7 @@ pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
 pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
     let (store, _) = crate::db::open_store(db)?;
     let record = crate::db::find_run(&store, name)?;
-    Ok(mlcarbon_web::measured_run(&record))
+    Ok(record.measured())
 }
 
 /// The job of `--run RUN` (from `--db`), else of the estimate flags.

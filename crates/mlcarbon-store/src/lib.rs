@@ -14,6 +14,7 @@
 mod error;
 pub mod export;
 pub mod liveness;
+pub mod measured;
 pub mod schema;
 mod store;
 mod types;

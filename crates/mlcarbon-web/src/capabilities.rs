@@ -19,7 +19,6 @@ use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
 use crate::api::{ApiResult, body_params, json};
 use crate::error::ApiError;
-use crate::inputs::measured_run;
 use crate::query::Params;
 use crate::runs::run_ref;
 use crate::state::AppState;
@@ -62,7 +61,7 @@ async fn stored_run(
     };
     let reference = run_ref(&name).map_err(|e| ApiError::bad(field, e.body.error))?;
     let record = state.with_store(move |store| reference.find(store)).await?;
-    Ok(Some(measured_run(&record)))
+    Ok(Some(record.measured()))
 }
 
 /// The job of `run`, else of the job's parameters.

@@ -23,7 +23,6 @@ mod calc;
 mod capabilities;
 mod conn;
 mod error;
-mod inputs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -50,7 +49,6 @@ use tokio::net::TcpListener;
 
 pub use crate::conn::ConnectionLimits;
 pub use crate::error::{ApiError, ErrorBody, WebError};
-pub use crate::inputs::measured_run;
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 
