@@ -117,17 +117,22 @@ pub fn default_utilization(
                 "the device power is already a measured mean draw".to_string(),
             ),
         )),
-        PowerKind::Tdp | PowerKind::BoardPower => {
-            let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
-            let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
-            provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
-            provenance.note =
-                "median mean draw of measured training runs relative to the power limit; \
-                 the published calculator assumes 100 %; give --utilization"
-                    .to_string();
-            Ok((ratio.value, provenance))
-        }
+        PowerKind::Tdp | PowerKind::BoardPower => rated_limit_utilization(
+            data,
+            "median mean draw of measured training runs relative to the power limit; \
+             the published calculator assumes 100 %; give --utilization",
+        ),
     }
+}
+
+/// The default utilization of a rated limit: the median measured mean draw of training jobs as a
+/// fraction of the limit, defaulted, with `note`.
+fn rated_limit_utilization(data: &Dataset, note: &str) -> Result<(f64, Provenance), ScenarioError> {
+    let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
+    let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
+    provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
+    provenance.note = note.to_string();
+    Ok((ratio.value, provenance))
 }
 
 fn given_utilization(quantity: &str, utilization: f64) -> Provenance {
@@ -186,13 +191,10 @@ pub fn given_accelerator_component(
 ) -> Result<Component, ScenarioError> {
     let (util, utilization_provenance) = match utilization {
         Some(u) => (u, given_utilization("utilization", u)),
-        None => {
-            let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
-            let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
-            provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
-            provenance.note = "the given power is taken as a rated limit; median mean draw of measured training runs relative to the limit; give --utilization".to_string();
-            (ratio.value, provenance)
-        }
+        None => rated_limit_utilization(
+            data,
+            "the given power is taken as a rated limit; median mean draw of measured training runs relative to the limit; give --utilization",
+        )?,
     };
     let (low_factor, high_factor) = draw_factors(data)?;
     Ok(Component {
