@@ -14,6 +14,7 @@ mod render;
 mod settings;
 mod tracking;
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -136,15 +137,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
         }
         Command::Runs(args) => commands::runs::list(args),
         Command::Show(args) => commands::runs::show(data, args),
-        Command::Export(args) => {
-            let text = commands::runs::export(args)?;
-            if let Some(path) = &args.output {
-                std::fs::write(path, &text)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                return Ok(Outcome::Text(String::new()));
-            }
-            Ok(text)
-        }
+        Command::Export(args) => return export(args),
         Command::Config(args) => config_command(data, &args.action),
         Command::Advise(args) => commands::advise::run(data, args),
         Command::PlanSearch(args) => commands::plan_search::run(data, args),
@@ -152,6 +145,28 @@ fn run(cli: &Cli) -> Result<Outcome> {
         Command::Serve(args) => return serve(cli, args),
     }?;
     Ok(Outcome::Text(text))
+}
+
+/// `mlcarbon export`: written as it is read, to the file or standard output, so that memory
+/// stays constant at any size.
+fn export(args: &cli::ExportArgs) -> Result<Outcome> {
+    if let Some(path) = &args.output {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        commands::runs::export(args, &mut out)
+            .with_context(|| format!("writing {}", path.display()))?;
+        out.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+        return Ok(Outcome::Text(String::new()));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match commands::runs::export(args, &mut out).and_then(|()| Ok(out.flush()?)) {
+        Err(e) if commands::runs::is_closed_pipe(&e) => Ok(Outcome::Text(String::new())),
+        Err(e) => Err(e.context("writing standard output")),
+        Ok(()) => Ok(Outcome::Text(String::new())),
+    }
 }
 
 /// `run`'s code for its own failures (bad flags, an unreadable trace, a database it cannot

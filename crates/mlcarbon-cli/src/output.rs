@@ -31,6 +31,30 @@ pub fn to_stdout(out: &mut impl Write, text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Text from the run database (command lines, projects, tags, host names) made safe for a
+/// terminal: control characters (C0, DEL, C1), which could move the cursor, rewrite the
+/// screen or set the window title, are written as Rust escapes (`\x1b`, `\r`, `\u{9b}`);
+/// everything else, and a backslash, is kept as it is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A table: text cells, with the columns that hold numbers right-aligned.
 pub struct Table {
     pub headers: Vec<String>,

@@ -155,7 +155,7 @@ pub fn summary_with(
         "\nmlcarbon run {} — {} in {} — {}\n",
         run.id,
         clock::duration(run.elapsed_s()),
-        run.location_label,
+        crate::output::printable(&run.location_label),
         run.status
     );
     let mut t = Table::new(&[
@@ -166,7 +166,7 @@ pub fn summary_with(
     ]);
     for c in components {
         t.push(vec![
-            format!("  {}", c.label),
+            format!("  {}", crate::output::printable(&c.label)),
             c.method.label().to_string(),
             format!("{} W", human_number(c.mean_power_w)),
             human_energy(c.energy_kwh),

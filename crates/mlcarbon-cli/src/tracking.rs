@@ -19,7 +19,7 @@ use mlcarbon_track::{
 use crate::cli::TrackArgs;
 use crate::clock;
 use crate::config::Config;
-use crate::db::open_store;
+use crate::db::open_store_writable;
 use crate::inputs::{read_profile, system_now, user_error};
 use crate::output::{stderr_line, to_stderr};
 use crate::render::summary_with;
@@ -78,7 +78,7 @@ pub fn start(
             stderr_line!("mlcarbon: warning: {warning}");
         }
     }
-    let (store, db_path) = open_store(args.db.as_deref())?;
+    let (store, db_path) = open_store_writable(args.db.as_deref())?;
     let host = mlcarbon_track::hostname();
     let recovered = recover_interrupted(&store, &host)?;
     if !args.quiet {

@@ -5,13 +5,34 @@ use crate::RunId;
 /// Everything that can go wrong opening, writing, reading or exporting the run database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the folder `{path}` for the run database: {source}")]
+    #[error("cannot create the folder `{}` for the run database: {source}", .path.display())]
     CreateDir {
         path: PathBuf,
         source: std::io::Error,
     },
 
-    #[error("cannot open the run database `{path}`: {source}")]
+    #[error("cannot create the run database `{}`: {source}", .path.display())]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "no run database at `{}`: check the path (--db, MLCARBON_DB), or track a run first with `mlcarbon run -- CMD`",
+        .0.display()
+    )]
+    Missing(PathBuf),
+
+    #[error("`{}` is not a run database ({reason}): check the path (--db, MLCARBON_DB)", .path.display())]
+    NotADatabase { path: PathBuf, reason: String },
+
+    #[error(
+        "the run database `{}` has schema version {found}, too old to read without migrating, and it is not writable here: open it once with a writing command (`mlcarbon run`) as its owner",
+        .path.display()
+    )]
+    NeedsMigration { path: PathBuf, found: u32 },
+
+    #[error("cannot open the run database `{}`: {source}", .path.display())]
     Open {
         path: PathBuf,
         source: rusqlite::Error,
@@ -50,6 +71,9 @@ pub enum StoreError {
 
     #[error("run database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+
+    #[error("cannot write the export: {0}")]
+    Write(#[source] std::io::Error),
 
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),

@@ -1,4 +1,7 @@
-//! Exporters: pure functions from stored records to the text of a file.
+//! Exporters: writers that turn stored records into a file's text one record at a time
+//! ([`RunsWriter`], [`SamplesWriter`]), fed by [`crate::Store::each_run`] and
+//! [`crate::Store::each_sample`] so that an export of any size runs in constant memory; and
+//! functions over slices that return the whole text, for small sets.
 //!
 //! Numbers are written in Rust's shortest form that reads back to the same `f64` (never an
 //! exponent); an absent value is an empty CSV field or a JSON `null`.
@@ -32,6 +35,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::io::Write;
 
 use crate::{RunRecord, SampleRow, StoreError};
 
@@ -77,14 +81,129 @@ pub const CODECARBON_HEADER: [&str; 38] = [
     "wue",
 ];
 
+/// The file formats of a run export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsFormat {
+    /// CodeCarbon 3.3.2's `emissions.csv` (see the module docs).
+    Codecarbon,
+    /// Every field of every run ([`RUNS_CSV_HEADER`]).
+    Csv,
+    /// A pretty-printed JSON array, ending in a newline.
+    Json,
+    /// One JSON object per run and line.
+    Jsonl,
+}
+
+/// Writes runs to `out` in a [`RunsFormat`] as they come: [`RunsWriter::write`] each run,
+/// then [`RunsWriter::finish`].
+pub struct RunsWriter<W: Write> {
+    format: RunsFormat,
+    sink: Sink<W>,
+    written: u64,
+    buffer: Vec<u8>,
+}
+
+enum Sink<W: Write> {
+    // Boxed: the CSV writer's buffer state is large beside a bare output.
+    Csv(Box<csv::Writer<W>>),
+    Text(W),
+}
+
+impl<W: Write> Sink<W> {
+    /// Writes `end` after the text (a JSON array's bracket) and hands back the output, flushed.
+    fn finish(self, end: &[u8]) -> Result<W, StoreError> {
+        match self {
+            Sink::Csv(writer) => writer
+                .into_inner()
+                .map_err(|e| StoreError::Write(e.into_error())),
+            Sink::Text(mut out) => {
+                out.write_all(end).map_err(StoreError::Write)?;
+                out.flush().map_err(StoreError::Write)?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+impl<W: Write> RunsWriter<W> {
+    /// Starts the file (the CSV header, the JSON array's bracket).
+    pub fn new(format: RunsFormat, out: W) -> Result<Self, StoreError> {
+        let sink = match format {
+            RunsFormat::Codecarbon => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(CODECARBON_HEADER)?;
+                Sink::Csv(Box::new(writer))
+            }
+            RunsFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(RUNS_CSV_HEADER)?;
+                Sink::Csv(Box::new(writer))
+            }
+            RunsFormat::Json | RunsFormat::Jsonl => Sink::Text(out),
+        };
+        Ok(RunsWriter {
+            format,
+            sink,
+            written: 0,
+            buffer: Vec::new(),
+        })
+    }
+
+    pub fn write(&mut self, run: &RunRecord) -> Result<(), StoreError> {
+        match (&mut self.sink, self.format) {
+            (Sink::Csv(writer), RunsFormat::Codecarbon) => {
+                writer.write_record(codecarbon_row(run)?)?;
+            }
+            (Sink::Csv(writer), _) => writer.write_record(run_values(run)?)?,
+            (Sink::Text(out), RunsFormat::Jsonl) => {
+                serde_json::to_writer(&mut *out, run)?;
+                out.write_all(b"\n").map_err(StoreError::Write)?;
+            }
+            (Sink::Text(out), _) => {
+                // serde_json's pretty array, one element at a time: each element indented by
+                // two spaces (JSON strings hold no raw newline, so lines are safe to indent).
+                self.buffer.clear();
+                serde_json::to_writer_pretty(&mut self.buffer, run)?;
+                out.write_all(if self.written == 0 {
+                    b"[\n  "
+                } else {
+                    b",\n  "
+                })
+                .map_err(StoreError::Write)?;
+                for (index, line) in self.buffer.split(|b| *b == b'\n').enumerate() {
+                    if index > 0 {
+                        out.write_all(b"\n  ").map_err(StoreError::Write)?;
+                    }
+                    out.write_all(line).map_err(StoreError::Write)?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the file and hands back the output, flushed.
+    pub fn finish(self) -> Result<W, StoreError> {
+        let end: &[u8] = match (self.format, self.written) {
+            (RunsFormat::Json, 0) => b"[]\n",
+            (RunsFormat::Json, _) => b"\n]\n",
+            _ => b"",
+        };
+        self.sink.finish(end)
+    }
+}
+
+fn runs_text(format: RunsFormat, runs: &[RunRecord]) -> Result<String, StoreError> {
+    let mut writer = RunsWriter::new(format, Vec::new())?;
+    for run in runs {
+        writer.write(run)?;
+    }
+    utf8(writer.finish()?)
+}
+
 /// One row per run, in CodeCarbon 3.3.2's `emissions.csv` format (see the module docs).
 pub fn codecarbon_csv(runs: &[RunRecord]) -> Result<String, StoreError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(CODECARBON_HEADER)?;
-    for run in runs {
-        writer.write_record(codecarbon_row(run)?)?;
-    }
-    finish(writer)
+    runs_text(RunsFormat::Codecarbon, runs)
 }
 
 fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
@@ -154,115 +273,175 @@ fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
 /// Every field of every run, one row each, columns named as in the JSON; `tags` and `command`
 /// are JSON arrays, so that any text in them survives.
 pub fn runs_csv(runs: &[RunRecord]) -> Result<String, StoreError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(RUNS_CSV_HEADER)?;
-    for run in runs {
-        writer.write_record(run_values(run)?)?;
-    }
-    finish(writer)
+    runs_text(RunsFormat::Csv, runs)
 }
 
 /// A pretty-printed JSON array of runs, ending in a newline.
 pub fn runs_json(runs: &[RunRecord]) -> Result<String, StoreError> {
-    let mut json = serde_json::to_string_pretty(runs)?;
-    json.push('\n');
-    Ok(json)
+    runs_text(RunsFormat::Json, runs)
 }
 
 /// One JSON object per run and line.
 pub fn runs_jsonl(runs: &[RunRecord]) -> Result<String, StoreError> {
-    json_lines(runs)
+    runs_text(RunsFormat::Jsonl, runs)
+}
+
+/// The file formats of a sample export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplesFormat {
+    /// One row per sample: its own columns ([`SAMPLES_CSV_COLUMNS`]), then `<key> power_w` and
+    /// `<key> energy_j` for every component key (empty where a sample lacks it).
+    Csv,
+    /// One JSON object per sample and line.
+    Jsonl,
+    /// A compact JSON array of samples.
+    Json,
+}
+
+/// The columns every row of a samples CSV starts with.
+pub const SAMPLES_CSV_COLUMNS: [&str; 10] = [
+    "seq",
+    "t_s",
+    "timestamp",
+    "intensity_g_per_kwh",
+    "total_power_w",
+    "energy_kwh",
+    "emissions_kg",
+    "cpu_utilization",
+    "gpu_utilization",
+    "ram_used_gb",
+];
+
+/// Writes samples to `out` as they come ([`SamplesWriter::write`], then
+/// [`SamplesWriter::finish`]). The CSV's component columns are fixed up front: `keys`, the
+/// run's component keys ([`crate::Store::components`]); a reading of another key is left out
+/// of the CSV.
+pub struct SamplesWriter<W: Write> {
+    format: SamplesFormat,
+    keys: Vec<String>,
+    sink: Sink<W>,
+    written: u64,
+}
+
+impl<W: Write> SamplesWriter<W> {
+    pub fn new(format: SamplesFormat, keys: Vec<String>, out: W) -> Result<Self, StoreError> {
+        let sink = match format {
+            SamplesFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                let mut header: Vec<String> = SAMPLES_CSV_COLUMNS
+                    .iter()
+                    .map(|c| (*c).to_string())
+                    .collect();
+                for key in &keys {
+                    header.push(format!("{key} power_w"));
+                    header.push(format!("{key} energy_j"));
+                }
+                writer.write_record(&header)?;
+                Sink::Csv(Box::new(writer))
+            }
+            SamplesFormat::Jsonl | SamplesFormat::Json => Sink::Text(out),
+        };
+        Ok(SamplesWriter {
+            format,
+            keys,
+            sink,
+            written: 0,
+        })
+    }
+
+    pub fn write(&mut self, sample: &SampleRow) -> Result<(), StoreError> {
+        match &mut self.sink {
+            Sink::Csv(writer) => {
+                let readings: HashMap<&str, (f64, f64)> = sample
+                    .components
+                    .iter()
+                    .map(|r| (r.key.as_str(), (r.power_w, r.energy_j)))
+                    .collect();
+                let mut row = vec![
+                    sample.seq.to_string(),
+                    sample.t_s.to_string(),
+                    sample.timestamp.clone(),
+                    sample.intensity_g_per_kwh.to_string(),
+                    sample.total_power_w.to_string(),
+                    sample.energy_kwh.to_string(),
+                    sample.emissions_kg.to_string(),
+                    text(&sample.cpu_utilization),
+                    text(&sample.gpu_utilization),
+                    text(&sample.ram_used_gb),
+                ];
+                for key in &self.keys {
+                    let (power, energy) = readings.get(key.as_str()).copied().unzip();
+                    row.push(text(&power));
+                    row.push(text(&energy));
+                }
+                writer.write_record(&row)?;
+            }
+            Sink::Text(out) => {
+                if self.format == SamplesFormat::Json {
+                    let start: &[u8] = if self.written == 0 { b"[" } else { b"," };
+                    out.write_all(start).map_err(StoreError::Write)?;
+                }
+                serde_json::to_writer(&mut *out, sample)?;
+                if self.format == SamplesFormat::Jsonl {
+                    out.write_all(b"\n").map_err(StoreError::Write)?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the file and hands back the output, flushed.
+    pub fn finish(self) -> Result<W, StoreError> {
+        let end: &[u8] = match (self.format, self.written) {
+            (SamplesFormat::Json, 0) => b"[]",
+            (SamplesFormat::Json, _) => b"]",
+            _ => b"",
+        };
+        self.sink.finish(end)
+    }
+}
+
+/// The component keys of `samples` in order of first appearance.
+fn keys_of(samples: &[SampleRow]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for sample in samples {
+        for reading in &sample.components {
+            if !keys.contains(&reading.key) {
+                keys.push(reading.key.clone());
+            }
+        }
+    }
+    keys
+}
+
+fn samples_text(format: SamplesFormat, samples: &[SampleRow]) -> Result<String, StoreError> {
+    let mut writer = SamplesWriter::new(format, keys_of(samples), Vec::new())?;
+    for sample in samples {
+        writer.write(sample)?;
+    }
+    utf8(writer.finish()?)
 }
 
 /// One row per sample: its own columns, then `<key> power_w` and `<key> energy_j` for every
 /// component key met, in order of first appearance (empty where a sample lacks it).
 pub fn samples_csv(samples: &[SampleRow]) -> Result<String, StoreError> {
-    let mut keys: Vec<&str> = Vec::new();
-    for sample in samples {
-        for reading in &sample.components {
-            if !keys.contains(&reading.key.as_str()) {
-                keys.push(&reading.key);
-            }
-        }
-    }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = [
-        "seq",
-        "t_s",
-        "timestamp",
-        "intensity_g_per_kwh",
-        "total_power_w",
-        "energy_kwh",
-        "emissions_kg",
-        "cpu_utilization",
-        "gpu_utilization",
-        "ram_used_gb",
-    ]
-    .map(String::from)
-    .to_vec();
-    for key in &keys {
-        header.push(format!("{key} power_w"));
-        header.push(format!("{key} energy_j"));
-    }
-    writer.write_record(&header)?;
-
-    for sample in samples {
-        let readings: HashMap<&str, (f64, f64)> = sample
-            .components
-            .iter()
-            .map(|r| (r.key.as_str(), (r.power_w, r.energy_j)))
-            .collect();
-        let mut row = vec![
-            sample.seq.to_string(),
-            sample.t_s.to_string(),
-            sample.timestamp.clone(),
-            sample.intensity_g_per_kwh.to_string(),
-            sample.total_power_w.to_string(),
-            sample.energy_kwh.to_string(),
-            sample.emissions_kg.to_string(),
-            text(&sample.cpu_utilization),
-            text(&sample.gpu_utilization),
-            text(&sample.ram_used_gb),
-        ];
-        for key in &keys {
-            let (power, energy) = readings.get(key).copied().unzip();
-            row.push(text(&power));
-            row.push(text(&energy));
-        }
-        writer.write_record(&row)?;
-    }
-    finish(writer)
+    samples_text(SamplesFormat::Csv, samples)
 }
 
 /// One JSON object per sample and line.
 pub fn samples_jsonl(samples: &[SampleRow]) -> Result<String, StoreError> {
-    json_lines(samples)
-}
-
-fn json_lines<T: serde::Serialize>(items: &[T]) -> Result<String, StoreError> {
-    let mut out = String::new();
-    for item in items {
-        out.push_str(&serde_json::to_string(item)?);
-        out.push('\n');
-    }
-    Ok(out)
+    samples_text(SamplesFormat::Jsonl, samples)
 }
 
 fn text<T: Display>(value: &Option<T>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<String, StoreError> {
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| StoreError::Csv(csv::Error::from(e.into_error())))?;
+fn utf8(bytes: Vec<u8>) -> Result<String, StoreError> {
     // Every field written was a Rust string, so the bytes are UTF-8.
-    String::from_utf8(bytes).map_err(|e| {
-        StoreError::Csv(csv::Error::from(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            e,
-        )))
-    })
+    String::from_utf8(bytes)
+        .map_err(|e| StoreError::Write(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Header of [`runs_csv`]: the fields of [`RunRecord`], named and ordered as in its JSON.

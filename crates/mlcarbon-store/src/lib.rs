@@ -21,8 +21,9 @@ mod types;
 
 pub use error::StoreError;
 pub use schema::SCHEMA_VERSION;
-pub use store::Store;
+pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
-    ComponentKind, ComponentRecord, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun,
-    Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, SampleRow,
+    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin, Method,
+    NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd, RunFilter, RunId,
+    RunRecord, RunStart, RunStatus, SampleRow,
 };

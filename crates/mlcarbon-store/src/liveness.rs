@@ -10,6 +10,16 @@ pub fn on_this_host(this_hostname: &str) -> impl Fn(u32, &str) -> bool + '_ {
     move |pid, hostname| hostname != this_hostname || pid_is_running(pid)
 }
 
+/// This machine's name as runs record it (`/proc/sys/kernel/hostname`), `localhost` where it
+/// cannot be read.
+pub fn this_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
 /// Whether a process with this pid exists on this machine and is not a zombie.
 ///
 /// Linux reads `/proc/PID/stat`; other Unix systems ask `ps -p PID`; elsewhere the answer is

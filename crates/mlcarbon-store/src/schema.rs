@@ -109,6 +109,17 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN predicted_energy_kwh REAL;
     ALTER TABLE runs ADD COLUMN predicted_emissions_kg REAL;
     "#,
+    // v3: run lists sort by `julianday(started_at)` (text order misorders fractions and
+    // offsets); an index on that expression lets `runs`, `show last` and the dashboard read the
+    // newest rows first instead of sorting the whole table.
+    //     The peak power of a run is kept as samples come, as finding it later scans them
+    //     all (about a second for a million samples); existing runs get theirs once, here.
+    r#"
+    CREATE INDEX runs_by_start_time ON runs (julianday(started_at), id);
+    ALTER TABLE runs ADD COLUMN peak_power_w REAL;
+    UPDATE runs SET peak_power_w =
+        (SELECT max(total_power_w) FROM samples WHERE samples.run_id = runs.id);
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -3,14 +3,19 @@ use std::time::Duration;
 
 use rusqlite::types::Type;
 use rusqlite::{
-    Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior,
+    params,
 };
 
 use crate::types::{ComponentKind, RunStatus};
 use crate::{
-    ComponentRecord, ComponentSample, NewRun, Prediction, RunEnd, RunFilter, RunId, RunRecord,
-    RunStart, SampleRow, StoreError, schema,
+    ComponentPower, ComponentRecord, ComponentSample, NewRun, Order, PowerPoint, PowerSeries,
+    Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, SCHEMA_VERSION, SampleRow,
+    StoreError, schema,
 };
+
+/// Samples averaged at most per point of [`Store::power_series`].
+pub const POINT_WINDOW: i64 = 32;
 
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,17 +27,62 @@ const JOULES_PER_KWH: f64 = 3.6e6;
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    trackers: TrackerCheck,
 }
 
+/// How a reader tells whether a run still `running` in the database has a tracker: a run
+/// whose tracker is gone reads as `interrupted` (see [`Store::run`]), without any write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrackerCheck {
+    /// Runs read as stored.
+    Off,
+    /// A run of `this_host` is live while its writer's pid runs; a run of another host (whose
+    /// processes this machine cannot see) while its last sample, or its start, is younger than
+    /// [`stale_after_s`] at `now` (`None`: the wall clock).
+    On {
+        this_host: String,
+        now: Option<mlcarbon_time::UtcTime>,
+    },
+}
+
+impl TrackerCheck {
+    /// The check for runs read on this machine, at the wall clock.
+    pub fn this_machine() -> TrackerCheck {
+        TrackerCheck::On {
+            this_host: crate::liveness::this_hostname(),
+            now: None,
+        }
+    }
+}
+
+/// Seconds without a stored sample after which a run of another host is taken as abandoned:
+/// three sampling intervals or three default commit periods (5 s), whichever is longer, plus
+/// a minute of slack for clocks and slow commits. A tracker that commits less often than that
+/// (`--commit-every`) reads as interrupted between its commits on other hosts, never on its own.
+pub fn stale_after_s(interval_s: f64) -> f64 {
+    (3.0 * interval_s).max(3.0 * 5.0) + 60.0
+}
+
+/// SQLite's first 16 bytes of every database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The oldest schema the readers can read without migrating (v2 added the prediction columns).
+const READABLE_SCHEMA: u32 = 2;
+
 impl Store {
-    /// Opens the database at `path`, creating its folder and file if needed, and migrates it.
+    /// Opens the database at `path` for writing, creating its folder (user-only, 0700) and file
+    /// (user-only, 0600: command lines can hold secrets) if needed, and migrates it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+            create_private_dir(parent).map_err(|source| StoreError::CreateDir {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        create_private_file(path).map_err(|source| StoreError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let opened = Connection::open(path).and_then(|conn| {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             set_wal_mode(&conn)?;
@@ -50,15 +100,93 @@ impl Store {
         Store::prepare(conn)
     }
 
+    /// Opens an existing database for reading only: nothing is created (a mistyped path is
+    /// [`StoreError::Missing`]), and a database the user cannot write (another user's, a
+    /// read-only folder) is read all the same. A database of an older schema is migrated when
+    /// the file is writable, else read as it is when the readers can.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        check_is_database(path)?;
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let read = |conn: Connection| -> rusqlite::Result<Connection> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // A read-only connection to a WAL database needs the -shm file or a folder it may
+            // create it in; this first read is where a missing one shows.
+            conn.pragma_query_value(None, "user_version", |row| row.get::<_, u32>(0))?;
+            Ok(conn)
+        };
+        let conn = match Connection::open_with_flags(path, flags).and_then(read) {
+            Ok(conn) => conn,
+            // SQLite's documented way to read a WAL database in a folder the reader cannot
+            // write when no writer has it open: as immutable (no locks, no -shm).
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::CannotOpen) => {
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                Connection::open_with_flags(uri, flags)
+                    .and_then(read)
+                    .map_err(open_error)?
+            }
+            Err(e) => return Err(open_error(e)),
+        };
+        let found = schema::version(&conn)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            // Migrating is what the next `run` would do anyway; where it cannot write, an old
+            // enough schema is still read.
+            let writable = std::fs::OpenOptions::new().append(true).open(path).is_ok();
+            if writable {
+                drop(conn);
+                let migrated = Store::open(path)?;
+                return Ok(migrated);
+            }
+            if found < READABLE_SCHEMA {
+                return Err(StoreError::NeedsMigration {
+                    path: path.to_path_buf(),
+                    found,
+                });
+            }
+        }
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(Store {
+            conn,
+            trackers: TrackerCheck::this_machine(),
+        })
+    }
+
+    /// Which runs read as interrupted when their tracker is gone; [`Store::open`] and
+    /// [`Store::open_read_only`] check against this machine ([`TrackerCheck::this_machine`]),
+    /// [`Store::open_in_memory`] reads runs as stored.
+    pub fn set_tracker_check(&mut self, check: TrackerCheck) {
+        self.trackers = check;
+    }
+
+    pub fn tracker_check(&self) -> &TrackerCheck {
+        &self.trackers
+    }
+
     /// A private database in memory, gone when the `Store` is dropped.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::prepare(Connection::open_in_memory()?)
+        let mut store = Store::prepare(Connection::open_in_memory()?)?;
+        store.trackers = TrackerCheck::Off;
+        Ok(store)
     }
 
     fn prepare(conn: Connection) -> Result<Store, StoreError> {
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            trackers: TrackerCheck::this_machine(),
+        })
     }
 
     /// Caps the database file at about `max_bytes` (SQLite's `max_page_count`; never below its
@@ -271,7 +399,8 @@ fn insert_sample(
                      ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
                      last_t_s = ?10,
                      last_sample_at = ?11,
-                     sample_count = sample_count + 1
+                     sample_count = sample_count + 1,
+                     peak_power_w = max(coalesce(peak_power_w, 0), ?12)
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -286,6 +415,7 @@ fn insert_sample(
                 sample.ram_used_gb,
                 sample.t_s,
                 sample.timestamp,
+                sample.total_power_w,
             ])?;
         if updated == 0 {
             return Err(StoreError::NotFound(run));
@@ -398,44 +528,124 @@ impl Store {
         found(updated, run)
     }
 
-    /// Runs matching `filter`, newest start first.
+    /// Runs matching `filter`, newest start first. A run whose tracker is gone reads as
+    /// `interrupted` (see [`TrackerCheck`]), and `filter.status` selects by that status.
     pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs = Vec::new();
+        self.each_run(filter, Order::NewestFirst, |run| {
+            runs.push(run);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(runs)
+    }
+
+    /// Hands every run matching `filter` to `each`, one at a time and in `order`, without
+    /// holding them all: exports of any size run in constant memory. Stops at `each`'s first
+    /// error. Statuses read as in [`Store::runs`].
+    pub fn each_run<E: From<StoreError>>(
+        &self,
+        filter: &RunFilter,
+        order: Order,
+        mut each: impl FnMut(RunRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
         if let Some(since) = &filter.since {
             check_timestamp("since", since)?;
         }
         if let Some(until) = &filter.until {
             check_timestamp("until", until)?;
         }
-        // SQLite reads -1 as no limit.
-        let limit = filter
-            .limit
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        // A run stored as `running` may read as `interrupted`: both are read for either, the
+        // limit counted after the status is known.
+        let stored_status: Option<&[RunStatus]> = match filter.status {
+            Some(RunStatus::Running | RunStatus::Interrupted)
+                if self.trackers != TrackerCheck::Off =>
+            {
+                Some(&[RunStatus::Running, RunStatus::Interrupted])
+            }
+            Some(RunStatus::Running) => Some(&[RunStatus::Running]),
+            Some(RunStatus::Interrupted) => Some(&[RunStatus::Interrupted]),
+            Some(RunStatus::Finished) => Some(&[RunStatus::Finished]),
+            Some(RunStatus::Failed) => Some(&[RunStatus::Failed]),
+            None => None,
+        };
+        let [first_status, second_status] = match stored_status {
+            Some([one]) => [Some(one.as_str()), Some(one.as_str())],
+            Some([one, two]) => [Some(one.as_str()), Some(two.as_str())],
+            _ => [None, None],
+        };
+        let limit = filter.limit.unwrap_or(usize::MAX);
         // julianday() rather than text comparison: fractions and offsets would misorder text.
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM runs
-             WHERE (?1 IS NULL OR project = ?1)
-               AND (?2 IS NULL OR experiment = ?2)
-               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?3))
-               AND (?4 IS NULL OR julianday(started_at) >= julianday(?4))
-               AND (?5 IS NULL OR julianday(started_at) < julianday(?5))
-               AND (?6 IS NULL OR status = ?6)
-             ORDER BY julianday(started_at) DESC, id DESC
-             LIMIT ?7"
-        );
-        let mut statement = self.conn.prepare(&sql)?;
-        let rows = statement.query_map(
-            params![
+        // The index on (julianday(started_at), id) serves the ORDER BY (schema v3).
+        let direction = match order {
+            Order::NewestFirst => "DESC",
+            Order::OldestFirst => "ASC",
+        };
+        let sql = runs_sql(direction);
+        let mut statement = self.conn.prepare(&sql).map_err(StoreError::from)?;
+        let mut rows = statement
+            .query(params![
                 filter.project,
                 filter.experiment,
                 filter.tag,
                 filter.since,
                 filter.until,
-                filter.status.map(RunStatus::as_str),
-                limit,
-            ],
-            run_from_row,
-        )?;
+                first_status,
+                second_status,
+            ])
+            .map_err(StoreError::from)?;
+        let mut handed = 0;
+        while handed < limit {
+            let Some(row) = rows.next().map_err(StoreError::from)? else {
+                break;
+            };
+            let run = self.effective(run_from_row(row).map_err(StoreError::from)?);
+            if filter.status.is_some_and(|wanted| wanted != run.status) {
+                continue;
+            }
+            handed += 1;
+            each(run)?;
+        }
+        Ok(())
+    }
+
+    /// The projects that have runs, sorted, each once (from the index, not the runs).
+    pub fn projects(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT DISTINCT project FROM runs ORDER BY project")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The run as readers see it: a `running` run whose tracker is gone (see [`TrackerCheck`])
+    /// is `interrupted`, ended at its last sample, as [`Store::recover_interrupted`] would
+    /// record it; nothing is written.
+    fn effective(&self, mut run: RunRecord) -> RunRecord {
+        let TrackerCheck::On { this_host, now } = &self.trackers else {
+            return run;
+        };
+        if run.status != RunStatus::Running {
+            return run;
+        }
+        let gone = if run.hostname == *this_host {
+            !crate::liveness::pid_is_running(run.pid)
+        } else {
+            let last = run.last_sample_at.as_deref().unwrap_or(&run.started_at);
+            let now = now.unwrap_or_else(mlcarbon_time::now);
+            mlcarbon_time::UtcTime::parse(last).is_ok_and(|last| {
+                (now.unix_seconds() - last.unix_seconds()) as f64 > stale_after_s(run.interval_s)
+            })
+        };
+        if gone {
+            run.status = RunStatus::Interrupted;
+            run.ended_at = Some(
+                run.last_sample_at
+                    .clone()
+                    .unwrap_or_else(|| run.started_at.clone()),
+            );
+            run.duration_s = Some(run.last_t_s.unwrap_or(0.0));
+        }
+        run
     }
 
     /// The run started last; `None` in an empty database.
@@ -449,6 +659,7 @@ impl Store {
             .next())
     }
 
+    /// The run with this id, its status as readers see it (see [`Store::runs`]).
     pub fn run(&self, id: RunId) -> Result<RunRecord, StoreError> {
         self.conn
             .query_row(
@@ -457,7 +668,26 @@ impl Store {
                 run_from_row,
             )
             .optional()?
+            .map(|run| self.effective(run))
             .ok_or(StoreError::NotFound(id))
+    }
+
+    /// Runs whose uuid starts with `prefix` (lowercase hex), at most `limit`, by id.
+    pub fn runs_by_uuid_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        // A range on the unique index instead of LIKE, whose wildcards a prefix could hold.
+        let end = format!("{prefix}\u{10ffff}");
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE uuid >= ?1 AND uuid < ?2 ORDER BY id LIMIT ?3"
+        ))?;
+        let rows = statement.query_map(
+            params![prefix, end, i64::try_from(limit).unwrap_or(i64::MAX)],
+            run_from_row,
+        )?;
+        rows.map(|run| Ok(self.effective(run?))).collect()
     }
 
     /// The run's components in the order `start_run` declared them, with their totals.
@@ -471,9 +701,9 @@ impl Store {
             let energy_j: f64 = row.get(4)?;
             Ok(ComponentRecord {
                 key: row.get(0)?,
-                kind: named(row, "kind")?,
+                kind: named(row, 1)?,
                 label: row.get(2)?,
-                method: named(row, "method")?,
+                method: named(row, 3)?,
                 energy_kwh: energy_j / JOULES_PER_KWH,
                 mean_power_w: mean_power(energy_j, last_t_s),
             })
@@ -482,59 +712,155 @@ impl Store {
     }
 
     /// The run's samples in `seq` order, each with its readings in the order they were added.
+    /// Holds them all: prefer [`Store::each_sample`] for a run of any length.
     pub fn samples(&self, id: RunId) -> Result<Vec<SampleRow>, StoreError> {
+        let mut samples = Vec::new();
+        self.each_sample(id, |sample| {
+            samples.push(sample);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(samples)
+    }
+
+    /// Hands the run's samples to `each` in `seq` order, one at a time, each with its readings
+    /// in the order they were added; stops at `each`'s first error. Memory stays constant
+    /// whatever the run's length.
+    pub fn each_sample<E: From<StoreError>>(
+        &self,
+        id: RunId,
+        mut each: impl FnMut(SampleRow) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.run_elapsed_sampled(id)?;
-        let mut samples: Vec<SampleRow> = self
+        let mut samples_statement = self
             .conn
             .prepare(
                 "SELECT seq, t_s, timestamp, intensity_g_per_kwh, total_power_w, energy_kwh,
                      emissions_kg, cpu_utilization, gpu_utilization, ram_used_gb
                  FROM samples WHERE run_id = ?1 ORDER BY seq",
-            )?
-            .query_map([id], |row| {
-                Ok(SampleRow {
-                    seq: row.get(0)?,
-                    t_s: row.get(1)?,
-                    timestamp: row.get(2)?,
-                    intensity_g_per_kwh: row.get(3)?,
-                    components: Vec::new(),
-                    total_power_w: row.get(4)?,
-                    energy_kwh: row.get(5)?,
-                    emissions_kg: row.get(6)?,
-                    cpu_utilization: row.get(7)?,
-                    gpu_utilization: row.get(8)?,
-                    ram_used_gb: row.get(9)?,
-                })
+            )
+            .map_err(StoreError::from)?;
+        let mut samples = samples_statement.query([id]).map_err(StoreError::from)?;
+        // Both queries walk (seq, position) in order, so the readings are merged in one pass.
+        let mut readings_statement = self
+            .conn
+            .prepare(
+                "SELECT sc.seq, c.key, sc.power_w, sc.energy_j
+                 FROM sample_components sc JOIN run_components c ON c.id = sc.component_id
+                 WHERE sc.run_id = ?1 ORDER BY sc.seq, sc.position",
+            )
+            .map_err(StoreError::from)?;
+        let mut readings = readings_statement.query([id]).map_err(StoreError::from)?;
+        let mut pending: Option<(u64, ComponentSample)> = next_reading(&mut readings)?;
+        while let Some(row) = samples.next().map_err(StoreError::from)? {
+            let mut sample = sample_from_row(row).map_err(StoreError::from)?;
+            while let Some((seq, reading)) = pending.take() {
+                if seq > sample.seq {
+                    pending = Some((seq, reading));
+                    break;
+                }
+                if seq < sample.seq {
+                    return Err(StoreError::Corrupt {
+                        run: id,
+                        field: "sample_components",
+                        reason: format!("readings for sample {seq}, which is missing"),
+                    }
+                    .into());
+                }
+                sample.components.push(reading);
+                pending = next_reading(&mut readings)?;
+            }
+            each(sample)?;
+        }
+        if let Some((seq, _)) = pending {
+            return Err(StoreError::Corrupt {
+                run: id,
+                field: "sample_components",
+                reason: format!("readings for sample {seq}, which is missing"),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The run's power and emissions over time in at most `points` points, for a chart or a
+    /// sparkline, computed by SQLite: the run's `seq` range is cut into `points` equal slices
+    /// and each point is the mean of the first [`POINT_WINDOW`] samples of its slice (all of
+    /// them when slices are that short), read by index ranges. A full scan of a million samples
+    /// costs about a second; this reads at most `points` × [`POINT_WINDOW`] rows whatever the
+    /// run's length. The peak is the run's stored maximum, kept as samples are added.
+    pub fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError> {
+        let (first, last, samples, peak_w): (Option<i64>, Option<i64>, u64, Option<f64>) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT min(seq) FROM samples WHERE run_id = ?1),
+                         (SELECT max(seq) FROM samples WHERE run_id = ?1),
+                         sample_count, peak_power_w
+                     FROM runs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(PowerSeries::default());
+        };
+        let span = last - first + 1;
+        let points = i64::try_from(points.max(1)).unwrap_or(i64::MAX).min(span);
+        // Slice k covers seq [first + k·span/points, first + (k+1)·span/points).
+        const SLICES: &str = "WITH RECURSIVE k(i, lo, hi) AS (
+                 SELECT 0, ?2, ?2 + ?3 / ?4
+                 UNION ALL
+                 SELECT i + 1, ?2 + ((i + 1) * ?3) / ?4, ?2 + ((i + 2) * ?3) / ?4 FROM k
+                 WHERE i + 1 < ?4)";
+        let mut statement = self.conn.prepare_cached(&format!(
+            "{SLICES}
+             SELECT k.i, max(s.t_s), avg(s.total_power_w), max(s.emissions_kg), count(*)
+             FROM k JOIN samples s ON s.run_id = ?1 AND s.seq >= k.lo
+                 AND s.seq < min(k.hi, k.lo + ?5)
+             GROUP BY k.i ORDER BY k.i"
+        ))?;
+        // (slice, point) for the slices that hold samples, in slice order.
+        let mut series: Vec<(i64, PowerPoint)> = statement
+            .query_map(params![id, first, span, points, POINT_WINDOW], |row| {
+                Ok((
+                    row.get(0)?,
+                    PowerPoint {
+                        t_s: row.get(1)?,
+                        mean_w: row.get(2)?,
+                        emissions_kg: row.get(3)?,
+                        samples: row.get(4)?,
+                        components: Vec::new(),
+                    },
+                ))
             })?
             .collect::<Result<_, _>>()?;
-
-        // Both queries walk (seq, position) in order, so the readings are merged in one pass.
-        let mut statement = self.conn.prepare(
-            "SELECT sc.seq, c.key, sc.power_w, sc.energy_j
-             FROM sample_components sc JOIN run_components c ON c.id = sc.component_id
-             WHERE sc.run_id = ?1 ORDER BY sc.seq, sc.position",
-        )?;
-        let mut readings = statement.query([id])?;
-        let mut next = 0;
-        while let Some(row) = readings.next()? {
-            let seq: u64 = row.get(0)?;
-            while samples.get(next).is_some_and(|s| s.seq < seq) {
-                next += 1;
+        let mut statement = self.conn.prepare_cached(&format!(
+            "{SLICES}
+             SELECT k.i, c.key, avg(sc.power_w)
+             FROM k JOIN sample_components sc ON sc.run_id = ?1 AND sc.seq >= k.lo
+                 AND sc.seq < min(k.hi, k.lo + ?5)
+             JOIN run_components c ON c.id = sc.component_id
+             GROUP BY k.i, c.id ORDER BY k.i, c.id"
+        ))?;
+        let mut rows = statement.query(params![id, first, span, points, POINT_WINDOW])?;
+        let mut point = 0;
+        while let Some(row) = rows.next()? {
+            let slice: i64 = row.get(0)?;
+            while series.get(point).is_some_and(|(s, _)| *s < slice) {
+                point += 1;
             }
-            let Some(sample) = samples.get_mut(next).filter(|s| s.seq == seq) else {
-                return Err(StoreError::Corrupt {
-                    run: id,
-                    field: "sample_components",
-                    reason: format!("readings for sample {seq}, which is missing"),
+            if let Some((_, target)) = series.get_mut(point).filter(|(s, _)| *s == slice) {
+                target.components.push(ComponentPower {
+                    key: row.get(1)?,
+                    mean_w: row.get(2)?,
                 });
-            };
-            sample.components.push(ComponentSample {
-                key: row.get(1)?,
-                power_w: row.get(2)?,
-                energy_j: row.get(3)?,
-            });
+            }
         }
-        Ok(samples)
+        Ok(PowerSeries {
+            points: series.into_iter().map(|(_, point)| point).collect(),
+            peak_w,
+            samples,
+        })
     }
 
     /// Seconds covered by the run's samples; `NotFound` when there is no such run.
@@ -558,6 +884,87 @@ impl Store {
     }
 }
 
+/// The query of [`Store::each_run`]: `?1`..`?5` filter, `?6`/`?7` the stored statuses.
+fn runs_sql(direction: &str) -> String {
+    format!(
+        "SELECT {RUN_COLUMNS} FROM runs
+         WHERE (?1 IS NULL OR project = ?1)
+           AND (?2 IS NULL OR experiment = ?2)
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?3))
+           AND (?4 IS NULL OR julianday(started_at) >= julianday(?4))
+           AND (?5 IS NULL OR julianday(started_at) < julianday(?5))
+           AND (?6 IS NULL OR status = ?6 OR status = ?7)
+         ORDER BY julianday(started_at) {direction}, id {direction}"
+    )
+}
+
+/// Creates `dir` and its missing parents user-only (0700 on Unix); an existing folder is kept
+/// as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the database file user-only (0600 on Unix) when it does not exist, so SQLite, which
+/// gives its -wal and -shm files the database's mode, never makes a world-readable one.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+/// Refuses a path that is not an existing SQLite file before SQLite sees it, so that a
+/// mistyped `--db` reads as such instead of as an empty database.
+fn check_is_database(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let not_database = |reason: String| StoreError::NotADatabase {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        Err(e) => return Err(not_database(e.to_string())),
+    };
+    let mut magic = [0u8; 16];
+    match file.read_exact(&mut magic) {
+        // A file SQLite created and nothing wrote yet is empty: a database without runs.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
+            if empty {
+                Ok(())
+            } else {
+                Err(not_database("too short for a SQLite file".into()))
+            }
+        }
+        Err(e) => Err(not_database(e.to_string())),
+        Ok(()) if &magic == SQLITE_MAGIC => Ok(()),
+        Ok(()) => Err(not_database("not a SQLite file".into())),
+    }
+}
+
+/// A path as the path part of a SQLite `file:` URI (`%`, `?` and `#` escaped).
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn set_wal_mode(conn: &Connection) -> rusqlite::Result<()> {
     // Switching to WAL needs a moment of exclusive access, which a busy handler may not wait
     // for when another connection opens the same new file at the same time; retry briefly.
@@ -574,6 +981,38 @@ fn set_wal_mode(conn: &Connection) -> rusqlite::Result<()> {
             Err(e) => return Err(e),
         }
     }
+}
+
+fn sample_from_row(row: &Row<'_>) -> rusqlite::Result<SampleRow> {
+    Ok(SampleRow {
+        seq: row.get(0)?,
+        t_s: row.get(1)?,
+        timestamp: row.get(2)?,
+        intensity_g_per_kwh: row.get(3)?,
+        components: Vec::new(),
+        total_power_w: row.get(4)?,
+        energy_kwh: row.get(5)?,
+        emissions_kg: row.get(6)?,
+        cpu_utilization: row.get(7)?,
+        gpu_utilization: row.get(8)?,
+        ram_used_gb: row.get(9)?,
+    })
+}
+
+fn next_reading(
+    readings: &mut rusqlite::Rows<'_>,
+) -> Result<Option<(u64, ComponentSample)>, StoreError> {
+    let Some(row) = readings.next()? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.get(0)?,
+        ComponentSample {
+            key: row.get(1)?,
+            power_w: row.get(2)?,
+            energy_j: row.get(3)?,
+        },
+    )))
 }
 
 fn declared_components(
@@ -687,96 +1126,159 @@ fn validate_sample(sample: &SampleRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Columns read into a [`RunRecord`] by [`run_from_row`], which reads them by name.
-const RUN_COLUMNS: &str = "id, uuid, project, experiment, tags, command, started_at, pid,
-    hostname, os, mlcarbon_version, location_label, zone, provider, region, country_iso,
-    country_name, intensity_g_per_kwh, intensity_origin, intensity_source, pue, cpu_model,
-    cpu_count, gpu_model, gpu_count, ram_total_gb, interval_s, status, ended_at, duration_s,
-    exit_code, signal, energy_kwh, emissions_kg, cpu_energy_kwh, gpu_energy_kwh, ram_energy_kwh,
-    cpu_utilization_sum, cpu_utilization_n, gpu_utilization_sum, gpu_utilization_n,
-    ram_used_gb_sum, ram_used_gb_n, last_t_s, last_sample_at, sample_count, progress,
-    predicted_energy_kwh, predicted_emissions_kg";
+/// The columns of `runs` that make a [`RunRecord`], in `SELECT` order, and their positions:
+/// [`run_from_row`] reads by position, as looking each of ~49 names up in every row cost about
+/// 40 % of an export.
+macro_rules! run_columns {
+    ($first_variant:ident => $first:literal $(, $variant:ident => $name:literal)* $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum Col {
+            $first_variant, $($variant),*
+        }
+        const RUN_COLUMNS: &str = concat!($first $(, ", ", $name)*);
+        #[cfg(test)]
+        const RUN_COLUMN_LIST: &[(Col, &str)] = &[(Col::$first_variant, $first) $(, (Col::$variant, $name))*];
+    };
+}
+
+run_columns!(
+    Id => "id", Uuid => "uuid", Project => "project", Experiment => "experiment",
+    Tags => "tags", Command => "command", StartedAt => "started_at", Pid => "pid",
+    Hostname => "hostname", Os => "os", MlcarbonVersion => "mlcarbon_version",
+    LocationLabel => "location_label", Zone => "zone", Provider => "provider",
+    Region => "region", CountryIso => "country_iso", CountryName => "country_name",
+    Intensity => "intensity_g_per_kwh", IntensityOrigin => "intensity_origin",
+    IntensitySource => "intensity_source", Pue => "pue", CpuModel => "cpu_model",
+    CpuCount => "cpu_count", GpuModel => "gpu_model", GpuCount => "gpu_count",
+    RamTotalGb => "ram_total_gb", IntervalS => "interval_s", Status => "status",
+    EndedAt => "ended_at", DurationS => "duration_s", ExitCode => "exit_code",
+    Signal => "signal", EnergyKwh => "energy_kwh", EmissionsKg => "emissions_kg",
+    CpuEnergyKwh => "cpu_energy_kwh", GpuEnergyKwh => "gpu_energy_kwh",
+    RamEnergyKwh => "ram_energy_kwh", CpuUtilizationSum => "cpu_utilization_sum",
+    CpuUtilizationN => "cpu_utilization_n", GpuUtilizationSum => "gpu_utilization_sum",
+    GpuUtilizationN => "gpu_utilization_n", RamUsedGbSum => "ram_used_gb_sum",
+    RamUsedGbN => "ram_used_gb_n", LastTS => "last_t_s", LastSampleAt => "last_sample_at",
+    SampleCount => "sample_count", Progress => "progress",
+    PredictedEnergyKwh => "predicted_energy_kwh",
+    PredictedEmissionsKg => "predicted_emissions_kg",
+);
+
+fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, column: Col) -> rusqlite::Result<T> {
+    row.get(column as usize)
+}
 
 /// A column holding one of the run vocabulary's stable names, parsed.
-fn named<T>(row: &Row<'_>, column: &str) -> rusqlite::Result<T>
+fn named<T>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
 where
     T: std::str::FromStr<Err = mlcarbon_model::run::UnknownName>,
 {
-    let text: String = row.get(column)?;
-    text.parse().map_err(|e| {
-        let index = row.as_ref().column_index(column).unwrap_or(0);
-        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e))
-    })
+    let text: String = row.get(index)?;
+    text.parse()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
 }
 
 fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
-    let json_list = |column: &str| -> rusqlite::Result<Vec<String>> {
-        let text: String = row.get(column)?;
+    let json_list = |column: Col| -> rusqlite::Result<Vec<String>> {
+        let text: String = get(row, column)?;
         serde_json::from_str(&text).map_err(|e| {
-            let index = row.as_ref().column_index(column).unwrap_or(0);
-            rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e))
+            rusqlite::Error::FromSqlConversionFailure(column as usize, Type::Text, Box::new(e))
         })
     };
-    let mean = |sum: &str, n: &str| -> rusqlite::Result<Option<f64>> {
-        let n: i64 = row.get(n)?;
-        let sum: f64 = row.get(sum)?;
+    let mean = |sum: Col, n: Col| -> rusqlite::Result<Option<f64>> {
+        let n: i64 = get(row, n)?;
+        let sum: f64 = get(row, sum)?;
         Ok((n > 0).then(|| sum / n as f64))
     };
-    let last_t_s: Option<f64> = row.get("last_t_s")?;
-    let cpu_energy_kwh: f64 = row.get("cpu_energy_kwh")?;
-    let gpu_energy_kwh: f64 = row.get("gpu_energy_kwh")?;
-    let ram_energy_kwh: f64 = row.get("ram_energy_kwh")?;
+    let last_t_s: Option<f64> = get(row, Col::LastTS)?;
+    let cpu_energy_kwh: f64 = get(row, Col::CpuEnergyKwh)?;
+    let gpu_energy_kwh: f64 = get(row, Col::GpuEnergyKwh)?;
+    let ram_energy_kwh: f64 = get(row, Col::RamEnergyKwh)?;
     Ok(RunRecord {
-        id: row.get("id")?,
+        id: get(row, Col::Id)?,
         start: RunStart {
-            uuid: row.get("uuid")?,
-            project: row.get("project")?,
-            experiment: row.get("experiment")?,
-            tags: json_list("tags")?,
-            command: json_list("command")?,
-            started_at: row.get("started_at")?,
-            pid: row.get("pid")?,
-            hostname: row.get("hostname")?,
-            os: row.get("os")?,
-            mlcarbon_version: row.get("mlcarbon_version")?,
-            location_label: row.get("location_label")?,
-            zone: row.get("zone")?,
-            provider: row.get("provider")?,
-            region: row.get("region")?,
-            country_iso: row.get("country_iso")?,
-            country_name: row.get("country_name")?,
-            intensity_g_per_kwh: row.get("intensity_g_per_kwh")?,
-            intensity_origin: named(row, "intensity_origin")?,
-            intensity_source: row.get("intensity_source")?,
-            pue: row.get("pue")?,
-            cpu_model: row.get("cpu_model")?,
-            cpu_count: row.get("cpu_count")?,
-            gpu_model: row.get("gpu_model")?,
-            gpu_count: row.get("gpu_count")?,
-            ram_total_gb: row.get("ram_total_gb")?,
-            interval_s: row.get("interval_s")?,
+            uuid: get(row, Col::Uuid)?,
+            project: get(row, Col::Project)?,
+            experiment: get(row, Col::Experiment)?,
+            tags: json_list(Col::Tags)?,
+            command: json_list(Col::Command)?,
+            started_at: get(row, Col::StartedAt)?,
+            pid: get(row, Col::Pid)?,
+            hostname: get(row, Col::Hostname)?,
+            os: get(row, Col::Os)?,
+            mlcarbon_version: get(row, Col::MlcarbonVersion)?,
+            location_label: get(row, Col::LocationLabel)?,
+            zone: get(row, Col::Zone)?,
+            provider: get(row, Col::Provider)?,
+            region: get(row, Col::Region)?,
+            country_iso: get(row, Col::CountryIso)?,
+            country_name: get(row, Col::CountryName)?,
+            intensity_g_per_kwh: get(row, Col::Intensity)?,
+            intensity_origin: named(row, Col::IntensityOrigin as usize)?,
+            intensity_source: get(row, Col::IntensitySource)?,
+            pue: get(row, Col::Pue)?,
+            cpu_model: get(row, Col::CpuModel)?,
+            cpu_count: get(row, Col::CpuCount)?,
+            gpu_model: get(row, Col::GpuModel)?,
+            gpu_count: get(row, Col::GpuCount)?,
+            ram_total_gb: get(row, Col::RamTotalGb)?,
+            interval_s: get(row, Col::IntervalS)?,
         },
-        status: named(row, "status")?,
-        ended_at: row.get("ended_at")?,
-        duration_s: row.get("duration_s")?,
-        exit_code: row.get("exit_code")?,
-        signal: row.get("signal")?,
-        energy_kwh: row.get("energy_kwh")?,
-        emissions_kg: row.get("emissions_kg")?,
+        status: named(row, Col::Status as usize)?,
+        ended_at: get(row, Col::EndedAt)?,
+        duration_s: get(row, Col::DurationS)?,
+        exit_code: get(row, Col::ExitCode)?,
+        signal: get(row, Col::Signal)?,
+        energy_kwh: get(row, Col::EnergyKwh)?,
+        emissions_kg: get(row, Col::EmissionsKg)?,
         cpu_energy_kwh,
         gpu_energy_kwh,
         ram_energy_kwh,
         cpu_power_w: mean_power(cpu_energy_kwh * JOULES_PER_KWH, last_t_s),
         gpu_power_w: mean_power(gpu_energy_kwh * JOULES_PER_KWH, last_t_s),
         ram_power_w: mean_power(ram_energy_kwh * JOULES_PER_KWH, last_t_s),
-        cpu_utilization: mean("cpu_utilization_sum", "cpu_utilization_n")?,
-        gpu_utilization: mean("gpu_utilization_sum", "gpu_utilization_n")?,
-        ram_used_gb: mean("ram_used_gb_sum", "ram_used_gb_n")?,
+        cpu_utilization: mean(Col::CpuUtilizationSum, Col::CpuUtilizationN)?,
+        gpu_utilization: mean(Col::GpuUtilizationSum, Col::GpuUtilizationN)?,
+        ram_used_gb: mean(Col::RamUsedGbSum, Col::RamUsedGbN)?,
         last_t_s,
-        last_sample_at: row.get("last_sample_at")?,
-        samples: row.get("sample_count")?,
-        progress: row.get("progress")?,
-        predicted_energy_kwh: row.get("predicted_energy_kwh")?,
-        predicted_emissions_kg: row.get("predicted_emissions_kg")?,
+        last_sample_at: get(row, Col::LastSampleAt)?,
+        samples: get(row, Col::SampleCount)?,
+        progress: get(row, Col::Progress)?,
+        predicted_energy_kwh: get(row, Col::PredictedEnergyKwh)?,
+        predicted_emissions_kg: get(row, Col::PredictedEmissionsKg)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_columns_are_read_at_their_select_positions() {
+        let listed: Vec<&str> = RUN_COLUMNS.split(',').map(str::trim).collect();
+        assert_eq!(listed.len(), RUN_COLUMN_LIST.len());
+        for (column, name) in RUN_COLUMN_LIST {
+            assert_eq!(listed[*column as usize], *name);
+        }
+    }
+
+    /// The run lists read the newest rows from the index (schema v3) instead of sorting the
+    /// table: no temporary B-tree for the ORDER BY.
+    #[test]
+    fn run_lists_are_ordered_by_the_start_index() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        for direction in ["DESC", "ASC"] {
+            let sql = format!("EXPLAIN QUERY PLAN {}", runs_sql(direction));
+            let mut statement = store.conn.prepare(&sql)?;
+            let none = Option::<String>::None;
+            let plan: Vec<String> = statement
+                .query_map(params![none, none, none, none, none, none, none], |row| {
+                    row.get(3)
+                })?
+                .collect::<Result<_, _>>()?;
+            let plan = plan.join("; ");
+            assert!(plan.contains("runs_by_start_time"), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+        Ok(())
+    }
 }

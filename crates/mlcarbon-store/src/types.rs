@@ -237,3 +237,45 @@ pub struct ComponentRecord {
     /// Mean IT power over the sampled time, W.
     pub mean_power_w: f64,
 }
+
+/// The order of runs handed out by [`crate::Store::each_run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Latest start first, as lists show runs.
+    NewestFirst,
+    /// Earliest start first, as a log grows (exports).
+    OldestFirst,
+}
+
+/// A run's power and emissions over time, downsampled ([`crate::Store::power_series`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PowerSeries {
+    pub points: Vec<PowerPoint>,
+    /// Highest `total_power_w` of any sample, W; none for a run without samples, or one
+    /// stored before mlcarbon kept it and not migrated.
+    pub peak_w: Option<f64>,
+    /// Samples of the run (not only those the points average).
+    pub samples: u64,
+}
+
+/// A slice of consecutive samples summarized.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerPoint {
+    /// `t_s` of the last sample averaged.
+    pub t_s: f64,
+    /// Mean IT power of the samples averaged, W.
+    pub mean_w: f64,
+    /// Cumulative emissions at the last sample averaged, kg CO2e.
+    pub emissions_kg: f64,
+    /// Samples averaged.
+    pub samples: u64,
+    /// Mean power of each component with readings in these samples, in declaration order.
+    pub components: Vec<ComponentPower>,
+}
+
+/// One component's mean power within a [`PowerPoint`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentPower {
+    pub key: String,
+    pub mean_w: f64,
+}

@@ -12,7 +12,7 @@ use mlcarbon_store::export::{
 use mlcarbon_store::{
     ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun, Prediction,
     RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, SCHEMA_VERSION, SampleRow, Store,
-    StoreError, liveness,
+    StoreError, TrackerCheck, liveness,
 };
 use proptest::prelude::*;
 
@@ -48,6 +48,15 @@ impl Drop for TempDb {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Opens the database reading runs as stored: these tests' runs are of a made-up host with
+/// samples of 2024, which the default [`TrackerCheck`] would read as interrupted. The tests of
+/// that check open with it.
+fn open_stored(path: &Path) -> Result<Store, StoreError> {
+    let mut store = Store::open(path)?;
+    store.set_tracker_check(TrackerCheck::Off);
+    Ok(store)
 }
 
 const PUE: f64 = 1.2;
@@ -203,7 +212,7 @@ fn assert_consistent(store: &Store, id: RunId) -> Vec<SampleRow> {
 #[test]
 fn a_run_and_its_samples_read_back_as_written() {
     let db = TempDb::new("round-trip");
-    let store = Store::open(&db.path()).expect("open");
+    let store = open_stored(&db.path()).expect("open");
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
 
     let run = new_run("round-trip");
@@ -214,7 +223,7 @@ fn a_run_and_its_samples_read_back_as_written() {
     }
     drop(store);
 
-    let store = Store::open(&db.path()).expect("reopen");
+    let store = open_stored(&db.path()).expect("reopen");
     let record = store.run(id).expect("run");
     assert_same_start(&record, &run);
     assert_eq!(record.status, RunStatus::Running);
@@ -493,7 +502,7 @@ fn runs_are_listed_newest_first_and_filtered() {
 #[test]
 fn runs_of_dead_writers_become_interrupted_with_their_energy() {
     let db = TempDb::new("recover");
-    let store = Store::open(&db.path()).expect("open");
+    let store = open_stored(&db.path()).expect("open");
     let mut alive_run = new_run("alive");
     alive_run.start.pid = 1000;
     let mut dead_run = new_run("dead");
@@ -570,7 +579,7 @@ fn sigkill_writer_child() {
     let Some(db) = std::env::var_os(WRITER_DB_ENV) else {
         return;
     };
-    let store = Store::open(Path::new(&db)).expect("open in child");
+    let store = open_stored(Path::new(&db)).expect("open in child");
     let mut run = new_run(KILLED_UUID);
     run.start.pid = std::process::id();
     let id = store.start_run(&run).expect("start in child");
@@ -620,7 +629,7 @@ fn a_sigkill_loses_at_most_the_sample_being_written() {
         if !path.exists() {
             continue;
         }
-        let store = Store::open(&path).expect("open beside the writer");
+        let store = open_stored(&path).expect("open beside the writer");
         let Some(run) = store
             .runs(&RunFilter::default())
             .expect("runs")
@@ -645,7 +654,7 @@ fn a_sigkill_loses_at_most_the_sample_being_written() {
     let samples = assert_consistent(&store, id);
     drop(store);
 
-    let store = Store::open(&path).expect("reopen after the kill");
+    let store = open_stored(&path).expect("reopen after the kill");
     let marked = store
         .recover_interrupted(liveness::on_this_host(HOST))
         .expect("recover");
@@ -674,7 +683,7 @@ fn two_writers_on_one_file_lose_nothing() {
                 let (path, start) = (&path, &start);
                 scope.spawn(move || {
                     start.wait();
-                    let store = Store::open(path).expect("open");
+                    let store = open_stored(path).expect("open");
                     let id = store.start_run(&new_run(uuid)).expect("start");
                     for seq in 0..SAMPLES {
                         store.add_sample(id, &sample(seq)).expect("sample");
@@ -692,7 +701,7 @@ fn two_writers_on_one_file_lose_nothing() {
             .collect()
     });
 
-    let store = Store::open(&path).expect("open");
+    let store = open_stored(&path).expect("open");
     assert_eq!(store.runs(&RunFilter::default()).expect("runs").len(), 2);
     for id in ids {
         let samples = assert_consistent(&store, id);
@@ -773,8 +782,8 @@ fn a_version_1_database_is_migrated_with_its_rows() {
         conn.execute_batch(V1_SCHEMA).expect("build a v1 database");
     }
 
-    let store = Store::open(&path).expect("open and migrate");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    let store = open_stored(&path).expect("open and migrate");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     let old = store.run(7).expect("old run");
     assert_eq!(old.uuid, "old-run");
     assert_eq!(old.tags, ["v1"]);
@@ -804,7 +813,7 @@ fn a_version_1_database_is_migrated_with_its_rows() {
     // Opening again finds nothing to do.
     drop(store);
     assert_eq!(
-        Store::open(&path)
+        open_stored(&path)
             .expect("reopen")
             .schema_version()
             .expect("version"),
@@ -816,13 +825,13 @@ fn a_version_1_database_is_migrated_with_its_rows() {
 fn a_database_from_a_newer_mlcarbon_is_refused() {
     let db = TempDb::new("newer");
     let path = db.path();
-    drop(Store::open(&path).expect("create"));
+    drop(open_stored(&path).expect("create"));
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .expect("pretend to be newer");
     }
-    match Store::open(&path) {
+    match open_stored(&path) {
         Err(error @ StoreError::NewerSchema { found, supported }) => {
             assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
             assert!(error.to_string().contains("upgrade mlcarbon"), "{error}");
@@ -835,7 +844,7 @@ fn a_database_from_a_newer_mlcarbon_is_refused() {
 fn open_makes_folders_and_uses_wal() {
     let db = TempDb::new("wal");
     let path = db.path();
-    drop(Store::open(&path).expect("open"));
+    drop(open_stored(&path).expect("open"));
     let conn = rusqlite::Connection::open(&path).expect("raw open");
     let mode: String = conn
         .pragma_query_value(None, "journal_mode", |row| row.get(0))

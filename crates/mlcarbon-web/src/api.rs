@@ -1,13 +1,14 @@
 //! The JSON API under `/api/`. Query parameters are named like the CLI flags; `POST` bodies of
 //! `/api/estimate`, `/api/compare` and `/api/statement` are JSON objects of the same names.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Hardware, LookupError, Zone, ZoneKind};
+use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
 use mlcarbon_store::{
-    NewRun, RunEnd, RunId, RunRecord, RunStatus, SampleRow, Store, StoreError, export,
+    NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, SampleRow, Store, StoreError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,16 +32,6 @@ pub fn bytes(content_type: &'static str, body: impl Into<Bytes>) -> Response {
 /// Compact JSON with a trailing newline (`?pretty` indents it: see `pretty`).
 pub fn json<T: Serialize>(value: &T) -> Result<Response, ApiError> {
     Ok(bytes("application/json", json_bytes(value)?))
-}
-
-fn download(content_type: &'static str, name: &str, body: String) -> Response {
-    let mut response = bytes(content_type, body);
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
 }
 
 pub type ApiResult = Result<Response, ApiError>;
@@ -241,7 +232,8 @@ pub async fn runs_list(
     json(&found)
 }
 
-/// `/api/runs/export`: the runs a filter selects, oldest first, as a file.
+/// `/api/runs/export`: the runs a filter selects, oldest first, as a file, streamed as the
+/// database reads them: every run the filter selects (no cap), or `limit` of them.
 pub async fn runs_export(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -250,42 +242,80 @@ pub async fn runs_export(
     let params = Params::parse(q.as_deref());
     params.only(&[], &[&RUN_FILTER_PARAMS, &["format"]])?;
     let format = export_format(&params)?;
-    let filter = runs::filter(&params, runs::MAX_RUNS)?;
-    let mut found = state.with_store(move |store| store.runs(&filter)).await?;
-    runs::hide_commands_unless(state.shows_commands(Some(&headers)), &mut found);
-    found.reverse();
-    export_runs(format, &found, "runs")
+    let mut filter = runs::filter(&params, runs::MAX_RUNS)?;
+    if params.get("limit").is_none() {
+        filter.limit = None;
+    }
+    // Oldest first: with a limit, the newest `limit` runs, oldest of them first.
+    let (order, skip_to_newest) = match filter.limit {
+        Some(limit) => (Order::NewestFirst, Some(limit)),
+        None => (Order::OldestFirst, None),
+    };
+    let shown = state.shows_commands(Some(&headers));
+    let (content_type, name) = runs_file(format, "runs");
+    let body = state.stream_from_store(move |store, out| {
+        let mut writer = RunsWriter::new(format, out)?;
+        let mut write = |mut run: RunRecord| {
+            runs::hide_commands_unless(shown, std::slice::from_mut(&mut run));
+            writer.write(&run)
+        };
+        match skip_to_newest {
+            // At most `limit` (≤ MAX_RUNS) runs: read newest first, written oldest first.
+            Some(_) => {
+                let mut newest = store.runs(&filter)?;
+                newest.reverse();
+                newest.into_iter().try_for_each(&mut write)?;
+            }
+            None => store.each_run(&filter, order, &mut write)?,
+        }
+        writer.finish()?;
+        Ok(())
+    })?;
+    Ok(download_body(content_type, &name, body))
 }
 
-fn export_format(params: &Params) -> Result<&'static str, ApiError> {
-    Ok(params
-        .choice("format", &["codecarbon", "csv", "json", "jsonl"])?
-        .unwrap_or("codecarbon"))
+/// The content type and file name of a run export.
+fn runs_file(format: RunsFormat, stem: &str) -> (&'static str, String) {
+    match format {
+        RunsFormat::Csv => ("text/csv; charset=utf-8", format!("{stem}.csv")),
+        RunsFormat::Json => ("application/json", format!("{stem}.json")),
+        RunsFormat::Jsonl => ("application/jsonl", format!("{stem}.jsonl")),
+        RunsFormat::Codecarbon => ("text/csv; charset=utf-8", "emissions.csv".to_string()),
+    }
 }
 
-fn export_runs(format: &str, found: &[RunRecord], stem: &str) -> ApiResult {
-    Ok(match format {
-        "csv" => download(
-            "text/csv; charset=utf-8",
-            &format!("{stem}.csv"),
-            export::runs_csv(found).map_err(ApiError::store)?,
-        ),
-        "json" => download(
-            "application/json",
-            &format!("{stem}.json"),
-            export::runs_json(found).map_err(ApiError::store)?,
-        ),
-        "jsonl" => download(
-            "application/jsonl",
-            &format!("{stem}.jsonl"),
-            export::runs_jsonl(found).map_err(ApiError::store)?,
-        ),
-        _ => download(
-            "text/csv; charset=utf-8",
-            "emissions.csv",
-            export::codecarbon_csv(found).map_err(ApiError::store)?,
-        ),
-    })
+fn download_body(content_type: &'static str, name: &str, body: Body) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn export_format(params: &Params) -> Result<RunsFormat, ApiError> {
+    Ok(
+        match params.choice("format", &["codecarbon", "csv", "json", "jsonl"])? {
+            Some("csv") => RunsFormat::Csv,
+            Some("json") => RunsFormat::Json,
+            Some("jsonl") => RunsFormat::Jsonl,
+            _ => RunsFormat::Codecarbon,
+        },
+    )
+}
+
+fn export_runs(format: RunsFormat, found: &[RunRecord], stem: &str) -> ApiResult {
+    let (content_type, name) = runs_file(format, stem);
+    let mut writer = RunsWriter::new(format, Vec::new()).map_err(ApiError::store)?;
+    for run in found {
+        writer.write(run).map_err(ApiError::store)?;
+    }
+    let bytes = writer.finish().map_err(ApiError::store)?;
+    Ok(download_body(content_type, &name, Body::from(bytes)))
 }
 
 #[derive(Serialize)]
@@ -343,6 +373,7 @@ pub async fn run_export(
     export_runs(format, &[run], &stem)
 }
 
+/// `/api/runs/{id}/samples`: every sample of the run, streamed as the database reads them.
 pub async fn run_samples(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -354,24 +385,45 @@ pub async fn run_samples(
         .choice("format", &["json", "csv", "jsonl"])?
         .unwrap_or("json");
     let reference = runs::run_ref(&id)?;
-    let (run_id, samples): (RunId, Vec<SampleRow>) = state
+    // Found first, so that an unknown run is a 404 before any byte is sent.
+    let (run_id, keys): (RunId, Vec<String>) = state
         .with_store(move |store| {
             let run = reference.find(store)?;
-            Ok((run.id, store.samples(run.id)?))
+            let keys = store.components(run.id)?.into_iter().map(|c| c.key);
+            Ok((run.id, keys.collect()))
         })
         .await?;
-    Ok(match format {
-        "csv" => download(
+    let (format, content_type, name) = match format {
+        "csv" => (
+            SamplesFormat::Csv,
             "text/csv; charset=utf-8",
-            &format!("run-{run_id}-samples.csv"),
-            export::samples_csv(&samples).map_err(ApiError::store)?,
+            Some(format!("run-{run_id}-samples.csv")),
         ),
-        "jsonl" => download(
+        "jsonl" => (
+            SamplesFormat::Jsonl,
             "application/jsonl",
-            &format!("run-{run_id}-samples.jsonl"),
-            export::samples_jsonl(&samples).map_err(ApiError::store)?,
+            Some(format!("run-{run_id}-samples.jsonl")),
         ),
-        _ => json(&samples)?,
+        _ => (SamplesFormat::Json, "application/json", None),
+    };
+    let body = state.stream_from_store(move |store, out| {
+        let mut writer = SamplesWriter::new(format, keys, out)?;
+        store.each_sample(run_id, |sample| writer.write(&sample))?;
+        let out = writer.finish()?;
+        if format == SamplesFormat::Json {
+            out.write_all(b"\n").map_err(StoreError::Write)?;
+        }
+        Ok(())
+    })?;
+    Ok(match name {
+        Some(name) => download_body(content_type, &name, body),
+        None => {
+            let mut response = body.into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
     })
 }
 

@@ -197,8 +197,14 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
     {
         return Err(WebError::EmptyToken);
     }
+    // Read-only unless the token allows writes (POST /api/runs): a mistyped path is an error,
+    // and a database the user cannot write is served all the same.
+    let open = |path: &std::path::Path| match options.token {
+        Some(_) => Store::open(path),
+        None => Store::open_read_only(path),
+    };
     let store = match &options.db {
-        Some(path) => Some(Store::open(path).map_err(|source| WebError::Store {
+        Some(path) => Some(open(path).map_err(|source| WebError::Store {
             path: path.clone(),
             source,
         })?),

@@ -1,9 +1,11 @@
 //! What every handler shares: the dataset, the run database, the write token, the counters.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
 
 use mlcarbon_data::Dataset;
@@ -138,5 +140,101 @@ impl AppState {
             Ok(result) => result.map_err(ApiError::store),
             Err(e) => Err(ApiError::internal(format!("database task failed: {e}"))),
         }
+    }
+
+    /// A response body that `write` fills on a blocking thread as the client reads it: memory
+    /// stays at a few chunks whatever the size, and the shared connection is not held for the
+    /// length of a download (the writer opens the database again, read-only, when the server
+    /// has its path). A client that goes away stops the writer; an error once bytes are sent
+    /// cuts the body short, which the client sees as an incomplete response.
+    pub(crate) fn stream_from_store<F>(&self, write: F) -> Result<Body, ApiError>
+    where
+        F: FnOnce(&Store, &mut dyn Write) -> Result<(), StoreError> + Send + 'static,
+    {
+        let Some(shared) = self.inner.store.clone() else {
+            return Err(ApiError::not_found(
+                "this server has no run database: start it with --db PATH",
+            ));
+        };
+        let path = self.inner.db_path.clone();
+        let (sender, mut receiver) =
+            tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_CHUNKS);
+        tokio::task::spawn_blocking(move || {
+            let mut out = ChannelWriter {
+                sender,
+                buffer: Vec::with_capacity(STREAM_CHUNK_BYTES),
+            };
+            // The writer's own connection reads runs as the shared one does.
+            let check = shared
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .tracker_check()
+                .clone();
+            let own = path.as_deref().map(|path| {
+                Store::open_read_only(path).map(|mut store| {
+                    store.set_tracker_check(check);
+                    store
+                })
+            });
+            let written = match own {
+                Some(Ok(store)) => write(&store, &mut out),
+                Some(Err(e)) => Err(e),
+                // A database without a path (in memory): the shared connection, held.
+                None => {
+                    let guard: MutexGuard<'_, Store> = shared
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    write(&guard, &mut out)
+                }
+            };
+            let done = written.and_then(|()| out.flush().map_err(StoreError::Write));
+            if let Err(e) = done {
+                let _ = out
+                    .sender
+                    .blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        });
+        let chunks = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+        Ok(Body::from_stream(chunks))
+    }
+}
+
+/// Chunks in flight between a streaming writer and its client.
+const STREAM_CHUNKS: usize = 4;
+const STREAM_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Sends what is written to a response body in chunks of [`STREAM_CHUNK_BYTES`], waiting
+/// while the client is behind.
+struct ChannelWriter {
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(STREAM_CHUNK_BYTES),
+        ));
+        self.sender.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= STREAM_CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
     }
 }

@@ -306,7 +306,7 @@ async fn calculator_and_dashboard_in_chromium() {
 
     // The server, on a free loopback port, with a database holding two runs.
     let db = support::Db::new();
-    let store = mlcarbon_store::Store::open(&db.path()).expect("store");
+    let store = db.store_at(support::FIXTURE_NOW);
     let state = mlcarbon_web::AppState::with(support::data(), Some(store), Some(db.path()), None);
     let listener = mlcarbon_web::bind("127.0.0.1:0".parse().expect("address"))
         .await

@@ -1,15 +1,21 @@
 //! Stored runs: `mlcarbon runs`, `show` and `export`.
 
+use std::io::Write;
+
 use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, export};
+use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
+use mlcarbon_store::{ComponentRecord, Order, RunFilter, RunRecord, StoreError, export};
 
 use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
 use crate::clock;
 use crate::db::{find_run, open_store};
-use crate::output::{Table, json};
+use crate::output::{Table, json, printable};
 use crate::render::{sparkline, summary};
+
+/// Points of the power sparkline of `show`, one per character.
+const SPARKLINE_WIDTH: usize = 60;
 
 pub fn list(args: &RunsArgs) -> Result<String> {
     let (store, _) = open_store(args.db.as_deref())?;
@@ -42,10 +48,10 @@ pub fn list(args: &RunsArgs) -> Result<String> {
                 .replace('T', " "),
             clock::duration(r.elapsed_s()),
             r.status.to_string(),
-            r.project.clone(),
+            printable(&r.project).into_owned(),
             human_energy(r.energy_kwh),
             human_mass(r.emissions_kg),
-            r.command.join(" "),
+            printable(&r.command.join(" ")).into_owned(),
         ]);
     }
     match args.format {
@@ -63,44 +69,48 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     let (store, _) = open_store(args.db.as_deref())?;
     let run = find_run(&store, &args.run)?;
     let components = store.components(run.id)?;
-    let samples = store.samples(run.id)?;
     if args.format == TableFormat::Json {
         #[derive(serde::Serialize)]
         struct Shown<'a> {
             run: &'a RunRecord,
             components: &'a [ComponentRecord],
-            samples: usize,
+            samples: u64,
         }
         return json(&Shown {
             run: &run,
             components: &components,
-            samples: samples.len(),
+            samples: run.samples,
         });
     }
     let mut out = summary(data, &run, &components)?;
-    let power: Vec<f64> = samples.iter().map(|s| s.total_power_w).collect();
-    if !power.is_empty() {
-        let peak = power.iter().cloned().fold(0.0, f64::max);
+    // Downsampled by the database: a run of a million samples draws in milliseconds.
+    let power = store.power_series(run.id, SPARKLINE_WIDTH)?;
+    if !power.points.is_empty() {
+        let means: Vec<f64> = power.points.iter().map(|p| p.mean_w).collect();
+        // Every migrated run has its peak; the means' highest is the next best thing.
+        let peak = power
+            .peak_w
+            .unwrap_or_else(|| means.iter().copied().fold(0.0, f64::max));
         out.push_str(&format!(
             "  power      {}  (peak {} W, {} samples)\n",
-            sparkline(&power, 60),
+            sparkline(&means, SPARKLINE_WIDTH),
             human_number(peak),
-            samples.len()
+            power.samples
         ));
     }
     out.push_str(&format!(
         "  command    {}\n  started    {}  pid {} on {}\n  project    {}{}\n  uuid       {}\n",
-        run.command.join(" "),
-        run.started_at,
+        printable(&run.command.join(" ")),
+        printable(&run.started_at),
         run.pid,
-        run.hostname,
-        run.project,
+        printable(&run.hostname),
+        printable(&run.project),
         if run.tags.is_empty() {
             String::new()
         } else {
-            format!("  tags {}", run.tags.join(", "))
+            format!("  tags {}", printable(&run.tags.join(", ")))
         },
-        run.uuid
+        printable(&run.uuid)
     ));
     if let Some(code) = run.exit_code {
         out.push_str(&format!("  exit code  {code}\n"));
@@ -108,12 +118,12 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     Ok(out.trim_start().to_string())
 }
 
-pub fn export(args: &ExportArgs) -> Result<String> {
+/// Writes the export to `out` as the database hands out runs or samples: memory stays
+/// constant whatever the number of runs or samples.
+pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let (store, _) = open_store(args.db.as_deref())?;
-    let runs: Vec<RunRecord> = if args.all {
-        let mut all = store.runs(&RunFilter::default())?;
-        all.reverse(); // oldest first, as a log grows
-        all
+    let named: Vec<RunRecord> = if args.all {
+        Vec::new()
     } else if args.runs.is_empty() {
         bail!("name the runs to export (ids, `last`, uuid prefixes) or give --all");
     } else {
@@ -123,20 +133,55 @@ pub fn export(args: &ExportArgs) -> Result<String> {
             .collect::<Result<_>>()?
     };
     if args.samples {
-        let [run] = runs.as_slice() else {
+        let [run] = named.as_slice() else {
             bail!("--samples exports the samples of one run; name exactly one");
         };
-        let samples = store.samples(run.id)?;
-        return Ok(match args.format {
-            ExportFormat::Jsonl | ExportFormat::Json => export::samples_jsonl(&samples)?,
-            ExportFormat::Csv | ExportFormat::Codecarbon => export::samples_csv(&samples)?,
-        });
+        let format = match args.format {
+            ExportFormat::Jsonl | ExportFormat::Json => SamplesFormat::Jsonl,
+            ExportFormat::Csv | ExportFormat::Codecarbon => SamplesFormat::Csv,
+        };
+        let keys = store
+            .components(run.id)?
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        let mut writer = SamplesWriter::new(format, keys, out)?;
+        store.each_sample(run.id, |sample| writer.write(&sample))?;
+        writer.finish()?;
+        return Ok(());
     }
-    Ok(match args.format {
-        ExportFormat::Codecarbon => export::codecarbon_csv(&runs)?,
-        ExportFormat::Csv => export::runs_csv(&runs)?,
-        ExportFormat::Json => export::runs_json(&runs)?,
-        ExportFormat::Jsonl => export::runs_jsonl(&runs)?,
+    let format = match args.format {
+        ExportFormat::Codecarbon => RunsFormat::Codecarbon,
+        ExportFormat::Csv => RunsFormat::Csv,
+        ExportFormat::Json => RunsFormat::Json,
+        ExportFormat::Jsonl => RunsFormat::Jsonl,
+    };
+    let mut writer = RunsWriter::new(format, out)?;
+    if args.all {
+        // Oldest first, as a log grows.
+        store.each_run(&RunFilter::default(), Order::OldestFirst, |run| {
+            writer.write(&run)
+        })?;
+    } else {
+        for run in &named {
+            writer.write(run)?;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Whether an export failed only because its reader went away (`| head`): a quiet end, as
+/// for every other command's output.
+pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
+            match cause.downcast_ref::<StoreError>() {
+                Some(StoreError::Write(io)) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 

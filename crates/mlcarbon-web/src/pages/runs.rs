@@ -7,7 +7,7 @@ use std::fmt::Write;
 use axum::http::StatusCode;
 use axum::response::Response;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, SampleRow};
+use mlcarbon_store::{ComponentRecord, PowerSeries, RunFilter, RunRecord};
 
 use crate::error::ApiError;
 use crate::pages::{Nav, error_page, escape, html, layout, table};
@@ -68,14 +68,15 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
     };
     let loaded = state
         .with_store(move |store| {
-            let all = store.runs(&RunFilter::default())?;
+            // The project list from the index, not from every run (100k runs: 2 s a view).
+            let projects = store.projects()?;
             let runs = store.runs(&filter)?;
-            Ok((all, runs))
+            Ok((projects, runs))
         })
         .await;
-    let (all, mut shown, error) = match (loaded, filter_error) {
-        (Ok((all, shown)), None) => (all, shown, None),
-        (Ok((all, _)), Some(e)) => (all, Vec::new(), Some(e)),
+    let (projects, mut shown, error) = match (loaded, filter_error) {
+        (Ok((projects, shown)), None) => (projects, shown, None),
+        (Ok((projects, _)), Some(e)) => (projects, Vec::new(), Some(e)),
         (Err(e), _) if e.status.is_client_error() => (Vec::new(), Vec::new(), Some(e)),
         (Err(e), _) => return error_page(&e),
     };
@@ -85,7 +86,7 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
         StatusCode::OK
     };
     runs::hide_commands_unless(state.shows_commands(None), &mut shown);
-    let projects: BTreeSet<&str> = all.iter().map(|r| r.project.as_str()).collect();
+    let projects: BTreeSet<&str> = projects.iter().map(String::as_str).collect();
     let mut body = String::from("<h1>Runs</h1>");
     body.push_str(&filter_form(&params, &projects));
     if let Some(e) = &error {
@@ -293,7 +294,10 @@ fn command_html(command: &[String]) -> String {
     }
 }
 
-type Loaded = (RunRecord, Vec<ComponentRecord>, Vec<SampleRow>);
+type Loaded = (RunRecord, Vec<ComponentRecord>, PowerSeries);
+
+/// Points of the run page's charts; the database averages the samples down to them.
+const CHART_POINTS: usize = 600;
 
 pub async fn run_page(state: &AppState, id: &str) -> Response {
     if !state.has_store() {
@@ -307,19 +311,19 @@ pub async fn run_page(state: &AppState, id: &str) -> Response {
         .with_store(move |store| {
             let run = reference.find(store)?;
             let components = store.components(run.id)?;
-            let samples = store.samples(run.id)?;
-            Ok((run, components, samples))
+            let series = store.power_series(run.id, CHART_POINTS)?;
+            Ok((run, components, series))
         })
         .await;
     match loaded {
-        Ok((mut run, components, samples)) => {
+        Ok((mut run, components, series)) => {
             runs::hide_commands_unless(state.shows_commands(None), std::slice::from_mut(&mut run));
             html(
                 StatusCode::OK,
                 layout(
                     &format!("Run {}", run.id),
                     Nav::Runs,
-                    &run_html(&run, &components, &samples),
+                    &run_html(&run, &components, &series),
                 ),
             )
         }
@@ -327,7 +331,7 @@ pub async fn run_page(state: &AppState, id: &str) -> Response {
     }
 }
 
-fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRow]) -> String {
+fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSeries) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -393,21 +397,23 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
         r#"<p class="exports">Export: <a class="button" id="export-codecarbon" href="/api/runs/{id}/export?format=codecarbon" download="emissions.csv">CodeCarbon CSV</a> <a class="button" id="export-csv" href="/api/runs/{id}/export?format=csv" download="run-{id}.csv">CSV</a> <a class="button" id="export-json" href="/api/runs/{id}/export?format=json" download="run-{id}.json">JSON</a> <a class="button" id="export-samples" href="/api/runs/{id}/samples?format=csv" download="run-{id}-samples.csv">Samples CSV</a></p>"#,
         id = run.id
     );
-    // Power over time: the total and each component.
-    let mut series = vec![Series {
+    // Power over time: the total and each component, each point the mean of a slice of samples
+    // (see Store::power_series).
+    let samples = &series.points;
+    let mut lines = vec![Series {
         name: "total (IT)".to_string(),
-        points: samples.iter().map(|s| (s.t_s, s.total_power_w)).collect(),
+        points: samples.iter().map(|p| (p.t_s, p.mean_w)).collect(),
     }];
     for c in components {
-        series.push(Series {
+        lines.push(Series {
             name: c.label.clone(),
             points: samples
                 .iter()
-                .filter_map(|s| {
-                    s.components
+                .filter_map(|p| {
+                    p.components
                         .iter()
                         .find(|r| r.key == c.key)
-                        .map(|r| (s.t_s, r.power_w))
+                        .map(|r| (p.t_s, r.mean_w))
                 })
                 .collect(),
         });
@@ -417,12 +423,12 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
         "power-chart",
         "Power over time (W, before PUE)",
         "W",
-        &series,
+        &lines,
     ));
     // Emissions in the unit that reads best for this run's total.
     let peak = samples
         .iter()
-        .map(|s| s.emissions_kg)
+        .map(|p| p.emissions_kg)
         .filter(|x| x.is_finite())
         .fold(0.0_f64, f64::max);
     let (scale, unit) = if peak >= 1.0 || peak == 0.0 {
@@ -440,7 +446,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], samples: &[SampleRo
             name: "emissions".to_string(),
             points: samples
                 .iter()
-                .map(|s| (s.t_s, s.emissions_kg * scale))
+                .map(|p| (p.t_s, p.emissions_kg * scale))
                 .collect(),
         }],
     ));

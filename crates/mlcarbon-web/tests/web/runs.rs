@@ -155,3 +155,42 @@ async fn command_lines_are_shown_only_with_the_token_or_when_made_public() {
             .contains("python train.py")
     );
 }
+
+/// Issue 11, D3: a run whose tracker stopped writing (no sample for longer than
+/// `stale_after_s`) reads as interrupted everywhere (the API, its export, the pages, /metrics),
+/// ended at its last sample, while the database still says `running`: readers never write.
+#[tokio::test]
+async fn a_run_whose_tracker_is_gone_reads_as_interrupted_without_a_write() {
+    let db = Db::new();
+    // Run 2's last sample is at 08:00:03; an hour later its tracker is long gone.
+    let app = db.router_at(None, "2024-01-10T09:00:00Z");
+    let one = get(&app, "/api/runs/2").await.json();
+    assert_eq!(one["run"]["status"], "interrupted");
+    assert_eq!(one["run"]["ended_at"], "2024-01-10T08:00:03Z");
+    assert_eq!(one["run"]["duration_s"], one["run"]["last_t_s"]);
+    let listed = get(&app, "/api/runs?status=interrupted").await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["id"], 2);
+    let running = get(&app, "/api/runs?status=running").await.json();
+    assert_eq!(running.as_array().map(Vec::len), Some(0));
+    let export = get(&app, "/api/runs/export?format=jsonl").await.body;
+    assert!(export.contains(r#""status":"interrupted""#), "{export}");
+    assert!(!export.contains(r#""status":"running""#), "{export}");
+    let page = get(&app, "/runs/2").await.body;
+    assert!(page.contains(r#"<span class="status interrupted">interrupted</span>"#));
+    let metrics = get(&app, "/metrics").await.body;
+    assert!(
+        metrics.contains(r#"mlcarbon_run_active{run="2",project="team \"x\"\\y"} 0"#),
+        "{metrics}"
+    );
+
+    // Nothing was written: as stored, and for a reader while the tracker writes, it runs.
+    let mut stored = mlcarbon_store::Store::open(&db.path()).expect("store");
+    stored.set_tracker_check(mlcarbon_store::TrackerCheck::Off);
+    assert_eq!(
+        stored.run(2).expect("run 2").status,
+        mlcarbon_store::RunStatus::Running
+    );
+    let live = get(&db.router(None), "/api/runs/2").await.json();
+    assert_eq!(live["run"]["status"], "running");
+}

@@ -10,8 +10,9 @@ use http_body_util::BodyExt;
 use mlcarbon_data::Dataset;
 use mlcarbon_store::{
     ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun, RunEnd,
-    RunStart, RunStatus, SampleRow, Store,
+    RunStart, RunStatus, SampleRow, Store, TrackerCheck,
 };
+use mlcarbon_time::UtcTime;
 use mlcarbon_web::{AppState, app};
 use tower::ServiceExt;
 
@@ -41,9 +42,27 @@ impl Db {
         self.dir.path().join("runs.sqlite")
     }
 
-    /// The router over this database; `token` enables writing.
+    /// The database opened by a server on another host than its runs', reading them as at
+    /// `now` (RFC 3339).
+    pub fn store_at(&self, now: &str) -> Store {
+        let mut store = Store::open(&self.path()).expect("store");
+        store.set_tracker_check(TrackerCheck::On {
+            this_host: "the-server".to_string(),
+            now: Some(UtcTime::parse(now).expect("an instant")),
+        });
+        store
+    }
+
+    /// The router over this database; `token` enables writing. Runs read as at
+    /// [`FIXTURE_NOW`], when run 2's tracker still writes.
     pub fn router(&self, token: Option<&str>) -> Router {
-        let store = Store::open(&self.path()).expect("store");
+        self.router_at(token, FIXTURE_NOW)
+    }
+
+    /// The router over this database, its runs read as at `now` (RFC 3339) by a server on
+    /// another host than theirs.
+    pub fn router_at(&self, token: Option<&str>, now: &str) -> Router {
+        let store = self.store_at(now);
         app(AppState::with(
             data(),
             Some(store),
@@ -52,6 +71,9 @@ impl Db {
         ))
     }
 }
+
+/// Half a minute after run 2's last sample (08:00:03): its tracker still counts as alive.
+pub const FIXTURE_NOW: &str = "2024-01-10T08:00:30Z";
 
 pub fn new_run(uuid: &str, project: &str, started_at: &str) -> NewRun {
     NewRun {
