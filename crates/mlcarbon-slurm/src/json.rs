@@ -252,7 +252,10 @@ fn job_rows(job: &Value) -> Result<Vec<SacctRow>, FieldError> {
             size,
             per: MemoryPer::Job,
         }),
-        _ => None,
+        // v0.0.38: `required.memory`, megabytes, for a job that never got an allocation.
+        _ => number(required.and_then(|r| r.get("memory")))
+            .filter(|n| *n > 0.0)
+            .map(|n| megabytes(n, MemoryPer::Job)),
     };
     let elapsed_s = number(time.and_then(|t| t.get("elapsed")));
     let mut rows = vec![SacctRow {
@@ -283,7 +286,12 @@ fn job_rows(job: &Value) -> Result<Vec<SacctRow>, FieldError> {
         .into_iter()
         .flatten()
     {
-        let step_id = text(step.get("step").and_then(|s| s.get("id")));
+        let id_value = step.get("step").and_then(|s| s.get("id"));
+        // v0.0.40 writes `"123.batch"`; v0.0.38 writes `"batch"` or a bare step number.
+        let step_id = match id_value.and_then(Value::as_u64) {
+            Some(n) => format!("0.{n}"),
+            None => text(id_value),
+        };
         let kind = match split_job_id(&step_id) {
             Ok((_, kind)) => kind,
             // Older data_parsers give the step id as {job_id, step_id: "batch"}.

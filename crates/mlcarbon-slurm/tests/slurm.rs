@@ -408,3 +408,36 @@ fn the_documented_example_cluster_resolves() {
     assert_eq!(c.partition("bigmem").expect("bigmem").pue.range.value, 1.5);
     assert_eq!(c.partition("debug").expect("default").name, "default");
 }
+
+/// Output of a real Slurm 22.05.8 (Debian's slurm-wlm with slurmdbd and MariaDB on one node):
+/// a job with an srun step, a failed job, a two-task array and a job cancelled before it ran,
+/// as `--parsable2` and as `--json` (its data_parser v0.0.38, older than the v0.0.40 targeted).
+#[test]
+fn real_slurm_22_05_output_in_both_formats() {
+    let text = include_str!("fixtures/slurm-22.05-parsable2.psv");
+    let json = include_str!("fixtures/slurm-22.05-json-v0.0.38.json");
+    let from_text = jobs_of(text);
+    let ids: Vec<&str> = from_text.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "4", "3_1", "3_2"]);
+    assert_eq!(job(&from_text, "1").steps, 2);
+    assert_eq!(job(&from_text, "1").total_cpu_s, 0.275);
+    assert_eq!(job(&from_text, "4").state, Some(JobState::Cancelled));
+    assert!(job(&from_text, "2").is_failed());
+    let mut from_json = json_jobs(json);
+    from_json.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids: Vec<&str> = from_json.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3_1", "3_2", "4"]);
+    for j in &from_json {
+        let t = job(&from_text, &j.id);
+        assert_eq!(j.state, t.state, "{}", j.id);
+        assert_eq!(j.elapsed_s, t.elapsed_s, "{}", j.id);
+        assert_eq!(
+            j.requested_memory_bytes, t.requested_memory_bytes,
+            "{}",
+            j.id
+        );
+        assert_eq!(j.steps, t.steps, "{}", j.id);
+        // The JSON has microseconds where --parsable2 prints milliseconds.
+        assert!((j.total_cpu_s - t.total_cpu_s).abs() < 0.002, "{}", j.id);
+    }
+}
