@@ -441,3 +441,12 @@ fn real_slurm_22_05_output_in_both_formats() {
         assert!((j.total_cpu_s - t.total_cpu_s).abs() < 0.002, "{}", j.id);
     }
 }
+
+#[test]
+fn parsable_with_a_trailing_bar_reads_like_parsable2() {
+    let with_bar = "JobID|Elapsed|State|\n1|01:00:00|COMPLETED|\n1.batch|01:00:00|COMPLETED|\n";
+    let jobs = jobs_of(with_bar);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].elapsed_s, 3600.0);
+    assert_eq!(jobs[0].steps, 1);
+}
