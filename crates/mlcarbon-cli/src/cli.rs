@@ -881,6 +881,24 @@ pub enum SlurmCommand {
         mlcarbon slurm report jobs.txt --cluster cluster.toml --by account --by month\n  \
         mlcarbon slurm report jobs.txt --compat ga4hpc --cluster-info cluster_info.yaml --format json")]
     Report(SlurmReportArgs),
+    /// Store the jobs of sacct output in the database (a job imported twice is stored once).
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
+        mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
+    Import(SlurmImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmImportArgs {
+    /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The cluster the jobs ran on (job ids are unique per cluster).
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: String,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -901,8 +919,22 @@ pub enum SlurmGroupBy {
 #[derive(Debug, Args)]
 pub struct SlurmReportArgs {
     /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// Without it, the jobs imported into the database (`--from-db`).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "from_db",
+        conflicts_with = "from_db"
+    )]
+    pub file: Option<PathBuf>,
+    /// Report the jobs stored by `slurm import` instead of a file.
+    #[arg(long)]
+    pub from_db: bool,
+    /// With --from-db: the database [default: $MLCARBON_DB, else the XDG data dir's file].
+    #[arg(long, value_name = "PATH", requires = "from_db")]
+    pub db: Option<PathBuf>,
+    /// With --from-db: only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME", requires = "from_db")]
+    pub cluster_name: Option<String>,
     /// The cluster description (docs/slurm.md): per partition, CPU and GPU power, PUE, grid.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,

@@ -15,6 +15,7 @@ mod error;
 pub mod export;
 pub mod liveness;
 pub mod schema;
+pub mod slurm;
 mod store;
 mod types;
 

@@ -774,7 +774,7 @@ fn a_version_1_database_is_migrated_with_its_rows() {
     }
 
     let store = Store::open(&path).expect("open and migrate");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     let old = store.run(7).expect("old run");
     assert_eq!(old.uuid, "old-run");
     assert_eq!(old.tags, ["v1"]);

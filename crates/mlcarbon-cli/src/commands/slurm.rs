@@ -14,13 +14,207 @@ use mlcarbon_slurm::{
 };
 use serde::Serialize;
 
-use crate::cli::{SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmReportArgs, TableFormat};
-use crate::files;
+use crate::cli::{
+    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmReportArgs, TableFormat,
+};
 use crate::output::{self, Table};
+use crate::{db, files};
+use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
+use mlcarbon_slurm::report::ReportBuilder;
+use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, SlurmError, read_json_rows};
+use mlcarbon_store::Store;
+use mlcarbon_store::slurm::StoredSlurmJob;
 
 pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     match command {
         SlurmCommand::Report(args) => report(data, args),
+        SlurmCommand::Import(args) => import(args),
+    }
+}
+
+/// Jobs stored per transaction: large enough that commits cost little, small enough that an
+/// interrupted import keeps most of its work.
+const IMPORT_BATCH: usize = 20_000;
+
+fn import(args: &SlurmImportArgs) -> Result<String> {
+    if args.cluster_name.trim().is_empty() {
+        bail!(
+            "--cluster-name is empty; name the cluster the jobs ran on (job ids repeat across clusters)"
+        );
+    }
+    let (store, path) = db::open_store(args.db.as_deref())?;
+    let cluster = args.cluster_name.as_str();
+    let mut input = open_input(&args.file)?;
+    let mut imported = mlcarbon_store::slurm::SlurmImport::default();
+    let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
+        imported.jobs += counts.jobs;
+        imported.replaced += counts.replaced;
+    };
+    let counts = if starts_with_json(&mut input)? {
+        let mut grouper = Grouper::new();
+        let mut pending = Vec::with_capacity(IMPORT_BATCH);
+        let mut failure = None;
+        read_json_rows(input, |rows| {
+            pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
+            if pending.len() >= IMPORT_BATCH {
+                let batch = pending.drain(..).map(|j| Ok(to_stored(cluster, j)));
+                match store.import_slurm_jobs::<SlurmError>(batch, IMPORT_BATCH) {
+                    Ok(Ok(counts)) => add(counts),
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => failure = Some(e),
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        pending.extend(grouper.finish());
+        let rest = pending.into_iter().map(|j| Ok(to_stored(cluster, j)));
+        add(store.import_slurm_jobs::<SlurmError>(rest, IMPORT_BATCH)??);
+        grouper.counts()
+    } else {
+        let mut jobs = Jobs::new(ParsableReader::new(input)?);
+        let stored = jobs.by_ref().map(|j| j.map(|j| to_stored(cluster, j)));
+        add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
+        jobs.counts()
+    };
+    Ok(format!(
+        "imported {} jobs ({} rows) of cluster `{cluster}` into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
+        imported.jobs,
+        counts.rows,
+        path.display(),
+        imported.replaced,
+        counts.repeated_rows
+    ))
+}
+
+fn starts_with_json(input: &mut Box<dyn BufRead>) -> Result<bool> {
+    loop {
+        let buffer = input.fill_buf().context("reading sacct output")?;
+        let Some(&first) = buffer.iter().find(|b| !b.is_ascii_whitespace()) else {
+            if buffer.is_empty() {
+                return Ok(false);
+            }
+            let all = buffer.len();
+            input.consume(all);
+            continue;
+        };
+        return Ok(first == b'{');
+    }
+}
+
+fn to_stored(cluster: &str, j: SlurmJob) -> StoredSlurmJob {
+    StoredSlurmJob {
+        cluster: cluster.to_string(),
+        job_id: j.id,
+        user: j.user,
+        account: j.account,
+        partition: j.partition,
+        state: j.state.map(|s| s.label().to_string()),
+        submit: j.submit,
+        start: j.start,
+        end: j.end,
+        node_list: j.node_list,
+        elapsed_s: j.elapsed_s,
+        total_cpu_s: j.total_cpu_s,
+        cpu_time_s: j.cpu_time_s,
+        cpus: j.cpus,
+        nodes: j.nodes,
+        requested_memory_bytes: j.requested_memory_bytes,
+        max_rss_bytes: j.max_rss_bytes,
+        gpus: j.gpus,
+        gpu_type: j.gpu_type,
+        gpu_util_percent: j.gpu_util_percent,
+        energy_joules: j.energy_joules,
+        steps: j.steps,
+        largest_elapsed_s: j.largest.elapsed_s,
+        largest_total_cpu_s: j.largest.total_cpu_s,
+        largest_cpu_time_s: j.largest.cpu_time_s,
+        largest_requested_memory_gb: j.largest.requested_memory_gb,
+        largest_cpus: j.largest.cpus,
+        largest_nodes: j.largest.nodes,
+        largest_gpus: j.largest.gpus,
+        any_unfinished: j.largest.any_unfinished,
+        any_running: j.largest.any_running,
+        all_completed: j.largest.all_completed,
+    }
+}
+
+fn from_stored(s: StoredSlurmJob) -> SlurmJob {
+    SlurmJob {
+        id: s.job_id,
+        user: s.user,
+        account: s.account,
+        partition: s.partition,
+        state: s.state.as_deref().map(JobState::parse),
+        submit: s.submit,
+        start: s.start,
+        end: s.end,
+        node_list: s.node_list,
+        elapsed_s: s.elapsed_s,
+        total_cpu_s: s.total_cpu_s,
+        cpu_time_s: s.cpu_time_s,
+        cpus: s.cpus,
+        nodes: s.nodes,
+        requested_memory_bytes: s.requested_memory_bytes,
+        max_rss_bytes: s.max_rss_bytes,
+        gpus: s.gpus,
+        gpu_type: s.gpu_type,
+        gpu_util_percent: s.gpu_util_percent,
+        energy_joules: s.energy_joules,
+        steps: s.steps,
+        largest: RowMaxima {
+            elapsed_s: s.largest_elapsed_s,
+            total_cpu_s: s.largest_total_cpu_s,
+            cpu_time_s: s.largest_cpu_time_s,
+            requested_memory_gb: s.largest_requested_memory_gb,
+            cpus: s.largest_cpus,
+            nodes: s.largest_nodes,
+            gpus: s.largest_gpus,
+            any_unfinished: s.any_unfinished,
+            any_running: s.any_running,
+            all_completed: s.all_completed,
+        },
+    }
+}
+
+/// Where a report's jobs come from.
+enum Source<'a> {
+    File(&'a Path),
+    Store(Store, Option<&'a str>),
+}
+
+impl Source<'_> {
+    fn report(&self, options: ReportOptions<'_>) -> Result<SlurmReport> {
+        match self {
+            Source::File(path) => Ok(report_sacct(open_input(path)?, options)?),
+            Source::Store(store, cluster) => {
+                let mut builder =
+                    ReportBuilder::new(options.method, options.filter, options.by, options.top);
+                let mut jobs = 0;
+                store.each_slurm_job(*cluster, |stored| {
+                    jobs += 1;
+                    builder.add(&from_stored(stored))
+                })??;
+                if jobs == 0 {
+                    bail!(
+                        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
+                        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
+                    );
+                }
+                Ok(builder.finish(GroupingCounts {
+                    rows: jobs,
+                    jobs,
+                    repeated_rows: 0,
+                }))
+            }
+        }
+    }
+
+    /// A second pass over the same jobs is possible (not from standard input).
+    fn can_reread(&self) -> bool {
+        !matches!(self, Source::File(path) if *path == Path::new("-"))
     }
 }
 
@@ -82,6 +276,13 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
         }
         None => None,
     };
+    let source = match &args.file {
+        Some(path) => Source::File(path),
+        None => Source::Store(
+            db::open_store(args.db.as_deref())?.0,
+            args.cluster_name.as_deref(),
+        ),
+    };
     let options = |method| ReportOptions {
         method,
         filter: filter.clone(),
@@ -98,13 +299,12 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
             let text = files::read_text(path, "--cluster-info", files::MAX_SHORT_BYTES * 64)?;
             let info = parse_cluster_info(&text)
                 .with_context(|| format!("--cluster-info {}", path.display()))?;
-            let compat = report_sacct(open_input(&args.file)?, options(Method::Ga4hpc(&info)))?;
+            let compat = source.report(options(Method::Ga4hpc(&info)))?;
             // mlcarbon's figures for the same jobs need a second read: not possible from stdin.
             let own = match &cluster {
-                Some(cluster) if args.file != Path::new("-") => Some(report_sacct(
-                    open_input(&args.file)?,
-                    options(Method::Mlcarbon(cluster)),
-                )?),
+                Some(cluster) if source.can_reread() => {
+                    Some(source.report(options(Method::Mlcarbon(cluster)))?)
+                }
                 _ => None,
             };
             (compat, own)
@@ -120,10 +320,7 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
                     "give --cluster cluster.toml (docs/slurm.md; docs/examples/cluster.toml is a start), or --compat ga4hpc --cluster-info cluster_info.yaml"
                 );
             };
-            (
-                report_sacct(open_input(&args.file)?, options(Method::Mlcarbon(cluster)))?,
-                None,
-            )
+            (source.report(options(Method::Mlcarbon(cluster)))?, None)
         }
     };
     let out = Output {

@@ -143,3 +143,78 @@ fn mistakes_get_one_line_with_the_fix() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty input"));
 }
+
+#[test]
+fn imported_jobs_report_as_the_file_does_and_importing_twice_adds_nothing() {
+    let db = super::temp_dir("slurm-import").join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let traps = fixture("traps.psv");
+    let first = super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(first.starts_with("imported 10 jobs (18 rows)"), "{first}");
+    let again = super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(
+        again.contains("10 were already stored and were replaced"),
+        "{again}"
+    );
+    let cluster = fixture("cluster.toml");
+    let from_db = json_of(&[
+        "slurm",
+        "report",
+        "--from-db",
+        "--db",
+        db,
+        "--cluster-name",
+        "hpc",
+        "--cluster",
+        &cluster,
+        "--by",
+        "account",
+        "--format",
+        "json",
+    ]);
+    let from_file = json_of(&[
+        "slurm",
+        "report",
+        &traps,
+        "--cluster",
+        &cluster,
+        "--by",
+        "account",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(from_db["totals"], from_file["totals"]);
+    assert_eq!(from_db["groups"], from_file["groups"]);
+    assert_eq!(from_db["top_jobs"], from_file["top_jobs"]);
+    let none = app_error(&[
+        "slurm",
+        "report",
+        "--from-db",
+        "--db",
+        db,
+        "--cluster-name",
+        "other",
+        "--cluster",
+        &cluster,
+    ]);
+    assert!(
+        none.contains("no Slurm jobs stored for cluster `other`"),
+        "{none}"
+    );
+}
