@@ -2,7 +2,8 @@
 //! through the report (parse, group, model, total) on one thread: rows per second and peak
 //! memory. `bench/slurm.sh` runs it.
 //!
-//! Usage: synthetic_year JOBS [--generate-only]
+//! Usage: synthetic_year JOBS [--generate-only | --print]
+//! `--print` writes the text to standard output instead (for `mlcarbon slurm import -`).
 //! Each job has 4 rows (the job, .batch, .extern, .0), so 6 000 000 jobs are 24 million rows.
 
 use std::io::{BufReader, Read};
@@ -149,7 +150,8 @@ fn peak_memory_kib() -> Option<u64> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let jobs: u64 = args.next().unwrap_or_else(|| "100000".into()).parse()?;
-    let generate_only = args.next().as_deref() == Some("--generate-only");
+    let mode = args.next();
+    let generate_only = mode.as_deref() == Some("--generate-only");
     let input = Synthetic {
         jobs,
         next: 0,
@@ -157,6 +159,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         buffer: Vec::new(),
         position: 0,
     };
+    if mode.as_deref() == Some("--print") {
+        let stdout = std::io::stdout();
+        std::io::copy(&mut BufReader::new(input), &mut stdout.lock())?;
+        return Ok(());
+    }
     let start = Instant::now();
     if generate_only {
         let bytes = std::io::copy(&mut BufReader::new(input), &mut std::io::sink())?;
