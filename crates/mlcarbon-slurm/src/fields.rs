@@ -15,31 +15,50 @@ pub fn parse_duration(text: &str) -> Result<Option<f64>, FieldError> {
         return Ok(None);
     }
     let bad = || FieldError::new("duration", text, "expected [D-]HH:MM:SS, MM:SS.mmm or SS");
-    let (days, clock) = match text.split_once('-') {
-        Some((days, clock)) => (parse_whole(days).ok_or_else(bad)?, clock),
-        None => (0, text),
-    };
-    let (clock, fraction) = match clock.split_once('.') {
-        Some((clock, fraction)) => {
-            if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
-            }
-            // `.5` is half a second whatever the number of digits, unlike GA4HPC's `int(ms)`.
-            let value: f64 = format!("0.{fraction}").parse().map_err(|_| bad())?;
-            (clock, value)
-        }
-        None => (clock, 0.0),
-    };
-    // Up to three `:`-separated numbers, without allocating (this runs three times a row).
+    // One pass over the bytes, no allocation: this runs three times a row.
+    let mut days: Option<u64> = None;
     let mut numbers = [0u64; 3];
     let mut count = 0;
-    for part in clock.split(':') {
-        if count == 3 {
-            return Err(bad());
+    let (mut current, mut digits) = (0u64, 0u32);
+    // `.5` is half a second whatever the number of digits (digits past the ninth are dropped).
+    let mut fraction: Option<(u64, i32)> = None;
+    for &byte in text.as_bytes() {
+        match byte {
+            b'0'..=b'9' => {
+                let digit = u64::from(byte - b'0');
+                if let Some((value, places)) = fraction.as_mut() {
+                    if *places < 9 {
+                        *value = *value * 10 + digit;
+                        *places += 1;
+                    }
+                } else {
+                    digits += 1;
+                    if digits > 12 {
+                        return Err(bad());
+                    }
+                    current = current * 10 + digit;
+                }
+            }
+            b'-' if days.is_none() && count == 0 && fraction.is_none() && digits > 0 => {
+                days = Some(current);
+                (current, digits) = (0, 0);
+            }
+            b':' if fraction.is_none() && digits > 0 && count < 2 => {
+                numbers[count] = current;
+                count += 1;
+                (current, digits) = (0, 0);
+            }
+            b'.' if fraction.is_none() && digits > 0 => fraction = Some((0, 0)),
+            _ => return Err(bad()),
         }
-        numbers[count] = parse_whole(part).ok_or_else(bad)?;
-        count += 1;
     }
+    if digits == 0 || fraction.is_some_and(|(_, places)| places == 0) {
+        return Err(bad());
+    }
+    numbers[count] = current;
+    count += 1;
+    let days = days.unwrap_or(0);
+    let fraction = fraction.map_or(0.0, |(value, places)| value as f64 / 10f64.powi(places));
     let (hours, minutes, seconds) = match count {
         3 => (numbers[0], numbers[1], numbers[2]),
         2 => (0, numbers[0], numbers[1]),
@@ -56,13 +75,6 @@ pub fn parse_duration(text: &str) -> Result<Option<f64>, FieldError> {
     Ok(Some(
         (days * 86_400 + hours * 3_600 + minutes * 60 + seconds) as f64 + fraction,
     ))
-}
-
-fn parse_whole(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || text.len() > 12 {
-        return None;
-    }
-    text.parse().ok()
 }
 
 /// The unit letter sacct prints after a size.
