@@ -67,6 +67,9 @@ pub enum Command {
     PlanSearch(PlanSearchArgs),
     /// The best time to start a job within a window, from the grid's hourly intensity profile.
     Schedule(ScheduleArgs),
+    /// Slurm accounting: energy and emissions of a cluster's jobs from sacct output.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
 }
 
 /// Options shared by `run` and `monitor`.
@@ -915,4 +918,92 @@ mod tests {
             }
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlurmCommand {
+    /// Energy and emissions of the jobs in sacct output, in total, per group and per top job.
+    #[command(after_help = "Examples:\n  \
+        sacct -a -X --parsable2 -S 2026-01-01 -E 2026-02-01 --format JobID,User,Account,Partition,State,Start,End,Elapsed,TotalCPU,CPUTime,NCPUS,NNodes,ReqMem,MaxRSS,AllocTRES,TRESUsageInTot,ConsumedEnergyRaw > jobs.txt\n  \
+        mlcarbon slurm report jobs.txt --cluster cluster.toml --by account --by month\n  \
+        mlcarbon slurm report jobs.txt --compat ga4hpc --cluster-info cluster_info.yaml --format json")]
+    Report(SlurmReportArgs),
+    /// Store the jobs of sacct output in the database (a job imported twice is stored once).
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
+        mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
+    Import(SlurmImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmImportArgs {
+    /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The cluster the jobs ran on (job ids are unique per cluster).
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: String,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SlurmCompat {
+    /// Green Algorithms for HPC: its formula and its cluster_info.yaml.
+    Ga4hpc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SlurmGroupBy {
+    User,
+    Account,
+    Partition,
+    Month,
+    State,
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmReportArgs {
+    /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
+    /// Without it, the jobs imported into the database (`--from-db`).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "from_db",
+        conflicts_with = "from_db"
+    )]
+    pub file: Option<PathBuf>,
+    /// Report the jobs stored by `slurm import` instead of a file.
+    #[arg(long)]
+    pub from_db: bool,
+    /// With --from-db: the database [default: $MLCARBON_DB, else the XDG data dir's file].
+    #[arg(long, value_name = "PATH", requires = "from_db")]
+    pub db: Option<PathBuf>,
+    /// With --from-db: only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME", requires = "from_db")]
+    pub cluster_name: Option<String>,
+    /// The cluster description (docs/slurm.md): per partition, CPU and GPU power, PUE, grid.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
+    /// Compute as another tool does.
+    #[arg(long, value_enum)]
+    pub compat: Option<SlurmCompat>,
+    /// GA4HPC's cluster_info.yaml (with --compat ga4hpc).
+    #[arg(long, value_name = "PATH")]
+    pub cluster_info: Option<PathBuf>,
+    /// Totals per group; repeat for nested groups (--by account --by month).
+    #[arg(long, value_enum)]
+    pub by: Vec<SlurmGroupBy>,
+    /// Jobs that ended on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Jobs that ended on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// How many of the most emitting jobs to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
 }

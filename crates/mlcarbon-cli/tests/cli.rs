@@ -1242,3 +1242,10 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
     ]);
     assert_eq!(report["emissions_kg"], 0.3, "{report}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Slurm accounting: `slurm report`
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/slurm.rs"]
+mod slurm;

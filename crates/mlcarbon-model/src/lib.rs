@@ -5,11 +5,13 @@
 
 pub mod advise;
 pub mod advise_report;
+pub mod cluster;
 pub mod compare;
 pub mod compat;
 pub mod embodied;
 pub mod equivalents;
 pub mod estimate;
+pub mod ga4hpc;
 pub mod inference;
 pub mod inference_report;
 pub mod mlco2_report;

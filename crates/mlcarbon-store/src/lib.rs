@@ -16,6 +16,7 @@ pub mod export;
 pub mod liveness;
 pub mod measured;
 pub mod schema;
+pub mod slurm;
 mod store;
 mod types;
 
