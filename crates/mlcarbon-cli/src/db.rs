@@ -3,7 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use mlcarbon_model::subject::{JobSource, MeasuredRun};
 use mlcarbon_store::{RunRecord, Store};
+
+use crate::cli::{JobArgs, LocationArgs};
+use crate::inputs::estimate_request;
 
 /// The database for a command that writes runs (`run`, `monitor`): created, user-only, when
 /// missing.
@@ -47,4 +51,24 @@ pub fn find_run(store: &Store, name: &str) -> Result<RunRecord> {
             bail!("`{name}` starts more than one run uuid; give more of it or the run id")
         }
     }
+}
+
+/// A stored run named by `--run` (id, `last`, uuid prefix), as the model's measured run.
+pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
+    let (store, _) = open_store(db)?;
+    let record = find_run(&store, name)?;
+    Ok(record.measured())
+}
+
+/// The job of `--run RUN` (from `--db`), else of the estimate flags.
+pub fn job_source(
+    job: &JobArgs,
+    location: &LocationArgs,
+    run: Option<&str>,
+    db: Option<&Path>,
+) -> Result<JobSource> {
+    Ok(match run {
+        Some(name) => JobSource::Run(measured_run(name, db)?),
+        None => JobSource::Request(estimate_request(job, location)),
+    })
 }

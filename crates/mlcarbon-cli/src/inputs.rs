@@ -7,7 +7,6 @@ use anyhow::{Result, anyhow};
 use mlcarbon_data::{Dataset, LookupError};
 use mlcarbon_model::request::{self, EstimateRequest, RequestError};
 use mlcarbon_model::schedule_report::ProfileText;
-use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
 pub use mlcarbon_model::request::ResolvedLocation;
 /// The clock, the default of `--now`.
@@ -78,26 +77,6 @@ pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
     Ok(ProfileText {
         name: path.display().to_string(),
         text: crate::files::read_text(path, flag, crate::files::MAX_INPUT_BYTES)?,
-    })
-}
-
-/// A stored run named by `--run` (id, `last`, uuid prefix), as the model's measured run.
-pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
-    let (store, _) = crate::db::open_store(db)?;
-    let record = crate::db::find_run(&store, name)?;
-    Ok(record.measured())
-}
-
-/// The job of `--run RUN` (from `--db`), else of the estimate flags.
-pub fn job_source(
-    job: &JobArgs,
-    location: &LocationArgs,
-    run: Option<&str>,
-    db: Option<&Path>,
-) -> Result<JobSource> {
-    Ok(match run {
-        Some(name) => JobSource::Run(measured_run(name, db)?),
-        None => JobSource::Request(estimate_request(job, location)),
     })
 }
 

@@ -4,7 +4,7 @@
 //! calculator form from it. A parameter's CLI flag is its name in kebab case (`--energy-kwh`); the
 //! web takes both spellings.
 
-use crate::request::RequestError;
+use crate::error::RequestError;
 
 /// What values a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,11 +10,11 @@ use crate::compat::{Mlco2Intensity, Mlco2Result, mlco2_estimate};
 use crate::embodied::{self, EmbodiedError, EmbodiedPart, HostSpec, device_figure, host_figure};
 use crate::equivalents::{EquivalentAmount, equivalents};
 use crate::estimate::{Estimate, Job, Load, Location, Provenance, estimate};
+use crate::format::human_number;
 use crate::request::{
     EstimateRequest, RequestError, Resolved, ResolvedJob, ResolvedLocation, build_job,
     provenance_of, resolve_hardware,
 };
-use crate::statement::human_number;
 use crate::units::Hours;
 
 #[derive(Debug, Clone, Serialize)]

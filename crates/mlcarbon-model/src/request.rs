@@ -42,28 +42,7 @@ pub struct EstimateRequest {
     pub watts: Option<f64>,
 }
 
-/// A bad input: which field, and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct RequestError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl RequestError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        RequestError {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ScenarioError> for RequestError {
-    fn from(error: ScenarioError) -> Self {
-        RequestError::new("data", error.to_string())
-    }
-}
+pub use crate::error::RequestError;
 
 /// A lookup error with a hint at the command that lists the names.
 pub fn lookup_message(error: &LookupError, list_command: &str) -> String {

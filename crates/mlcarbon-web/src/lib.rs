@@ -23,6 +23,7 @@ mod calc;
 mod capabilities;
 mod conn;
 mod error;
+mod html;
 mod metrics;
 mod openapi;
 pub mod pages;

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use mlcarbon_model::statement::human_number;
 
-use crate::pages::escape;
+use crate::html::escape;
 
 /// One bar: a central value with the ends of its range.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,8 @@ use mlcarbon_model::advise_report::{AdviseQuery, AdviseReport, advise_report};
 use mlcarbon_model::statement::{human_mass, human_number};
 
 use crate::cli::{AdviseArgs, TableFormat};
-use crate::inputs::{job_source, system_now, user_error};
+use crate::db::job_source;
+use crate::inputs::{system_now, user_error};
 use crate::output::{Table, json};
 
 fn cost_text(cost: &ActionCost) -> String {

@@ -8,7 +8,8 @@ use mlcarbon_model::search_report::{PlanReport, PlanSearchQuery, plan_search_rep
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
 use crate::cli::{PlanSearchArgs, TableFormat};
-use crate::inputs::{job_source, user_error};
+use crate::db::job_source;
+use crate::inputs::user_error;
 use crate::output::{Table, json};
 
 fn cost_cells(cost: &SearchCost) -> (String, String) {

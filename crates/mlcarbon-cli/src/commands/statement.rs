@@ -6,7 +6,8 @@ use mlcarbon_data::Dataset;
 use mlcarbon_model::statement_report::{request_statements, run_statements};
 
 use crate::cli::{StatementArgs, StatementFormat};
-use crate::inputs::{estimate_request, measured_run, user_error};
+use crate::db::measured_run;
+use crate::inputs::{estimate_request, user_error};
 
 pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
     let statements = match &args.run {

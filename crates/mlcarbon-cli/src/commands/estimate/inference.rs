@@ -11,7 +11,8 @@ use mlcarbon_model::inference_report::{
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
 use crate::cli::{EstimateArgs, Format};
-use crate::inputs::{estimate_request, measured_run, user_error};
+use crate::db::measured_run;
+use crate::inputs::{estimate_request, user_error};
 use crate::output::{Table, json};
 
 /// "2.49 mg CO2e (range 0.765 mg–4.08 mg)": the value, its unit label, and its range if any.
