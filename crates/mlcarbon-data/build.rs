@@ -17,6 +17,8 @@ enum Kind {
     Enum(&'static str),
     /// An enum cell that may be empty (`None`).
     OptEnum(&'static str),
+    /// `yes` or empty.
+    Flag,
 }
 
 struct Spec {
@@ -48,11 +50,13 @@ const SPECS: &[Spec] = &[
             ("kind", Kind::Enum("HardwareKind")),
             ("power_w", Kind::F64),
             ("power_kind", Kind::Enum("PowerKind")),
+            ("system_power_w", Kind::OptF64),
             ("memory_gb", Kind::OptF64),
             ("fp32_tflops", Kind::OptF64),
             ("fp16_tflops_dense", Kind::OptF64),
             ("bf16_tflops_dense", Kind::OptF64),
             ("release_year", Kind::OptU16),
+            ("family_default", Kind::Flag),
             ("source", Kind::Text),
             ("year", Kind::U16),
             ("notes", Kind::Text),
@@ -143,6 +147,22 @@ const SPECS: &[Spec] = &[
             ("cfe_percent", Kind::OptF64),
             ("offset_percent", Kind::OptF64),
             ("claim_year", Kind::OptU16),
+            ("source", Kind::Text),
+            ("year", Kind::U16),
+            ("notes", Kind::Text),
+        ],
+        extra: "",
+    },
+    Spec {
+        file: "water.csv",
+        rust_type: "Wue",
+        constant: "WATER",
+        columns: &[
+            ("provider", Kind::Text),
+            ("region", Kind::Text),
+            ("wue_l_per_kwh", Kind::F64),
+            ("low", Kind::F64),
+            ("high", Kind::F64),
             ("source", Kind::Text),
             ("year", Kind::U16),
             ("notes", Kind::Text),
@@ -369,6 +389,11 @@ fn field(kind: Kind, text: &str, where_: &str) -> String {
                 .unwrap_or_else(|_| panic!("{where_}: `{text}` is not a count"))
         ),
         Kind::Enum(name) => format!("{name}::{}", camel(text)),
+        Kind::Flag => match text {
+            "yes" => "true".to_string(),
+            "" => "false".to_string(),
+            _ => panic!("{where_}: `{text}` is not `yes` or empty"),
+        },
         Kind::OptEnum(_) if text.is_empty() => "None".to_string(),
         Kind::OptEnum(name) => format!("Some({name}::{})", camel(text)),
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mlcarbon_model::params as p;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +67,9 @@ pub enum Command {
     PlanSearch(PlanSearchArgs),
     /// The best time to start a job within a window, from the grid's hourly intensity profile.
     Schedule(ScheduleArgs),
+    /// Slurm accounting: energy and emissions of a cluster's jobs from sacct output.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
 }
 
 /// Options shared by `run` and `monitor`.
@@ -244,58 +248,45 @@ pub enum ConfigAction {
 /// What ran.
 #[derive(Debug, Clone, Args)]
 pub struct JobArgs {
-    /// Accelerator by name, id or alias ("A100 SXM4 80GB", "tpu v3", "Tesla V100-PCIE-16GB").
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = p::HARDWARE.value_name, help = p::HARDWARE.help)]
     pub hardware: Option<String>,
-    /// Number of accelerators.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::watts, value_name = p::WATTS.value_name, help = p::WATTS.help)]
+    pub watts: Option<f64>,
+    #[arg(long, default_value_t = 1, value_parser = described::count, value_name = p::COUNT.value_name, help = p::COUNT.help)]
     pub count: u32,
-    /// Wall-clock duration of the job in hours.
-    #[arg(long, value_name = "H", value_parser = parse_hours, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::hours, value_name = p::HOURS.value_name, help = p::HOURS.help)]
     pub hours: Option<f64>,
-    /// IT energy already known (e.g. metered), in kWh, instead of hardware × hours.
-    #[arg(long, value_name = "E", value_parser = parse_energy, allow_negative_numbers = true, conflicts_with_all = ["hardware", "cpu", "ram_gb"])]
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["hardware", "watts", "cpu", "ram_gb"], value_parser = described::energy_kwh, value_name = p::ENERGY_KWH.value_name, help = p::ENERGY_KWH.help)]
     pub energy_kwh: Option<f64>,
-    /// Mean accelerator draw as a fraction of rated power, 0–1 [default: the median measured in
-    /// training runs for rated figures; 1 for measured means].
-    #[arg(long, value_name = "U", value_parser = parse_fraction, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::utilization, value_name = p::UTILIZATION.value_name, help = p::UTILIZATION.help)]
     pub utilization: Option<f64>,
-    /// Host CPU model (from the CPU power table), to count the host too.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = p::CPU.value_name, help = p::CPU.help)]
     pub cpu: Option<String>,
-    /// Number of CPU sockets.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count, requires = "cpu")]
+    #[arg(long, default_value_t = 1, requires = "cpu", value_parser = described::cpu_count, value_name = p::CPU_COUNT.value_name, help = p::CPU_COUNT.help)]
     pub cpu_count: u32,
-    /// Mean CPU load as a fraction of TDP, 0–1 [default: 1].
-    #[arg(long, value_name = "U", value_parser = parse_fraction, allow_negative_numbers = true, requires = "cpu")]
+    #[arg(long, allow_negative_numbers = true, requires = "cpu", value_parser = described::cpu_utilization, value_name = p::CPU_UTILIZATION.value_name, help = p::CPU_UTILIZATION.help)]
     pub cpu_utilization: Option<f64>,
-    /// Host memory in GB, counted at a fixed power per GB.
-    #[arg(long, value_name = "GB", value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::ram_gb, value_name = p::RAM_GB.value_name, help = p::RAM_GB.help)]
     pub ram_gb: Option<f64>,
 }
 
 /// Where it ran.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LocationArgs {
-    /// Cloud provider (aws, gcp, azure, ovhcloud, scaleway, alibaba, coreweave, ...).
-    #[arg(long, value_name = "P", conflicts_with_all = ["zone", "intensity"])]
+    #[arg(long, conflicts_with_all = ["zone", "intensity"], value_name = p::PROVIDER.value_name, help = p::PROVIDER.help)]
     pub provider: Option<String>,
-    /// Cloud region code or name (us-east-1, europe-west4, canadaeast).
-    #[arg(long, value_name = "R", conflicts_with_all = ["zone", "intensity"])]
+    #[arg(long, conflicts_with_all = ["zone", "intensity"], value_name = p::REGION.value_name, help = p::REGION.help)]
     pub region: Option<String>,
-    /// Grid zone: country (FR, FRA, France), state or province (US-IA, CA-QC), grid (US-CAL-CISO),
-    /// or WORLD for the world average.
-    #[arg(long, value_name = "Z", conflicts_with = "intensity")]
+    #[arg(long, conflicts_with = "intensity", value_name = p::ZONE.value_name, help = p::ZONE.help)]
     pub zone: Option<String>,
-    /// Grid carbon intensity in g CO2e/kWh (private infrastructure).
-    #[arg(long, value_name = "G", value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::intensity, value_name = p::INTENSITY.value_name, help = p::INTENSITY.help)]
     pub intensity: Option<f64>,
-    /// Share of emissions offset or matched by your provider, percent (with --intensity).
-    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true, requires = "intensity")]
+    #[arg(long, allow_negative_numbers = true, requires = "intensity", value_parser = described::offset_percent, value_name = p::OFFSET_PERCENT.value_name, help = p::OFFSET_PERCENT.help)]
     pub offset_percent: Option<f64>,
-    /// Power usage effectiveness of the facility [default: the provider's, else the industry average].
-    #[arg(long, value_name = "X", value_parser = parse_pue, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::pue, value_name = p::PUE.value_name, help = p::PUE.help)]
     pub pue: Option<f64>,
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name, help = p::BASIS.help)]
+    pub basis: Option<mlcarbon_data::Basis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -345,9 +336,7 @@ pub struct EstimateArgs {
     pub serving: ServingArgs,
     #[command(flatten)]
     pub prediction: PredictionArgs,
-    /// Hardware lifetime in years over which manufacturing (embodied) emissions are spread
-    /// [default: the figure's own, 4 years for Cloud Carbon Footprint's].
-    #[arg(long, value_name = "YEARS", value_parser = parse_years, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::lifetime_years, value_name = p::LIFETIME_YEARS.value_name, help = p::LIFETIME_YEARS.help)]
     pub lifetime_years: Option<f64>,
     /// Runs database, with --training-run.
     #[arg(long, value_name = "PATH")]
@@ -357,25 +346,17 @@ pub struct EstimateArgs {
 /// Inference: `estimate --requests N`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServingArgs {
-    /// Requests served (inference): energy and emissions of them all, and the training share of
-    /// each with --training-kg or --training-run.
-    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::requests, value_name = p::REQUESTS.value_name, help = p::REQUESTS.help)]
     pub requests: Option<f64>,
-    /// Requests per second arriving at the service, for per-day figures (and the busy share of
-    /// the replicas with --throughput).
-    #[arg(long, value_name = "RPS", value_parser = parse_positive, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::rate, value_name = p::RATE.value_name, help = p::RATE.help)]
     pub rate: Option<f64>,
-    /// Requests per second one replica (--count devices of --hardware) serves when busy.
-    #[arg(long, value_name = "RPS", value_parser = parse_positive, allow_negative_numbers = true, requires = "hardware", conflicts_with = "energy_per_request_wh")]
+    #[arg(long, allow_negative_numbers = true, requires = "hardware", conflicts_with = "energy_per_request_wh", value_parser = described::throughput, value_name = p::THROUGHPUT.value_name, help = p::THROUGHPUT.help)]
     pub throughput: Option<f64>,
-    /// Measured IT energy per request in Wh (PUE not included), e.g. from the ML.ENERGY leaderboard.
-    #[arg(long, value_name = "WH", value_parser = parse_positive, allow_negative_numbers = true, conflicts_with = "hardware")]
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "hardware", value_parser = described::energy_per_request_wh, value_name = p::ENERGY_PER_REQUEST_WH.value_name, help = p::ENERGY_PER_REQUEST_WH.help)]
     pub energy_per_request_wh: Option<f64>,
-    /// Emissions of training the model, kg CO2e, to spread over the requests.
-    #[arg(long, value_name = "KG", value_parser = parse_positive, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::training_kg, value_name = p::TRAINING_KG.value_name, help = p::TRAINING_KG.help)]
     pub training_kg: Option<f64>,
-    /// A tracked run (id, `last`, uuid prefix) whose emissions were the training.
-    #[arg(long, value_name = "RUN", conflicts_with = "training_kg")]
+    #[arg(long, conflicts_with = "training_kg", value_name = p::TRAINING_RUN.value_name, help = p::TRAINING_RUN.help)]
     pub training_run: Option<String>,
 }
 
@@ -401,7 +382,7 @@ pub struct PredictionArgs {
     #[arg(long, value_name = "F", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub progress: Option<f64>,
     /// Hours the run has taken so far [default: --hours].
-    #[arg(long, value_name = "H", value_parser = parse_hours, allow_negative_numbers = true)]
+    #[arg(long, value_name = "H", value_parser = described::hours, allow_negative_numbers = true)]
     pub elapsed_hours: Option<f64>,
 }
 
@@ -421,41 +402,22 @@ pub struct AdviseArgs {
     pub job: JobArgs,
     #[command(flatten)]
     pub location: LocationArgs,
-    /// Advise on a tracked run (id, `last`, uuid prefix) instead of an estimate.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"])]
+    #[arg(long, conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"], value_name = p::RUN.value_name, help = p::RUN.help)]
     pub run: Option<String>,
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// The job must finish within this many hours from now: consider starting later, where the
-    /// zone has an intensity profile.
-    #[arg(long, value_name = "HOURS", value_parser = parse_hours, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::deadline, value_name = p::DEADLINE.value_name, help = p::DEADLINE.help)]
     pub deadline: Option<f64>,
-    /// The current time for --deadline (RFC 3339, e.g. 2026-03-01T12:00:00Z) [default: the clock].
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = p::NOW.value_name, help = p::NOW.help)]
     pub now: Option<String>,
-    /// The most extra run time, percent, accepted for a GPU power limit.
-    #[arg(long, value_name = "PCT", default_value_t = mlcarbon_model::advise_report::DEFAULT_MAX_SLOWDOWN, value_parser = parse_percent, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = mlcarbon_model::advise_report::DEFAULT_MAX_SLOWDOWN, allow_negative_numbers = true, value_parser = described::max_slowdown, value_name = p::MAX_SLOWDOWN.value_name, help = p::MAX_SLOWDOWN.help)]
     pub max_slowdown: f64,
-    /// The job is one trial of a grid search over these values (lr=5,batch=4,wd=3): consider
-    /// random search instead.
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = p::GRID.value_name, help = p::GRID.help)]
     pub grid: Option<String>,
-    /// With --grid: the best fraction q of the space a random search should reach.
-    #[arg(
-        long,
-        value_name = "Q",
-        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_TOP, allow_negative_numbers = true, value_parser = described::top, value_name = p::TOP.value_name, help = p::TOP.help)]
     pub top: f64,
-    /// With --grid: the probability p of reaching it.
-    #[arg(
-        long,
-        value_name = "P",
-        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -473,49 +435,21 @@ pub struct PlanSearchArgs {
     pub job: JobArgs,
     #[command(flatten)]
     pub location: LocationArgs,
-    /// The grid: name=count or name=v1|v2|… terms separated by commas (lr=5,batch=4,wd=3).
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = p::GRID.value_name, help = p::GRID.help)]
     pub grid: Option<String>,
-    /// The number of trials planned, instead of a grid.
-    #[arg(long, value_name = "N", value_parser = parse_trials, conflicts_with = "grid")]
+    #[arg(long, conflicts_with = "grid", value_parser = described::trials, value_name = p::TRIALS.value_name, help = p::TRIALS.help)]
     pub trials: Option<u64>,
-    /// The best fraction q of the space that counts as good.
-    #[arg(
-        long,
-        value_name = "Q",
-        default_value_t = mlcarbon_model::search_report::DEFAULT_TOP,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_TOP, allow_negative_numbers = true, value_parser = described::top, value_name = p::TOP.value_name, help = p::TOP.help)]
     pub top: f64,
-    /// The wanted probability p that random search lands in it.
-    #[arg(
-        long,
-        value_name = "P",
-        default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
-    /// Add successive halving (early stopping) over the random configurations.
-    #[arg(long)]
+    #[arg(long, help = p::HALVING.help)]
     pub halving: bool,
-    /// Reduction factor η of successive halving: keep the best 1/η at each rung [default: 3].
-    #[arg(
-        long,
-        value_name = "ETA",
-        requires = "halving",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, requires = "halving", allow_negative_numbers = true, value_parser = described::eta, value_name = p::ETA.value_name, help = p::ETA.help)]
     pub eta: Option<f64>,
-    /// Budget of the first rung as a fraction of a full trial [default: η^-3, 1/27 for η = 3].
-    #[arg(
-        long,
-        value_name = "R0",
-        requires = "halving",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, requires = "halving", allow_negative_numbers = true, value_parser = described::min_budget, value_name = p::MIN_BUDGET.value_name, help = p::MIN_BUDGET.help)]
     pub min_budget: Option<f64>,
-    /// Cost one trial as this tracked run (id, `last`, uuid prefix) did.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"])]
+    #[arg(long, conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"], value_name = p::RUN.value_name, help = p::RUN.help)]
     pub run: Option<String>,
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
@@ -535,15 +469,11 @@ pub struct PlanSearchArgs {
     mlcarbon schedule --profile my-grid.csv --hours 3 --within 24 --energy-kwh 40"
 )]
 pub struct ScheduleArgs {
-    /// Grid zone with a built-in profile: 8 US balancing authorities (US-CAL-CISO, CISO, ...) and
-    /// 7 states that borrow one's pattern (US-VA, US-CA, US-TX, US-NY, US-GA, US-AZ, US-WA).
-    #[arg(long, value_name = "Z", conflicts_with_all = ["provider", "region"])]
+    #[arg(long, conflicts_with_all = ["provider", "region"], value_name = p::ZONE.value_name, help = p::ZONE.help)]
     pub zone: Option<String>,
-    /// Cloud provider, with --region: the region's grid zone.
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = p::PROVIDER.value_name, help = p::PROVIDER.help)]
     pub provider: Option<String>,
-    /// Cloud region: its grid zone's profile (us-east-1 is US-VA, with PJM's pattern).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = p::REGION.value_name, help = p::REGION.help)]
     pub region: Option<String>,
     /// Your own profile (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`).
     #[arg(long, value_name = "FILE")]
@@ -552,18 +482,16 @@ pub struct ScheduleArgs {
     /// for the emissions.
     #[command(flatten)]
     pub job: JobArgs,
-    /// The job must finish within this many hours from now.
-    #[arg(long, value_name = "D", value_parser = parse_hours, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::within, value_name = p::WITHIN.value_name, help = p::WITHIN.help)]
     pub within: f64,
-    /// The current time (RFC 3339, e.g. 2022-07-01T00:00:00Z) [default: the system clock].
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = p::NOW.value_name, help = p::NOW.help)]
     pub now: Option<String>,
-    /// How many good windows to list.
-    #[arg(long, value_name = "N", default_value_t = mlcarbon_model::schedule_report::DEFAULT_WINDOWS)]
+    #[arg(long, default_value_t = mlcarbon_model::schedule_report::DEFAULT_WINDOWS, value_parser = described::windows, value_name = p::WINDOWS.value_name, help = p::WINDOWS.help)]
     pub windows: usize,
-    /// Power usage effectiveness for the emissions [default: the region's, else the industry average].
-    #[arg(long, value_name = "X", value_parser = parse_pue, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = described::pue, value_name = p::PUE.value_name, help = p::PUE.help)]
     pub pue: Option<f64>,
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name, help = p::BASIS.help)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -607,6 +535,8 @@ pub struct CompareArgs {
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
     pub with_hardware: Vec<String>,
+    #[arg(long, help = p::ALL_ZONES.help)]
+    pub all_zones: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -696,9 +626,7 @@ fn parse_number(text: &str, what: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-/// A century of compute: far past any real job, well inside f64 arithmetic.
-const MAX_HOURS: f64 = 1_000_000.0;
-const MAX_COUNT: u32 = 10_000_000;
+const MAX_HOURS: f64 = p::MAX_HOURS;
 
 fn parse_hours(text: &str) -> Result<f64, String> {
     let value = parse_number(text, "hours as a positive number, e.g. 24 or 0.5")?;
@@ -710,19 +638,6 @@ fn parse_hours(text: &str) -> Result<f64, String> {
     if value > MAX_HOURS {
         return Err(format!(
             "{text} hours is over a century; give the duration in hours, at most {MAX_HOURS}"
-        ));
-    }
-    Ok(value)
-}
-
-fn parse_energy(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "kWh as a positive number, e.g. 12.5")?;
-    if value < 0.0 {
-        return Err(format!("energy cannot be negative ({text} kWh)"));
-    }
-    if value > 1e15 {
-        return Err(format!(
-            "{text} kWh is more than the world uses in a decade; give the job's energy in kWh"
         ));
     }
     Ok(value)
@@ -749,66 +664,6 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-fn parse_percent(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a percentage between 0 and 100")?;
-    if !(0.0..=100.0).contains(&value) {
-        return Err(format!("must be between 0 and 100, not {text}"));
-    }
-    Ok(value)
-}
-
-fn parse_pue(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a PUE of at least 1.0, e.g. 1.1")?;
-    if !(1.0..=5.0).contains(&value) {
-        return Err(format!(
-            "PUE is total facility power over IT power, between 1.0 and 5.0, not {text}"
-        ));
-    }
-    Ok(value)
-}
-
-fn parse_positive(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a positive number")?;
-    if value <= 0.0 {
-        return Err(format!("must be positive, not {text}"));
-    }
-    if value > 1e15 {
-        return Err(format!("{text} is implausibly large here"));
-    }
-    Ok(value)
-}
-
-/// A count that may be written as a float (1e9 requests).
-fn parse_positive_count(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a number of requests ≥ 1, e.g. 1000000 or 1e9")?;
-    if value < 1.0 {
-        return Err(format!("must be at least 1, not {text}"));
-    }
-    if value > 1e18 {
-        return Err(format!("{text} requests is implausibly many"));
-    }
-    Ok(value)
-}
-
-fn parse_years(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a number of years, e.g. 4")?;
-    if !(value > 0.0 && value <= 100.0) {
-        return Err(format!(
-            "a hardware lifetime is a positive number of years up to 100, not {text}"
-        ));
-    }
-    Ok(value)
-}
-
-fn parse_trials(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<u64>() {
-        Ok(0) | Err(_) => Err(format!(
-            "`{text}` is not a whole number of trials ≥ 1; e.g. --trials 100"
-        )),
-        Ok(n) => Ok(n),
-    }
-}
-
 /// `3/10`: epochs (or steps) done out of the total.
 fn parse_epochs(text: &str) -> Result<(f64, f64), String> {
     let hint = "give epochs done/total, e.g. --epochs 3/10";
@@ -832,22 +687,6 @@ fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
         .map_err(|e: mlcarbon_model::run::UnknownName| e.to_string())
 }
 
-fn parse_count(text: &str) -> Result<u32, String> {
-    let value: u32 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a whole number ≥ 1; e.g. --count 8"))?;
-    if value == 0 {
-        return Err("count must be at least 1".to_string());
-    }
-    if value > MAX_COUNT {
-        return Err(format!(
-            "count {value} is more than {MAX_COUNT} devices; give the number of devices of the job"
-        ));
-    }
-    Ok(value)
-}
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
@@ -868,4 +707,303 @@ pub struct ServeArgs {
     /// them (command lines can hold secrets passed as arguments).
     #[arg(long)]
     pub public_commands: bool,
+}
+
+/// Value parsers of the flags the model describes (`mlcarbon_model::params`): its ranges and
+/// messages, so that the CLI and the web refuse the same values with the same words.
+mod described {
+    use mlcarbon_model::params as p;
+
+    pub fn watts(text: &str) -> Result<f64, String> {
+        p::WATTS.parse_number(text)
+    }
+
+    pub fn count(text: &str) -> Result<u32, String> {
+        p::COUNT.parse_whole(text).map(|n| n as u32)
+    }
+
+    pub fn hours(text: &str) -> Result<f64, String> {
+        p::HOURS.parse_number(text)
+    }
+
+    pub fn energy_kwh(text: &str) -> Result<f64, String> {
+        p::ENERGY_KWH.parse_number(text)
+    }
+
+    pub fn utilization(text: &str) -> Result<f64, String> {
+        p::UTILIZATION.parse_number(text)
+    }
+
+    pub fn cpu_count(text: &str) -> Result<u32, String> {
+        p::CPU_COUNT.parse_whole(text).map(|n| n as u32)
+    }
+
+    pub fn cpu_utilization(text: &str) -> Result<f64, String> {
+        p::CPU_UTILIZATION.parse_number(text)
+    }
+
+    pub fn ram_gb(text: &str) -> Result<f64, String> {
+        p::RAM_GB.parse_number(text)
+    }
+
+    pub fn intensity(text: &str) -> Result<f64, String> {
+        p::INTENSITY.parse_number(text)
+    }
+
+    pub fn offset_percent(text: &str) -> Result<f64, String> {
+        p::OFFSET_PERCENT.parse_number(text)
+    }
+
+    pub fn pue(text: &str) -> Result<f64, String> {
+        p::PUE.parse_number(text)
+    }
+
+    pub fn lifetime_years(text: &str) -> Result<f64, String> {
+        p::LIFETIME_YEARS.parse_number(text)
+    }
+
+    pub fn deadline(text: &str) -> Result<f64, String> {
+        p::DEADLINE.parse_number(text)
+    }
+
+    pub fn max_slowdown(text: &str) -> Result<f64, String> {
+        p::MAX_SLOWDOWN.parse_number(text)
+    }
+
+    pub fn top(text: &str) -> Result<f64, String> {
+        p::TOP.parse_number(text)
+    }
+
+    pub fn probability(text: &str) -> Result<f64, String> {
+        p::PROBABILITY.parse_number(text)
+    }
+
+    pub fn trials(text: &str) -> Result<u64, String> {
+        p::TRIALS.parse_whole(text)
+    }
+
+    pub fn eta(text: &str) -> Result<f64, String> {
+        p::ETA.parse_number(text)
+    }
+
+    pub fn min_budget(text: &str) -> Result<f64, String> {
+        p::MIN_BUDGET.parse_number(text)
+    }
+
+    pub fn within(text: &str) -> Result<f64, String> {
+        p::WITHIN.parse_number(text)
+    }
+
+    pub fn windows(text: &str) -> Result<usize, String> {
+        p::WINDOWS.parse_whole(text).map(|n| n as usize)
+    }
+
+    pub fn requests(text: &str) -> Result<f64, String> {
+        p::REQUESTS.parse_number(text)
+    }
+
+    pub fn rate(text: &str) -> Result<f64, String> {
+        p::RATE.parse_number(text)
+    }
+
+    pub fn throughput(text: &str) -> Result<f64, String> {
+        p::THROUGHPUT.parse_number(text)
+    }
+
+    pub fn energy_per_request_wh(text: &str) -> Result<f64, String> {
+        p::ENERGY_PER_REQUEST_WH.parse_number(text)
+    }
+
+    pub fn training_kg(text: &str) -> Result<f64, String> {
+        p::TRAINING_KG.parse_number(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use mlcarbon_model::params::{self as p, Kind, Param};
+
+    use super::Cli;
+
+    /// Each command's flags that the model describes, and the descriptions.
+    fn described_commands() -> Vec<(&'static str, Vec<&'static [Param]>)> {
+        vec![
+            (
+                "estimate",
+                vec![p::JOB, p::LOCATION, p::ESTIMATE_EXTRA, p::INFERENCE_EXTRA],
+            ),
+            ("compare", vec![p::JOB, p::LOCATION, p::COMPARE_EXTRA]),
+            ("advise", vec![p::JOB, p::LOCATION, p::ADVISE_EXTRA]),
+            (
+                "plan-search",
+                vec![p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA],
+            ),
+            ("schedule", vec![p::JOB, p::SCHEDULE_EXTRA]),
+        ]
+    }
+
+    fn parses(command: &str, flag: &str, value: f64) -> bool {
+        let value = if value.fract() == 0.0 && value.abs() < 1e15 {
+            format!("{value:.0}")
+        } else {
+            value.to_string()
+        };
+        // Only the flag's own parser is asked: other errors (missing flags) do not count.
+        match Cli::try_parse_from_for_test(command, flag, &value) {
+            Ok(()) => true,
+            Err(kind) => kind != clap::error::ErrorKind::ValueValidation,
+        }
+    }
+
+    impl Cli {
+        fn try_parse_from_for_test(
+            command: &str,
+            flag: &str,
+            value: &str,
+        ) -> Result<(), clap::error::ErrorKind> {
+            let flag = format!("--{flag}");
+            Cli::command()
+                .try_get_matches_from(["mlcarbon", command, flag.as_str(), value])
+                .map(|_| ())
+                .map_err(|e| e.kind())
+        }
+    }
+
+    /// The flags take their help, value names and ranges from the model's descriptions: a flag
+    /// that drifts from its description fails here.
+    #[test]
+    fn flags_follow_the_parameter_descriptions() {
+        let cli = Cli::command();
+        for (name, lists) in described_commands() {
+            let command = cli
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("no command {name}"));
+            for param in lists.iter().flat_map(|l| l.iter()) {
+                let flag = param.flag();
+                let arg = command
+                    .get_arguments()
+                    .find(|a| a.get_long() == Some(flag.as_str()))
+                    .unwrap_or_else(|| panic!("{name} has no --{flag}"));
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                assert_eq!(help, param.help, "{name} --{flag}: help");
+                if param.kind != Kind::Switch {
+                    let value_names: Vec<String> = arg
+                        .get_value_names()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
+                    assert_eq!(value_names, [param.value_name], "{name} --{flag}");
+                }
+                if let Some((min, min_open, max, max_open)) = param.bounds() {
+                    let inside = if min_open {
+                        min + (max - min).min(1.0) / 2.0
+                    } else {
+                        min
+                    };
+                    assert!(
+                        parses(name, &flag, inside),
+                        "{name} --{flag} refuses {inside}"
+                    );
+                    if min_open || min > 0.0 {
+                        let below = if min_open { min } else { min - 1.0 };
+                        assert!(!parses(name, &flag, below), "{name} --{flag} takes {below}");
+                    }
+                    if max < 1e12 {
+                        let above = if max_open { max } else { max + 1.0 };
+                        assert!(!parses(name, &flag, above), "{name} --{flag} takes {above}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlurmCommand {
+    /// Energy and emissions of the jobs in sacct output, in total, per group and per top job.
+    #[command(after_help = "Examples:\n  \
+        sacct -a -X --parsable2 -S 2026-01-01 -E 2026-02-01 --format JobID,User,Account,Partition,State,Start,End,Elapsed,TotalCPU,CPUTime,NCPUS,NNodes,ReqMem,MaxRSS,AllocTRES,TRESUsageInTot,ConsumedEnergyRaw > jobs.txt\n  \
+        mlcarbon slurm report jobs.txt --cluster cluster.toml --by account --by month\n  \
+        mlcarbon slurm report jobs.txt --compat ga4hpc --cluster-info cluster_info.yaml --format json")]
+    Report(SlurmReportArgs),
+    /// Store the jobs of sacct output in the database (a job imported twice is stored once).
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
+        mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
+    Import(SlurmImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmImportArgs {
+    /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The cluster the jobs ran on (job ids are unique per cluster).
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: String,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SlurmCompat {
+    /// Green Algorithms for HPC: its formula and its cluster_info.yaml.
+    Ga4hpc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SlurmGroupBy {
+    User,
+    Account,
+    Partition,
+    Month,
+    State,
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmReportArgs {
+    /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
+    /// Without it, the jobs imported into the database (`--from-db`).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "from_db",
+        conflicts_with = "from_db"
+    )]
+    pub file: Option<PathBuf>,
+    /// Report the jobs stored by `slurm import` instead of a file.
+    #[arg(long)]
+    pub from_db: bool,
+    /// With --from-db: the database [default: $MLCARBON_DB, else the XDG data dir's file].
+    #[arg(long, value_name = "PATH", requires = "from_db")]
+    pub db: Option<PathBuf>,
+    /// With --from-db: only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME", requires = "from_db")]
+    pub cluster_name: Option<String>,
+    /// The cluster description (docs/slurm.md): per partition, CPU and GPU power, PUE, grid.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
+    /// Compute as another tool does.
+    #[arg(long, value_enum)]
+    pub compat: Option<SlurmCompat>,
+    /// GA4HPC's cluster_info.yaml (with --compat ga4hpc).
+    #[arg(long, value_name = "PATH")]
+    pub cluster_info: Option<PathBuf>,
+    /// Totals per group; repeat for nested groups (--by account --by month).
+    #[arg(long, value_enum)]
+    pub by: Vec<SlurmGroupBy>,
+    /// Jobs that ended on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Jobs that ended on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// How many of the most emitting jobs to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
 }

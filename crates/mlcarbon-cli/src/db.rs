@@ -5,25 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use mlcarbon_store::{RunRecord, Store};
 
-use crate::env;
-
-/// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
-pub fn db_path(flag: Option<&Path>) -> Result<PathBuf> {
-    match flag {
-        Some(path) => Ok(path.to_path_buf()),
-        None => env::default_db().ok_or_else(|| {
-            anyhow!(
-                "no place for the runs database: set --db PATH or {} (HOME is not set)",
-                env::DB
-            )
-        }),
-    }
-}
-
 /// The database for a command that writes runs (`run`, `monitor`): created, user-only, when
 /// missing.
 pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
-    let path = db_path(flag)?;
+    let path = crate::settings::db_path(flag)?;
     let store = Store::open(&path).with_context(|| format!("runs database {}", path.display()))?;
     Ok((store, path))
 }
@@ -31,7 +16,7 @@ pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
 /// The database for a command that only reads runs: never created (a mistyped `--db` is an
 /// error naming the path), and readable where the user cannot write.
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
-    let path = db_path(flag)?;
+    let path = crate::settings::db_path(flag)?;
     // The store's error names the path and what to check.
     let store = Store::open_read_only(&path)?;
     Ok((store, path))

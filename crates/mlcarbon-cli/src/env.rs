@@ -48,3 +48,62 @@ pub fn config_file() -> Option<PathBuf> {
 pub fn default_db() -> Option<PathBuf> {
     non_empty(DB).or_else(|| data_dir().map(|d| d.join("runs.sqlite")))
 }
+
+/// Every `MLCARBON_*` variable any part of mlcarbon reads or sets: this module's, and the meter's
+/// roots of the hardware trees it reads (`mlcarbon_meter::env`).
+#[cfg(test)]
+pub const ALL: &[&str] = &[
+    DATA_DIR,
+    DB,
+    PROGRESS_FILE,
+    RUN_ID,
+    TOKEN,
+    CONFIG,
+    mlcarbon_meter::env::POWERCAP_ROOT,
+    mlcarbon_meter::env::HWMON_ROOT,
+    mlcarbon_meter::env::PROC_ROOT,
+    mlcarbon_meter::env::NVML_LIBRARY,
+];
+
+#[cfg(test)]
+mod tests {
+    /// No crate reads an `MLCARBON_*` variable this list does not name (tests' own switches
+    /// aside).
+    #[test]
+    fn every_variable_read_is_listed() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut unlisted = Vec::new();
+        let mut stack = vec![crates];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    // Library and binary sources only: tests name their own switches.
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    if !matches!(
+                        name,
+                        "target" | "tests" | "benches" | "examples" | "build-data"
+                    ) {
+                        stack.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    // Spelled in two parts, so that this line is not a match of its own.
+                    for (i, _) in text.match_indices(concat!("\"MLCARBON", "_")) {
+                        let name: String = text[i + 1..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                            .collect();
+                        if !super::ALL.contains(&name.as_str()) {
+                            unlisted.push(format!("{name} in {}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(unlisted.is_empty(), "not in env::ALL: {unlisted:?}");
+    }
+}

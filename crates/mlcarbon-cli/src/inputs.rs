@@ -10,7 +10,8 @@ use mlcarbon_model::schedule_report::ProfileText;
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
 pub use mlcarbon_model::request::ResolvedLocation;
-pub use mlcarbon_web::system_now;
+/// The clock, the default of `--now`.
+pub use mlcarbon_time::now as system_now;
 
 use crate::cli::{JobArgs, LocationArgs};
 
@@ -23,6 +24,7 @@ pub fn lookup_error(error: LookupError, list_command: &str) -> anyhow::Error {
 pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateRequest {
     EstimateRequest {
         hardware: job.hardware.clone(),
+        watts: job.watts,
         count: Some(job.count),
         hours: job.hours,
         energy_kwh: job.energy_kwh,
@@ -38,6 +40,7 @@ pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateReque
         offset_percent: location.offset_percent,
         pue: location.pue,
         lifetime_years: None,
+        basis: location.basis,
     }
 }
 
@@ -52,6 +55,7 @@ pub fn resolve_location<'d>(
         intensity: args.intensity,
         offset_percent: args.offset_percent,
         pue: args.pue,
+        basis: args.basis,
         ..EstimateRequest::default()
     };
     request::resolve_location(data, &request).map_err(user_error)
@@ -81,7 +85,7 @@ pub fn read_profile(path: &Path, flag: &str) -> Result<ProfileText> {
 pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
     let (store, _) = crate::db::open_store(db)?;
     let record = crate::db::find_run(&store, name)?;
-    Ok(mlcarbon_web::measured_run(&record))
+    Ok(record.measured())
 }
 
 /// The job of `--run RUN` (from `--db`), else of the estimate flags.

@@ -11,6 +11,7 @@ mod files;
 mod inputs;
 mod output;
 mod render;
+mod settings;
 mod tracking;
 
 use std::io::Write;
@@ -69,24 +70,6 @@ fn load_config() -> Result<config::Config> {
     }
 }
 
-/// A configuration every `run` would accept: its location, PUE and interval resolved as `run`
-/// resolves them, with the same messages. A provider alone is a step towards provider and
-/// region, so only the provider's name is checked then.
-fn check_config(data: &Dataset, config: &config::Config) -> Result<()> {
-    match (config.get("provider"), config.get("region")) {
-        (Some(provider), None) => {
-            data.find_provider(provider)
-                .map_err(|e| inputs::lookup_error(e, "regions"))
-                .context("location")?;
-        }
-        _ => {
-            tracking::tracked_location(data, &cli::LocationArgs::default(), config)?;
-        }
-    }
-    tracking::sampling_interval(None, config)?;
-    Ok(())
-}
-
 fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> {
     let path = env::config_file()
         .ok_or_else(|| anyhow::anyhow!("no config location: set {} or HOME", env::CONFIG))?;
@@ -94,7 +77,7 @@ fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> 
     Ok(match action {
         cli::ConfigAction::Set { key, value } => {
             config.set(key, value)?;
-            check_config(data, &config)?;
+            settings::check_config(data, &config)?;
             config.save(&path)?;
             format!("{key} = {value} ({})\n", path.display())
         }
@@ -114,36 +97,6 @@ fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> 
     })
 }
 
-/// The write token of `serve`: --token-file, --token (with a warning: the process list shows it),
-/// else MLCARBON_TOKEN; an empty one is refused, as it would let nobody write.
-fn serve_token(args: &cli::ServeArgs) -> Result<Option<String>> {
-    let (token, origin) = if let Some(path) = &args.token_file {
-        let text = files::read_text(path, "--token-file", files::MAX_SHORT_BYTES)?;
-        let first_line = text.lines().next().unwrap_or_default().trim().to_string();
-        (first_line, format!("--token-file {}", path.display()))
-    } else if let Some(token) = &args.token {
-        output::stderr_line!(
-            "mlcarbon: warning: --token on the command line is visible to every user of this machine (`ps`); pass it in {} or --token-file PATH",
-            env::TOKEN
-        );
-        (token.trim().to_string(), "--token".to_string())
-    } else {
-        match std::env::var(env::TOKEN) {
-            Ok(token) => (token.trim().to_string(), env::TOKEN.to_string()),
-            Err(std::env::VarError::NotPresent) => return Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                anyhow::bail!("{} is not UTF-8 text; give a plain-text token", env::TOKEN)
-            }
-        }
-    };
-    if token.is_empty() {
-        anyhow::bail!(
-            "the token from {origin} is empty: nobody could write; give a secret (e.g. `head -c 32 /dev/urandom | base64 > token`, then --token-file token) or no token for a read-only server"
-        );
-    }
-    Ok(Some(token))
-}
-
 /// `mlcarbon serve`: the server keeps the dataset for its whole life.
 fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
     let data: &'static Dataset = match &cli.data_dir {
@@ -154,10 +107,10 @@ fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
     options.bind = args.bind;
     // The default database may not exist yet (no run tracked): the calculator still serves,
     // and the dashboard says how to record runs. A database named with --db must exist.
-    let path = db::db_path(args.db.as_deref())?;
+    let path = settings::db_path(args.db.as_deref())?;
     options.db =
         (args.db.is_some() || std::env::var_os(env::DB).is_some() || path.exists()).then_some(path);
-    options.token = serve_token(args)?;
+    options.token = settings::serve_token(args)?;
     options.public_commands = args.public_commands;
     mlcarbon_web::serve_blocking(options)?;
     Ok(Outcome::Exit(0))
@@ -194,6 +147,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
         Command::PlanSearch(args) => commands::plan_search::run(data, args),
         Command::Schedule(args) => commands::schedule::run(data, args),
         Command::Serve(args) => return serve(cli, args),
+        Command::Slurm(command) => commands::slurm::run(data, command),
     }?;
     Ok(Outcome::Text(text))
 }

@@ -9,7 +9,6 @@ use mlcarbon_model::report::EmbodiedReport;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_model::{Job, Location, estimate};
 use mlcarbon_store::{ComponentRecord, IntensityOrigin, Method, RunRecord, RunStatus};
-use mlcarbon_web::measured_run;
 
 use crate::clock;
 use crate::inputs::user_error;
@@ -95,22 +94,22 @@ pub fn prediction_text(p: &Prediction) -> String {
 
 /// The intensity a run's emissions imply (see `MeasuredRun::effective_intensity`).
 pub fn effective_intensity(run: &RunRecord) -> f64 {
-    measured_run(run).effective_intensity()
+    run.measured().effective_intensity()
 }
 
 /// Embodied emissions of a tracked run (see `MeasuredRun::embodied`).
 pub fn run_embodied(data: &Dataset, run: &RunRecord) -> Result<EmbodiedReport> {
-    measured_run(run).embodied(data).map_err(user_error)
+    run.measured().embodied(data).map_err(user_error)
 }
 
 /// The prediction of a stored run from its progress (see `MeasuredRun::prediction`).
 pub fn run_prediction(run: &RunRecord) -> Option<Prediction> {
-    measured_run(run).prediction()
+    run.measured().prediction()
 }
 
 /// A measured run as model inputs: its IT energy, and its location's figures as stored.
 pub fn run_as_job(run: &RunRecord) -> (Job, Location) {
-    measured_run(run).job_and_location()
+    run.measured().job_and_location()
 }
 
 pub fn sparkline(values: &[f64], width: usize) -> String {

@@ -1,88 +1,29 @@
-//! What `run` and `monitor` share: the run's settings from flags and the config file, the
-//! tracker (from `mlcarbon-track`), the live status line, and the summary at the end.
+//! What `run` and `monitor` share: the tracker (from `mlcarbon-track`) started with the settings
+//! the settings module resolves, the live status line, and the summary at the end.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_meter::Roots;
+use mlcarbon_model::Location;
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use mlcarbon_model::{Location, scenario};
 use mlcarbon_store::RunStatus;
 use mlcarbon_track::{
     RunSettings, Tick, Tracker, machine_sampler, recover_interrupted, replay_sampler,
 };
 
-use crate::cli::{LocationArgs, TrackArgs};
+use crate::cli::TrackArgs;
 use crate::clock;
 use crate::config::Config;
 use crate::db::open_store_writable;
-use crate::inputs::{ResolvedLocation, read_profile, resolve_location, system_now, user_error};
+use crate::inputs::{read_profile, system_now, user_error};
 use crate::output::{stderr_line, to_stderr};
 use crate::render::summary_with;
-
-/// The location of a tracked run: flags, else the configuration file, else the world average
-/// (flagged as defaulted).
-pub fn tracked_location<'d>(
-    data: &'d Dataset,
-    flags: &LocationArgs,
-    config: &Config,
-) -> Result<ResolvedLocation<'d>> {
-    let given = flags.provider.is_some()
-        || flags.region.is_some()
-        || flags.zone.is_some()
-        || flags.intensity.is_some();
-    let mut args = flags.clone();
-    if !given {
-        args.provider = config.get("provider").map(str::to_string);
-        args.region = config.get("region").map(str::to_string);
-        args.zone = config.get("zone").map(str::to_string);
-        args.intensity = match config.get("intensity") {
-            Some(text) => Some(
-                text.parse::<f64>()
-                    .ok()
-                    .filter(|g| g.is_finite() && *g >= 0.0)
-                    .with_context(|| {
-                        format!("config: intensity `{text}` is not a number of g/kWh")
-                    })?,
-            ),
-            None => None,
-        };
-    }
-    if args.pue.is_none()
-        && let Some(text) = config.get("pue")
-    {
-        args.pue = Some(
-            text.parse::<f64>()
-                .ok()
-                .filter(|p| (1.0..=5.0).contains(p))
-                .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
-        );
-    }
-    let any = args.provider.is_some()
-        || args.region.is_some()
-        || args.zone.is_some()
-        || args.intensity.is_some();
-    if any {
-        return resolve_location(data, &args).context("location");
-    }
-    let mut location = scenario::default_location(data)?;
-    if let Some(pue) = args.pue {
-        location.pue = scenario::given_pue(pue);
-    }
-    location.intensity.provenance.note = format!(
-        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
-        location.intensity.provenance.note
-    );
-    Ok(ResolvedLocation {
-        location,
-        provider: None,
-        region: None,
-    })
-}
+use crate::settings::{sampling_interval, tracked_location};
 
 /// The intensity profile of `--intensity-profile FILE|builtin` for a run at `location`.
 fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<ProfileChoice> {
@@ -98,22 +39,6 @@ fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<
     }
     let file = read_profile(Path::new(spec), "--intensity-profile")?;
     text_profile(&file.text, &file.name, "intensity_profile").map_err(user_error)
-}
-
-/// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
-/// `config set`, so that a value every run would refuse is refused when set).
-pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
-    let interval = match (flag, config.get("interval")) {
-        (Some(seconds), _) => seconds,
-        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
-            anyhow!(
-                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
-            )
-        })?,
-        (None, None) => 1.0,
-    };
-    mlcarbon_track::check_periods(interval, mlcarbon_track::DEFAULT_COMMIT_EVERY_S)?;
-    Ok(interval)
 }
 
 /// A tracked run and how it talks to the terminal.

@@ -555,10 +555,12 @@ fn region_without_provider_resolves_to_its_provider() {
 
 #[test]
 fn ambiguous_hardware_lists_its_candidates() {
+    // A family name with a model number (`v100`) resolves to one variant; words without one
+    // still list the candidates.
     let stderr = app_error(&[
         "estimate",
         "--hardware",
-        "v100",
+        "tesla v",
         "--hours",
         "1",
         "--zone",
@@ -948,7 +950,7 @@ fn sources_list_every_source_the_tables_cite() {
 fn custom_hardware_dir(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let csv = format!(
-        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,2024,nvidia-a100-datasheet,2024,a row for tests\n",
+        "{}\ntest-accelerator,Test Accelerator,Test Acc,TestCo,accelerator,123,tdp,,,,,,2024,,nvidia-a100-datasheet,2024,a row for tests\n",
         hardware_header()
     );
     fs::write(dir.join("hardware.csv"), csv).expect("write hardware.csv");
@@ -1220,3 +1222,30 @@ mod hardening;
 
 #[path = "support/api_parity.rs"]
 mod api_parity;
+
+/// The published calculator's one provider whose only region has no code (Scaleway, Paris):
+/// `--provider scaleway` alone is its whole location, as on the calculator's page.
+#[test]
+fn compat_mlco2_takes_a_single_region_provider_without_region() {
+    let report = json_of(&[
+        "estimate",
+        "--hardware",
+        "Tesla V100-PCIE-16GB",
+        "--hours",
+        "10",
+        "--provider",
+        "scaleway",
+        "--compat",
+        "mlco2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(report["emissions_kg"], 0.3, "{report}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slurm accounting: `slurm report`
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/slurm.rs"]
+mod slurm;

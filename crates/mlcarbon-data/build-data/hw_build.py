@@ -33,7 +33,7 @@ SOURCES = [
      "snapshot commit d0d3ee5a71ea222ac344a94900642ed2ce649af4 (2026-03-09); each upstream row names its own origin (TechPowerUp, NVIDIA, Intel ARK, AMD, Patterson et al. 2021)"),
     ("patterson-2021", "Carbon Emissions and Large Neural Network Training", "Patterson et al. (Google, UC Berkeley)",
      "https://arxiv.org/abs/2104.10350", "facts", 2021,
-     "average measured power per TPU v2 / v3 chip during training, as carried in mlco2 gpus.csv"),
+     "mean measured system power per TPU v2 / v3 chip during training (system_power_w), as carried in mlco2 gpus.csv"),
     ("codecarbon-cpu-power", "CodeCarbon CPU power table (codecarbon/data/hardware/cpu_power.csv) and CPU dataset builder scrapes", "CodeCarbon (Mila, BCG Gamma, Comet, Haverford College; Code Carbon NGO)",
      "https://github.com/mlco2/codecarbon", "MIT", 2026,
      "cpu_power.csv from PyPI wheel codecarbon 3.3.2 (built 2026-10-23); cores and launch dates from cpu_dataset_builder/*.csv at git commit b05965e43b690cdc53787c7577adbe6e2caf4ed9 (Intel ARK and AMD scrapes)"),
@@ -94,6 +94,14 @@ SOURCES = [
     ("amd-mi300x-datasheet", "AMD Instinct MI300X datasheet", "AMD", "", "facts", 2023, ""),
     ("amd-mi325x-datasheet", "AMD Instinct MI325X datasheet", "AMD", "", "facts", 2024, ""),
     ("intel-gaudi2-whitepaper", "Intel Habana Gaudi2 whitepaper (HL-225H)", "Intel Habana", "", "facts", 2022, ""),
+    ("intel-gaudi-hotchips-2024", "Intel Gaudi 3 AI Accelerator: Architected for Gen AI Training and Inference (Hot Chips 2024)",
+     "Intel (R. Kaplan)", "https://hc2024.hotchips.org/", "facts", 2024,
+     "product table: TDP (OAM) Gaudi 400 W, Gaudi 2 600 W, Gaudi 3 900 W air / 1200 W liquid; peak BF16 60 / 432 / 1835 TFLOPS; read in a stored copy of the slides"),
+    ("jouppi-2020", "A domain-specific supercomputer for training deep neural networks", "Jouppi et al. (Google), Communications of the ACM 63(7)",
+     "https://doi.org/10.1145/3360307", "facts", 2020, "TPU v3 TDP 450 W per chip, as compiled in the references' curated accelerators table"),
+    ("gh200-module-power", "NVIDIA Grace Hopper guide (module thermal design power up to 1000 W)", "artificial-intelligence-wiki.com (secondary)",
+     "https://artificial-intelligence-wiki.com/ai-development/ai-hardware-infrastructure/nvidia-grace-hopper-guide", "facts", 2025,
+     "secondary page; NVIDIA's GH200 datasheet gives the configurable module power (not in stored text here)"),
     ("intel-gaudi3-whitepaper", "Intel Gaudi 3 AI accelerator whitepaper (HL-325L)", "Intel", "", "facts", 2024, ""),
     ("google-cloud-tpu-v4", "Cloud TPU v4 documentation; Jouppi et al. ISCA 2023 (arXiv:2304.01433)", "Google",
      "https://cloud.google.com/tpu/docs/v4", "facts", 2023, "192 W max per chip; mean 170 W in Jouppi et al. 2023"),
@@ -102,18 +110,24 @@ SOURCES = [
 # --------------------------------------------------------------------------------------
 # Hardware rows
 # --------------------------------------------------------------------------------------
-HW_COLS = ["id", "name", "aliases", "vendor", "kind", "power_w", "power_kind", "memory_gb", "fp32_tflops",
-           "fp16_tflops_dense", "bf16_tflops_dense", "release_year", "source", "year", "notes"]
+HW_COLS = ["id", "name", "aliases", "vendor", "kind", "power_w", "power_kind", "system_power_w", "memory_gb",
+           "fp32_tflops", "fp16_tflops_dense", "bf16_tflops_dense", "release_year", "family_default", "source", "year",
+           "notes"]
 
 
 def hw(id, name, aliases, vendor, kind, power_w, power_kind, memory_gb, fp32, fp16, bf16, release_year, source,
-       year=None, notes="", mlco2=None):
+       year=None, notes="", mlco2=None, system_power_w=None, family_default=False):
     """mlco2: the verbatim `name` of mlco2 gpus.csv that maps to this row (must be an alias)."""
+    if family_default:
+        # the "most common data-centre variant" assumption, stated on the row it picks
+        notes = (notes + "; " if notes else "") + ("family default: a query naming only the model (e.g. `A100`, "
+                 "`H100`) picks this row, the SXM variant of the 8-GPU servers (HGX/DGX) cloud GPU instances use")
     al = []
     if mlco2:
         al.append(mlco2)
     al += aliases
     return dict(id=id, name=name, aliases=al, vendor=vendor, kind=kind, power_w=power_w, power_kind=power_kind,
+                system_power_w=system_power_w, family_default="yes" if family_default else "",
                 memory_gb=memory_gb, fp32_tflops=fp32, fp16_tflops_dense=fp16, bf16_tflops_dense=bf16,
                 release_year=release_year, source=source, year=year if year is not None else release_year,
                 notes=notes, mlco2=mlco2)
@@ -125,7 +139,7 @@ HW = [
     hw("nvidia-h100-sxm5-80gb", "H100 SXM5 80GB", ["NVIDIA H100 80GB HBM3", "H100 SXM5 80GB", "H100 SXM5", "H100-SXM5-80GB"],
        "NVIDIA", "gpu", 700, "tdp", 80, 67, 989.4, 989.4, 2022, "nvidia-h100-datasheet",
        notes="mlco2 lists TFLOPS32 989 / TFLOPS16 1979: 989 is dense FP16 tensor and 1979 the sparse FP16 tensor figure; FP32 non-tensor is 67",
-       mlco2="H100 SXM"),
+       mlco2="H100 SXM", family_default=True),
     hw("nvidia-h100-pcie-80gb", "H100 PCIe 80GB", ["NVIDIA H100 PCIe", "H100 PCIe", "H100 PCIe 80GB"],
        "NVIDIA", "gpu", 350, "tdp", 80, 51, 756, 756, 2022, "nvidia-h100-pcie-brief",
        notes="dense = half of the sparsity figures"),
@@ -135,17 +149,23 @@ HW = [
        mlco2="H100 NVL"),
     hw("nvidia-h200-sxm-141gb", "H200 SXM 141GB", ["NVIDIA H200", "H200 SXM", "H200 SXM 141GB"],
        "NVIDIA", "gpu", 700, "tdp", 141, 67, 989.4, 989.4, 2024, "nvidia-h200-datasheet",
-       notes="up to 700 W; same compute as H100 SXM with 141 GB HBM3e"),
+       notes="up to 700 W; same compute as H100 SXM with 141 GB HBM3e", family_default=True),
     hw("nvidia-h200-nvl-141gb", "H200 NVL 141GB", ["NVIDIA H200 NVL", "H200 NVL"],
        "NVIDIA", "gpu", 600, "tdp", 141, 60, 835.5, 835.5, 2024, "nvidia-h200-datasheet",
        notes="up to 600 W"),
+    hw("nvidia-gb200", "GB200 (per B200 GPU)", ["NVIDIA GB200", "GB200", "GB200 NVL72"],
+       "NVIDIA", "gpu", 1200, "tdp", 192, 90, 2500, 2500, 2025, "nvidia-b200-datasheet",
+       notes="one Blackwell GPU of a GB200 superchip (two GPUs and one Grace CPU per superchip), configured at 1200 W with 2500 BF16 dense and 90 FP32 (NVIDIA Blackwell datasheet as compiled in the references' curated B200 row); the Grace CPU is not included; 192 GB HBM3e per GPU as listed by secondary pages"),
+    hw("nvidia-gh200", "GH200 Grace Hopper Superchip", ["NVIDIA GH200", "GH200", "Grace Hopper"],
+       "NVIDIA", "gpu", 1000, "tdp", 96, N, N, N, 2023, "gh200-module-power",
+       notes="up to 1000 W for the whole module: Grace CPU, Hopper GPU and their memory (configurable lower); the GPU's share is not published, so count the host CPU inside this figure, not again; 96 GB HBM3 on the GPU side (a 144 GB HBM3e version exists); tensor throughput not in stored text"),
     hw("nvidia-b200", "B200", ["NVIDIA B200", "B200", "HGX B200", "B200 SXM"],
        "NVIDIA", "gpu", 1000, "tdp", 180, 80, 2250, 2250, 2025, "nvidia-b200-datasheet",
        notes="HGX B200 configuration (1000 W); 180 GB usable of 192 GB HBM3e; GB200 parts run at 1200 W with 2500 BF16 dense"),
     # ---------------- NVIDIA Ampere data centre ----------------
     hw("nvidia-a100-sxm4-80gb", "A100 SXM4 80GB", ["NVIDIA A100-SXM4-80GB", "A100-SXM4-80GB", "A100 SXM4 80GB"],
        "NVIDIA", "gpu", 400, "tdp", 80, 19.5, 312, 312, 2020, "nvidia-a100-datasheet",
-       notes="some HGX configurations allow up to 500 W", mlco2="A100 SXM4 80 GB"),
+       notes="some HGX configurations allow up to 500 W", mlco2="A100 SXM4 80 GB", family_default=True),
     hw("nvidia-a100-sxm4-40gb", "A100 SXM4 40GB", ["NVIDIA A100-SXM4-40GB", "A100-SXM4-40GB", "A100 SXM4 40GB"],
        "NVIDIA", "gpu", 400, "tdp", 40, 19.5, 312, 312, 2020, "nvidia-a100-datasheet"),
     hw("nvidia-a100-pcie-40gb", "A100 PCIe 40GB", ["NVIDIA A100-PCIE-40GB", "A100-PCIE-40GB", "A100 PCIe 40GB", "NVIDIA A100 40GB PCIe"],
@@ -157,7 +177,7 @@ HW = [
        notes="Green Algorithms TDP_gpu.csv also 300 W"),
     hw("nvidia-a10g", "A10G", ["NVIDIA A10G"],
        "NVIDIA", "gpu", 150, "tdp", 24, 31.52, N, N, 2021, "mlco2-impact",
-       notes="AWS-only variant of the A10 (G5 instances); NVIDIA publishes no tensor figures for it", mlco2="A10G"),
+       notes="AWS-only variant of the A10 (G5 instances); NVIDIA publishes no tensor figures for it. 150 W as in mlco2 gpus.csv and TechPowerUp (the references' curated table); a 300 W power limit reported on AWS g5 machines is not in any stored datasheet text, so not used", mlco2="A10G"),
     hw("nvidia-a10", "A10", ["NVIDIA A10", "A10 PCIe"],
        "NVIDIA", "gpu", 150, "tdp", 24, 31.2, 125, 125, 2021, "nvidia-a10-datasheet",
        notes="not re-checked against the datasheet text here"),
@@ -194,7 +214,7 @@ HW = [
     hw("nvidia-tesla-v100-sxm2-16gb", "Tesla V100 SXM2 16GB", ["V100 SXM2 16GB", "Tesla V100 SXM2 16GB"],
        "NVIDIA", "gpu", 300, "tdp", 16, 15.7, 125, N, 2017, "nvidia-v100-datasheet",
        notes="mlco2 lists 250 W; datasheet 300 W (NVLink/SXM2). mlco2 TFLOPS16 32.71 is non-tensor FP16",
-       mlco2="Tesla V100-SXM2-16GB"),
+       mlco2="Tesla V100-SXM2-16GB", family_default=True),
     hw("nvidia-tesla-v100-sxm2-32gb", "Tesla V100 SXM2 32GB", ["V100 SXM2 32GB", "Tesla V100 SXM2 32GB"],
        "NVIDIA", "gpu", 300, "tdp", 32, 15.7, 125, N, 2018, "nvidia-v100-datasheet",
        notes="mlco2 lists 300 W (agrees) with FP32 15 / TFLOPS16 30 (non-tensor); datasheet FP32 15.7, tensor 125",
@@ -342,23 +362,26 @@ HW = [
        notes="same compute as MI300X; 256 GB HBM3E per AMD (TechPowerUp says 288)"),
     # ---------------- Intel Gaudi ----------------
     hw("intel-gaudi-2", "Gaudi 2 (HL-225H)", ["Intel Gaudi 2", "Gaudi 2", "Gaudi2", "HL-225H"],
-       "Intel", "accelerator", 600, "tdp", 96, N, N, N, 2022, "intel-gaudi2-whitepaper",
-       notes="BF16 matrix throughput not officially published"),
+       "Intel", "accelerator", 600, "tdp", 96, N, N, 432, 2022, "intel-gaudi2-whitepaper",
+       notes="BF16 peak 432 TFLOPS from Intel's Hot Chips 2024 Gaudi 3 talk (intel-gaudi-hotchips-2024: Gaudi 60, Gaudi 2 432, Gaudi 3 1835 TFLOPS BF16; TDP 600 W)"),
     hw("intel-gaudi-3", "Gaudi 3 (HL-325L)", ["Intel Gaudi 3", "Gaudi 3", "Gaudi3", "HL-325L"],
        "Intel", "accelerator", 900, "tdp", 128, N, 1835, 1835, 2024, "intel-gaudi3-whitepaper",
        notes="OAM module; the HL-338 PCIe card is 600 W; vector BF16 28.7"),
     # ---------------- Google TPU ----------------
+    # TPUs on one chip basis: the rated power of one chip (TDP, or Google's documented maximum where no TDP
+    # is published), as for GPUs; the mean system power per chip (host, network and cooling share included)
+    # that Patterson et al. 2021 measured is a separate, labelled column.
     hw("google-tpu-v2", "TPU v2 (chip)", ["TPU v2", "TPUv2", "Google TPU v2"],
-       "Google", "tpu", 221, "measured_mean", 16, N, N, 45, 2017, "patterson-2021", year=2021,
-       notes="221 W = average measured power per chip (Patterson et al. 2021), not TDP; TDP 280 W (Jouppi et al. 2020, also in Green Algorithms); mlco2's 64 GB is per 4-chip board and its TFLOPS32 22 is not a published FP32 rate",
-       mlco2="TPUv2 Chip"),
+       "Google", "tpu", 280, "tdp", 16, N, N, 45, 2017, "green-algorithms-v3", year=2021,
+       notes="280 W TDP per chip (Green Algorithms TDP_gpu.csv, citing Patterson et al. 2021; Jouppi et al. 2020); system_power_w 221 W = mean measured system power per chip during training (Patterson et al. 2021, the figure mlco2 uses), not the chip's; mlco2's 64 GB is per 4-chip board and its TFLOPS32 22 is not a published FP32 rate",
+       mlco2="TPUv2 Chip", system_power_w=221),
     hw("google-tpu-v3", "TPU v3 (chip)", ["TPU v3", "TPUv3", "Google TPU v3"],
-       "Google", "tpu", 283, "measured_mean", 32, N, N, 123, 2018, "patterson-2021", year=2021,
-       notes="283 W = average measured power per chip (Patterson et al. 2021), not TDP; TDP 450 W (Jouppi et al. 2020); Green Algorithms uses 220 W (mean in Jouppi et al. 2023); mlco2's 128 GB is per 4-chip board and 45/90 TFLOPS differ from the 123 BF16 per chip",
-       mlco2="TPUv3 Chip"),
+       "Google", "tpu", 450, "tdp", 32, N, N, 123, 2018, "jouppi-2020", year=2020,
+       notes="450 W TDP per chip (Jouppi et al. 2020, as compiled in the references' curated accelerators table); mean chip power 220 W (Jouppi et al. 2023, the Green Algorithms value); system_power_w 283 W = mean measured system power per chip during training (Patterson et al. 2021, the figure mlco2 uses); mlco2's 128 GB is per 4-chip board and 45/90 TFLOPS differ from the 123 BF16 per chip",
+       mlco2="TPUv3 Chip", system_power_w=283),
     hw("google-tpu-v4", "TPU v4 (chip)", ["TPUv4", "Google TPU v4"],
        "Google", "tpu", 192, "tdp", 32, N, N, 275, 2021, "google-cloud-tpu-v4", year=2023,
-       notes="192 W max per chip; mean 170 W (Jouppi et al. 2023, the Green Algorithms value). TPU v5e/v5p/v6e omitted: Google publishes no per-chip power"),
+       notes="192 W = Google's documented maximum per chip, the rated power on the same chip basis as v2/v3 (Google publishes no TDP); mean 170 W (Jouppi et al. 2023, the Green Algorithms value). TPU v5e/v5p/v6e omitted: Google publishes no per-chip power (the references' curated table marks it a gap)"),
     # ---------------- CPUs of the calculator's list ----------------
     hw("intel-xeon-e5-2699-v3", "Xeon E5-2699 v3", ["Intel Xeon E5-2699 v3", "Xeon E5-2699 v3", "Intel(R) Xeon(R) CPU E5-2699 v3 @ 2.30GHz"],
        "Intel", "cpu", 145, "tdp", N, N, N, N, 2014, "mlco2-impact",

@@ -27,7 +27,7 @@ python3 zones_validate.py "$OUT"
 python3 validate.py "$OUT"
 node mlco2_expected.js "$OUT/mlco2_expected.csv"
 
-TABLES="sources constants hardware cpus zones zones_odbl zones_ranges_sharealike providers regions equivalents"
+TABLES="sources constants hardware cpus zones zones_odbl zones_ranges_sharealike providers regions water equivalents"
 MODEL_EXPECTED=../../mlcarbon-model/tests/data/mlco2_expected.csv
 if [ "$INSTALL" = 1 ]; then
   for t in $TABLES; do cp "$OUT/$t.csv" "../data/$t.csv"; done

@@ -98,6 +98,21 @@ SOURCES = [
     ("ovhcloud-bhs-2023", "The new French ambassador to Canada visits the OVHcloud data center in Beauharnois",
      "OVHcloud", "https://corporate.ovhcloud.com/en-ca/visit-french-ambassador-bhs/", "facts", 2023,
      "states OVHcloud targets: carbon neutrality by 2030, 100 % low-carbon energy sources by 2025"),
+    ("aws-pue-2025", "AWS data centers: power usage effectiveness", "Amazon Web Services",
+     "https://sustainability.aboutamazon.com/products-services/the-cloud", "facts", 2025,
+     "global PUE 1.14 in 2025, 1.15 in 2024 (best site 1.04 in Europe) and 1.15 in 2023 (first disclosure, re:Invent 2024, as reported by DatacenterDynamics); read in stored copies of the AWS and Amazon sustainability pages"),
+    ("ovhcloud-region-codes", "OVHcloud public cloud region codes (Pulumi OVH provider docs; OVH API region enum)",
+     "OVHcloud", "https://www.pulumi.com/registry/packages/ovh/api-docs/getcloudregion/", "facts", 2025,
+     "codes GRA11 and EU-WEST-PAR in the OVHcloud Pulumi provider docs; BHS5, DE1, SBG5, SGP1, SYD1, UK1, WAW1 in the OVH API's region enum (node-ovh-ts CloudKubeRegionEnum); towns from the code prefixes OVHcloud documents (GRA Gravelines, SBG Strasbourg, BHS Beauharnois, WAW Warsaw)"),
+    ("azure-regions-list", "Azure regions list (physical location per region)", "Microsoft",
+     "https://learn.microsoft.com/azure/reliability/regions-list", "facts", 2025,
+     "programmatic names and physical locations; austriaeast Vienna, belgiumcentral Brussels; chilecentral, indonesiacentral, israelcentral, malaysiawest, newzealandnorth by country"),
+    ("aws-wue-2025", "Amazon's data centers are 7x more water efficient than the industry average (Amazon News, quoted)",
+     "Amazon, via humanprogress.org", "https://humanprogress.org/amazons-data-centers-are-7x-more-water-efficient-than-the-industry-average/",
+     "facts", 2026, "AWS global data-centre WUE 0.12 L/kWh in 2025; secondary quote of Amazon's announcement; 2024's 0.15 from siliconflash.com (secondary)"),
+    ("microsoft-wue-2025", "Microsoft cuts datacenter water use for AI: WUE drops to 0.27 L/kWh",
+     "Microsoft, as reported by windowsforum.com", "https://windowsforum.com/tags/water-efficiency/", "facts", 2026,
+     "owned datacenter fleet average WUE 0.27 L/kWh in 2025 (Microsoft, 2026-06-24); 0.30 for the fiscal year before the June 2024 design announcement (cybertechbiz.com); secondary reports"),
     ("scaleway-silicon-2022", "Scaleway: 5 indicateurs d'empreinte environnementale",
      "Silicon.fr", "https://www.silicon.fr/5-indicateurs-empreinte-environnementale-scaleway-453379.html",
      "facts", 2022,
@@ -123,7 +138,7 @@ SOURCES = [
      "facts", 2020, "about 36 gCO2 per hour of streaming as quoted by Green Algorithms referenceValues.csv"),
     ("eea-new-cars-2023", "CO2 emissions from new passenger cars, 2023 (provisional monitoring data)",
      "European Environment Agency", "https://www.eea.europa.eu/en/analysis/indicators/co2-performance-of-new-passenger",
-     "CC-BY-4.0", 2023, "133 gCO2/km for new cars registered in 2023, as used by CodeCarbon's web app constants.ts (CAR_EMISSIONS_KGCO2_PER_KM)"),
+     "CC-BY-4.0", 2024, "106.6 gCO2/km (WLTP) for the 10.7 million new cars registered in 2023 in the EU, Iceland and Norway, provisional data, as reported from the EEA's release (autoexpresscar.com; the ICCT gives 107 from the same data); CodeCarbon's web app uses 133 (constants.ts CAR_EMISSIONS_KGCO2_PER_KM)"),
     ("carbonfootprint-flight-calc", "Carbon Footprint Ltd flight calculator",
      "Carbon Footprint Ltd", "https://calculator.carbonfootprint.com/calculator.aspx?tab=3",
      "facts", 2020, "per-passenger route figures as quoted by Green Algorithms referenceValues.csv"),
@@ -226,6 +241,11 @@ AWS = {
     "eu-north-1": ("Europe (Stockholm)", "Stockholm, Sweden", "SE-SE3"),
     "me-south-1": ("Middle East (Bahrain)", "Bahrain", "BH"),
     "me-central-1": ("Middle East (UAE)", "United Arab Emirates", "AE"),
+    "il-central-1": ("Israel (Tel Aviv)", "Tel Aviv, Israel", "IL"),
+    "ca-west-1": ("Canada West (Calgary)", "Calgary, Alberta, Canada", "CA-AB"),
+    "mx-central-1": ("Mexico (Central)", "Mexico", "MX"),
+    "ap-southeast-5": ("Asia Pacific (Malaysia)", "Malaysia", "MY"),
+    "ap-southeast-7": ("Asia Pacific (Thailand)", "Thailand", "TH"),
     "sa-east-1": ("South America (Sao Paulo)", "Sao Paulo, Brazil", "BR"),
 }
 AWS_NOTES = {
@@ -292,6 +312,13 @@ AZURE = {
     "israelcentral": ("Israel Central", "Israel", "IL"),
     "italynorth": ("Italy North", "Milan, Italy", "IT-NO"),
     "mexicocentral": ("Mexico Central", "Queretaro, Mexico", "MX"),
+    "austriaeast": ("Austria East", "Vienna, Austria", "AT"),
+    "belgiumcentral": ("Belgium Central", "Brussels, Belgium", "BE"),
+    "chilecentral": ("Chile Central", "Chile", "CL"),
+    "indonesiacentral": ("Indonesia Central", "Indonesia", "ID"),
+    "israelcentral": ("Israel Central", "Israel", "IL"),
+    "malaysiawest": ("Malaysia West", "Malaysia", "MY"),
+    "newzealandnorth": ("New Zealand North", "New Zealand", "NZ"),
     "newzealandnorth": ("New Zealand North", "Auckland, New Zealand", "NZ"),
     "polandcentral": ("Poland Central", "Warsaw, Poland", "PL"),
     "qatarcentral": ("Qatar Central", "Doha, Qatar", "QA"),
@@ -368,6 +395,29 @@ MLCO2_ONLY = {
     ("coreweave", "LAS1"): ("coreweave", "LAS1", "US West", "Las Vegas, Nevada, US", "US-NV"),
     ("seeweb", "fro2"): ("seeweb", "fro2", "Frosinone 2", "Frosinone, Lazio, Italy", "IT-CSO"),
     ("scaleway", ""): ("scaleway", "fr-par", "Paris", "Paris, Ile-de-France, France", "FR"),
+}
+# Scaleway's per-site PUE (2018-2020 impact report, via scaleway-silicon-2022): a region with one site
+# takes that site's figure; Paris (DC2, DC3, DC4, DC5) takes the provider's fleet figure and range.
+SCALEWAY_SITE_PUE = {
+    "nl-ams": (1.2, "pue: AMS1 site, Scaleway 2018-2020 impact report"),
+    "pl-waw": (1.51, "pue: WAW1 site, Scaleway 2018-2020 impact report"),
+}
+
+# Azure regions newer than the CCF and Green Algorithms lists (azure-regions-list)
+AZURE_RECENT = {"austriaeast", "belgiumcentral", "chilecentral", "indonesiacentral", "israelcentral", "malaysiawest",
+                "newzealandnorth"}
+
+# OVHcloud's current public-cloud region codes (the calculator's `gra`/`bhs` rows stay for --compat mlco2)
+OVHCLOUD_CODES = {
+    "GRA11": ("Gravelines (GRA11)", "Gravelines, Hauts-de-France, France", "FR"),
+    "SBG5": ("Strasbourg (SBG5)", "Strasbourg, Grand Est, France", "FR"),
+    "EU-WEST-PAR": ("Paris (3-AZ)", "Paris, Ile-de-France, France", "FR"),
+    "BHS5": ("Beauharnois (BHS5)", "Beauharnois, Quebec, Canada", "CA-QC"),
+    "WAW1": ("Warsaw (WAW1)", "Warsaw, Poland", "PL"),
+    "UK1": ("United Kingdom (UK1)", "United Kingdom", "GB"),
+    "DE1": ("Germany (DE1)", "Germany", "DE"),
+    "SGP1": ("Singapore (SGP1)", "Singapore", "SG"),
+    "SYD1": ("Sydney (SYD1)", "Sydney, New South Wales, Australia", "AU-NSW"),
 }
 SCALEWAY_DOCS = {
     "nl-ams": ("Amsterdam", "Amsterdam, Netherlands", "NL"),
@@ -525,6 +575,9 @@ def build_regions():
         elif code in ga_azure:
             src, year = "green-algorithms-v3", 2025
             a = also("azure", code)
+        elif code in AZURE_RECENT:
+            src, year = "azure-regions-list", 2025
+            a = ""
         else:
             raise SystemExit(f"azure {code} in no source")
         if a:
@@ -571,7 +624,11 @@ def build_regions():
         add(prov, code, name, location, zone, "mlco2-impact", 2026, pue=pue,
             pue_source="mlco2-impact" if pue != "" else "", notes="; ".join(notes))
     for code, (name, location, zone) in SCALEWAY_DOCS.items():
-        add("scaleway", code, name, location, zone, "scaleway-regions-doc", 2025)
+        pue, note = SCALEWAY_SITE_PUE.get(code, ("", ""))
+        add("scaleway", code, name, location, zone, "scaleway-regions-doc", 2025, pue=pue,
+            pue_source="scaleway-silicon-2022" if pue else "", notes=note)
+    for code, (name, location, zone) in OVHCLOUD_CODES.items():
+        add("ovhcloud", code, name, location, zone, "ovhcloud-region-codes", 2025)
 
     # --- Oracle
     for code, (name, location, zone) in ORACLE.items():
@@ -580,7 +637,7 @@ def build_regions():
     return rows
 
 
-IDLIKE_OK = {"in-state", "consumption-based", "north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
+IDLIKE_OK = {"third-party", "in-state", "consumption-based", "north-china", "trailing-twelve-month", "carbon-free", "centre-south", "north-western", "hydro-heavy", "low-carbon", "early-update", "non-co2", "type-approval", "e-6", "north-eastern", "per-region", "industry-average", "on-premise"}
 
 REGION_COLS = ["provider", "region", "name", "location", "zone", "range_zones", "pue", "pue_source",
                "provider_intensity_g_per_kwh", "provider_basis", "provider_low", "provider_high", "cfe_percent", "offset_percent", "claim_year", "source", "year", "notes"]
@@ -588,10 +645,10 @@ REGION_COLS = ["provider", "region", "name", "location", "zone", "range_zones", 
 PROVIDERS = [
     # id, name, aliases, pue, low, high, pue_source, offset, claim, claim_year, claim_source, source, year, notes
     # pue_source: where the `pue` figure was read; claim_source: the publication of the claim/claim_year.
-    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.135, 1.135, 1.2, "ccf-app", 100,
+    ("aws", "Amazon Web Services", "AWS|Amazon|Amazon Web Services", 1.14, 1.135, 1.2, "aws-pue-2025", 100,
      "Amazon reports that renewable purchases matched 100 % of the electricity its operations used in 2023, data centres included (annual matching, not hourly)",
-     2023, "amazon-sustainability-2023", "ccf-app", 2021,
-     "pue: CCF PUE_AVG (CCF's own estimate, ~2021); high 1.2 from nutanix-pue-2023 via green-algorithms-v3; offset/claim: amazon-sustainability-2023. The calculator (mlco2-impact) has no single AWS figure: offsetRatio 100 for us-west-2, ca-central-1, eu-central-1, eu-west-1, us-gov-west-1 and 0 for the other 17 rows (2019 list); Green Algorithms servers_offset says 100"),
+     2023, "amazon-sustainability-2023", "aws-pue-2025", 2025,
+     "pue: AWS's own global PUE for 2025 (1.14; 1.15 for 2023 and 2024, aws-pue-2025); low 1.135 CCF PUE_AVG (ccf-app, a third-party estimate of ~2021); high 1.2 from nutanix-pue-2023 via green-algorithms-v3; offset/claim: amazon-sustainability-2023. The calculator (mlco2-impact) has no single AWS figure: offsetRatio 100 for us-west-2, ca-central-1, eu-central-1, eu-west-1, us-gov-west-1 and 0 for the other 17 rows (2019 list); Green Algorithms servers_offset says 100"),
     ("gcp", "Google Cloud Platform", "GCP|Google Cloud|Google", 1.10, 1.07, 1.15, "ccf-app", 100,
      "Google says its renewable purchases have matched 100 % of its annual electricity use every year since 2017; hourly carbon-free share per region is published as CFE %",
      2017, "google-renewable-2017", "ccf-app", 2022,
@@ -607,10 +664,10 @@ PROVIDERS = [
      "OVHcloud states targets of 100 % low-carbon electricity by 2025 and carbon neutrality by 2030 (targets, not achievements)",
      2023, "ovhcloud-bhs-2023", "green-algorithms-v3", 2023,
      "pue: nutanix-pue-2023 via green-algorithms-v3 (not checked against OVHcloud's own reports); offset 0 from mlco2-impact (provider id `ovh`); claim: ovhcloud-bhs-2023"),
-    ("scaleway", "Scaleway", "Scaleway|scw", "", "", "", "", 100,
+    ("scaleway", "Scaleway", "Scaleway|scw", 1.405, 1.15, 1.55, "scaleway-silicon-2022", 100,
      "Scaleway says all its data centres are supplied with renewable electricity (as reported in 2022)",
-     2022, "scaleway-silicon-2022", "mlco2-impact", 2026,
-     "offset 100 from mlco2-impact; claim and site PUE figures (DC2 1.55, DC3 1.31, DC4 1.50, DC5 1.15, AMS1 1.2, WAW1 1.51, Scaleway 2018-2020 impact report) via scaleway-silicon-2022, secondary, not used as data; fleet PUE unknown so the default applies"),
+     2022, "scaleway-silicon-2022", "scaleway-silicon-2022", 2020,
+     "pue: median of Scaleway's six published site PUEs (DC2 1.55, DC3 1.31, DC4 1.50, DC5 1.15 in Paris; AMS1 1.2; WAW1 1.51; Scaleway 2018-2020 impact report via scaleway-silicon-2022, secondary), low/high their extremes; Amsterdam and Warsaw take their single site's figure (regions.csv); offset 100 from mlco2-impact; claim: scaleway-silicon-2022"),
     ("coreweave", "CoreWeave", "CoreWeave", "", "", "", "", 0,
      "", "", "", "mlco2-impact", 2026,
      "offset 0 from mlco2-impact; no PUE or claim in the references"),
@@ -623,6 +680,19 @@ PROVIDERS = [
      "", "mlco2-impact", "mlco2-impact", 2026,
      "pue and offset from the calculator's single row (fro2); one site only"),
 ]
+# On-site water: provider-published water usage effectiveness (WUE, litres of water per kWh of IT energy).
+# Only figures read in stored text; none found for Google, Oracle, Alibaba, OVHcloud, CoreWeave, Seeweb; Scaleway's
+# per-site figures (0 for DC2-DC4, "below 0.2" for DC5) give no central value for Paris and none for its other sites.
+# region "" = the provider's fleet figure. low/high: the provider's figures from 2022 on.
+WATER = [
+    # provider, region, wue, low, high, source, year, notes
+    ("aws", "", 0.12, 0.12, 0.15, "aws-wue-2025", 2025,
+     "global WUE 0.12 L/kWh in 2025 (Amazon News, as quoted by humanprogress.org); high 0.15 for 2024 (siliconflash.com report of AWS's figure); 0.25 in 2021 (GreenBiz)"),
+    ("azure", "", 0.27, 0.27, 0.30, "microsoft-wue-2025", 2025,
+     "WUE of its owned fleet 0.27 L/kWh for 2025 (Microsoft, 2026-06-24, as reported by windowsforum.com); high 0.30 for the previous fiscal year (reported 2024, cybertechbiz.com); 0.49 in 2021"),
+]
+WATER_COLS = ["provider", "region", "wue_l_per_kwh", "low", "high", "source", "year", "notes"]
+
 PROVIDER_COLS = ["id", "name", "aliases", "pue", "pue_low", "pue_high", "pue_source", "offset_percent", "claim",
                  "claim_year", "claim_source", "source", "year", "notes"]
 
@@ -632,8 +702,8 @@ EQUIVALENTS = [
      "as quoted in green-algorithms-v3 referenceValues.csv (passengerCar_EU_perkm)"),
     ("car_km_us", "Passenger car, US average", 251, "km", "epa-typical-vehicle", 2018,
      "about 404 g per mile; as quoted in green-algorithms-v3 referenceValues.csv (passengerCar_US_perkm)"),
-    ("car_km_eu_new", "New car registered in the EU in 2023 (type-approval average)", 133, "km", "eea-new-cars-2023", 2023,
-     "tailpipe type-approval average of new cars only, not the fleet; as used by CodeCarbon's web app"),
+    ("car_km_eu_new", "New car registered in the EU in 2023 (type-approval average)", 106.6, "km", "eea-new-cars-2023", 2023,
+     "tailpipe type-approval (WLTP) average of new cars only, not the fleet; EEA provisional 2023 data; CodeCarbon's web app uses 133"),
     ("flight_passenger_km", "Economy flight, per passenger", 171, "passenger-km", "uk-ghg-factors-2020", 2020,
      "Green Algorithms notes 139-244 g depending on distance and how non-CO2 effects are counted"),
     ("train_passenger_km", "Train, per passenger", 41, "passenger-km", "uk-ghg-factors-2020", 2020,
@@ -709,6 +779,11 @@ def main():
                 errors.append(f"provider {p[0]}: pue {v}")
         if p[3] != "" and not (p[4] <= p[3] <= p[5]):
             errors.append(f"provider {p[0]}: pue outside spread")
+    for w in WATER:
+        if w[5] not in SOURCE_IDS or w[0] not in {p[0] for p in PROVIDERS} or not (0 <= w[3] <= w[2] <= w[4] < 5):
+            errors.append(f"water {w[0]}/{w[1]}: source, provider or low <= value <= high")
+        if w[1] and (w[0], w[1]) not in {(r["provider"], r["region"]) for r in regions}:
+            errors.append(f"water {w[0]}/{w[1]}: unknown region")
     for e in EQUIVALENTS:
         if e[4] not in SOURCE_IDS:
             errors.append(f"equivalent {e[0]}: unknown source")
@@ -721,7 +796,7 @@ def main():
     if len(regions) < 150:
         errors.append(f"only {len(regions)} regions")
     region_codes = {r["region"] for r in regions}
-    texts = [r["notes"] for r in regions] + [p[13] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS]
+    texts = [r["notes"] for r in regions] + [p[13] for p in PROVIDERS] + [e[6] for e in EQUIVALENTS] + [c[7] for c in CONSTANTS] + [w[7] for w in WATER]
     for t in texts:
         for tok in re.findall(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+", t):
             if tok not in SOURCE_IDS and tok not in region_codes and tok not in IDLIKE_OK:
@@ -734,6 +809,7 @@ def main():
     write_csv(f"{DATA}/regions.csv", REGION_COLS, regions)
     write_csv(f"{DATA}/providers.csv", PROVIDER_COLS,
               [[num(v) if isinstance(v, float) else v for v in p] for p in PROVIDERS])
+    write_csv(f"{DATA}/water.csv", WATER_COLS, [[num(v) if isinstance(v, float) else v for v in w] for w in WATER])
     write_csv(f"{DATA}/equivalents.csv", ["id", "name", "g_co2e_per_unit", "unit", "source", "year", "notes"],
               [[num(v) if isinstance(v, float) else v for v in e] for e in EQUIVALENTS])
     write_csv(f"{DATA}/_constants_cloud.csv", ["id", "value", "unit", "low", "high", "source", "year", "notes"],

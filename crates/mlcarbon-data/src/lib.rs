@@ -26,7 +26,7 @@ pub use act_tables::{Embodied, EmbodiedScope, IdlePower, MonthHourCell, PowerCap
 pub use lookup::LookupError;
 pub use tables::{
     Basis, Constant, Cpu, Equivalent, Hardware, HardwareKind, IntensityBasis, List, PowerKind,
-    Provider, Region, ShareAlikeRange, Source, Text, Zone, ZoneFigure, ZoneKind,
+    Provider, Region, ShareAlikeRange, Source, Text, Wue, Zone, ZoneFigure, ZoneKind,
 };
 
 /// Why a table could not be read.
@@ -67,10 +67,12 @@ pub enum Table {
     ProfileProxies,
     /// Share-alike figures that widen `zones.csv` ranges (ODbL, CC-BY-SA), kept apart.
     ZonesRangesSharealike,
+    /// Providers' published water usage effectiveness.
+    Water,
 }
 
 impl Table {
-    pub const ALL: [Table; 18] = [
+    pub const ALL: [Table; 19] = [
         Table::Sources,
         Table::Hardware,
         Table::Cpus,
@@ -89,6 +91,7 @@ impl Table {
         Table::ProfilesHourly,
         Table::ProfileProxies,
         Table::ZonesRangesSharealike,
+        Table::Water,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -111,6 +114,7 @@ impl Table {
             Table::ProfilesHourly => "profiles_hourly_2022.csv",
             Table::ProfileProxies => "profile_proxies.csv",
             Table::ZonesRangesSharealike => "zones_ranges_sharealike.csv",
+            Table::Water => "water.csv",
         }
     }
 }
@@ -166,6 +170,8 @@ pub struct Dataset {
     pub zone_ranges_sharealike: Cow<'static, [ShareAlikeRange]>,
     pub providers: Cow<'static, [Provider]>,
     pub regions: Cow<'static, [Region]>,
+    /// Providers' water usage effectiveness (`water.csv`).
+    pub water: Cow<'static, [Wue]>,
     /// `constants.csv` followed by `constants_act.csv`.
     pub constants: Cow<'static, [Constant]>,
     pub equivalents: Cow<'static, [Equivalent]>,
@@ -206,6 +212,85 @@ fn index_by<T>(rows: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> {
 }
 
 static BUILTIN: OnceLock<Dataset> = OnceLock::new();
+
+/// A device found by name; for a family name, the variant taken and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HardwareMatch<'a> {
+    pub hardware: &'a Hardware,
+    /// Set when the query named several variants: which one was taken and on what assumption.
+    pub note: Option<String>,
+    /// The other variants the query named (empty for a single match).
+    pub alternatives: Vec<&'a Hardware>,
+}
+
+/// Keeps the rows whose memory is the size `query` names, if it names one.
+fn retain_memory(rows: &mut Vec<&Hardware>, query: &str) {
+    if let Some(gb) = lookup::memory_in_query(query) {
+        rows.retain(|h| h.memory_gb.is_some_and(|m| (m - gb).abs() < 0.5));
+    }
+}
+
+/// The variant a family name stands for (see [`Dataset::resolve_hardware`]).
+fn family_pick<'a>(query: &str, many: &[&'a Hardware]) -> HardwareMatch<'a> {
+    let same_power = many
+        .iter()
+        .all(|h| h.power_w == many[0].power_w && h.power_kind == many[0].power_kind);
+    let is_sxm = |h: &Hardware| lookup::words(&h.name).iter().any(|w| w.starts_with("sxm"));
+    let chosen = many
+        .iter()
+        .copied()
+        .find(|h| h.family_default)
+        .or_else(|| {
+            (!same_power)
+                .then(|| many.iter().copied().find(|h| is_sxm(h)))
+                .flatten()
+        })
+        .or_else(|| {
+            (!same_power)
+                .then(|| {
+                    many.iter().copied().max_by(|a, b| {
+                        a.memory_gb
+                            .unwrap_or(0.0)
+                            .total_cmp(&b.memory_gb.unwrap_or(0.0))
+                    })
+                })
+                .flatten()
+        })
+        .unwrap_or(many[0]);
+    let alternatives: Vec<&Hardware> = many
+        .iter()
+        .copied()
+        .filter(|h| !std::ptr::eq(*h, chosen))
+        .collect();
+    let note = if same_power {
+        let names: Vec<&str> = alternatives.iter().map(|h| h.name.as_ref()).collect();
+        format!(
+            "`{query}` names {} variants with the same rated power ({} W, {}); {} taken (also: {})",
+            many.len(),
+            chosen.power_w,
+            chosen.power_kind.label(),
+            chosen.name,
+            names.join(", ")
+        )
+    } else {
+        let others: Vec<String> = alternatives
+            .iter()
+            .map(|h| format!("{} {} W", h.name, h.power_w))
+            .collect();
+        format!(
+            "`{query}` names {} variants whose power differs; assumed {} ({} W), the most common data-centre variant; others: {}; name one for its figure",
+            many.len(),
+            chosen.name,
+            chosen.power_w,
+            others.join(", ")
+        )
+    };
+    HardwareMatch {
+        hardware: chosen,
+        note: Some(note),
+        alternatives,
+    }
+}
 
 /// Zones with their ranges widened by the share-alike figures of the same zone and basis.
 fn widened(mut zones: Vec<Zone>, sharealike: &[ShareAlikeRange]) -> Vec<Zone> {
@@ -265,6 +350,7 @@ impl Dataset {
             zone_ranges_sharealike: Cow::Borrowed(generated::ZONES_RANGES_SHAREALIKE),
             providers: Cow::Borrowed(generated::PROVIDERS),
             regions: Cow::Borrowed(generated::REGIONS),
+            water: Cow::Borrowed(generated::WATER),
             constants: Cow::Owned(
                 generated::CONSTANTS
                     .iter()
@@ -344,6 +430,7 @@ impl Dataset {
                 generated::PROVIDERS,
             )?,
             regions: table_or_builtin(Table::Regions, text_of(Table::Regions), generated::REGIONS)?,
+            water: table_or_builtin(Table::Water, text_of(Table::Water), generated::WATER)?,
             constants: Cow::Owned(constants),
             equivalents: table_or_builtin(
                 Table::Equivalents,
@@ -399,18 +486,70 @@ impl Dataset {
         index.get(id).and_then(|&i| self.sources.get(i))
     }
 
+    /// The one device `query` names; a family name matching several variants is an
+    /// [`LookupError::Ambiguous`] listing them (listings use that). Requests take
+    /// [`Dataset::resolve_hardware`], which picks a variant of a family instead.
     pub fn find_hardware(&self, query: &str) -> Result<&Hardware, LookupError> {
-        lookup::resolve("hardware", query, &self.hardware, Hardware::keys, |h| {
+        match self.hardware_candidates(query).as_slice() {
+            [one] => Ok(one),
+            [] => Err(self.hardware_not_found(query)),
+            many => Err(lookup::ambiguous("hardware", query, many, |h| {
+                h.name.to_string()
+            })),
+        }
+    }
+
+    /// The device `query` names, with a note when the query named a family of several rows.
+    /// A memory size in the query (`A100 80GB`) keeps only rows of that memory. Several rows
+    /// left and a model number in the query (`A100`, not `NVIDIA`): when they share their power
+    /// figure, the family default if one is among them, else the first of the table, is taken
+    /// and the note says they share it; when they differ, the family default (the most common
+    /// data-centre variant, `family_default` in `hardware.csv`), else an SXM variant, else the
+    /// one with the most memory, and the note states the assumption and lists the others.
+    pub fn resolve_hardware(&self, query: &str) -> Result<HardwareMatch<'_>, LookupError> {
+        match self.hardware_candidates(query).as_slice() {
+            [] => Err(self.hardware_not_found(query)),
+            [one] => Ok(HardwareMatch {
+                hardware: one,
+                note: None,
+                alternatives: Vec::new(),
+            }),
+            many if lookup::words(query)
+                .iter()
+                .any(|w| w.chars().any(|c| c.is_ascii_digit())) =>
+            {
+                Ok(family_pick(query, many))
+            }
+            many => Err(lookup::ambiguous("hardware", query, many, |h| {
+                h.name.to_string()
+            })),
+        }
+    }
+
+    /// The rows `query` matches best; a memory size in a query matched by words (`A100 80GB`)
+    /// keeps only rows of that memory.
+    fn hardware_candidates(&self, query: &str) -> Vec<&Hardware> {
+        let (mut rows, quality) = lookup::best_matches(query, &self.hardware, Hardware::keys);
+        if quality == Some(lookup::MatchQuality::Words) {
+            retain_memory(&mut rows, query);
+        }
+        rows
+    }
+
+    fn hardware_not_found(&self, query: &str) -> LookupError {
+        lookup::not_found("hardware", query, &self.hardware, Hardware::keys, |h| {
             h.name.to_string()
         })
     }
 
     pub fn search_hardware(&self, search: &str) -> Vec<&Hardware> {
-        lookup::filter(search, &self.hardware, |h| {
+        let mut rows = lookup::filter(search, &self.hardware, |h| {
             let mut keys = h.keys();
             keys.push(h.vendor.as_ref());
             keys
-        })
+        });
+        retain_memory(&mut rows, search);
+        rows
     }
 
     pub fn find_cpu(&self, query: &str) -> Result<Result<&Cpu, LookupError>, DataError> {
@@ -548,6 +687,16 @@ impl Dataset {
             zone,
             provider_g_per_kwh,
         })
+    }
+
+    /// The on-site water usage effectiveness that applies to a region of `provider`: the
+    /// region's own figure, else the provider's fleet figure; `None` where the provider publishes
+    /// none (never a guessed average).
+    pub fn wue(&self, provider: &str, region: Option<&str>) -> Option<&Wue> {
+        let of_provider = || self.water.iter().filter(|w| w.provider == provider);
+        region
+            .and_then(|code| of_provider().find(|w| w.region == code))
+            .or_else(|| of_provider().find(|w| w.region.is_empty()))
     }
 
     pub fn provider_regions<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Region> {

@@ -148,15 +148,13 @@ fn suggestion_text(suggestions: &[String]) -> String {
     }
 }
 
-/// Resolve `query` among `rows`: one exact match wins; otherwise the rows matched by words, which
-/// must be exactly one; otherwise suggestions by similarity.
-pub(crate) fn resolve<'r, T>(
-    kind: &'static str,
+/// The rows `query` matches at its best level (verbatim, else exact, else by words), with that
+/// level; empty when nothing matches.
+pub(crate) fn best_matches<'r, T>(
     query: &str,
     rows: &'r [T],
     keys: impl Fn(&'r T) -> Vec<&'r str>,
-    label: impl Fn(&'r T) -> String,
-) -> Result<&'r T, LookupError> {
+) -> (Vec<&'r T>, Option<MatchQuality>) {
     let mut verbatim = Vec::new();
     let mut exact = Vec::new();
     let mut by_words = Vec::new();
@@ -173,35 +171,101 @@ pub(crate) fn resolve<'r, T>(
             floor = floor.max(quality);
         }
     }
-    let chosen = [verbatim, exact, by_words]
-        .into_iter()
-        .find(|level| !level.is_empty())
-        .unwrap_or_default();
+    [
+        (verbatim, MatchQuality::Verbatim),
+        (exact, MatchQuality::Exact),
+        (by_words, MatchQuality::Words),
+    ]
+    .into_iter()
+    .find(|(level, _)| !level.is_empty())
+    .map_or((Vec::new(), None), |(level, quality)| {
+        (level, Some(quality))
+    })
+}
+
+/// The "did you mean" error for a query no row matches.
+pub(crate) fn not_found<'r, T>(
+    kind: &'static str,
+    query: &str,
+    rows: &'r [T],
+    keys: impl Fn(&'r T) -> Vec<&'r str>,
+    label: impl Fn(&'r T) -> String,
+) -> LookupError {
+    let mut scored: Vec<(f64, &T)> = rows
+        .iter()
+        .map(|row| (similarity(query, keys(row)), row))
+        .filter(|(score, _)| *score >= 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    LookupError::NotFound {
+        kind,
+        query: query.to_string(),
+        suggestions: scored.iter().take(3).map(|(_, row)| label(row)).collect(),
+    }
+}
+
+/// The error for a query several rows match equally well.
+pub(crate) fn ambiguous<'r, T>(
+    kind: &'static str,
+    query: &str,
+    many: &[&'r T],
+    label: impl Fn(&'r T) -> String,
+) -> LookupError {
+    let mut candidates: Vec<String> = many.iter().map(|row| label(row)).collect();
+    candidates.dedup();
+    LookupError::Ambiguous {
+        kind,
+        query: query.to_string(),
+        candidates,
+    }
+}
+
+/// Resolve `query` among `rows`: one exact match wins; otherwise the rows matched by words, which
+/// must be exactly one; otherwise suggestions by similarity.
+pub(crate) fn resolve<'r, T>(
+    kind: &'static str,
+    query: &str,
+    rows: &'r [T],
+    keys: impl Fn(&'r T) -> Vec<&'r str> + Copy,
+    label: impl Fn(&'r T) -> String,
+) -> Result<&'r T, LookupError> {
+    let (chosen, _) = best_matches(query, rows, keys);
     match chosen.as_slice() {
         [one] => Ok(one),
-        [] => {
-            let mut scored: Vec<(f64, &T)> = rows
-                .iter()
-                .map(|row| (similarity(query, keys(row)), row))
-                .filter(|(score, _)| *score >= 0.75)
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            Err(LookupError::NotFound {
-                kind,
-                query: query.to_string(),
-                suggestions: scored.iter().take(3).map(|(_, row)| label(row)).collect(),
-            })
-        }
-        many => {
-            let mut candidates: Vec<String> = many.iter().map(|row| label(row)).collect();
-            candidates.dedup();
-            Err(LookupError::Ambiguous {
-                kind,
-                query: query.to_string(),
-                candidates,
-            })
+        [] => Err(not_found(kind, query, rows, keys, label)),
+        many => Err(ambiguous(kind, query, many, label)),
+    }
+}
+
+/// A memory size named in a query (`80GB`, `80 gb`, `a100-80g`), in GB.
+pub(crate) fn memory_in_query(query: &str) -> Option<f64> {
+    let lower = query.to_lowercase();
+    let bytes = lower.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let number = &lower[start..i];
+            let rest = lower[i..].trim_start();
+            let unit_len = if rest.starts_with("gb") {
+                2
+            } else if rest.starts_with('g') {
+                1
+            } else {
+                0
+            };
+            let after = rest[unit_len..].chars().next();
+            if unit_len > 0 && after.is_none_or(|c| !c.is_alphanumeric()) {
+                return number.parse().ok();
+            }
+        } else {
+            i += 1;
         }
     }
+    None
 }
 
 /// The one row `query` names (verbatim, exact, else by words), without the similarity search
@@ -306,6 +370,17 @@ mod tests {
             clean_cpu_model_name("Intel(R) Xeon(R) Processor"),
             "Intel Xeon"
         );
+    }
+
+    #[test]
+    fn memory_sizes_are_read_from_queries() {
+        assert_eq!(memory_in_query("a100 80gb"), Some(80.0));
+        assert_eq!(memory_in_query("A100-SXM4-40GB"), Some(40.0));
+        assert_eq!(memory_in_query("H100 80 GB"), Some(80.0));
+        assert_eq!(memory_in_query("a100-80g"), Some(80.0));
+        assert_eq!(memory_in_query("A100 SXM4"), None);
+        assert_eq!(memory_in_query("H100 SXM5"), None);
+        assert_eq!(memory_in_query("RTX 4090"), None);
     }
 
     #[test]

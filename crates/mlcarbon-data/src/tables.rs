@@ -75,15 +75,36 @@ pub struct Hardware {
     pub kind: HardwareKind,
     pub power_w: f64,
     pub power_kind: PowerKind,
+    /// Power per device of the whole system where a source measured one (host, network and
+    /// cooling share included; Patterson et al. 2021 for TPU v2/v3): a separate quantity, never
+    /// the device's own power.
+    #[serde(default)]
+    pub system_power_w: Option<f64>,
     pub memory_gb: Option<f64>,
     pub fp32_tflops: Option<f64>,
     pub fp16_tflops_dense: Option<f64>,
     pub bf16_tflops_dense: Option<f64>,
     pub release_year: Option<u16>,
+    /// The variant a query naming only the model (`A100`, `H100`) picks when the variants'
+    /// figures differ: the most common data-centre one (`yes` in the table).
+    #[serde(default, deserialize_with = "yes_flag")]
+    pub family_default: bool,
     pub source: Text,
     pub year: u16,
     #[serde(default)]
     pub notes: Text,
+}
+
+/// `yes` / empty cells as a bool.
+pub(crate) fn yes_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "true" => Ok(true),
+        "" | "no" | "false" => Ok(false),
+        other => Err(serde::de::Error::custom(format!(
+            "`{other}` is not `yes` or empty"
+        ))),
+    }
 }
 
 impl Hardware {
@@ -442,6 +463,22 @@ impl Region {
     pub fn label(&self) -> String {
         format!("{}/{}", self.provider, self.region)
     }
+}
+
+/// A provider's published water usage effectiveness: litres of water consumed on site per kWh
+/// of IT energy. `region` empty: the provider's fleet figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wue {
+    pub provider: Text,
+    #[serde(default)]
+    pub region: Text,
+    pub wue_l_per_kwh: f64,
+    pub low: f64,
+    pub high: f64,
+    pub source: Text,
+    pub year: u16,
+    #[serde(default)]
+    pub notes: Text,
 }
 
 /// A model parameter with its spread and source.

@@ -233,3 +233,127 @@ fn the_basis_names_people_type_parse() {
         "{error}"
     );
 }
+
+#[test]
+fn tpus_are_on_one_chip_basis_with_the_system_figure_apart() {
+    let d = data();
+    for (id, chip_w, system_w) in [
+        ("google-tpu-v2", 280.0, Some(221.0)),
+        ("google-tpu-v3", 450.0, Some(283.0)),
+        ("google-tpu-v4", 192.0, None),
+    ] {
+        let h = d.find_hardware(id).expect(id);
+        assert_eq!(h.power_kind, mlcarbon_data::PowerKind::Tdp, "{id}");
+        assert_eq!(h.power_w, chip_w, "{id}");
+        assert_eq!(h.system_power_w, system_w, "{id}");
+    }
+}
+
+#[test]
+fn newer_hardware_regions_and_provider_figures_are_in_the_tables() {
+    let d = data();
+    let gaudi2 = d.find_hardware("Gaudi 2").expect("Gaudi 2");
+    assert_eq!(gaudi2.peak_tflops(), Some((432.0, "BF16 dense")));
+    assert_eq!(d.find_hardware("GB200").expect("GB200").power_w, 1200.0);
+    assert!(d.find_hardware("GH200").is_ok());
+    for (provider, code, zone) in [
+        ("aws", "ca-west-1", "CA-AB"),
+        ("aws", "il-central-1", "IL"),
+        ("aws", "mx-central-1", "MX"),
+        ("azure", "israelcentral", "IL"),
+        ("azure", "newzealandnorth", "NZ"),
+        ("ovhcloud", "GRA11", "FR"),
+        ("ovhcloud", "BHS5", "CA-QC"),
+    ] {
+        let p = d.provider(provider).expect(provider);
+        let r = d.find_region(Some(p), code).expect(code);
+        assert_eq!(r.zone, zone, "{provider}/{code}");
+    }
+    let aws = d.provider("aws").expect("aws");
+    assert_eq!(
+        (aws.pue, aws.pue_source.as_ref()),
+        (Some(1.14), "aws-pue-2025")
+    );
+    let scaleway = d.provider("scaleway").expect("scaleway");
+    assert_eq!(
+        (scaleway.pue_low, scaleway.pue_high),
+        (Some(1.15), Some(1.55))
+    );
+    let waw = d.find_region(Some(scaleway), "pl-waw").expect("pl-waw");
+    assert_eq!(waw.pue, Some(1.51));
+    let car = d
+        .equivalents
+        .iter()
+        .find(|e| e.id == "car_km_eu_new")
+        .expect("car");
+    assert_eq!((car.g_co2e_per_unit, car.year), (106.6, 2023));
+}
+
+#[test]
+fn family_names_resolve_to_one_variant_with_a_note() {
+    let d = data();
+    let pick = |q: &str| {
+        let m = d.resolve_hardware(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        (
+            m.hardware.name.to_string(),
+            m.note.unwrap_or_default(),
+            m.alternatives.len(),
+        )
+    };
+    // Variants whose power differs: the family default, the assumption stated, the others listed.
+    for (query, chosen) in [
+        ("A100", "A100 SXM4 80GB"),
+        ("H100", "H100 SXM5 80GB"),
+        ("h100", "H100 SXM5 80GB"),
+        ("V100", "Tesla V100 SXM2 16GB"),
+        ("a100 80gb", "A100 SXM4 80GB"),
+    ] {
+        let (name, note, others) = pick(query);
+        assert_eq!(name, chosen, "{query}");
+        assert!(
+            note.contains("most common data-centre variant"),
+            "{query}: {note}"
+        );
+        assert!(others >= 1, "{query}");
+    }
+    // Variants sharing their power figure: one taken, and the note says they share it.
+    let (name, note, others) = pick("V100 SXM2");
+    assert_eq!(name, "Tesla V100 SXM2 16GB");
+    assert!(note.contains("same rated power (300 W"), "{note}");
+    assert_eq!(others, 1);
+    // A named variant needs no note.
+    let (name, note, _) = pick("A100 SXM4 40GB");
+    assert_eq!((name.as_str(), note.as_str()), ("A100 SXM4 40GB", ""));
+    // Memory sizes must match: no 80 GB query lands on a 40 GB card.
+    let m = d.resolve_hardware("A100 80GB").expect("A100 80GB");
+    for h in std::iter::once(m.hardware).chain(m.alternatives.iter().copied()) {
+        assert_eq!(h.memory_gb, Some(80.0), "{}", h.name);
+    }
+    assert!(d.resolve_hardware("A100 48GB").is_err());
+    assert!(
+        d.search_hardware("A100 80GB")
+            .iter()
+            .all(|h| h.memory_gb == Some(80.0))
+    );
+    // A vendor name is not a family: still a list to choose from.
+    let error = d.resolve_hardware("NVIDIA").expect_err("vendor only");
+    assert!(error.to_string().contains("name one of them"), "{error}");
+}
+
+#[test]
+fn water_usage_effectiveness_is_the_providers_own_or_absent() {
+    let d = data();
+    let aws = d
+        .wue("aws", Some("us-east-1"))
+        .expect("AWS publishes a fleet WUE");
+    assert_eq!((aws.wue_l_per_kwh, aws.year), (0.12, 2025));
+    assert!(aws.low <= aws.wue_l_per_kwh && aws.wue_l_per_kwh <= aws.high);
+    assert!(d.wue("azure", None).is_some());
+    // No sourced figure: absent, not an industry average.
+    assert!(d.wue("gcp", Some("us-central1")).is_none());
+    assert!(d.wue("coreweave", None).is_none());
+    for w in d.water.iter() {
+        assert!(d.provider(&w.provider).is_some(), "{}", w.provider);
+        assert!(d.source(&w.source).is_some(), "{}", w.source);
+    }
+}

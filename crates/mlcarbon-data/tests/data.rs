@@ -292,9 +292,15 @@ fn lookups_by_id_alias_and_fuzzy_name() {
             .region,
         "europe-west4"
     );
-    match d.find_hardware("v100") {
-        Err(LookupError::Ambiguous { candidates, .. }) => assert!(candidates.len() >= 2),
-        other => panic!("v100 should be ambiguous, got {other:?}"),
+    // A family name resolves to one variant, the others listed (issue 9); a word without a
+    // model number still lists the candidates.
+    let v100 = d.resolve_hardware("v100").expect("v100");
+    assert!(v100.alternatives.len() >= 2 && v100.note.is_some());
+    for query in ["v100", "Tesla"] {
+        match d.find_hardware(query) {
+            Err(LookupError::Ambiguous { candidates, .. }) => assert!(candidates.len() >= 2),
+            other => panic!("{query} should be ambiguous for find_hardware, got {other:?}"),
+        }
     }
     match d.find_hardware("A100 SXMM") {
         Err(LookupError::NotFound { suggestions, .. }) => {

@@ -106,12 +106,33 @@ fn parse_kind(line: usize, text: &str) -> Result<ComponentKind, SensorError> {
     }
 }
 
+/// The largest trace [`ReplaySensor::from_path`] reads: far above a real one, and a bound on
+/// what a wrong path (`/dev/zero`, a disk image) can make it read.
+pub const MAX_TRACE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl ReplaySensor {
+    /// A trace file (see [`ReplaySensor::from_csv`]), read up to [`MAX_TRACE_BYTES`].
     pub fn from_path(path: &Path) -> Result<Self, SensorError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SensorError::Io {
+        use std::io::Read;
+        let io_error = |e| SensorError::Io {
             path: path.to_path_buf(),
             source: e,
-        })?;
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .map_err(io_error)?
+            .take(MAX_TRACE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(io_error)?;
+        if text.len() as u64 > MAX_TRACE_BYTES {
+            return Err(SensorError::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "larger than {} MiB; is it a trace (t_s,key,kind,watts)?",
+                    MAX_TRACE_BYTES / 1024 / 1024
+                ),
+            });
+        }
         Self::from_csv(&text)
     }
 
@@ -298,6 +319,12 @@ impl Sensor for ReplaySensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_file_is_refused_at_the_bound() {
+        let error = ReplaySensor::from_path(Path::new("/dev/zero")).expect_err("endless");
+        assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
+    }
 
     #[test]
     fn interpolates_power_and_holds_counters() {

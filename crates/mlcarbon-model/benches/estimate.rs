@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
     };
     let (Ok(component), Ok(location)) = (
         scenario::accelerator_component(data, hardware, 8, None),
-        scenario::region_location(data, provider, region),
+        scenario::region_location(data, provider, region, mlcarbon_data::Basis::Lifecycle),
     ) else {
         panic!("bench scenario does not build");
     };

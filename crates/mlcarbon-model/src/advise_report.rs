@@ -9,14 +9,17 @@ use serde::Serialize;
 use crate::advise::{Action, ActionKind, AdviceOptions, Candidate, Rejected, advise};
 use crate::compare::{self, Alternative};
 use crate::estimate::{Estimate, Job, Load, Provenance, estimate};
+use crate::params;
 use crate::power_cap::{PowerCapEffect, best_power_cap, capped_job};
 use crate::profiles::{now_or, profile_zones, zone_profile};
 use crate::report::{LocationReport, REGION_CAVEAT};
-use crate::request::{MAX_HOURS, RequestError, build_job, check};
+use crate::request::{RequestError, build_job};
 use crate::scenario::ScenarioError;
 use crate::schedule::{ScheduleRequest, schedule};
 use crate::search::{SearchOptions, plan_search};
-use crate::search_report::{DEFAULT_PROBABILITY, DEFAULT_TOP, parse_grid, search_error};
+use crate::search_report::{
+    DEFAULT_PROBABILITY, DEFAULT_TOP, check_search_options, parse_grid, search_error,
+};
 use crate::statement::human_number;
 use crate::subject::{JobSource, Subject, subject};
 use crate::time::UtcTime;
@@ -361,18 +364,9 @@ pub fn advise_report(
     query: &AdviseQuery,
     clock: UtcTime,
 ) -> Result<AdviseReport, RequestError> {
-    check(
-        "deadline",
-        query.deadline,
-        |h| h > 0.0 && h <= MAX_HOURS,
-        "a positive number of hours up to 1,000,000",
-    )?;
-    check(
-        "max_slowdown",
-        Some(query.max_slowdown),
-        |p| (0.0..=100.0).contains(&p),
-        "a percentage from 0 to 100",
-    )?;
+    params::DEADLINE.check(query.deadline)?;
+    params::MAX_SLOWDOWN.check(Some(query.max_slowdown))?;
+    check_search_options(query.top, query.probability)?;
     let s = subject(data, &query.job)?;
     let baseline = estimate(&s.job, &s.location.location);
     let mut notes = Vec::new();

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use mlcarbon_data::{Dataset, Hardware, Provider, Region, Zone, ZoneKind};
 use serde::Serialize;
 
-use crate::estimate::{Estimate, Job, Load, Location, estimate, estimate_with};
+use crate::estimate::{Basis, Estimate, Job, Load, Location, estimate, estimate_with};
 use crate::scenario::{self, ScenarioError};
 use crate::units::{Hours, KgCo2e};
 
@@ -88,10 +88,15 @@ pub fn provider_regions(
     baseline: &Estimate,
     provider: &Provider,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    let mut out = data
-        .provider_regions(&provider.id)
-        .map(|region| region_alternative(data, job, baseline, provider, region))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::new();
+    for region in data.provider_regions(&provider.id) {
+        // A region without a figure on the job's basis cannot be compared with it.
+        match region_alternative(data, job, baseline, provider, region) {
+            Ok(alternative) => out.push(alternative),
+            Err(ScenarioError::NoFigure { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     sort(&mut out);
     Ok(out)
 }
@@ -111,7 +116,20 @@ struct Rankings {
     hosting_zones: HashSet<Box<str>>,
 }
 
-fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
+/// The rankings on each basis: figures of two bases are never compared.
+struct RankingsByBasis {
+    lifecycle: Rankings,
+    direct: Rankings,
+}
+
+fn compute_rankings_by_basis(data: &Dataset) -> Result<RankingsByBasis, ScenarioError> {
+    Ok(RankingsByBasis {
+        lifecycle: compute_rankings(data, Basis::Lifecycle)?,
+        direct: compute_rankings(data, Basis::Direct)?,
+    })
+}
+
+fn compute_rankings(data: &Dataset, basis: Basis) -> Result<Rankings, ScenarioError> {
     let mut provider_best = Vec::with_capacity(data.providers.len());
     for provider in data.providers.iter() {
         let mut scored = Vec::new();
@@ -121,8 +139,11 @@ fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
             .enumerate()
             .filter(|(_, r)| r.provider == provider.id)
         {
-            let f = scenario::region_figures(data, provider, region)?;
-            scored.push((i, f.pue.value * f.intensity.value.0));
+            match scenario::region_figures(data, provider, region, basis) {
+                Ok(f) => scored.push((i, f.pue.value * f.intensity.value.0)),
+                Err(ScenarioError::NoFigure { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         let lowest = scored.iter().map(|(_, p)| *p).fold(f64::INFINITY, f64::min);
         provider_best.push(
@@ -138,7 +159,7 @@ fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
         .iter()
         .enumerate()
         .filter(|(_, z)| z.kind != ZoneKind::World)
-        .map(|(i, z)| (i, z.intensity_g_per_kwh))
+        .filter_map(|(i, z)| z.figure(basis).map(|f| (i, f.g_per_kwh)))
         .collect();
     zones_by_intensity.sort_by(|a, b| a.1.total_cmp(&b.1));
     let hosting_zones = data
@@ -153,9 +174,12 @@ fn compute_rankings(data: &Dataset) -> Result<Rankings, ScenarioError> {
     })
 }
 
-fn rankings(data: &Dataset) -> Result<&Rankings, ScenarioError> {
-    match data.derived(|| compute_rankings(data)) {
-        Some(Ok(rankings)) => Ok(rankings),
+fn rankings(data: &Dataset, basis: Basis) -> Result<&Rankings, ScenarioError> {
+    match data.derived(|| compute_rankings_by_basis(data)) {
+        Some(Ok(rankings)) => Ok(match basis {
+            Basis::Lifecycle => &rankings.lifecycle,
+            Basis::Direct => &rankings.direct,
+        }),
         Some(Err(e)) => Err(e.clone()),
         None => Err(ScenarioError::Invalid(
             "dataset cache holds another type".to_string(),
@@ -165,7 +189,9 @@ fn rankings(data: &Dataset) -> Result<&Rankings, ScenarioError> {
 
 /// Whether some provider has a region in `zone` (compute can be rented there).
 pub fn hosts_a_region(data: &Dataset, zone: &Zone) -> Result<bool, ScenarioError> {
-    Ok(rankings(data)?.hosting_zones.contains(zone.id.as_ref()))
+    Ok(rankings(data, Basis::Lifecycle)?
+        .hosting_zones
+        .contains(zone.id.as_ref()))
 }
 
 fn region_alternative(
@@ -175,8 +201,8 @@ fn region_alternative(
     provider: &Provider,
     region: &Region,
 ) -> Result<Alternative, ScenarioError> {
-    let f = scenario::region_figures(data, provider, region)?;
-    let result = estimate_with(job, f.intensity, f.pue, f.offset_percent);
+    let f = scenario::region_figures(data, provider, region, baseline.basis)?;
+    let result = estimate_with(job, &f);
     let place = Place {
         provider: Some(provider.id.to_string()),
         region: Some(region.region.to_string()),
@@ -196,7 +222,7 @@ pub fn cleanest_per_provider(
     job: &Job,
     baseline: &Estimate,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    let ranks = rankings(data)?;
+    let ranks = rankings(data, baseline.basis)?;
     let mut out = Vec::new();
     for (provider, candidates) in data.providers.iter().zip(&ranks.provider_best) {
         let mut tied = candidates
@@ -223,7 +249,7 @@ pub fn cleanest_zones(
     limit: usize,
     keep: impl Fn(&Zone) -> bool,
 ) -> Result<Vec<Alternative>, ScenarioError> {
-    let ranks = rankings(data)?;
+    let ranks = rankings(data, baseline.basis)?;
     // The first `limit` zones kept, and any tied with the last of them.
     let mut ranked = Vec::new();
     let mut last = None::<f64>;
@@ -236,8 +262,8 @@ pub fn cleanest_zones(
         let Some(zone) = data.zones.get(i).filter(|z| keep(z)) else {
             continue;
         };
-        let f = scenario::zone_figures(data, zone, pue.range)?;
-        ranked.push((zone, estimate_with(job, f.intensity, f.pue, None)));
+        let f = scenario::zone_figures(data, zone, pue.range, baseline.basis)?;
+        ranked.push((zone, estimate_with(job, &f)));
         if ranked.len() >= limit && last.is_none() {
             last = Some(intensity);
         }

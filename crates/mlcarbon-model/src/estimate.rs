@@ -1,6 +1,7 @@
 //! The core model: energy = Σ(power × count × utilization) × hours × PUE;
 //! emissions = energy × grid intensity. Every figure carries a range.
 
+pub use mlcarbon_data::Basis;
 use serde::Serialize;
 
 use crate::units::{GramsPerKwh, Hours, KgCo2e, KilowattHours, Ranged, Watts, combine};
@@ -126,6 +127,8 @@ pub struct Job {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Location {
     pub label: String,
+    /// What the grid intensity counts (life-cycle by default); comparisons stay on it.
+    pub basis: Basis,
     pub provider: Option<String>,
     pub region: Option<String>,
     pub zone: Option<String>,
@@ -157,6 +160,18 @@ pub struct Estimate {
     pub emissions: Ranged<KgCo2e>,
     /// Reported beside `emissions`, never subtracted from it.
     pub offset: Option<KgCo2e>,
+    /// The basis of `intensity`: alternatives to this estimate are computed on it.
+    pub basis: Basis,
+}
+
+/// The numbers of a location without their provenance: what comparisons over hundreds of
+/// places need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    pub intensity: Ranged<GramsPerKwh>,
+    pub pue: Ranged<f64>,
+    pub offset_percent: Option<f64>,
+    pub basis: Basis,
 }
 
 fn component_energy(component: &Component, hours: Hours) -> ComponentEnergy {
@@ -176,19 +191,23 @@ fn component_energy(component: &Component, hours: Hours) -> ComponentEnergy {
 pub fn estimate(job: &Job, location: &Location) -> Estimate {
     estimate_with(
         job,
-        location.intensity.range,
-        location.pue.range,
-        location.offset_percent,
+        &Figures {
+            intensity: location.intensity.range,
+            pue: location.pue.range,
+            offset_percent: location.offset_percent,
+            basis: location.basis,
+        },
     )
 }
 
 /// The model on bare figures (what comparisons over many places use).
-pub fn estimate_with(
-    job: &Job,
-    intensity: Ranged<GramsPerKwh>,
-    pue: Ranged<f64>,
-    offset_percent: Option<f64>,
-) -> Estimate {
+pub fn estimate_with(job: &Job, figures: &Figures) -> Estimate {
+    let Figures {
+        intensity,
+        pue,
+        offset_percent,
+        basis,
+    } = *figures;
     let (components, it_energy) = match &job.load {
         Load::Components { components } => {
             let energies: Vec<ComponentEnergy> = components
@@ -216,6 +235,7 @@ pub fn estimate_with(
         intensity,
         emissions,
         offset,
+        basis,
     }
 }
 
@@ -240,6 +260,7 @@ mod tests {
     pub(crate) fn place(intensity: f64, pue: f64) -> Location {
         Location {
             label: "test".into(),
+            basis: Basis::Lifecycle,
             provider: None,
             region: None,
             zone: None,

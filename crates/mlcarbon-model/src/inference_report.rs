@@ -12,8 +12,9 @@ use crate::inference::{
     Amortized, BreakEven, InferenceError, RequestEnergy, SECONDS_PER_DAY, Totals, amortize,
     break_even, inference_estimate, serving_replica,
 };
+use crate::params;
 use crate::report::LocationReport;
-use crate::request::{self, EstimateRequest, RequestError, check, resolve_hardware};
+use crate::request::{self, EstimateRequest, RequestError, resolve_hardware};
 use crate::statement::human_number;
 use crate::subject::MeasuredRun;
 use crate::units::{KgCo2e, KilowattHours, Ranged};
@@ -142,26 +143,12 @@ fn refuse_training_inputs(job: &EstimateRequest) -> Result<(), RequestError> {
 }
 
 fn check_numbers(query: &InferenceQuery) -> Result<(), RequestError> {
-    check(
-        "requests",
-        query.requests,
-        |n| (1.0..=1e18).contains(&n),
-        "a number of requests from 1 to 1e18",
-    )?;
-    for (field, value) in [
-        ("rate", query.rate),
-        ("throughput", query.throughput),
-        ("energy_per_request_wh", query.energy_per_request_wh),
-    ] {
-        check(field, value, |x| x > 0.0 && x <= 1e15, "a positive number")?;
-    }
+    params::REQUESTS.check(query.requests)?;
+    params::RATE.check(query.rate)?;
+    params::THROUGHPUT.check(query.throughput)?;
+    params::ENERGY_PER_REQUEST_WH.check(query.energy_per_request_wh)?;
     if let Some(Training::Given(kg)) = query.training {
-        check(
-            "training_kg",
-            Some(kg),
-            |x| x > 0.0 && x <= 1e15,
-            "a positive number of kg",
-        )?;
+        params::TRAINING_KG.check(Some(kg))?;
     }
     if query.throughput.is_some() && query.energy_per_request_wh.is_some() {
         return Err(RequestError::new(

@@ -5,14 +5,17 @@
 
 pub mod advise;
 pub mod advise_report;
+pub mod cluster;
 pub mod compare;
 pub mod compat;
 pub mod embodied;
 pub mod equivalents;
 pub mod estimate;
+pub mod ga4hpc;
 pub mod inference;
 pub mod inference_report;
 pub mod mlco2_report;
+pub mod params;
 pub mod power_cap;
 pub mod predict;
 pub mod prediction_report;

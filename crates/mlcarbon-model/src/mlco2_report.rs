@@ -182,7 +182,35 @@ pub fn mlco2_report(
         ));
     };
     let gpu = find_device(data, mlco2, name)?;
+    // A provider whose only region in the calculator has no code (Scaleway, Paris) needs none.
+    let only_region = match (&r.region, r.intensity, r.provider.as_deref()) {
+        (None, None, Some(provider)) => {
+            let id = provider.trim().to_lowercase();
+            let id = if id == "ovhcloud" {
+                "ovh".to_string()
+            } else {
+                id
+            };
+            let rows: Vec<&Mlco2Region> =
+                mlco2.regions.iter().filter(|r| r.provider == id).collect();
+            match rows.as_slice() {
+                [row] => Some(*row),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let (result, row) = match (&r.region, r.intensity) {
+        (None, None) if only_region.is_some() => {
+            let row = only_region.ok_or_else(|| RequestError::new("region", "no region"))?;
+            let result = if rounding {
+                mlco2_estimate(&gpu.name, gpu.tdp_watts, hours, Mlco2Intensity::Region(row))
+            } else {
+                mlco2_exact(&gpu.name, gpu.tdp_watts, hours, row)
+            }
+            .map_err(|e| RequestError::new("region", e.to_string()))?;
+            (result, Some(row))
+        }
         (Some(region), None) => {
             let row = find_region(mlco2, r.provider.as_deref(), region)?;
             let result = if rounding {

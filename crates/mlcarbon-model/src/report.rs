@@ -114,6 +114,8 @@ pub struct EstimateReport {
     pub offset_kg: Option<f64>,
     pub offset_percent: Option<f64>,
     pub intensity_g_per_kwh: f64,
+    /// What `intensity_g_per_kwh` counts: `lifecycle` or `direct`.
+    pub basis: &'static str,
     pub pue: f64,
     pub range: RangeReport,
     pub components: Vec<ComponentReport>,
@@ -121,6 +123,14 @@ pub struct EstimateReport {
     pub equivalents: Vec<EquivalentAmount>,
     pub greener_options: Vec<OptionReport>,
     pub caveats: Vec<String>,
+    /// On-site water the data centre evaporates for the job's IT energy, litres: the provider's
+    /// published WUE × IT energy; `null` where none is published (never a guessed average).
+    pub water_l: Option<f64>,
+    /// Water used off site to generate the electricity, litres: `null` while the data holds no
+    /// sourced grid water intensity.
+    pub water_offsite_l: Option<f64>,
+    /// Where the water figures come from, or why there are none.
+    pub water_note: String,
     /// What the published calculator gives for the same job, where it knows device and region.
     pub mlco2: Option<Mlco2Comparison>,
 }
@@ -206,6 +216,7 @@ pub fn build_report(
             .collect(),
         Load::Energy { .. } => Vec::new(),
     };
+    let water = on_site_water(data, location, result);
     let mut caveats = Vec::new();
     if options.iter().any(|o| o.zone.is_some()) {
         caveats.push(REGION_CAVEAT.to_string());
@@ -225,6 +236,7 @@ pub fn build_report(
         offset_kg: result.offset.map(|o| o.0),
         offset_percent: location.offset_percent,
         intensity_g_per_kwh: result.intensity.value.0,
+        basis: result.basis.as_str(),
         pue: result.pue.value,
         range: RangeReport {
             energy_kwh: LowHigh {
@@ -249,8 +261,41 @@ pub fn build_report(
         equivalents: equivalents(result.emissions.value, &data.equivalents),
         greener_options: options.iter().map(OptionReport::from).collect(),
         caveats,
+        water_l: water.as_ref().map(|(litres, _)| *litres),
+        water_offsite_l: None,
+        water_note: match water {
+            Some((_, note)) => note,
+            None => match &location.provider {
+                Some(p) => format!(
+                    "no water figure: {p} publishes no water usage effectiveness (WUE) in the data"
+                ),
+                None => "no water figure: on-site water needs a provider's published water usage effectiveness (WUE)".to_string(),
+            },
+        } + "; off-site water (for generating the electricity) needs a grid water intensity, which the data does not hold",
         mlco2,
     }
+}
+
+/// On-site water of a job: the provider's (or region's) published WUE × IT energy, with a note
+/// naming the figure's source and year.
+fn on_site_water(data: &Dataset, location: &Location, result: &Estimate) -> Option<(f64, String)> {
+    let wue = data.wue(location.provider.as_deref()?, location.region.as_deref())?;
+    let litres = wue.wue_l_per_kwh * result.it_energy.value.0;
+    Some((
+        litres,
+        format!(
+            "on-site water: WUE {} L/kWh × {} kWh of IT energy ({}{}, {}, water.csv)",
+            wue.wue_l_per_kwh,
+            human_number(result.it_energy.value.0),
+            wue.provider,
+            if wue.region.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", wue.region)
+            },
+            wue.year
+        ),
+    ))
 }
 
 /// The calculator's provider ids differ from ours in one place.
@@ -403,6 +448,7 @@ pub fn compare_report(
     by: Option<CompareBy>,
     limit: usize,
     with: &[String],
+    all_zones: bool,
 ) -> Result<CompareReport, RequestError> {
     let job = &resolved.job;
     let location = &resolved.location;
@@ -436,9 +482,14 @@ pub fn compare_report(
                 &baseline,
                 &location.location.pue,
                 limit,
-                |_| true,
+                // Places where compute can be rented, unless every zone is asked for.
+                |z| all_zones || compare::hosts_a_region(data, z).unwrap_or(false),
             )?,
-            Some("the job's PUE is kept for every zone".to_string()),
+            Some(if all_zones {
+                "the job's PUE is kept for every zone; every zone, also those without a listed data centre".to_string()
+            } else {
+                "the job's PUE is kept for every zone; only zones that host cloud regions of listed providers (--all-zones for every zone)".to_string()
+            }),
         ),
         CompareBy::Hardware => {
             let Some(from) = job.hardware else {

@@ -1,7 +1,7 @@
 //! An estimate request by name (what the CLI flags and the web API's query parameters carry),
 //! validated and resolved against the data into model inputs. Every error names its field.
 
-use mlcarbon_data::{Dataset, Hardware, LookupError, Provider, Region};
+use mlcarbon_data::{Basis, Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::embodied::HostSpec;
@@ -36,6 +36,10 @@ pub struct EstimateRequest {
     /// Years over which the hardware's manufacturing emissions are spread (embodied).
     #[serde(alias = "lifetime-years")]
     pub lifetime_years: Option<f64>,
+    /// What grid intensities count: life-cycle (default) or direct emissions.
+    pub basis: Option<Basis>,
+    /// The rated power of a device the table does not hold, W (`hardware` then only labels it).
+    pub watts: Option<f64>,
 }
 
 /// A bad input: which field, and what to do about it.
@@ -71,90 +75,32 @@ pub fn lookup_message(error: &LookupError, list_command: &str) -> String {
     }
 }
 
-/// A century of compute: far past any real job, well inside f64 arithmetic.
-pub const MAX_HOURS: f64 = 1_000_000.0;
-pub const MAX_COUNT: u32 = 10_000_000;
-
-pub(crate) fn check(
-    field: &'static str,
-    value: Option<f64>,
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<(), RequestError> {
-    match value {
-        Some(v) if !v.is_finite() || !ok(v) => Err(RequestError::new(
-            field,
-            format!("{field} must be {what}, not {v}"),
-        )),
-        _ => Ok(()),
-    }
-}
+pub use crate::params::{MAX_COUNT, MAX_HOURS};
 
 /// Ranges and combinations, checked before any lookup.
 pub fn validate(r: &EstimateRequest) -> Result<(), RequestError> {
-    check(
-        "hours",
-        r.hours,
-        |h| h > 0.0 && h <= MAX_HOURS,
-        "a positive number of hours up to 1,000,000",
-    )?;
-    check(
-        "energy_kwh",
-        r.energy_kwh,
-        |e| (0.0..=1e15).contains(&e),
-        "a number of kWh ≥ 0",
-    )?;
-    check(
-        "utilization",
-        r.utilization,
-        |u| u > 0.0 && u <= 1.0,
-        "a fraction in (0, 1], e.g. 0.8",
-    )?;
-    check(
-        "cpu_utilization",
-        r.cpu_utilization,
-        |u| u > 0.0 && u <= 1.0,
-        "a fraction in (0, 1]",
-    )?;
-    check(
-        "ram_gb",
-        r.ram_gb,
-        |g| (0.0..=1e9).contains(&g),
-        "a number of GB ≥ 0",
-    )?;
-    check(
-        "lifetime_years",
-        r.lifetime_years,
-        |y| y > 0.0 && y <= 100.0,
-        "a positive number of years up to 100",
-    )?;
-    check(
-        "intensity",
-        r.intensity,
-        |g| (0.0..=1e9).contains(&g),
-        "a carbon intensity in g/kWh ≥ 0",
-    )?;
-    check(
-        "offset_percent",
-        r.offset_percent,
-        |p| (0.0..=100.0).contains(&p),
-        "a percentage from 0 to 100",
-    )?;
-    check(
-        "pue",
-        r.pue,
-        |p| (1.0..=5.0).contains(&p),
-        "a PUE between 1.0 and 5.0",
-    )?;
-    for (field, count) in [("count", r.count), ("cpu_count", r.cpu_count)] {
-        if let Some(n) = count
-            && !(1..=MAX_COUNT).contains(&n)
-        {
-            return Err(RequestError::new(
-                field,
-                format!("{field} must be between 1 and {MAX_COUNT}, not {n}"),
-            ));
-        }
+    use crate::params as p;
+    for (param, value) in [
+        (p::HOURS, r.hours),
+        (p::ENERGY_KWH, r.energy_kwh),
+        (p::UTILIZATION, r.utilization),
+        (p::CPU_UTILIZATION, r.cpu_utilization),
+        (p::RAM_GB, r.ram_gb),
+        (p::LIFETIME_YEARS, r.lifetime_years),
+        (p::INTENSITY, r.intensity),
+        (p::OFFSET_PERCENT, r.offset_percent),
+        (p::PUE, r.pue),
+        (p::COUNT, r.count.map(f64::from)),
+        (p::WATTS, r.watts),
+        (p::CPU_COUNT, r.cpu_count.map(f64::from)),
+    ] {
+        param.check(value)?;
+    }
+    if r.energy_kwh.is_some() && r.watts.is_some() {
+        return Err(RequestError::new(
+            "watts",
+            "give either a measured energy (--energy-kwh) or a device's power (--watts), not both",
+        ));
     }
     if r.energy_kwh.is_some() && (r.hardware.is_some() || r.cpu.is_some() || r.ram_gb.is_some()) {
         return Err(RequestError::new(
@@ -209,7 +155,15 @@ pub struct Resolved<'d> {
 }
 
 pub fn resolve_hardware<'d>(data: &'d Dataset, name: &str) -> Result<&'d Hardware, RequestError> {
-    data.find_hardware(name)
+    resolve_hardware_match(data, name).map(|m| m.hardware)
+}
+
+/// The device `name` stands for, with the note saying which variant a family name took.
+pub fn resolve_hardware_match<'d>(
+    data: &'d Dataset,
+    name: &str,
+) -> Result<HardwareMatch<'d>, RequestError> {
+    data.resolve_hardware(name)
         .map_err(|e| RequestError::new("hardware", lookup_message(&e, "hardware")))
 }
 
@@ -221,6 +175,15 @@ pub fn build_job(
     hours: Hours,
 ) -> Result<Job, RequestError> {
     let mut components = Vec::new();
+    if let (Some(watts), None) = (r.watts, hardware) {
+        components.push(scenario::given_accelerator_component(
+            data,
+            r.hardware.as_deref().unwrap_or("device"),
+            watts,
+            r.count.unwrap_or(1),
+            r.utilization,
+        )?);
+    }
     if let Some(hardware) = hardware {
         components.push(scenario::accelerator_component(
             data,
@@ -276,9 +239,16 @@ pub fn resolve_job<'d>(
             "missing hours: how long the job runs, e.g. --hours 24 (or give --energy-kwh)",
         ));
     };
-    let hardware = match &r.hardware {
-        Some(name) => Some(resolve_hardware(data, name)?),
-        None if r.cpu.is_some() || r.ram_gb.is_some() => None,
+    // A family name (`A100`) resolves to one variant; the note saying which goes into the
+    // device-power provenance.
+    let (hardware, family_note) = match &r.hardware {
+        // A device of a given power: the name only labels it.
+        _ if r.watts.is_some() => (None, None),
+        Some(name) => {
+            let found = resolve_hardware_match(data, name)?;
+            (Some(found.hardware), found.note)
+        }
+        None if r.cpu.is_some() || r.ram_gb.is_some() => (None, None),
         None => {
             return Err(RequestError::new(
                 "hardware",
@@ -286,11 +256,25 @@ pub fn resolve_job<'d>(
             ));
         }
     };
-    let job = build_job(data, r, hardware, Hours(hours))?;
+    let mut job = build_job(data, r, hardware, Hours(hours))?;
+    if let (Some(note), Load::Components { components }) = (family_note, &mut job.load)
+        && let Some(device) = components.iter_mut().find(|c| c.kind == "gpu")
+    {
+        let row_note = std::mem::take(&mut device.provenance.note);
+        device.provenance.note = if row_note.is_empty() {
+            note
+        } else {
+            format!("{note}. {row_note}")
+        };
+    }
     let count = r.count.unwrap_or(1);
     let mut parts = Vec::new();
     if let Some(h) = hardware {
         parts.push(format!("{count} × {}", h.name));
+    }
+    if let (Some(watts), None) = (r.watts, hardware) {
+        let label = r.hardware.as_deref().unwrap_or("device");
+        parts.push(format!("{count} × {label} ({watts} W)"));
     }
     if let Some(cpu) = &r.cpu {
         parts.push(format!("{} × {cpu}", r.cpu_count.unwrap_or(1)));
@@ -337,6 +321,26 @@ pub fn resolve_provider_region<'d>(
     Ok((provider, region))
 }
 
+/// A location on the basis asked for; without one, life-cycle, else (a place the data holds
+/// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
+/// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
+fn on_basis(
+    asked: Option<Basis>,
+    locate: impl Fn(Basis) -> Result<Location, ScenarioError>,
+) -> Result<Location, RequestError> {
+    match (asked, locate(asked.unwrap_or(Basis::Lifecycle))) {
+        (None, Err(ScenarioError::NoFigure { place, .. })) => {
+            let mut location = locate(Basis::Direct)?;
+            location.intensity.provenance.note = format!(
+                "{place} has no life-cycle figure in the data: its direct figure (combustion only, lower than a life-cycle one) is used, and comparisons stay on the direct basis; {}",
+                location.intensity.provenance.note
+            );
+            Ok(location)
+        }
+        (_, result) => Ok(result?),
+    }
+}
+
 pub fn resolve_location<'d>(
     data: &'d Dataset,
     r: &EstimateRequest,
@@ -346,7 +350,9 @@ pub fn resolve_location<'d>(
         (provider, Some(region), None, None) => {
             let (provider, region) = resolve_provider_region(data, provider.as_deref(), region)?;
             ResolvedLocation {
-                location: scenario::region_location(data, provider, region)?,
+                location: on_basis(r.basis, |basis| {
+                    scenario::region_location(data, provider, region, basis)
+                })?,
                 provider: Some(provider),
                 region: Some(region),
             }
@@ -368,7 +374,7 @@ pub fn resolve_location<'d>(
                 .find_zone(zone)
                 .map_err(|e| RequestError::new("zone", lookup_message(&e, "zones")))?;
             ResolvedLocation {
-                location: scenario::zone_location(data, zone)?,
+                location: on_basis(r.basis, |basis| scenario::zone_location(data, zone, basis))?,
                 provider: None,
                 region: None,
             }

@@ -2,10 +2,11 @@
 //! which year, and whether a figure was estimated from data, given or defaulted.
 
 use mlcarbon_data::{
-    Constant, Cpu, Dataset, Hardware, PowerKind, Provider, Region, Zone, ZoneKind, constant_ids,
+    Constant, Cpu, Dataset, Hardware, PowerKind, Provider, Region, RegionFigure, Zone, ZoneFigure,
+    ZoneKind, constant_ids,
 };
 
-use crate::estimate::{Component, Factor, Location, Origin, Provenance};
+use crate::estimate::{Basis, Component, Factor, Location, Origin, Provenance};
 use crate::units::{GramsPerKwh, Ranged, Watts};
 
 /// Why inputs could not be turned into a scenario.
@@ -17,6 +18,8 @@ pub enum ScenarioError {
     MissingZone { region: String, zone: String },
     #[error("{0}")]
     Invalid(String),
+    #[error("{place} has no {basis} grid intensity in the data; use --basis {other}", basis = basis.as_str(), other = match basis { Basis::Lifecycle => "direct", Basis::Direct => "lifecycle" })]
+    NoFigure { place: String, basis: Basis },
 }
 
 fn constant<'d>(data: &'d Dataset, id: &str) -> Result<&'d Constant, ScenarioError> {
@@ -114,17 +117,22 @@ pub fn default_utilization(
                 "the device power is already a measured mean draw".to_string(),
             ),
         )),
-        PowerKind::Tdp | PowerKind::BoardPower => {
-            let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
-            let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
-            provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
-            provenance.note =
-                "median mean draw of measured training runs relative to the power limit; \
-                 the published calculator assumes 100 %; give --utilization"
-                    .to_string();
-            Ok((ratio.value, provenance))
-        }
+        PowerKind::Tdp | PowerKind::BoardPower => rated_limit_utilization(
+            data,
+            "median mean draw of measured training runs relative to the power limit; \
+             the published calculator assumes 100 %; give --utilization",
+        ),
     }
+}
+
+/// The default utilization of a rated limit: the median measured mean draw of training jobs as a
+/// fraction of the limit, defaulted, with `note`.
+fn rated_limit_utilization(data: &Dataset, note: &str) -> Result<(f64, Provenance), ScenarioError> {
+    let ratio = constant(data, constant_ids::GPU_DRAW_RATIO)?;
+    let mut provenance = constant_provenance(data, ratio, "utilization", Origin::Defaulted);
+    provenance.value = format!("{:.0} % of rated power", ratio.value * 100.0);
+    provenance.note = note.to_string();
+    Ok((ratio.value, provenance))
 }
 
 fn given_utilization(quantity: &str, utilization: f64) -> Provenance {
@@ -168,6 +176,36 @@ pub fn accelerator_component(
             },
             hardware.notes.to_string(),
         ),
+        utilization_provenance,
+    })
+}
+
+/// Accelerators the table does not hold, of a power the user gives (`--watts`): taken as a
+/// rated limit, so the default utilization applies as for a TDP.
+pub fn given_accelerator_component(
+    data: &Dataset,
+    label: &str,
+    watts: f64,
+    count: u32,
+    utilization: Option<f64>,
+) -> Result<Component, ScenarioError> {
+    let (util, utilization_provenance) = match utilization {
+        Some(u) => (u, given_utilization("utilization", u)),
+        None => rated_limit_utilization(
+            data,
+            "the given power is taken as a rated limit; median mean draw of measured training runs relative to the limit; give --utilization",
+        )?,
+    };
+    let (low_factor, high_factor) = draw_factors(data)?;
+    Ok(Component {
+        kind: "gpu".to_string(),
+        label: label.to_string(),
+        unit_power: Watts(watts),
+        count: f64::from(count),
+        utilization: util,
+        low_factor,
+        high_factor: high_factor.min(1.0 / util).max(1.0),
+        provenance: Provenance::given("device power", format!("{watts} W (given)")),
         utilization_provenance,
     })
 }
@@ -243,16 +281,23 @@ fn widen(value: f64, low: f64, high: f64) -> Ranged<f64> {
     }
 }
 
-/// A zone's yearly figure; where the data holds a single figure, the documented default spread.
-/// A zone's intensity range: the spread of its figures, or the default relative spread where
-/// the data holds one figure only. The flag says which.
-fn zone_intensity_range(
+/// A zone's figure on `basis`; an error naming the zone where the data holds none.
+fn zone_figure(zone: &Zone, basis: Basis) -> Result<ZoneFigure<'_>, ScenarioError> {
+    zone.figure(basis).ok_or_else(|| ScenarioError::NoFigure {
+        place: format!("zone {}", zone.id),
+        basis,
+    })
+}
+
+/// An intensity range: the spread of a figure's references, or the documented default relative
+/// spread where the data holds one figure only. The flag says which.
+fn figure_range(
     data: &Dataset,
-    zone: &Zone,
+    figure: &ZoneFigure<'_>,
 ) -> Result<(Ranged<GramsPerKwh>, bool), ScenarioError> {
-    let value = zone.intensity_g_per_kwh;
-    if zone.low < zone.high {
-        return Ok((widen(value, zone.low, zone.high).map(GramsPerKwh), true));
+    let value = figure.g_per_kwh;
+    if figure.low < figure.high {
+        return Ok((widen(value, figure.low, figure.high).map(GramsPerKwh), true));
     }
     let spread = constant(data, constant_ids::INTENSITY_SPREAD)?.value;
     Ok((
@@ -261,20 +306,31 @@ fn zone_intensity_range(
     ))
 }
 
+/// The table a zone's row lives in (both bases' figures are on the same row).
+fn zone_table(zone: &Zone) -> &str {
+    if zone.table.is_empty() {
+        "zones.csv"
+    } else {
+        &zone.table
+    }
+}
+
 fn zone_intensity(
     data: &Dataset,
     zone: &Zone,
     origin: Origin,
+    basis: Basis,
 ) -> Result<Factor<GramsPerKwh>, ScenarioError> {
-    let (range, from_data) = zone_intensity_range(data, zone)?;
-    let value = zone.intensity_g_per_kwh;
+    let figure = zone_figure(zone, basis)?;
+    let (range, from_data) = figure_range(data, &figure)?;
+    let value = figure.g_per_kwh;
     let spread_note = if from_data {
         "range: spread of this zone's recent figures across sources and years"
     } else {
         "range: default relative spread (one figure only)"
     };
-    let mut note = spread_note.to_string();
-    if !zone.notes.is_empty() {
+    let mut note = format!("{} basis; {spread_note}", figure.basis.as_str());
+    if !zone.notes.is_empty() && figure.basis == zone.default_figure().basis {
         note = format!("{note}; {}", zone.notes);
     }
     Ok(Factor {
@@ -282,13 +338,13 @@ fn zone_intensity(
         provenance: row_provenance(
             data,
             "grid intensity",
-            format!("{value} g/kWh ({}, {})", zone.name, zone.year),
+            format!("{value} g/kWh ({}, {})", zone.name, figure.year),
             origin,
             RowRef {
-                table: &zone.table,
+                table: zone_table(zone),
                 row: &zone.id,
-                source: &zone.source,
-                year: zone.year,
+                source: figure.source,
+                year: figure.year,
             },
             note,
         ),
@@ -381,19 +437,7 @@ pub fn given_pue(pue: f64) -> Factor<f64> {
     }
 }
 
-/// A provider-published figure, with a range that also covers the zone's figures.
-fn provider_intensity_range(g: f64, zone_range: Ranged<GramsPerKwh>) -> Ranged<GramsPerKwh> {
-    widen(g, zone_range.low.0.min(g), zone_range.high.0.max(g)).map(GramsPerKwh)
-}
-
-/// The numbers of a location without their provenance: what comparisons over hundreds of
-/// places need.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Figures {
-    pub intensity: Ranged<GramsPerKwh>,
-    pub pue: Ranged<f64>,
-    pub offset_percent: Option<f64>,
-}
+pub use crate::estimate::Figures;
 
 /// The grid zone a region maps to; a data error when the zones table lacks it.
 fn region_zone<'d>(data: &'d Dataset, region: &Region) -> Result<&'d Zone, ScenarioError> {
@@ -404,17 +448,29 @@ fn region_zone<'d>(data: &'d Dataset, region: &Region) -> Result<&'d Zone, Scena
         })
 }
 
+/// A region's grid figure on `basis`: its zone's, the range widened by the zones it may draw
+/// from and by the provider's own figure on the same basis (`Dataset::region_figure`).
+fn region_figure<'d>(
+    data: &'d Dataset,
+    region: &'d Region,
+    basis: Basis,
+) -> Result<RegionFigure<'d>, ScenarioError> {
+    region_zone(data, region)?;
+    data.region_figure(region, basis)
+        .ok_or_else(|| ScenarioError::NoFigure {
+            place: region.label(),
+            basis,
+        })
+}
+
 pub fn region_figures(
     data: &Dataset,
     provider: &Provider,
     region: &Region,
+    basis: Basis,
 ) -> Result<Figures, ScenarioError> {
-    let zone = region_zone(data, region)?;
-    let (zone_range, _) = zone_intensity_range(data, zone)?;
-    let intensity = match region.provider_intensity_g_per_kwh {
-        Some(g) => provider_intensity_range(g, zone_range),
-        None => zone_range,
-    };
+    let figure = region_figure(data, region, basis)?;
+    let (intensity, _) = figure_range(data, &figure.figure)?;
     let pue = match provider_pue_range(provider, Some(region)) {
         Some(p) => p,
         None => default_pue_range(data)?,
@@ -423,6 +479,7 @@ pub fn region_figures(
         intensity,
         pue,
         offset_percent: region.offset_percent.or(provider.offset_percent),
+        basis,
     })
 }
 
@@ -431,44 +488,67 @@ pub fn zone_figures(
     data: &Dataset,
     zone: &Zone,
     pue: Ranged<f64>,
+    basis: Basis,
 ) -> Result<Figures, ScenarioError> {
     Ok(Figures {
-        intensity: zone_intensity_range(data, zone)?.0,
+        intensity: figure_range(data, &zone_figure(zone, basis)?)?.0,
         pue,
         offset_percent: None,
+        basis,
     })
 }
 
-/// A cloud region: the provider's own intensity figure where it publishes one, else the zone's.
+/// A cloud region on `basis`: its grid zone's figure (never the provider's own, which only
+/// widens the range when it is on the same basis and is named in the note either way).
 pub fn region_location(
     data: &Dataset,
     provider: &Provider,
     region: &Region,
+    basis: Basis,
 ) -> Result<Location, ScenarioError> {
-    let zone = region_zone(data, region)?;
-    let zone_factor = zone_intensity(data, zone, Origin::Estimated)?;
-    let intensity = match region.provider_intensity_g_per_kwh {
-        Some(g) => Factor {
-            range: provider_intensity_range(g, zone_factor.range),
-            provenance: row_provenance(
-                data,
-                "grid intensity",
-                format!("{g} g/kWh (provider-published, {})", region.year),
-                Origin::Estimated,
-                RowRef {
-                    table: "regions.csv",
-                    row: &region.label(),
-                    source: &region.source,
-                    year: region.year,
-                },
-                format!(
-                    "range includes zone {} ({} g/kWh, {})",
-                    zone.id, zone.intensity_g_per_kwh, zone.year
-                ),
-            ),
-        },
-        None => zone_factor,
-    };
+    let figure = region_figure(data, region, basis)?;
+    let zone = figure.zone;
+    let mut intensity = zone_intensity(data, zone, Origin::Estimated, basis)?;
+    intensity.range = figure_range(data, &figure.figure)?.0;
+    let mut notes = Vec::new();
+    let drawn_from: Vec<&str> = region
+        .range_zones
+        .iter()
+        .filter(|id| data.zone(id).and_then(|z| z.figure(basis)).is_some())
+        .map(|id| id.as_ref())
+        .collect();
+    if !drawn_from.is_empty() {
+        notes.push(format!(
+            "the range also covers {} (grids the region may draw from)",
+            drawn_from.join(", ")
+        ));
+    }
+    if let Some(g) = region.provider_intensity_g_per_kwh {
+        let provider_basis = region.provider_basis.unwrap_or(Basis::Direct);
+        notes.push(if figure.provider_g_per_kwh.is_some() {
+            format!(
+                "{} publishes {g} g/kWh for this region ({}, {}), inside the range",
+                provider.name,
+                provider_basis.as_str(),
+                region.year
+            )
+        } else {
+            format!(
+                "{} publishes {g} g/kWh for this region on the {} basis ({}): not compared with {} figures",
+                provider.name,
+                provider_basis.as_str(),
+                region.year,
+                basis.as_str()
+            )
+        });
+    }
+    if !notes.is_empty() {
+        intensity.provenance.note = format!(
+            "{}; {}",
+            intensity.provenance.note.trim_end_matches('.'),
+            notes.join("; ")
+        );
+    }
     let pue = match pue_from_provider(data, provider, Some(region)) {
         Some(p) => p,
         None => default_pue(data)?,
@@ -513,6 +593,7 @@ pub fn region_location(
     });
     Ok(Location {
         label: format!("{} {} ({})", provider.name, region.region, zone.name),
+        basis,
         provider: Some(provider.id.to_string()),
         region: Some(region.region.to_string()),
         zone: Some(zone.id.to_string()),
@@ -524,13 +605,13 @@ pub fn region_location(
 }
 
 /// A grid zone without a provider: PUE defaulted unless given.
-pub fn zone_location(data: &Dataset, zone: &Zone) -> Result<Location, ScenarioError> {
+pub fn zone_location(data: &Dataset, zone: &Zone, basis: Basis) -> Result<Location, ScenarioError> {
     let origin = if zone.kind == ZoneKind::World {
         Origin::Defaulted
     } else {
         Origin::Estimated
     };
-    let mut intensity = zone_intensity(data, zone, origin)?;
+    let mut intensity = zone_intensity(data, zone, origin, basis)?;
     if zone.kind == ZoneKind::World {
         intensity.provenance.note = format!(
             "world average used because no location was given; give --zone, --provider/--region or --intensity. {}",
@@ -539,6 +620,7 @@ pub fn zone_location(data: &Dataset, zone: &Zone) -> Result<Location, ScenarioEr
     }
     Ok(Location {
         label: format!("{} ({})", zone.name, zone.id),
+        basis,
         provider: None,
         region: None,
         zone: Some(zone.id.to_string()),
@@ -549,12 +631,12 @@ pub fn zone_location(data: &Dataset, zone: &Zone) -> Result<Location, ScenarioEr
     })
 }
 
-/// The world average, flagged as defaulted.
+/// The world average, flagged as defaulted, on its default figure's basis.
 pub fn default_location(data: &Dataset) -> Result<Location, ScenarioError> {
     let world = data
         .world_zone()
         .ok_or_else(|| ScenarioError::Invalid("the dataset has no world zone".to_string()))?;
-    zone_location(data, world)
+    zone_location(data, world, world.default_figure().basis)
 }
 
 /// A custom intensity (private infrastructure).
@@ -565,6 +647,8 @@ pub fn intensity_location(
 ) -> Result<Location, ScenarioError> {
     Ok(Location {
         label: format!("custom intensity {g_per_kwh} g/kWh"),
+        // A user's own figure: its basis is the user's to know; comparisons stay life-cycle.
+        basis: Basis::Lifecycle,
         provider: None,
         region: None,
         zone: None,

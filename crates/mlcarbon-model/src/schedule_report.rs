@@ -6,9 +6,10 @@
 use mlcarbon_data::Dataset;
 use serde::Serialize;
 
-use crate::estimate::estimate_with;
+use crate::estimate::{Basis, Figures, estimate_with};
+use crate::params;
 use crate::profiles::{ProfileChoice, ProfileInfo, no_profile, now_or, text_profile, zone_profile};
-use crate::request::{self, EstimateRequest, MAX_HOURS, RequestError, check};
+use crate::request::{self, EstimateRequest, RequestError};
 use crate::scenario;
 use crate::schedule::{Schedule, ScheduleRequest, Window, schedule};
 use crate::time::UtcTime;
@@ -16,8 +17,6 @@ use crate::units::{GramsPerKwh, Hours, KilowattHours, Ranged};
 
 /// How many good windows a schedule lists, unless told.
 pub const DEFAULT_WINDOWS: usize = 5;
-/// The most windows a schedule lists.
-pub const MAX_WINDOWS: usize = 1_000;
 
 /// A user's profile: the name it was given by (a file) and its CSV text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,7 +26,7 @@ pub struct ProfileText {
 }
 
 /// The inputs of `schedule`, named like its flags.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleQuery {
     /// The job (`hours` required; its energy from `hardware`, `energy_kwh`, `cpu`, `ram_gb`
     /// when given) and the location (`zone` or `provider`/`region`, `pue`).
@@ -40,6 +39,18 @@ pub struct ScheduleQuery {
     pub now: Option<String>,
     /// How many good windows to list (at least one).
     pub windows: usize,
+}
+
+impl Default for ScheduleQuery {
+    fn default() -> Self {
+        ScheduleQuery {
+            job: EstimateRequest::default(),
+            profile: None,
+            within: None,
+            now: None,
+            windows: DEFAULT_WINDOWS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,7 +136,15 @@ fn job_energy(
         (None, Some(p)) => Ranged::exact(p),
         (None, None) => scenario::default_pue(data)?.range,
     };
-    let result = estimate_with(&resolved.job, Ranged::exact(GramsPerKwh(0.0)), pue, None);
+    let result = estimate_with(
+        &resolved.job,
+        &Figures {
+            intensity: Ranged::exact(GramsPerKwh(0.0)),
+            pue,
+            offset_percent: None,
+            basis: job.basis.unwrap_or(Basis::Lifecycle),
+        },
+    );
     Ok(Some((result.energy, pue.value)))
 }
 
@@ -190,21 +209,8 @@ pub fn schedule_report(
             "missing --within: the hours from now within which the job must finish, e.g. --within 24",
         ));
     };
-    check(
-        "within",
-        Some(within),
-        |h| h > 0.0 && h <= MAX_HOURS,
-        "a positive number of hours up to 1,000,000",
-    )?;
-    if query.windows > MAX_WINDOWS {
-        return Err(RequestError::new(
-            "windows",
-            format!(
-                "windows must be at most {MAX_WINDOWS}, not {}",
-                query.windows
-            ),
-        ));
-    }
+    params::WITHIN.check(Some(within))?;
+    params::WINDOWS.check(Some(query.windows as f64))?;
     request::validate(&query.job)?;
     let now = now_or(query.now.as_deref(), clock)?;
     let location = location_of(data, &query.job)?;

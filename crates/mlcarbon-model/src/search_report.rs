@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::estimate::estimate;
 use crate::request::RequestError;
+use crate::search::random_trials;
 use crate::search::{
     DEFAULT_REDUCTION, GridDimension, GridSpec, SearchError, SearchOptions, SearchPlan, plan_search,
 };
@@ -99,6 +100,14 @@ pub fn search_error(error: SearchError) -> RequestError {
     RequestError::new(field, error.to_string())
 }
 
+/// `top` and `probability` in range (checked even where no search uses them: a bad value is
+/// a mistake to report, not to ignore).
+pub fn check_search_options(top: f64, probability: f64) -> Result<(), RequestError> {
+    random_trials(top, probability)
+        .map(|_| ())
+        .map_err(search_error)
+}
+
 /// The grid of a `--grid` spec.
 pub fn parse_grid(spec: &str) -> Result<GridSpec, RequestError> {
     GridSpec::parse(spec).map_err(|e| RequestError::new("grid", format!("--grid: {e}")))
@@ -109,6 +118,23 @@ pub fn plan_search_report(
     data: &Dataset,
     query: &PlanSearchQuery,
 ) -> Result<PlanReport, RequestError> {
+    if query.grid.is_some() && query.trials.is_some() {
+        return Err(RequestError::new(
+            "trials",
+            "give the search as --grid or as --trials, not both",
+        ));
+    }
+    if !query.halving {
+        for (field, given) in [("eta", query.eta), ("min_budget", query.min_budget)] {
+            if given.is_some() {
+                let flag = field.replace('_', "-");
+                return Err(RequestError::new(
+                    field,
+                    format!("--{flag} is a setting of successive halving: add --halving"),
+                ));
+            }
+        }
+    }
     let (grid, planned_from) = match (&query.grid, query.trials) {
         (Some(spec), _) => (parse_grid(spec)?, "grid"),
         (None, Some(0)) => {

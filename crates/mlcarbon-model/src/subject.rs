@@ -6,7 +6,7 @@ use crate::run::IntensityOrigin;
 use mlcarbon_data::{Dataset, Hardware};
 
 use crate::embodied::HostSpec;
-use crate::estimate::{Factor, Job, Load, Location, Origin, Provenance};
+use crate::estimate::{Basis, Factor, Job, Load, Location, Origin, Provenance};
 use crate::predict::{PartialRun, Prediction, Progress, predict};
 use crate::report::{EmbodiedInput, EmbodiedReport, embodied_report};
 use crate::request::{self, EstimateRequest, RequestError, ResolvedJob, ResolvedLocation};
@@ -86,6 +86,8 @@ impl MeasuredRun {
         let intensity = self.effective_intensity();
         let location = Location {
             label: self.location_label.clone(),
+            // Tracked runs record their intensity figure; the trackers use life-cycle figures.
+            basis: Basis::Lifecycle,
             provider: self.provider.clone(),
             region: self.region.clone(),
             zone: self.zone.clone(),

@@ -47,6 +47,7 @@ fn gpu_job(hardware: &str, count: u32, hours: f64) -> Job {
 
 fn place(g: f64, pue: f64) -> Location {
     Location {
+        basis: mlcarbon_data::Basis::Lifecycle,
         label: "test".into(),
         provider: None,
         region: None,
@@ -1062,7 +1063,9 @@ mod advice {
         let provider = d.find_provider("gcp").expect("gcp");
         let job = gpu_job("A100 SXM4 80GB", 8, 24.0);
         let any_region = d.provider_regions("gcp").next().expect("a region");
-        let probe = scenario::region_location(d, provider, any_region).expect("location");
+        let probe =
+            scenario::region_location(d, provider, any_region, mlcarbon_data::Basis::Lifecycle)
+                .expect("location");
         let probe_estimate = estimate(&job, &probe);
         let ranked =
             compare::provider_regions(d, &job, &probe_estimate, provider).expect("regions");
@@ -1070,7 +1073,9 @@ mod advice {
         let region = d
             .find_region(Some(provider), cleanest.region.as_deref().expect("code"))
             .expect("region");
-        let location = scenario::region_location(d, provider, region).expect("location");
+        let location =
+            scenario::region_location(d, provider, region, mlcarbon_data::Basis::Lifecycle)
+                .expect("location");
         let baseline = estimate(&job, &location);
         let alternatives =
             compare::provider_regions(d, &job, &baseline, provider).expect("regions");
@@ -1093,7 +1098,8 @@ mod advice {
             .expect("region");
         let baseline = estimate(
             &job,
-            &scenario::region_location(d, provider, region).expect("loc"),
+            &scenario::region_location(d, provider, region, mlcarbon_data::Basis::Lifecycle)
+                .expect("loc"),
         );
         let alternatives =
             compare::provider_regions(d, &job, &baseline, provider).expect("regions");
@@ -1141,9 +1147,12 @@ mod advice {
 
         let per_trial = estimate_with(
             &job,
-            Ranged::exact(GramsPerKwh(300.0)),
-            Ranged::exact(1.2),
-            None,
+            &mlcarbon_model::estimate::Figures {
+                intensity: Ranged::exact(GramsPerKwh(300.0)),
+                pue: Ranged::exact(1.2),
+                offset_percent: None,
+                basis: mlcarbon_data::Basis::Lifecycle,
+            },
         );
         let plan = plan_search(
             &GridSpec::parse("lr=5,batch=4,wd=3").expect("grid"),

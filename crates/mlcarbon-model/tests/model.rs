@@ -27,6 +27,7 @@ fn job(hardware: &str, count: u32, hours: f64, utilization: Option<f64>) -> Job 
 
 fn intensity_location(g: f64, spread: f64, pue: f64) -> Location {
     Location {
+        basis: mlcarbon_data::Basis::Lifecycle,
         label: "test".into(),
         provider: None,
         region: None,
@@ -68,13 +69,23 @@ fn a_real_region_carries_provenance_and_offsets_beside() {
     let d = data();
     let p = d.find_provider("gcp").expect("gcp");
     let r = d.find_region(Some(p), "us-central1").expect("us-central1");
-    let location = scenario::region_location(d, p, r).expect("location");
+    let location =
+        scenario::region_location(d, p, r, mlcarbon_data::Basis::Lifecycle).expect("location");
     assert_eq!(location.zone.as_deref(), Some("US-MIDW-MISO"));
-    assert_eq!(
+    // The grid's figure, not Google's own: the provider's figure is named in the note.
+    assert_ne!(
         location.intensity.provenance.table.as_deref(),
         Some("regions.csv")
     );
-    assert_eq!(location.intensity.provenance.year, Some(2024));
+    assert_eq!(
+        location.intensity.provenance.row.as_deref(),
+        Some("US-MIDW-MISO")
+    );
+    assert!(
+        location.intensity.provenance.note.contains("Google"),
+        "{}",
+        location.intensity.provenance.note
+    );
     let e = estimate(&job("A100 SXM4 80GB", 8, 72.0, None), &location);
     let offset = e.offset.expect("gcp states an offset share");
     assert!(
@@ -269,7 +280,10 @@ proptest! {
         let d = data();
         let region = &d.regions[index % d.regions.len()];
         let provider = d.provider(&region.provider).expect("provider");
-        let location = scenario::region_location(d, provider, region).expect("location");
+        // Every region has a figure on one basis at least: life-cycle, else direct.
+        let location = scenario::region_location(d, provider, region, mlcarbon_data::Basis::Lifecycle)
+            .or_else(|_| scenario::region_location(d, provider, region, mlcarbon_data::Basis::Direct))
+            .expect("location");
         let e = estimate(&job("A100 SXM4 80GB", 1, 10.0, None), &location);
         prop_assert!(e.emissions.value.0.is_finite() && e.emissions.value.0 >= 0.0);
         prop_assert!(e.pue.value >= 1.0);

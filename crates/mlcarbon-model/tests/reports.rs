@@ -8,6 +8,7 @@ use mlcarbon_model::estimate::Origin;
 use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
 use mlcarbon_model::profiles::zone_profile;
 use mlcarbon_model::request::EstimateRequest;
+use mlcarbon_model::run::IntensityOrigin;
 use mlcarbon_model::schedule_report::{ProfileText, ScheduleQuery, schedule_report};
 use mlcarbon_model::search_report::{PlanSearchQuery, plan_search_report};
 use mlcarbon_model::subject::{JobSource, MeasuredRun, subject};
@@ -43,7 +44,7 @@ fn measured() -> MeasuredRun {
         location_label: "France (FR)".to_string(),
         zone: Some("FR".to_string()),
         intensity_g_per_kwh: 56.0,
-        intensity_origin: mlcarbon_model::run::IntensityOrigin::Estimated,
+        intensity_origin: IntensityOrigin::Estimated,
         pue: 1.2,
         gpu_model: Some("NVIDIA A100-SXM4-80GB".to_string()),
         gpu_count: 2,
@@ -217,7 +218,7 @@ fn a_measured_run_is_its_energy_at_its_stored_location() {
     assert_eq!(location.intensity.provenance.origin, Origin::Estimated);
     // With a profile, the intensity is what its emissions imply: 0.6 kg / 12 kWh.
     let profiled = MeasuredRun {
-        intensity_origin: mlcarbon_model::run::IntensityOrigin::Profile,
+        intensity_origin: IntensityOrigin::Profile,
         ..measured()
     };
     assert!((profiled.effective_intensity() - 50.0).abs() < 1e-9);
@@ -251,6 +252,14 @@ fn advice_on_a_measured_run_leaves_hardware_out_and_says_why() {
     };
     let error = advise_report(data(), &bad, t("2026-03-01T00:00:00Z")).expect_err("deadline");
     assert_eq!(error.field, "deadline");
+    // A bad q is an error even without a grid to search.
+    let bad = AdviseQuery {
+        deadline: None,
+        top: 5.0,
+        ..bad
+    };
+    let error = advise_report(data(), &bad, t("2026-03-01T00:00:00Z")).expect_err("top");
+    assert_eq!(error.field, "top");
 }
 
 #[test]
@@ -294,6 +303,22 @@ fn plan_search_errors_name_their_field() {
                 ..base.clone()
             },
             "eta",
+        ),
+        (
+            PlanSearchQuery {
+                trials: Some(100),
+                eta: Some(2.0),
+                ..base.clone()
+            },
+            "eta",
+        ),
+        (
+            PlanSearchQuery {
+                trials: Some(100),
+                grid: Some("a=2".to_string()),
+                ..base.clone()
+            },
+            "trials",
         ),
     ] {
         let error = plan_search_report(data(), &query).expect_err(field);

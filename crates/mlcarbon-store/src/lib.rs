@@ -14,7 +14,9 @@
 mod error;
 pub mod export;
 pub mod liveness;
+pub mod measured;
 pub mod schema;
+pub mod slurm;
 mod store;
 mod types;
 

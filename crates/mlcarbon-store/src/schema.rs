@@ -120,6 +120,44 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE runs SET peak_power_w =
         (SELECT max(total_power_w) FROM samples WHERE samples.run_id = runs.id);
     "#,
+    // v4: Slurm jobs imported from sacct output, one row per cluster and job id.
+    r#"
+    CREATE TABLE slurm_jobs (
+        cluster                     TEXT NOT NULL,
+        job_id                      TEXT NOT NULL,  -- 123, 123_4 (array task), 123+0 (het part)
+        user                        TEXT NOT NULL,
+        account                     TEXT NOT NULL,
+        partition                   TEXT NOT NULL,
+        state                       TEXT,
+        submit                      TEXT NOT NULL,  -- as sacct printed it
+        start                       TEXT NOT NULL,
+        end_time                    TEXT NOT NULL,
+        node_list                   TEXT NOT NULL,
+        elapsed_s                   REAL NOT NULL,
+        total_cpu_s                 REAL NOT NULL,
+        cpu_time_s                  REAL NOT NULL,
+        cpus                        INTEGER NOT NULL,
+        nodes                       INTEGER NOT NULL,
+        requested_memory_bytes      REAL,
+        max_rss_bytes               REAL,
+        gpus                        INTEGER NOT NULL,
+        gpu_type                    TEXT,
+        gpu_util_percent            REAL,
+        energy_joules               REAL,
+        steps                       INTEGER NOT NULL,
+        largest_elapsed_s           REAL NOT NULL,
+        largest_total_cpu_s         REAL NOT NULL,
+        largest_cpu_time_s          REAL NOT NULL,
+        largest_requested_memory_gb REAL NOT NULL,
+        largest_cpus                INTEGER NOT NULL,
+        largest_nodes               INTEGER NOT NULL,
+        largest_gpus                INTEGER NOT NULL,
+        any_unfinished              INTEGER NOT NULL,
+        any_running                 INTEGER NOT NULL,
+        all_completed               INTEGER NOT NULL,
+        PRIMARY KEY (cluster, job_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -26,7 +26,7 @@ const JOULES_PER_KWH: f64 = 3.6e6;
 /// (WAL mode) lets several write runs to the same file at once.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     trackers: TrackerCheck,
 }
 

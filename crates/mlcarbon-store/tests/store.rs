@@ -1058,8 +1058,7 @@ fn the_latest_run_is_the_last_started() {
 fn a_version_2_database_is_migrated_in_place_with_its_peaks() {
     let db = TempDb::new("migrate-v2");
     let path = db.path();
-    drop(open_stored(&path).expect("create"));
-    std::fs::remove_file(&path).expect("start over");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
         for sql in &mlcarbon_store::schema::MIGRATIONS[..2] {
@@ -1069,20 +1068,24 @@ fn a_version_2_database_is_migrated_in_place_with_its_peaks() {
             .expect("version 2");
     }
     {
-        // Rows written through the old tables: the v2 columns are all the store's writes use
-        // but the peak, so the store itself writes them once the schema is put back to v2.
-        let store = open_stored(&path).expect("open");
-        let id = store.start_run(&new_run("written-by-v2")).expect("start");
-        for seq in 0..4 {
-            store.add_sample(id, &sample(seq)).expect("sample");
-        }
-        drop(store);
+        // Rows as the v2 store wrote them: a finished run of 4 samples at 100, 250, 175, 50 W.
         let conn = rusqlite::Connection::open(&path).expect("raw open");
         conn.execute_batch(
-            "DROP INDEX runs_by_start_time; ALTER TABLE runs DROP COLUMN peak_power_w;
-             PRAGMA user_version = 2;",
+            "INSERT INTO runs (id, uuid, project, tags, command, started_at, pid, hostname, os,
+                 mlcarbon_version, location_label, intensity_g_per_kwh, intensity_origin, pue,
+                 cpu_count, gpu_count, ram_total_gb, interval_s, status, ended_at, duration_s,
+                 last_t_s, last_sample_at, sample_count)
+             VALUES (1, 'written-by-v2', 'p', '[]', '[\"make\"]', '2024-06-01T00:00:00Z', 1,
+                 'h', 'linux', '0.1.0', 'FR', 56.0, 'estimated', 1.2, 1, 0, 8.0, 1.0,
+                 'finished', '2024-06-01T00:00:04Z', 4.0, 4.0, '2024-06-01T00:00:04Z', 4);
+             INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+                 total_power_w, energy_kwh, emissions_kg)
+             VALUES (1, 0, 1.0, '2024-06-01T00:00:01Z', 56.0, 100.0, 0.0, 0.0),
+                    (1, 1, 2.0, '2024-06-01T00:00:02Z', 56.0, 250.0, 0.0, 0.0),
+                    (1, 2, 3.0, '2024-06-01T00:00:03Z', 56.0, 175.0, 0.0, 0.0),
+                    (1, 3, 4.0, '2024-06-01T00:00:04Z', 56.0, 50.0, 0.0, 0.0);",
         )
-        .expect("back to v2");
+        .expect("v2 rows");
     }
     let store = open_stored(&path).expect("open and migrate");
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
@@ -1090,7 +1093,7 @@ fn a_version_2_database_is_migrated_in_place_with_its_peaks() {
     assert_eq!(run.uuid, "written-by-v2");
     assert_eq!(run.samples, 4);
     let power = store.power_series(run.id, 60).expect("power");
-    assert_eq!(power.peak_w, Some((CPU_J + GPU_J + RAM_J) / 0.5));
+    assert_eq!(power.peak_w, Some(250.0));
     assert_eq!(power.points.len(), 4);
     let conn = rusqlite::Connection::open(&path).expect("raw open");
     let indexes: i64 = conn

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::calc;
 use crate::error::ApiError;
+use crate::query::ESTIMATE_PARAMS;
 use crate::query::Params;
 use crate::runs::{self, RUN_FILTER_PARAMS};
 use crate::state::AppState;
@@ -33,9 +34,9 @@ pub fn json<T: Serialize>(value: &T) -> Result<Response, ApiError> {
     Ok(bytes("application/json", json_bytes(value)?))
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub type ApiResult = Result<Response, ApiError>;
 
-fn body_params(body: &Bytes) -> Result<Params, ApiError> {
+pub fn body_params(body: &Bytes) -> Result<Params, ApiError> {
     if body.is_empty() {
         return Ok(Params::default());
     }
@@ -70,7 +71,7 @@ fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
 }
 
 fn estimate(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_estimate())?;
+    params.only(&ESTIMATE_PARAMS, &calc::known_estimate())?;
     params.choice("format", &["json"])?;
     cached(state, format!("estimate?{}", params.canonical()), || {
         json_bytes(&calc::estimate_answer(state, params)?)
@@ -86,7 +87,15 @@ pub async fn estimate_post(State(state): State<AppState>, body: Bytes) -> ApiRes
 }
 
 fn compare(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_compare())?;
+    params.only(
+        &[
+            ESTIMATE_PARAMS[0],
+            ESTIMATE_PARAMS[1],
+            ESTIMATE_PARAMS[2],
+            mlcarbon_model::params::COMPARE_EXTRA,
+        ],
+        &calc::known_compare(),
+    )?;
     params.choice("format", &["json"])?;
     cached(state, format!("compare?{}", params.canonical()), || {
         json_bytes(&calc::compare_answer(state.data(), params, 15)?)
@@ -102,7 +111,7 @@ pub async fn compare_post(State(state): State<AppState>, body: Bytes) -> ApiResu
 }
 
 fn statement(state: &AppState, params: &Params) -> ApiResult {
-    params.only(&calc::known_statement())?;
+    params.only(&ESTIMATE_PARAMS, &calc::known_statement())?;
     let format = params
         .choice("format", &["markdown", "latex", "bibtex", "json"])?
         .unwrap_or("markdown");
@@ -143,7 +152,7 @@ fn pick<'r, T>(
 
 pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "format"]])?;
+    params.only(&[], &[&["search", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let rows: Vec<&Hardware> = match params.text("search")? {
@@ -159,7 +168,7 @@ pub async fn hardware(State(state): State<AppState>, RawQuery(q): RawQuery) -> A
 
 pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "kind", "cleanest", "format"]])?;
+    params.only(&[], &[&["search", "kind", "cleanest", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let mut rows: Vec<&Zone> = match params.text("search")? {
@@ -181,7 +190,7 @@ pub async fn zones(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiR
 
 pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["search", "provider", "format"]])?;
+    params.only(&[], &[&["search", "provider", "format"]])?;
     params.choice("format", &["json"])?;
     let data = state.data();
     let provider = match params.text("provider")? {
@@ -198,7 +207,7 @@ pub async fn regions(State(state): State<AppState>, RawQuery(q): RawQuery) -> Ap
 
 pub async fn sources(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     json(&state.data().sources.iter().collect::<Vec<_>>())
 }
@@ -215,7 +224,7 @@ pub async fn runs_list(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    params.only(&[], &[&RUN_FILTER_PARAMS, &["format"]])?;
     params.choice("format", &["json"])?;
     let filter = runs::filter(&params, 50)?;
     let mut found = state.with_store(move |store| store.runs(&filter)).await?;
@@ -231,7 +240,7 @@ pub async fn runs_export(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&RUN_FILTER_PARAMS, &["format"]])?;
+    params.only(&[], &[&RUN_FILTER_PARAMS, &["format"]])?;
     let format = export_format(&params)?;
     let mut filter = runs::filter(&params, runs::MAX_RUNS)?;
     if params.get("limit").is_none() {
@@ -323,7 +332,7 @@ pub async fn run_get(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     let reference = runs::run_ref(&id)?;
     let mut shown = state
@@ -352,7 +361,7 @@ pub async fn run_export(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
     let mut run = state.with_store(move |store| reference.find(store)).await?;
@@ -371,7 +380,7 @@ pub async fn run_samples(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(q.as_deref());
-    params.only(&[&["format"]])?;
+    params.only(&[], &[&["format"]])?;
     let format = params
         .choice("format", &["json", "csv", "jsonl"])?
         .unwrap_or("json");

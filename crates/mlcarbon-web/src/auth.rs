@@ -21,7 +21,7 @@ pub fn require_token(headers: &HeaderMap, expected: Option<&str>) -> Result<(), 
     let Some(expected) = expected else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "this server is read-only: start it with --token TOKEN to allow writing",
+            "this server is read-only: start it with a token (MLCARBON_TOKEN or --token-file PATH) to allow writing",
             None,
         ));
     };
@@ -36,7 +36,7 @@ pub fn require_token(headers: &HeaderMap, expected: Option<&str>) -> Result<(), 
         Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => Ok(()),
         Some(_) => Err(unauthorized("wrong token")),
         None => Err(unauthorized(
-            "missing `Authorization: Bearer TOKEN` header (the token given to --token)",
+            "missing `Authorization: Bearer TOKEN` header (the server's token)",
         )),
     }
 }

@@ -16,7 +16,7 @@ use mlcarbon_model::statement_report::request_statements;
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::query::Params;
 use crate::state::AppState;
 
 impl From<RequestError> for ApiError {
@@ -106,7 +106,8 @@ pub fn compare_answer(
     let by = params.compare_by()?;
     let limit = params.limit("limit", default_limit, MAX_LIMIT)?;
     let with = params.texts("with", 50)?;
-    compare_with(data, &request, by, limit, &with)
+    let all_zones = params.switch(&mlcarbon_model::params::ALL_ZONES)?;
+    compare_with(data, &request, by, limit, &with, all_zones)
 }
 
 pub fn compare_with(
@@ -115,9 +116,12 @@ pub fn compare_with(
     by: Option<CompareBy>,
     limit: usize,
     with: &[String],
+    all_zones: bool,
 ) -> Result<CompareReport, ApiError> {
     let resolved = resolve(data, request)?;
-    Ok(compare_report(data, request, &resolved, by, limit, with)?)
+    Ok(compare_report(
+        data, request, &resolved, by, limit, with, all_zones,
+    )?)
 }
 
 /// The statement of one request in its three forms, as `mlcarbon statement` writes them (the
@@ -142,13 +146,15 @@ pub fn activity(params: &Params) -> Result<String, ApiError> {
     Ok(text.to_string())
 }
 
-/// The parameter sets of the three endpoints, for [`Params::only`].
-pub fn known_estimate() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &ESTIMATE_EXTRA]
+/// The parameter sets of the three endpoints beside the described ones
+/// ([`crate::query::ESTIMATE_PARAMS`]),
+/// for [`Params::only`].
+pub fn known_estimate() -> [&'static [&'static str]; 1] {
+    [&ESTIMATE_EXTRA]
 }
-pub fn known_compare() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &COMPARE_EXTRA]
+pub fn known_compare() -> [&'static [&'static str]; 1] {
+    [&COMPARE_EXTRA]
 }
-pub fn known_statement() -> [&'static [&'static str]; 2] {
-    [&ESTIMATE_PARAMS, &STATEMENT_EXTRA]
+pub fn known_statement() -> [&'static [&'static str]; 1] {
+    [&STATEMENT_EXTRA]
 }

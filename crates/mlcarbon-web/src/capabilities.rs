@@ -4,63 +4,28 @@
 //! --format json` prints for the same inputs. `run` and `training_run` name a stored run (an id
 //! or `last`) of the server's database.
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
 use mlcarbon_model::advise_report::{AdviseQuery, DEFAULT_MAX_SLOWDOWN, advise_report};
 use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
 use mlcarbon_model::request::EstimateRequest;
-use mlcarbon_model::schedule_report::{DEFAULT_WINDOWS, ScheduleQuery, schedule_report};
+use mlcarbon_model::schedule_report::{
+    DEFAULT_WINDOWS, ProfileText, ScheduleQuery, schedule_report,
+};
 use mlcarbon_model::search_report::{
     DEFAULT_PROBABILITY, DEFAULT_TOP, PlanSearchQuery, plan_search_report,
 };
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 
-use crate::api::json;
+use crate::api::{ApiResult, body_params, json};
 use crate::error::ApiError;
-use crate::inputs::{measured_run, system_now};
-use crate::query::{ESTIMATE_PARAMS, Params};
+use crate::query::Params;
 use crate::runs::run_ref;
 use crate::state::AppState;
+use mlcarbon_model::params::{self as p, Param};
 
-/// The parameters that describe the job itself: the estimate's first nine.
-pub const JOB_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).0;
-/// The parameters of a location: the estimate's next six (its last, `lifetime_years`, is the
-/// estimate's own).
-pub const LOCATION_PARAMS: &[&str] = ESTIMATE_PARAMS.split_at(9).1.split_at(6).0;
-pub const ADVISE_EXTRA: [&str; 8] = [
-    "run",
-    "deadline",
-    "now",
-    "max_slowdown",
-    "grid",
-    "top",
-    "probability",
-    "format",
-];
-pub const PLAN_SEARCH_EXTRA: [&str; 9] = [
-    "run",
-    "grid",
-    "trials",
-    "top",
-    "probability",
-    "halving",
-    "eta",
-    "min_budget",
-    "format",
-];
-/// `schedule` takes no `intensity` or `offset_percent`: it needs a zone's profile.
-pub const SCHEDULE_EXTRA: [&str; 8] = [
-    "zone", "provider", "region", "pue", "within", "now", "windows", "format",
-];
-pub const INFERENCE_EXTRA: [&str; 7] = [
-    "requests",
-    "rate",
-    "throughput",
-    "energy_per_request_wh",
-    "training_kg",
-    "training_run",
-    "format",
-];
+/// Every capability also takes `format=json` (its only format here).
+const FORMAT: [&str; 1] = ["format"];
 
 /// Parameters that describe the job, which a stored run replaces (as the CLI's `--run`
 /// conflicts with them).
@@ -96,7 +61,7 @@ async fn stored_run(
     };
     let reference = run_ref(&name).map_err(|e| ApiError::bad(field, e.body.error))?;
     let record = state.with_store(move |store| reference.find(store)).await?;
-    Ok(Some(measured_run(&record)))
+    Ok(Some(record.measured()))
 }
 
 /// The job of `run`, else of the job's parameters.
@@ -115,95 +80,103 @@ async fn job_source(state: &AppState, params: &Params) -> Result<JobSource, ApiE
     }
 }
 
-fn start(query: Option<&str>, known: &[&[&str]]) -> Result<Params, ApiError> {
-    let params = Params::parse(query);
-    params.only(known)?;
+fn check(params: &Params, described: &[&[Param]], more: &[&str]) -> Result<(), ApiError> {
+    params.only(described, &[&FORMAT, more])?;
     params.choice("format", &["json"])?;
-    Ok(params)
+    Ok(())
 }
 
-fn fraction_or(params: &Params, name: &str, default: f64) -> Result<f64, ApiError> {
-    Ok(params.number(name)?.unwrap_or(default))
-}
+/// An endpoint's GET (query string) and POST (a JSON object of the same names) handlers.
+macro_rules! get_and_post {
+    ($get:ident, $post:ident, $answer:ident) => {
+        pub async fn $get(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+            $answer(&state, Params::parse(q.as_deref())).await
+        }
 
-pub async fn advise(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, LOCATION_PARAMS, &ADVISE_EXTRA])?;
-    let query = AdviseQuery {
-        job: job_source(&state, &params).await?,
-        deadline: params.number("deadline")?,
-        now: params.text("now")?,
-        max_slowdown: fraction_or(&params, "max_slowdown", DEFAULT_MAX_SLOWDOWN)?,
-        grid: params.text("grid")?,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        pub async fn $post(State(state): State<AppState>, body: Bytes) -> ApiResult {
+            $answer(&state, body_params(&body)?).await
+        }
     };
-    json(&advise_report(state.data(), &query, system_now())?)
 }
 
-pub async fn plan_search(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &PLAN_SEARCH_EXTRA],
-    )?;
-    let trials = match params.text("trials")? {
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            ApiError::bad(
-                "trials",
-                format!("`{text}` is not a whole number of trials ≥ 1; e.g. trials=100"),
-            )
-        })?),
+get_and_post!(advise_get, advise_post, advise);
+get_and_post!(plan_search_get, plan_search_post, plan_search);
+get_and_post!(schedule_get, schedule_post, schedule);
+get_and_post!(inference_get, inference_post, inference);
+
+/// `schedule`'s own besides the described parameters: a profile's CSV text (what the CLI's
+/// `--profile FILE` holds), and what the report calls it.
+const PROFILE: &str = "profile";
+const GIVEN_PROFILE: &str = "(given text)";
+
+fn value_or(params: &Params, param: &Param, default: f64) -> Result<f64, ApiError> {
+    Ok(params.value(param)?.unwrap_or(default))
+}
+
+async fn advise(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::ADVISE_EXTRA], &[])?;
+    let query = AdviseQuery {
+        job: job_source(state, &params).await?,
+        deadline: params.value(&p::DEADLINE)?,
+        now: params.text("now")?,
+        max_slowdown: value_or(&params, &p::MAX_SLOWDOWN, DEFAULT_MAX_SLOWDOWN)?,
+        grid: params.text("grid")?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
+    };
+    json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
+}
+
+async fn plan_search(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::PLAN_SEARCH_EXTRA], &[])?;
+    let trials = match params.get(p::TRIALS.name) {
+        Some(text) => Some(
+            p::TRIALS
+                .parse_whole(text)
+                .map_err(|problem| ApiError::bad(p::TRIALS.name, format!("trials {problem}")))?,
+        ),
         None => None,
     };
-    let halving = params
-        .choice("halving", &["true", "false", "1", "0", "yes", "no"])?
-        .is_some_and(|v| matches!(v, "true" | "1" | "yes"));
+    let halving = params.switch(&p::HALVING)?;
     let query = PlanSearchQuery {
-        job: job_source(&state, &params).await?,
+        job: job_source(state, &params).await?,
         grid: params.text("grid")?,
         trials,
-        top: fraction_or(&params, "top", DEFAULT_TOP)?,
-        probability: fraction_or(&params, "probability", DEFAULT_PROBABILITY)?,
+        top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
+        probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
         halving,
-        eta: params.number("eta")?,
-        min_budget: params.number("min_budget")?,
+        eta: params.value(&p::ETA)?,
+        min_budget: params.value(&p::MIN_BUDGET)?,
     };
     json(&plan_search_report(state.data(), &query)?)
 }
 
-pub async fn schedule(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(q.as_deref(), &[JOB_PARAMS, &SCHEDULE_EXTRA])?;
-    let windows = match params.whole("windows")? {
+async fn schedule(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::SCHEDULE_EXTRA], &[PROFILE])?;
+    let windows = match params.count(&p::WINDOWS)? {
         Some(n) => n as usize,
         None => DEFAULT_WINDOWS,
     };
     let query = ScheduleQuery {
         job: estimate_request(&params)?,
-        profile: None,
-        within: params.number("within")?,
+        profile: params.get(PROFILE).map(|text| ProfileText {
+            name: GIVEN_PROFILE.to_string(),
+            text: text.to_string(),
+        }),
+        within: params.value(&p::WITHIN)?,
         now: params.text("now")?,
         windows,
     };
-    json(&schedule_report(state.data(), &query, system_now())?)
+    json(&schedule_report(
+        state.data(),
+        &query,
+        mlcarbon_time::now(),
+    )?)
 }
 
-pub async fn inference(
-    State(state): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = start(
-        q.as_deref(),
-        &[JOB_PARAMS, LOCATION_PARAMS, &INFERENCE_EXTRA],
-    )?;
-    let training = match (params.number("training_kg")?, params.get("training_run")) {
+async fn inference(state: &AppState, params: Params) -> ApiResult {
+    check(&params, &[p::JOB, p::LOCATION, p::INFERENCE_EXTRA], &[])?;
+    let training = match (params.value(&p::TRAINING_KG)?, params.get("training_run")) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad(
                 "training_run",
@@ -211,16 +184,16 @@ pub async fn inference(
             ));
         }
         (Some(kg), None) => Some(Training::Given(kg)),
-        (None, _) => stored_run(&state, &params, "training_run")
+        (None, _) => stored_run(state, &params, "training_run")
             .await?
             .map(|run| Training::Run(Box::new(run))),
     };
     let query = InferenceQuery {
         job: estimate_request(&params)?,
-        requests: params.number("requests")?,
-        rate: params.number("rate")?,
-        throughput: params.number("throughput")?,
-        energy_per_request_wh: params.number("energy_per_request_wh")?,
+        requests: params.value(&p::REQUESTS)?,
+        rate: params.value(&p::RATE)?,
+        throughput: params.value(&p::THROUGHPUT)?,
+        energy_per_request_wh: params.value(&p::ENERGY_PER_REQUEST_WH)?,
         training,
     };
     json(&inference_report(state.data(), &query)?)

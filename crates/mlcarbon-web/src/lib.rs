@@ -23,7 +23,6 @@ mod calc;
 mod capabilities;
 mod conn;
 mod error;
-mod inputs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -50,7 +49,6 @@ use tokio::net::TcpListener;
 
 pub use crate::conn::ConnectionLimits;
 pub use crate::error::{ApiError, ErrorBody, WebError};
-pub use crate::inputs::{measured_run, system_now};
 pub use crate::metrics::escape_label;
 pub use crate::state::AppState;
 
@@ -122,10 +120,22 @@ pub fn app(state: AppState) -> Router {
             "/api/statement",
             get(api::statement_get).post(api::statement_post),
         )
-        .route("/api/advise", get(capabilities::advise))
-        .route("/api/schedule", get(capabilities::schedule))
-        .route("/api/plan-search", get(capabilities::plan_search))
-        .route("/api/inference", get(capabilities::inference))
+        .route(
+            "/api/advise",
+            get(capabilities::advise_get).post(capabilities::advise_post),
+        )
+        .route(
+            "/api/schedule",
+            get(capabilities::schedule_get).post(capabilities::schedule_post),
+        )
+        .route(
+            "/api/plan-search",
+            get(capabilities::plan_search_get).post(capabilities::plan_search_post),
+        )
+        .route(
+            "/api/inference",
+            get(capabilities::inference_get).post(capabilities::inference_post),
+        )
         .route("/api/hardware", get(api::hardware))
         .route("/api/zones", get(api::zones))
         .route("/api/regions", get(api::regions))

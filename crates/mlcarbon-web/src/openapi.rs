@@ -1,10 +1,19 @@
-//! The OpenAPI 3 document of the API (`/api/openapi.json`), written by hand.
+//! The OpenAPI 3 document of the API (`/api/openapi.json`): the request parameters come from
+//! the model's descriptions (`mlcarbon_model::params`), the rest is written here.
 
 use mlcarbon_data::ZoneKind;
+use mlcarbon_model::params::{self, Kind, Param};
 use serde_json::{Value, json};
 
+use crate::query::ESTIMATE_PARAMS;
+
+/// A query parameter. A blank value counts as absent (what an HTML form sends for an empty
+/// field), so every parameter also takes one.
 fn param(name: &str, description: &str, schema: Value) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+    let blank =
+        json!({ "type": "string", "pattern": "^\\s*$", "description": "blank: as if absent" });
+    json!({ "name": name, "in": "query", "required": false, "description": description,
+        "schema": { "anyOf": [schema, blank] } })
 }
 
 fn text(name: &str, description: &str) -> Value {
@@ -12,14 +21,6 @@ fn text(name: &str, description: &str) -> Value {
         name,
         description,
         json!({ "type": "string", "maxLength": 200 }),
-    )
-}
-
-fn number(name: &str, description: &str, min: f64, max: f64) -> Value {
-    param(
-        name,
-        description,
-        json!({ "type": "number", "minimum": min, "maximum": max }),
     )
 }
 
@@ -39,221 +40,74 @@ fn choice(name: &str, description: &str, values: &[&str]) -> Value {
     )
 }
 
+/// A parameter as the model describes it (name in kebab case, snake case also taken).
+fn described(p: &Param) -> Value {
+    let schema = match p.kind {
+        Kind::Text => json!({ "type": "string", "maxLength": 200 }),
+        Kind::Time => json!({ "type": "string", "maxLength": 200, "description": "RFC 3339" }),
+        Kind::Switch => json!({ "type": "string", "enum": ["true", "false"] }),
+        Kind::Choice(names) => json!({ "type": "string", "enum": names }),
+        Kind::Whole { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
+        Kind::Number {
+            min,
+            min_open,
+            max,
+            max_open,
+            ..
+        } => {
+            let mut schema = json!({ "type": "number", "minimum": min, "maximum": max });
+            if min_open {
+                schema["exclusiveMinimum"] = json!(true);
+            }
+            if max_open {
+                schema["exclusiveMaximum"] = json!(true);
+            }
+            schema
+        }
+    };
+    let mut description = p.help.to_string();
+    if let Some(default) = p.default {
+        description.push_str(&format!(" Default {default}."));
+    }
+    if p.name.contains('_') {
+        description.push_str(&format!(" Also `{}`.", p.name));
+    }
+    param(&p.flag(), &description, schema)
+}
+
+fn all_described(lists: &[&[Param]]) -> Vec<Value> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for p in lists.iter().flat_map(|l| l.iter()) {
+        if !seen.contains(&p.name) {
+            seen.push(p.name);
+            out.push(described(p));
+        }
+    }
+    out
+}
+
 /// The parameters that describe a job, as `estimate`, `compare` and `statement` take them.
 fn job_params() -> Vec<Value> {
-    vec![
-        text(
-            "hardware",
-            "Accelerator by name, id or alias (`A100 SXM4 80GB`, `tpu v3`).",
-        ),
-        integer(
-            "count",
-            "Number of accelerators (default 1).",
-            1,
-            10_000_000,
-        ),
-        number(
-            "hours",
-            "Wall-clock duration in hours; required unless energy-kwh is given.",
-            0.0,
-            1_000_000.0,
-        ),
-        number(
-            "energy-kwh",
-            "IT energy already known (metered), kWh, instead of hardware × hours. Also `energy_kwh`.",
-            0.0,
-            1e15,
-        ),
-        number(
-            "utilization",
-            "Mean accelerator draw as a fraction of its rated power, in (0, 1].",
-            0.0,
-            1.0,
-        ),
-        text("cpu", "Host CPU model from the CPU power table."),
-        integer(
-            "cpu-count",
-            "Number of CPU sockets (default 1). Also `cpu_count`.",
-            1,
-            10_000_000,
-        ),
-        number(
-            "cpu-utilization",
-            "Mean CPU load as a fraction of TDP, in (0, 1]. Also `cpu_utilization`.",
-            0.0,
-            1.0,
-        ),
-        number("ram-gb", "Host memory in GB. Also `ram_gb`.", 0.0, 1e9),
-        text(
-            "provider",
-            "Cloud provider (`aws`, `gcp`, `azure`, …); needs region.",
-        ),
-        text("region", "Cloud region code or name (`us-east-1`)."),
-        text("zone", "Grid zone (`FR`, `US-IA`, `WORLD`)."),
-        number(
-            "intensity",
-            "Grid carbon intensity in g CO2e/kWh (private infrastructure).",
-            0.0,
-            1e9,
-        ),
-        number(
-            "offset-percent",
-            "Share of emissions offset or matched, with intensity. Also `offset_percent`.",
-            0.0,
-            100.0,
-        ),
-        number(
-            "pue",
-            "Power usage effectiveness of the facility.",
-            1.0,
-            5.0,
-        ),
-        number(
-            "lifetime-years",
-            "Years over which the hardware's manufacturing (embodied) emissions are spread \
-             [default: the figure's own, 4 years for Cloud Carbon Footprint's]. Also \
-             `lifetime_years`.",
-            0.0,
-            100.0,
-        ),
-    ]
-}
-
-/// [`job_params`] less those of `names` (snake_case or kebab-case as listed there).
-fn job_params_without(names: &[&str]) -> Vec<Value> {
-    job_params()
-        .into_iter()
-        .filter(|p| !p["name"].as_str().is_some_and(|n| names.contains(&n)))
-        .collect()
-}
-
-fn run_param(what: &str) -> Value {
-    text(
-        "run",
-        &format!(
-            "{what} as this stored run did (an id or `last`; the server's --db), instead of the job's parameters."
-        ),
-    )
-}
-
-fn now_param() -> Value {
-    text(
-        "now",
-        "The current time, RFC 3339 (2026-03-01T12:00:00Z) [default: the server's clock]; a time in 2022 uses the hourly 2022 series.",
-    )
-}
-
-fn search_params() -> Vec<Value> {
-    vec![
-        text(
-            "grid",
-            "The grid: name=count or name=v1|v2|… terms separated by commas (lr=5,batch=4,wd=3).",
-        ),
-        number(
-            "top",
-            "The best fraction q of the space a random search should reach (default 0.05).",
-            0.0,
-            1.0,
-        ),
-        number(
-            "probability",
-            "The probability p of reaching it (default 0.95).",
-            0.0,
-            1.0,
-        ),
-    ]
+    all_described(&ESTIMATE_PARAMS)
 }
 
 /// The parameters of `/api/advise`, `/api/schedule`, `/api/plan-search`, `/api/inference`.
 fn capability_paths() -> Value {
     let format = || choice("format", "Only json.", &["json"]);
-    let job = || job_params_without(&["lifetime-years"]);
-    let mut advise = with(job(), vec![run_param("Advise on the job")]);
-    advise.extend(vec![
-        number(
-            "deadline",
-            "The job must finish within this many hours of now: consider starting later, where the zone has an intensity profile.",
-            0.0,
-            1_000_000.0,
-        ),
-        now_param(),
-        number(
-            "max-slowdown",
-            "The most extra run time, percent, accepted for a GPU power limit (default 10). Also `max_slowdown`.",
-            0.0,
-            100.0,
-        ),
-        format(),
-    ]);
-    advise.extend(search_params());
-    let mut schedule = job_params_without(&["intensity", "offset-percent", "lifetime-years"]);
-    schedule.extend(vec![
-        number(
-            "within",
-            "Required: the job must finish within this many hours of now.",
-            0.0,
-            1_000_000.0,
-        ),
-        now_param(),
-        integer("windows", "Good windows to list (default 5).", 0, 1000),
-        format(),
-    ]);
-    let mut plan = with(job(), vec![run_param("Cost one trial")]);
-    plan.extend(search_params());
-    plan.extend(vec![
-        integer(
-            "trials",
-            "The number of trials planned, instead of a grid.",
-            1,
-            u64::MAX,
-        ),
-        choice(
-            "halving",
-            "Add successive halving over the random configurations.",
-            &["true", "false"],
-        ),
-        number(
-            "eta",
-            "Reduction factor η of successive halving (default 3).",
-            1.0,
-            1e6,
-        ),
-        number(
-            "min-budget",
-            "Budget of the first rung as a fraction of a trial (default η^-3). Also `min_budget`.",
-            0.0,
-            1.0,
-        ),
-        format(),
-    ]);
-    let mut inference = job();
-    inference.extend(vec![
-        number("requests", "Requests served in all.", 1.0, 1e18),
-        number("rate", "Requests per second.", 0.0, 1e15),
-        number(
-            "throughput",
-            "Requests per second one replica (hardware × count) serves when busy.",
-            0.0,
-            1e15,
-        ),
-        number(
-            "energy-per-request-wh",
-            "Measured IT energy of one request, Wh, instead of hardware and throughput. Also `energy_per_request_wh`.",
-            0.0,
-            1e15,
-        ),
-        number(
-            "training-kg",
-            "Training emissions to spread over the requests. Also `training_kg`.",
-            0.0,
-            1e15,
-        ),
-        text(
-            "training-run",
-            "The training emissions of this stored run (an id or `last`). Also `training_run`.",
-        ),
-        format(),
-    ]);
+    let mut advise = all_described(&[params::JOB, params::LOCATION, params::ADVISE_EXTRA]);
+    advise.push(format());
+    let mut schedule = all_described(&[params::JOB, params::SCHEDULE_EXTRA]);
+    schedule.push(param(
+        "profile",
+        "A profile of your own instead of the zone's: the CSV text that `mlcarbon schedule --profile FILE` reads (hour,g_per_kwh; month,hour,g_per_kwh; or timestamp,g_per_kwh). A query string holds 8 KiB in all: a longer profile goes in a POST body (64 KiB).",
+        json!({ "type": "string", "maxLength": 2000 }),
+    ));
+    schedule.push(format());
+    let mut plan = all_described(&[params::JOB, params::LOCATION, params::PLAN_SEARCH_EXTRA]);
+    plan.push(format());
+    let mut inference = all_described(&[params::JOB, params::LOCATION, params::INFERENCE_EXTRA]);
+    inference.push(format());
     let object = |d: &str| {
         json_response(
             d,
@@ -263,16 +117,20 @@ fn capability_paths() -> Value {
     json!({
         "/api/advise": { "get": get(
             "What to do about a job's emissions, ranked by justified saving (as `mlcarbon advise --format json`).",
-            advise, object("The advice.")) },
+            advise, object("The advice.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The advice.")) },
         "/api/schedule": { "get": get(
             "The best time to start a job within a window, from the zone's intensity profile (as `mlcarbon schedule --format json`).",
-            schedule, object("The schedule.")) },
+            schedule, object("The schedule.")),
+            "post": post_params("The same, parameters in a JSON body (a profile's text fits here).", object("The schedule.")) },
         "/api/plan-search": { "get": get(
             "A grid against random search and successive halving, costed with one trial (as `mlcarbon plan-search --format json`).",
-            plan, object("The plan.")) },
+            plan, object("The plan.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The plan.")) },
         "/api/inference": { "get": get(
             "Inference energy and emissions per request, per day and in all, with training amortized (as `mlcarbon estimate --requests … --format json`).",
-            inference, object("The inference report.")) }
+            inference, object("The inference report.")),
+            "post": post_params("The same, parameters in a JSON body.", object("The inference report.")) }
     })
 }
 
@@ -316,11 +174,23 @@ fn errors() -> Value {
         "400": json_response("Bad input; `field` names the parameter at fault.", error.clone()),
         "404": json_response("Not found.", error.clone()),
         "414": json_response("Query string longer than 8 KiB.", error.clone()),
-        "413": { "description": "Body larger than 64 KiB." }
+        "413": { "description": "Body larger than 64 KiB." },
+        "408": json_response("The body did not arrive within 10 s of the headers.", error.clone()),
+        "503": json_response("The server serves its maximum of connections; retry.", error)
     })
 }
 
-fn get(summary: &str, params: Vec<Value>, ok: Value) -> Value {
+/// `?pretty` on any JSON answer.
+fn pretty_param() -> Value {
+    choice(
+        "pretty",
+        "Indent the JSON answer (`?pretty` alone also does); compact by default.",
+        &["true", "false", "1", "0"],
+    )
+}
+
+fn get(summary: &str, mut params: Vec<Value>, ok: Value) -> Value {
+    params.push(pretty_param());
     let mut responses = errors();
     if let Some(map) = responses.as_object_mut() {
         map.insert("200".to_string(), ok);
@@ -406,13 +276,14 @@ pub fn document() -> Value {
         &["codecarbon", "csv", "json", "jsonl"],
     );
     let run_id = json!({ "name": "id", "in": "path", "required": true,
-        "description": "Run id, or `last`.", "schema": { "type": "string" } });
+        "description": "Run id, or `last`.",
+        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18})$" } });
     let mut run_get = get(
         "One stored run with its components (as `mlcarbon show --format json`).",
         vec![],
         json_response("The run.", schema_ref("RunDetail")),
     );
-    run_get["parameters"] = json!([run_id.clone()]);
+    run_get["parameters"] = json!([run_id.clone(), pretty_param()]);
     let mut samples_get = get(
         "The samples of a run.",
         vec![choice(
@@ -438,7 +309,7 @@ pub fn document() -> Value {
         "info": {
             "title": "mlcarbon",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}. Read-only unless the server was started with --token."
+            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands."
         },
         "paths": {
             "/api/estimate": {
@@ -452,7 +323,7 @@ pub fn document() -> Value {
             "/api/compare": {
                 "get": get(
                     "The same job across regions, providers, zones or hardware (as `mlcarbon compare --format json`).",
-                    with(job_params(), compare_extra),
+                    with(with(job_params(), all_described(&[params::COMPARE_EXTRA])), compare_extra),
                     json_response("The comparison.", schema_ref("CompareReport")),
                 ),
                 "post": post_params("The same, parameters in a JSON body.", json_response("The comparison.", schema_ref("CompareReport")))
@@ -471,7 +342,7 @@ pub fn document() -> Value {
             "/api/zones": { "get": get("Grid zones (as `mlcarbon zones --format json`).",
                 vec![text("search", "Words found in ids, names or aliases."),
                      choice("kind", "Keep one kind of zone.", &ZoneKind::ALL.map(ZoneKind::as_str)),
-                     choice("cleanest", "Sort by intensity, lowest first.", &["true", "false"])],
+                     choice("cleanest", "Sort by intensity, lowest first.", &["true", "false", "1", "0", "yes", "no"])],
                 json_response("Rows of zones.csv and zones_odbl.csv.", array_of("Zone"))) },
             "/api/regions": { "get": get("Cloud regions (as `mlcarbon regions --format json`).",
                 vec![text("provider", "Only this provider's regions."), text("search", "Text found in the code, name, location or zone.")],
@@ -490,7 +361,7 @@ pub fn document() -> Value {
                             "id": { "type": "integer" }, "samples": { "type": "integer" }, "status": { "type": "string" } } })),
                         "400": json_response("Bad body; `field` is the path of the bad value.", schema_ref("Error")),
                         "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
-                        "403": json_response("The server is read-only (no --token).", schema_ref("Error")),
+                        "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
                         "409": json_response("A run with this uuid is already stored.", schema_ref("Error")),
                         "413": { "description": "Body larger than 64 KiB." }
                     }

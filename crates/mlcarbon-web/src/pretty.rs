@@ -11,18 +11,29 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
-/// Whether the query asks for indented JSON, and the query without that parameter.
-fn take_pretty(query: &str) -> (bool, String) {
+/// Whether the query asks for indented JSON, and the query without that parameter; a `pretty`
+/// of another value is an error.
+fn take_pretty(query: &str) -> Result<(bool, String), ApiError> {
     let mut pretty = false;
     let mut kept: Vec<&str> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        if name != "pretty" {
+            kept.push(pair);
+            continue;
+        }
         match pair {
-            "pretty" | "pretty=true" | "pretty=1" => pretty = true,
-            "pretty=false" | "pretty=0" => {}
-            other => kept.push(other),
+            "pretty" | "pretty=" | "pretty=true" | "pretty=1" => pretty = true,
+            "pretty=false" | "pretty=0" => pretty = false,
+            _ => {
+                return Err(ApiError::bad(
+                    "pretty",
+                    "pretty is true, false, 1 or 0 (or `?pretty` alone)",
+                ));
+            }
         }
     }
-    (pretty, kept.join("&"))
+    Ok((pretty, kept.join("&")))
 }
 
 /// The layer: see the module's description.
@@ -33,7 +44,10 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     if !query.contains("pretty") {
         return next.run(request).await;
     }
-    let (pretty, rest) = take_pretty(query);
+    let (pretty, rest) = match take_pretty(query) {
+        Ok(taken) => taken,
+        Err(error) => return error.into_response(),
+    };
     let path = request.uri().path();
     let path_and_query = if rest.is_empty() {
         path.to_string()
@@ -138,16 +152,16 @@ mod tests {
 
     #[test]
     fn the_parameter_is_taken_off_the_query() {
-        assert_eq!(take_pretty("pretty"), (true, String::new()));
+        let taken = |q: &str| take_pretty(q).expect("a valid query");
+        assert_eq!(taken("pretty"), (true, String::new()));
         assert_eq!(
-            take_pretty("hours=1&pretty=true&zone=FR"),
+            taken("hours=1&pretty=true&zone=FR"),
             (true, "hours=1&zone=FR".to_string())
         );
-        assert_eq!(take_pretty("pretty=0&a=1"), (false, "a=1".to_string()));
-        assert_eq!(
-            take_pretty("prettyish=1"),
-            (false, "prettyish=1".to_string())
-        );
+        assert_eq!(taken("pretty=0&a=1"), (false, "a=1".to_string()));
+        assert_eq!(taken("prettyish=1"), (false, "prettyish=1".to_string()));
+        let error = take_pretty("pretty=%0C").expect_err("not a flag value");
+        assert_eq!(error.body.field.as_deref(), Some("pretty"));
     }
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {

@@ -2,6 +2,7 @@
 //! values treated as absent (what an HTML form sends for an empty field), every bad value a 400
 //! that names its parameter.
 
+use mlcarbon_model::params::{self, Param};
 use mlcarbon_model::report::CompareBy;
 use mlcarbon_model::request::EstimateRequest;
 
@@ -13,25 +14,8 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 /// Longest name or search text accepted (characters).
 pub const MAX_TEXT_CHARS: usize = 200;
 
-/// The estimate parameters, in snake_case (kebab-case spellings are accepted too).
-pub const ESTIMATE_PARAMS: [&str; 16] = [
-    "hardware",
-    "count",
-    "hours",
-    "energy_kwh",
-    "utilization",
-    "cpu",
-    "cpu_count",
-    "cpu_utilization",
-    "ram_gb",
-    "provider",
-    "region",
-    "zone",
-    "intensity",
-    "offset_percent",
-    "pue",
-    "lifetime_years",
-];
+/// The parameters of `estimate`, `compare` and `statement`, as the model describes them.
+pub const ESTIMATE_PARAMS: [&[Param]; 3] = [params::JOB, params::LOCATION, params::ESTIMATE_EXTRA];
 
 /// The decoded pairs of a query string, names normalized to snake_case, empty values dropped.
 #[derive(Debug, Clone, Default)]
@@ -162,10 +146,16 @@ impl Params {
     }
 
     /// 400 for the first parameter not in `known` (a typo should not pass silently).
-    pub fn only(&self, known: &[&[&str]]) -> Result<(), ApiError> {
+    pub fn only(&self, described: &[&[Param]], known: &[&[&str]]) -> Result<(), ApiError> {
         for (k, _) in &self.pairs {
-            if !known.iter().any(|set| set.contains(&k.as_str())) {
-                let mut names: Vec<&str> = known.iter().flat_map(|s| s.iter().copied()).collect();
+            let is_described = described.iter().any(|set| set.iter().any(|p| p.name == k));
+            if !is_described && !known.iter().any(|set| set.contains(&k.as_str())) {
+                let mut names: Vec<&str> = described
+                    .iter()
+                    .flat_map(|s| s.iter().map(|p| p.name))
+                    .chain(known.iter().flat_map(|s| s.iter().copied()))
+                    .collect();
+                names.dedup();
                 names.sort_unstable();
                 return Err(ApiError::bad(
                     k,
@@ -254,25 +244,74 @@ impl Params {
         }
     }
 
+    /// A number parameter, checked against its description: the message is the model's.
+    pub fn value(&self, param: &Param) -> Result<Option<f64>, ApiError> {
+        let Some(value) = self.number(param.name)? else {
+            return Ok(None);
+        };
+        match param.problem(value) {
+            Some(problem) => Err(ApiError::bad(
+                param.name,
+                format!("{} {problem}", param.name),
+            )),
+            None => Ok(Some(value)),
+        }
+    }
+
+    /// A switch: absent is off; `true`/`false` (also `1`/`0`, `yes`/`no`).
+    pub fn switch(&self, param: &Param) -> Result<bool, ApiError> {
+        Ok(matches!(
+            self.choice(param.name, &["true", "false", "1", "0", "yes", "no"])?,
+            Some("true" | "1" | "yes")
+        ))
+    }
+
+    /// A whole-number parameter, checked against its description.
+    pub fn count(&self, param: &Param) -> Result<Option<u32>, ApiError> {
+        let Some(value) = self.get(param.name) else {
+            return Ok(None);
+        };
+        param
+            .parse_whole(value)
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad(
+                    param.name,
+                    format!("{} must be {}, not {value}", param.name, param.what()),
+                )
+            })
+    }
+
     /// The request of `estimate`, `compare` and `statement`.
     pub fn estimate_request(&self) -> Result<EstimateRequest, ApiError> {
+        use mlcarbon_model::params as p;
         Ok(EstimateRequest {
-            hardware: self.text("hardware")?,
-            count: self.whole("count")?,
-            hours: self.number("hours")?,
-            energy_kwh: self.number("energy_kwh")?,
-            utilization: self.number("utilization")?,
-            cpu: self.text("cpu")?,
-            cpu_count: self.whole("cpu_count")?,
-            cpu_utilization: self.number("cpu_utilization")?,
-            ram_gb: self.number("ram_gb")?,
-            provider: self.text("provider")?,
-            region: self.text("region")?,
-            zone: self.text("zone")?,
-            intensity: self.number("intensity")?,
-            offset_percent: self.number("offset_percent")?,
-            pue: self.number("pue")?,
-            lifetime_years: self.number("lifetime_years")?,
+            hardware: self.text(p::HARDWARE.name)?,
+            watts: self.value(&p::WATTS)?,
+            count: self.count(&p::COUNT)?,
+            hours: self.value(&p::HOURS)?,
+            energy_kwh: self.value(&p::ENERGY_KWH)?,
+            utilization: self.value(&p::UTILIZATION)?,
+            cpu: self.text(p::CPU.name)?,
+            cpu_count: self.count(&p::CPU_COUNT)?,
+            cpu_utilization: self.value(&p::CPU_UTILIZATION)?,
+            ram_gb: self.value(&p::RAM_GB)?,
+            provider: self.text(p::PROVIDER.name)?,
+            region: self.text(p::REGION.name)?,
+            zone: self.text(p::ZONE.name)?,
+            intensity: self.value(&p::INTENSITY)?,
+            offset_percent: self.value(&p::OFFSET_PERCENT)?,
+            pue: self.value(&p::PUE)?,
+            lifetime_years: self.value(&p::LIFETIME_YEARS)?,
+            basis: match self.get(p::BASIS.name) {
+                None => None,
+                Some(text) => Some(
+                    mlcarbon_data::Basis::parse(text)
+                        .map_err(|e| ApiError::bad(p::BASIS.name, e))?,
+                ),
+            },
         })
     }
 

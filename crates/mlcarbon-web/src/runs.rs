@@ -28,18 +28,30 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
     let status = params
         .choice("status", &names)?
         .and_then(|name| name.parse::<RunStatus>().ok());
+    // Checked here, before any answer starts: a streamed export cannot turn into a 400 later.
+    let instant = |name: &str, bound: fn(&str) -> String| -> Result<Option<String>, ApiError> {
+        match params.text(name)? {
+            None => Ok(None),
+            Some(text) => {
+                let bound = bound(&text);
+                match mlcarbon_time::parse_strict_rfc3339(&bound) {
+                    Some(_) => Ok(Some(bound)),
+                    None => Err(ApiError::bad(
+                        name,
+                        format!(
+                            "{name}: `{text}` is not a date (2024-01-31) or an RFC 3339 time (2024-01-31T12:00:00Z)"
+                        ),
+                    )),
+                }
+            }
+        }
+    };
     Ok(RunFilter {
         project: params.text("project")?,
         experiment: params.text("experiment")?,
         tag: params.text("tag")?,
-        since: params
-            .text("since")?
-            .as_deref()
-            .map(mlcarbon_time::since_bound),
-        until: params
-            .text("until")?
-            .as_deref()
-            .map(mlcarbon_time::until_bound),
+        since: instant("since", mlcarbon_time::since_bound)?,
+        until: instant("until", mlcarbon_time::until_bound)?,
         status,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
     })

@@ -24,6 +24,7 @@ pub fn run(data: &Dataset, args: &CompareArgs) -> Result<String> {
         by,
         args.limit,
         &args.with_hardware,
+        args.all_zones,
     )
     .map_err(|e| anyhow!(e.message))?;
     let name = report.by;

@@ -9,4 +9,5 @@ pub mod plan_search;
 pub mod run;
 pub mod runs;
 pub mod schedule;
+pub mod slurm;
 pub mod statement;

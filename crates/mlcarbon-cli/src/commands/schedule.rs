@@ -145,6 +145,7 @@ fn query(args: &ScheduleArgs) -> Result<ScheduleQuery> {
         region: args.region.clone(),
         zone: args.zone.clone(),
         pue: args.pue,
+        basis: args.basis,
         ..LocationArgs::default()
     };
     Ok(ScheduleQuery {

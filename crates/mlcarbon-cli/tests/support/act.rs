@@ -7,7 +7,7 @@ use std::process::Command as StdCommand;
 
 use serde_json::Value;
 
-use super::{app_error, array, assert_close, json_of, num, stdout_of, temp_dir, text};
+use super::{app_error, array, assert_close, json_of, num, stdout_of, temp_dir, text, usage_error};
 
 fn close(actual: f64, expected: f64, relative: f64, what: &str) {
     assert!(
@@ -1019,6 +1019,22 @@ fn estimate_predicts_a_partial_run_from_epochs() {
 
 #[test]
 fn bad_act_inputs_are_one_line_and_exit_2() {
+    // A value out of its described range is refused as the flag is read (a usage error), with
+    // the model's own words.
+    let stderr = usage_error(&[
+        "plan-search",
+        "--grid",
+        "lr=2",
+        "--top",
+        "2",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+    ]);
+    assert!(stderr.contains("must be a fraction in (0, 1]"), "{stderr}");
     let bad_profile = write_file("bad-profile", "bad.csv", "hour,g_per_kwh\n0,100\n0,200\n");
     let bad = bad_profile.to_str().expect("path");
     for args in [
@@ -1026,19 +1042,6 @@ fn bad_act_inputs_are_one_line_and_exit_2() {
             "plan-search",
             "--grid",
             "lr=0",
-            "--hardware",
-            "A100 SXM4 80GB",
-            "--hours",
-            "1",
-            "--zone",
-            "FR",
-        ],
-        vec![
-            "plan-search",
-            "--grid",
-            "lr=2",
-            "--top",
-            "2",
             "--hardware",
             "A100 SXM4 80GB",
             "--hours",

@@ -10,14 +10,14 @@ use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateR
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
 use crate::calc::{self, EstimateAnswer};
-use crate::capabilities::{self, JOB_PARAMS, LOCATION_PARAMS};
+use crate::capabilities;
 use crate::error::ApiError;
-use crate::inputs::system_now;
 use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
 use crate::svg::{Bar, WIDE, bar_chart};
 use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
+use mlcarbon_model::params;
 use mlcarbon_model::statement::Statements;
 use mlcarbon_model::subject::JobSource;
 
@@ -97,7 +97,10 @@ pub fn share_query(params: &Params, place: &str) -> String {
 
 fn api_query(params: &Params) -> String {
     let mut parts = Vec::new();
-    for name in ESTIMATE_PARAMS.iter().chain(["compat"].iter()) {
+    let described = ESTIMATE_PARAMS
+        .iter()
+        .flat_map(|list| list.iter().map(|p| p.name));
+    for name in described.chain(["compat"]) {
         if let Some(v) = params.get(name) {
             parts.push(format!("{}={}", name.replace('_', "-"), encode(v)));
         }
@@ -185,16 +188,16 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 <fieldset><legend>What ran</legend>
 <label>Hardware <input id="hardware" name="hardware" list="hardware-list" autocomplete="off" placeholder="A100 SXM4 80GB" value="{hardware}"{e_hw}></label>
 <datalist id="hardware-list"></datalist>
-<label>Count <input id="count" name="count" type="number" min="1" step="1" placeholder="1" value="{count}"{e_count}></label>
-<label>Hours <input id="hours" name="hours" type="number" min="0" step="any" placeholder="24" value="{hours}"{e_hours}></label>
-<label>Utilization <input id="utilization" name="utilization" type="number" min="0" max="1" step="any" placeholder="default: measured median" value="{utilization}"{e_util}></label>
+<label>Count <input id="count" name="count"{a_count} placeholder="1" value="{count}"{e_count}></label>
+<label>Hours <input id="hours" name="hours"{a_hours} placeholder="24" value="{hours}"{e_hours}></label>
+<label>Utilization <input id="utilization" name="utilization"{a_utilization} placeholder="default: measured median" value="{utilization}"{e_util}></label>
 <details{adv}><summary>Host CPU, RAM, a metered energy, hardware lifetime</summary>
 <label>CPU <input id="cpu" name="cpu" placeholder="AMD EPYC 7763" value="{cpu}"{e_cpu}></label>
-<label>CPU sockets <input id="cpu-count" name="cpu-count" type="number" min="1" step="1" value="{cpu_count}"{e_cpuc}></label>
-<label>CPU utilization <input id="cpu-utilization" name="cpu-utilization" type="number" min="0" max="1" step="any" value="{cpu_util}"{e_cpuu}></label>
-<label>RAM (GB) <input id="ram-gb" name="ram-gb" type="number" min="0" step="any" value="{ram}"{e_ram}></label>
-<label>Energy (kWh, instead of hardware × hours) <input id="energy-kwh" name="energy-kwh" type="number" min="0" step="any" value="{energy}"{e_energy}></label>
-<label>Hardware lifetime (years, for embodied emissions) <input id="lifetime-years" name="lifetime-years" type="number" min="0" max="100" step="any" placeholder="default: 4" value="{lifetime}"{e_life}></label>
+<label>CPU sockets <input id="cpu-count" name="cpu-count"{a_cpu_count} value="{cpu_count}"{e_cpuc}></label>
+<label>CPU utilization <input id="cpu-utilization" name="cpu-utilization"{a_cpu_utilization} value="{cpu_util}"{e_cpuu}></label>
+<label>RAM (GB) <input id="ram-gb" name="ram-gb"{a_ram_gb} value="{ram}"{e_ram}></label>
+<label>Energy (kWh, instead of hardware × hours) <input id="energy-kwh" name="energy-kwh"{a_energy_kwh} value="{energy}"{e_energy}></label>
+<label>Hardware lifetime (years, for embodied emissions) <input id="lifetime-years" name="lifetime-years"{a_lifetime_years} placeholder="default: 4" value="{lifetime}"{e_life}></label>
 </details>
 </fieldset>
 <fieldset><legend>Where it ran</legend>
@@ -213,15 +216,26 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 <datalist id="zone-list"></datalist>
 </div>
 <div class="place" data-where="intensity">
-<label>Intensity (g CO2e/kWh) <input id="intensity" name="intensity" type="number" min="0" step="any" value="{intensity}"{e_int}></label>
-<label>Offset (%) <input id="offset-percent" name="offset-percent" type="number" min="0" max="100" step="any" value="{offset}"{e_off}></label>
+<label>Intensity (g CO2e/kWh) <input id="intensity" name="intensity"{a_intensity} value="{intensity}"{e_int}></label>
+<label>Offset (%) <input id="offset-percent" name="offset-percent"{a_offset_percent} value="{offset}"{e_off}></label>
 </div>
-<label>PUE <input id="pue" name="pue" type="number" min="1" max="5" step="any" placeholder="default: region, provider or 1.56" value="{pue}"{e_pue}></label>
+<label>PUE <input id="pue" name="pue"{a_pue} placeholder="default: region, provider or 1.56" value="{pue}"{e_pue}></label>
 <label class="check"><input type="checkbox" id="compat" name="compat" value="mlco2"{compat}> As the published ML Emissions Calculator computes it (<code>compat=mlco2</code>)</label>
 </fieldset>
 <p><button id="estimate" type="submit">Estimate</button></p>
 </form>
 "#,
+        a_count = number_attrs(&params::COUNT),
+        a_hours = number_attrs(&params::HOURS),
+        a_utilization = number_attrs(&params::UTILIZATION),
+        a_cpu_count = number_attrs(&params::CPU_COUNT),
+        a_cpu_utilization = number_attrs(&params::CPU_UTILIZATION),
+        a_ram_gb = number_attrs(&params::RAM_GB),
+        a_energy_kwh = number_attrs(&params::ENERGY_KWH),
+        a_lifetime_years = number_attrs(&params::LIFETIME_YEARS),
+        a_intensity = number_attrs(&params::INTENSITY),
+        a_offset_percent = number_attrs(&params::OFFSET_PERCENT),
+        a_pue = number_attrs(&params::PUE),
         hardware = value(params, "hardware"),
         count = value(params, "count"),
         hours = value(params, "hours"),
@@ -502,7 +516,7 @@ fn chart_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     } else {
         (CompareBy::Zones, 12)
     };
-    match calc::compare_with(data, &request, Some(by), limit, &[]) {
+    match calc::compare_with(data, &request, Some(by), limit, &[], false) {
         Ok(report) => {
             let (title, mut bars) = if by == CompareBy::Regions {
                 (
@@ -559,7 +573,14 @@ fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> Strin
     let mut out = String::from(
         r#"<section id="hardware-alternatives"><h3>Other hardware for the same work</h3>"#,
     );
-    match calc::compare_with(state.data(), &request, Some(CompareBy::Hardware), 8, &[]) {
+    match calc::compare_with(
+        state.data(),
+        &request,
+        Some(CompareBy::Hardware),
+        8,
+        &[],
+        false,
+    ) {
         Ok(report) => {
             let rows: Vec<Vec<String>> = report
                 .alternatives
@@ -690,13 +711,36 @@ fn deadline_hours(job_hours: f64) -> f64 {
     (2.0 * job_hours).max(24.0).ceil()
 }
 
+/// The attributes of a number input, from the parameter's description: its type, bounds, step
+/// and help as a tooltip.
+fn number_attrs(param: &params::Param) -> String {
+    let mut out = String::from(" type=\"number\"");
+    if let Some((min, _, max, _)) = param.bounds() {
+        out.push_str(&format!(" min=\"{min}\""));
+        if max < 1e12 {
+            out.push_str(&format!(" max=\"{max}\""));
+        }
+    }
+    let step = if matches!(param.kind, params::Kind::Whole { .. }) {
+        "1"
+    } else {
+        "any"
+    };
+    out.push_str(&format!(
+        " step=\"{step}\" title=\"{}\"",
+        escape(param.help)
+    ));
+    out
+}
+
 /// What to do about the job (the top of `mlcarbon advise`, a later start within a day
 /// included) and links to the advice and the best start time as JSON.
 fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     let data = state.data();
-    let job: Vec<String> = JOB_PARAMS
+    let job: Vec<String> = params::JOB
         .iter()
-        .chain(LOCATION_PARAMS)
+        .chain(params::LOCATION)
+        .map(|p| p.name)
         .filter_map(|name| {
             params
                 .get(name)
@@ -719,7 +763,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
             deadline: timed.then_some(within),
             ..AdviseQuery::default()
         };
-        Ok(advise_report(data, &query, system_now())?)
+        Ok(advise_report(data, &query, mlcarbon_time::now())?)
     });
     match advice {
         Ok(report) if !report.actions.is_empty() => {
@@ -749,7 +793,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     }
     let _ = write!(
         out,
-        r#"<p class="muted">All the advice{within}, with its caveats and basis: <a id="advise-link" href="{a}">{a}</a> (<code>mlcarbon advise</code>)"#,
+        r#"<p class="muted">All the advice{within}, with its caveats and basis, as JSON: <a id="advise-link" href="{a}">/api/advise</a> (<code>mlcarbon advise</code> with the same flags)"#,
         within = if timed {
             format!(" (finishing within {within} h)")
         } else {
@@ -765,7 +809,7 @@ fn act_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
         );
         let _ = write!(
             out,
-            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">{s}</a> (<code>mlcarbon schedule</code>)"#,
+            r#"; the best start within {within} h: <a id="schedule-link" href="{s}">/api/schedule</a> (<code>mlcarbon schedule</code>)"#,
             s = escape(&schedule_url),
         );
     }
@@ -780,9 +824,10 @@ fn has_profile(data: &mlcarbon_data::Dataset, zone: &str) -> bool {
 
 /// The job's parameters with the zone of its location (schedule takes no intensity).
 fn schedule_query(params: &Params, zone: &str) -> String {
-    let mut parts: Vec<String> = JOB_PARAMS
+    let mut parts: Vec<String> = params::JOB
         .iter()
-        .chain(["pue"].iter())
+        .chain([params::PUE].iter())
+        .map(|p| p.name)
         .filter_map(|name| {
             params
                 .get(name)

@@ -6,5 +6,6 @@ mod metrics;
 mod pages;
 mod props;
 mod runs;
+mod schemathesis;
 mod server;
 mod support;

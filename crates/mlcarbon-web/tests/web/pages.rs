@@ -51,7 +51,7 @@ async fn calculator_renders_every_part_of_a_result() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
-    assert_eq!(emissions_text(body), "71.5 kg CO<sub>2</sub>e");
+    assert_eq!(emissions_text(body), "71.9 kg CO<sub>2</sub>e");
     for part in [
         "id=\"emissions-range\"",
         "id=\"equivalents\"",
@@ -165,7 +165,7 @@ async fn calculator_never_fails_on_any_result() {
 
 #[tokio::test]
 async fn calculator_shows_errors_beside_the_form() {
-    let page = get(&bare(), "/?hardware=a100&hours=3&zone=FR").await;
+    let page = get(&bare(), "/?hardware=tesla%20v&hours=3&zone=FR").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"error\""));
     assert!(page.body.contains("data-field=\"hardware\""));

@@ -84,6 +84,7 @@ const NAMES: &[&str] = &[
     "energy-per-request-wh",
     "training-kg",
     "training-run",
+    "profile",
     "q",
     "x",
 ];
@@ -227,7 +228,10 @@ proptest! {
 
     #[test]
     fn random_bodies_get_2xx_or_4xx(
-        route in proptest::sample::select(&["/api/estimate", "/api/compare", "/api/statement", "/api/runs"][..]),
+        route in proptest::sample::select(&[
+            "/api/estimate", "/api/compare", "/api/statement", "/api/runs",
+            "/api/advise", "/api/schedule", "/api/plan-search", "/api/inference",
+        ][..]),
         bytes in body(),
         token in proptest::option::of(proptest::sample::select(&["t", "u", ""][..])),
     ) {

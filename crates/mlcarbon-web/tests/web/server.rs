@@ -7,29 +7,9 @@ use std::time::{Duration, Instant};
 
 use mlcarbon_web::{AppState, ConnectionLimits};
 
-/// A server with `limits` on a free loopback port, on a runtime of its own thread for the
-/// test's life.
+/// The server with `limits`, without a run database.
 fn start(limits: ConnectionLimits) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a port");
-            tx.send(listener.local_addr().expect("address"))
-                .expect("the test waits");
-            let state = AppState::new(crate::support::data());
-            mlcarbon_web::serve_on_with(listener, state, limits, std::future::pending())
-                .await
-                .expect("serves");
-        });
-    });
-    rx.recv().expect("the server starts")
+    crate::support::serve_on_loopback(AppState::new(crate::support::data()), limits)
 }
 
 fn limits(timeout_ms: u64, max_connections: usize) -> ConnectionLimits {

@@ -287,3 +287,30 @@ pub fn read_snapshot(path: &Path) -> Option<serde_json::Value> {
     let body: String = text.splitn(3, "---\n").nth(2)?.to_string();
     serde_json::from_str(&body).ok()
 }
+
+/// `state` served on a free loopback port within `limits`, on a runtime of its own thread, for
+/// the test's life: the real server, for clients that need a socket.
+pub fn serve_on_loopback(
+    state: AppState,
+    limits: mlcarbon_web::ConnectionLimits,
+) -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a port");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("the test waits");
+            mlcarbon_web::serve_on_with(listener, state, limits, std::future::pending())
+                .await
+                .expect("serves");
+        });
+    });
+    rx.recv().expect("the server starts")
+}

@@ -123,6 +123,20 @@ fn human(
     if let Some(embodied) = embodied {
         t.push(vec!["embodied".into(), embodied_line(embodied)]);
     }
+    if let Some(litres) = report.water_l {
+        t.push(vec![
+            "water".into(),
+            format!(
+                "{} L on site ({}); off site not known",
+                human_number(litres),
+                report
+                    .water_note
+                    .split_once("; ")
+                    .map_or(report.water_note.as_str(), |(on_site, _)| on_site)
+                    .trim_start_matches("on-site water: ")
+            ),
+        ]);
+    }
     if let Some(p) = prediction {
         t.push(vec![
             "prediction".into(),

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A synthetic cluster-year of sacct --parsable2 output (4 rows per job), generated on the fly:
+#  1. streamed through `mlcarbon_slurm::report_sacct` (parse, group, model, total by account ×
+#     month) on one thread: rows/s and peak memory; the generator's own time is measured apart,
+#     so parse + model is the difference;
+#  2. imported into SQLite with `mlcarbon slurm import -` (wall time, peak memory);
+#  3. reported from the database with `slurm report --from-db --by account --by month`.
+#
+#   bench/slurm.sh [JOBS]     (default 6000000 jobs = 24 million rows, the issue's cluster-year)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="${1:-6000000}"
+cargo build --release -q -p mlcarbon-slurm --example synthetic_year
+cargo build --release -q -p mlcarbon-cli
+bin=target/release/examples/synthetic_year
+mlcarbon=target/release/mlcarbon
+"$bin" "$jobs" --generate-only
+"$bin" "$jobs"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+db="$work/year.sqlite"
+/usr/bin/time -f "import into SQLite: %e s wall, %M KiB peak (the larger process)" \
+  bash -c "'$bin' '$jobs' --print | '$mlcarbon' slurm import - --cluster-name synthetic --db '$db'"
+ls -l "$db"
+/usr/bin/time -f "report from the database by account × month: %e s wall, %M KiB peak" \
+  "$mlcarbon" slurm report --from-db --db "$db" --cluster docs/examples/cluster.toml \
+  --by account --by month --format json >/dev/null

@@ -1,0 +1,559 @@
+//! `mlcarbon slurm report`: sacct output streamed through the Slurm crate's report, rendered.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use mlcarbon_data::Dataset;
+use mlcarbon_model::statement::{human_energy, human_mass};
+use mlcarbon_slurm::ga4hpc::parse_cluster_info;
+use mlcarbon_slurm::report::{GroupTotals, MethodDifference, TopJob};
+use mlcarbon_slurm::{
+    Cluster, GroupBy, JobFilter, Method, ReportOptions, SlurmReport, Totals, difference,
+    report_sacct,
+};
+use serde::Serialize;
+
+use crate::cli::{
+    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmReportArgs, TableFormat,
+};
+use crate::output::{self, Table};
+use crate::{db, files};
+use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
+use mlcarbon_slurm::report::ReportBuilder;
+use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, SlurmError, read_json_rows};
+use mlcarbon_store::Store;
+use mlcarbon_store::slurm::StoredSlurmJob;
+
+pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
+    match command {
+        SlurmCommand::Report(args) => report(data, args),
+        SlurmCommand::Import(args) => import(args),
+    }
+}
+
+/// Jobs stored per transaction: large enough that commits cost little, small enough that an
+/// interrupted import keeps most of its work.
+const IMPORT_BATCH: usize = 20_000;
+
+fn import(args: &SlurmImportArgs) -> Result<String> {
+    if args.cluster_name.trim().is_empty() {
+        bail!(
+            "--cluster-name is empty; name the cluster the jobs ran on (job ids repeat across clusters)"
+        );
+    }
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let cluster = args.cluster_name.as_str();
+    let mut input = open_input(&args.file)?;
+    let mut imported = mlcarbon_store::slurm::SlurmImport::default();
+    let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
+        imported.jobs += counts.jobs;
+        imported.replaced += counts.replaced;
+    };
+    let counts = if starts_with_json(&mut input)? {
+        let mut grouper = Grouper::new();
+        let mut pending = Vec::with_capacity(IMPORT_BATCH);
+        let mut failure = None;
+        read_json_rows(input, |rows| {
+            pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
+            if pending.len() >= IMPORT_BATCH {
+                let batch = pending.drain(..).map(|j| Ok(to_stored(cluster, j)));
+                match store.import_slurm_jobs::<SlurmError>(batch, IMPORT_BATCH) {
+                    Ok(Ok(counts)) => add(counts),
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => failure = Some(e),
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        pending.extend(grouper.finish());
+        let rest = pending.into_iter().map(|j| Ok(to_stored(cluster, j)));
+        add(store.import_slurm_jobs::<SlurmError>(rest, IMPORT_BATCH)??);
+        grouper.counts()
+    } else {
+        let mut jobs = Jobs::new(ParsableReader::new(input)?);
+        let stored = jobs.by_ref().map(|j| j.map(|j| to_stored(cluster, j)));
+        add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
+        jobs.counts()
+    };
+    Ok(format!(
+        "imported {} jobs ({} rows) of cluster `{cluster}` into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
+        imported.jobs,
+        counts.rows,
+        path.display(),
+        imported.replaced,
+        counts.repeated_rows
+    ))
+}
+
+fn starts_with_json(input: &mut Box<dyn BufRead>) -> Result<bool> {
+    loop {
+        let buffer = input.fill_buf().context("reading sacct output")?;
+        let Some(&first) = buffer.iter().find(|b| !b.is_ascii_whitespace()) else {
+            if buffer.is_empty() {
+                return Ok(false);
+            }
+            let all = buffer.len();
+            input.consume(all);
+            continue;
+        };
+        return Ok(first == b'{');
+    }
+}
+
+fn to_stored(cluster: &str, j: SlurmJob) -> StoredSlurmJob {
+    StoredSlurmJob {
+        cluster: cluster.to_string(),
+        job_id: j.id,
+        user: j.user,
+        account: j.account,
+        partition: j.partition,
+        state: j.state.map(|s| s.label().to_string()),
+        submit: j.submit,
+        start: j.start,
+        end: j.end,
+        node_list: j.node_list,
+        elapsed_s: j.elapsed_s,
+        total_cpu_s: j.total_cpu_s,
+        cpu_time_s: j.cpu_time_s,
+        cpus: j.cpus,
+        nodes: j.nodes,
+        requested_memory_bytes: j.requested_memory_bytes,
+        max_rss_bytes: j.max_rss_bytes,
+        gpus: j.gpus,
+        gpu_type: j.gpu_type,
+        gpu_util_percent: j.gpu_util_percent,
+        energy_joules: j.energy_joules,
+        steps: j.steps,
+        largest_elapsed_s: j.largest.elapsed_s,
+        largest_total_cpu_s: j.largest.total_cpu_s,
+        largest_cpu_time_s: j.largest.cpu_time_s,
+        largest_requested_memory_gb: j.largest.requested_memory_gb,
+        largest_cpus: j.largest.cpus,
+        largest_nodes: j.largest.nodes,
+        largest_gpus: j.largest.gpus,
+        any_unfinished: j.largest.any_unfinished,
+        any_running: j.largest.any_running,
+        all_completed: j.largest.all_completed,
+    }
+}
+
+fn from_stored(s: StoredSlurmJob) -> SlurmJob {
+    SlurmJob {
+        id: s.job_id,
+        user: s.user,
+        account: s.account,
+        partition: s.partition,
+        state: s.state.as_deref().map(JobState::parse),
+        submit: s.submit,
+        start: s.start,
+        end: s.end,
+        node_list: s.node_list,
+        elapsed_s: s.elapsed_s,
+        total_cpu_s: s.total_cpu_s,
+        cpu_time_s: s.cpu_time_s,
+        cpus: s.cpus,
+        nodes: s.nodes,
+        requested_memory_bytes: s.requested_memory_bytes,
+        max_rss_bytes: s.max_rss_bytes,
+        gpus: s.gpus,
+        gpu_type: s.gpu_type,
+        gpu_util_percent: s.gpu_util_percent,
+        energy_joules: s.energy_joules,
+        steps: s.steps,
+        largest: RowMaxima {
+            elapsed_s: s.largest_elapsed_s,
+            total_cpu_s: s.largest_total_cpu_s,
+            cpu_time_s: s.largest_cpu_time_s,
+            requested_memory_gb: s.largest_requested_memory_gb,
+            cpus: s.largest_cpus,
+            nodes: s.largest_nodes,
+            gpus: s.largest_gpus,
+            any_unfinished: s.any_unfinished,
+            any_running: s.any_running,
+            all_completed: s.all_completed,
+        },
+    }
+}
+
+/// Where a report's jobs come from.
+enum Source<'a> {
+    File(&'a Path),
+    Store(Store, Option<&'a str>),
+}
+
+impl Source<'_> {
+    fn report(&self, options: ReportOptions<'_>) -> Result<SlurmReport> {
+        match self {
+            Source::File(path) => Ok(report_sacct(open_input(path)?, options)?),
+            Source::Store(store, cluster) => {
+                let mut builder =
+                    ReportBuilder::new(options.method, options.filter, options.by, options.top);
+                let mut jobs = 0;
+                store.each_slurm_job(*cluster, |stored| {
+                    jobs += 1;
+                    builder.add(&from_stored(stored))
+                })??;
+                if jobs == 0 {
+                    bail!(
+                        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
+                        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
+                    );
+                }
+                Ok(builder.finish(GroupingCounts {
+                    rows: jobs,
+                    jobs,
+                    repeated_rows: 0,
+                }))
+            }
+        }
+    }
+
+    /// A second pass over the same jobs is possible (not from standard input).
+    fn can_reread(&self) -> bool {
+        !matches!(self, Source::File(path) if *path == Path::new("-"))
+    }
+}
+
+fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin().lock(),
+        )));
+    }
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("sacct output {}: cannot read it", path.display()))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+fn day(text: &Option<String>, flag: &str) -> Result<Option<String>> {
+    match text {
+        None => Ok(None),
+        Some(t) if mlcarbon_time::parse_date(t).is_some() => Ok(Some(t.clone())),
+        Some(t) => bail!("{flag} `{t}`: expected a day as YYYY-MM-DD, e.g. 2026-01-31"),
+    }
+}
+
+/// What `--format json` prints: the report, and in compat mode mlcarbon's own totals on the
+/// same file and how far they are from the compat ones, when `--cluster` is given too.
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    report: &'a SlurmReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mlcarbon_totals: Option<&'a Totals>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mlcarbon_minus_compat: Option<MethodDifference>,
+}
+
+fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
+    let filter = JobFilter {
+        since: day(&args.since, "--since")?,
+        until: day(&args.until, "--until")?,
+    };
+    let by: Vec<GroupBy> = args
+        .by
+        .iter()
+        .map(|b| match b {
+            SlurmGroupBy::User => GroupBy::User,
+            SlurmGroupBy::Account => GroupBy::Account,
+            SlurmGroupBy::Partition => GroupBy::Partition,
+            SlurmGroupBy::Month => GroupBy::Month,
+            SlurmGroupBy::State => GroupBy::State,
+        })
+        .collect();
+    let cluster = match &args.cluster {
+        Some(path) => {
+            let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
+            Some(
+                Cluster::parse(&text, data)
+                    .with_context(|| format!("--cluster {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let source = match &args.file {
+        Some(path) => Source::File(path),
+        None => Source::Store(
+            db::open_store(args.db.as_deref())?.0,
+            args.cluster_name.as_deref(),
+        ),
+    };
+    let options = |method| ReportOptions {
+        method,
+        filter: filter.clone(),
+        by: by.clone(),
+        top: args.top,
+    };
+    let (main, own) = match args.compat {
+        Some(SlurmCompat::Ga4hpc) => {
+            let Some(path) = &args.cluster_info else {
+                bail!(
+                    "--compat ga4hpc needs --cluster-info cluster_info.yaml (GA4HPC's cluster description)"
+                );
+            };
+            let text = files::read_text(path, "--cluster-info", files::MAX_SHORT_BYTES * 64)?;
+            let info = parse_cluster_info(&text)
+                .with_context(|| format!("--cluster-info {}", path.display()))?;
+            let compat = source.report(options(Method::Ga4hpc(&info)))?;
+            // mlcarbon's figures for the same jobs need a second read: not possible from stdin.
+            let own = match &cluster {
+                Some(cluster) if source.can_reread() => {
+                    Some(source.report(options(Method::Mlcarbon(cluster)))?)
+                }
+                _ => None,
+            };
+            (compat, own)
+        }
+        None => {
+            if args.cluster_info.is_some() {
+                bail!(
+                    "--cluster-info is GA4HPC's format: add --compat ga4hpc, or describe the cluster with --cluster cluster.toml"
+                );
+            }
+            let Some(cluster) = &cluster else {
+                bail!(
+                    "give --cluster cluster.toml (docs/slurm.md; docs/examples/cluster.toml is a start), or --compat ga4hpc --cluster-info cluster_info.yaml"
+                );
+            };
+            (source.report(options(Method::Mlcarbon(cluster)))?, None)
+        }
+    };
+    let out = Output {
+        report: &main,
+        mlcarbon_totals: own.as_ref().map(|r| &r.totals),
+        mlcarbon_minus_compat: own.as_ref().map(|r| difference(&main.totals, &r.totals)),
+    };
+    match args.format {
+        TableFormat::Json => output::json(&out),
+        TableFormat::Csv => groups_table(&main).csv(),
+        TableFormat::Markdown => Ok(format!(
+            "{}\n{}\n{}",
+            groups_table(&main).markdown(),
+            top_table(&main.top_jobs).markdown(),
+            partitions_table(&main).markdown()
+        )),
+        TableFormat::Human => Ok(human(&out)),
+    }
+}
+
+fn method_line(report: &SlurmReport) -> &'static str {
+    if report.method == "ga4hpc" {
+        "GA4HPC's formula (--compat ga4hpc): CPU time × TDP per core, GPUs at 100 % of TDP, requested memory × 0.3725 W/GB, × PUE × CI"
+    } else {
+        "mlcarbon: Slurm's node energy where a job had whole nodes, else CPU time × W per core, GPUs × power × utilisation, allocated memory × W/GB; × PUE × grid intensity"
+    }
+}
+
+fn human(out: &Output<'_>) -> String {
+    let r = out.report;
+    let t = &r.totals;
+    let mut text = format!(
+        "Slurm report: {} jobs from {} rows\nmethod: {}\n\n",
+        t.jobs,
+        r.rows,
+        method_line(r)
+    );
+    let range = |low: f64, high: f64, unit: fn(f64) -> String| {
+        let (low, high) = (unit(low), unit(high));
+        if low == high {
+            String::new()
+        } else {
+            format!("  (range {low}–{high})")
+        }
+    };
+    text += &format!(
+        "  emissions    {} CO2e{}\n",
+        human_mass(t.emissions_kg),
+        range(t.emissions_low_kg, t.emissions_high_kg, human_mass)
+    );
+    text += &format!(
+        "  energy       {}{} (with PUE)\n",
+        human_energy(t.energy_kwh),
+        range(t.energy_low_kwh, t.energy_high_kwh, human_energy)
+    );
+    text += &format!(
+        "  IT energy    CPU {} · GPU {} · memory {}{}\n",
+        human_energy(t.cpu_energy_kwh),
+        human_energy(t.gpu_energy_kwh),
+        human_energy(t.ram_energy_kwh),
+        if t.measured_node_energy_kwh > 0.0 {
+            format!(
+                " · measured nodes {}",
+                human_energy(t.measured_node_energy_kwh)
+            )
+        } else {
+            String::new()
+        }
+    );
+    if r.method != "ga4hpc" {
+        text += &format!(
+            "  method       {} measured · {} modelled · {} mixed jobs; {:.0} % of IT energy measured by Slurm; GPU utilisation recorded for {} jobs (else the default draw)\n",
+            t.measured_jobs,
+            t.modelled_jobs,
+            t.mixed_jobs,
+            t.measured_share() * 100.0,
+            r.jobs_with_recorded_gpu_utilisation
+        );
+    }
+    text += &format!(
+        "  failed jobs  {} jobs: {}, {} CO2e (included above)\n",
+        t.failed_jobs,
+        human_energy(t.failed_energy_kwh),
+        human_mass(t.failed_emissions_kg)
+    );
+    text += &format!(
+        "  left out     {} unfinished jobs (RUNNING, PENDING: accounting not final); {} outside --since/--until; {} rows of jobs seen twice\n",
+        r.unfinished_jobs_skipped, r.jobs_outside_window, r.repeated_rows
+    );
+    if let (Some(own), Some(diff)) = (out.mlcarbon_totals, out.mlcarbon_minus_compat) {
+        let percent = |p: Option<f64>| p.map_or(String::new(), |p| format!(" ({p:+.0} %)"));
+        text += &format!(
+            "\nmlcarbon's method on the same file (--cluster): {} CO2e{}, {}{}\n  GA4HPC counts GPUs at 100 % of TDP and the memory requested; mlcarbon uses recorded GPU utilisation (else the measured training draw), Slurm's measured node energy for whole nodes, and the cluster's grid data\n",
+            human_mass(own.emissions_kg),
+            percent(diff.emissions_percent),
+            human_energy(own.energy_kwh),
+            percent(diff.energy_percent),
+        );
+    }
+    if !r.groups.is_empty() {
+        text += "\n";
+        text += &groups_table(r).human();
+    }
+    if !r.top_jobs.is_empty() {
+        text += "\nTop jobs\n";
+        text += &top_table(&r.top_jobs).human();
+    }
+    if !r.partitions.is_empty() {
+        text += "\nInputs per partition\n";
+        text += &partitions_table(r).human();
+    }
+    text
+}
+
+fn groups_table(r: &SlurmReport) -> Table {
+    let mut headers: Vec<(&str, bool)> = r.by.iter().map(|b| (b.label(), false)).collect();
+    headers.extend([
+        ("jobs", true),
+        ("failed_jobs", true),
+        ("energy_kwh", true),
+        ("emissions_kg", true),
+        ("cpu_energy_kwh", true),
+        ("gpu_energy_kwh", true),
+        ("ram_energy_kwh", true),
+        ("measured_node_energy_kwh", true),
+        ("failed_energy_kwh", true),
+    ]);
+    let mut table = Table::new(&headers);
+    let row = |key: Vec<String>, t: &Totals| {
+        let mut cells = key;
+        cells.extend([
+            t.jobs.to_string(),
+            t.failed_jobs.to_string(),
+            number(t.energy_kwh),
+            number(t.emissions_kg),
+            number(t.cpu_energy_kwh),
+            number(t.gpu_energy_kwh),
+            number(t.ram_energy_kwh),
+            number(t.measured_node_energy_kwh),
+            number(t.failed_energy_kwh),
+        ]);
+        cells
+    };
+    if r.by.is_empty() {
+        table.push(row(Vec::new(), &r.totals));
+    }
+    for GroupTotals { key, totals } in &r.groups {
+        table.push(row(key.clone(), totals));
+    }
+    table
+}
+
+/// Four significant figures for tables: enough to compare, short enough to read.
+fn number(value: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - value.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    format!("{value:.digits$}")
+}
+
+fn top_table(jobs: &[TopJob]) -> Table {
+    let mut table = Table::new(&[
+        ("job", false),
+        ("user", false),
+        ("account", false),
+        ("partition", false),
+        ("state", false),
+        ("hours", true),
+        ("gpus", true),
+        ("method", false),
+        ("energy_kwh", true),
+        ("emissions_kg", true),
+    ]);
+    for j in jobs {
+        table.push(vec![
+            j.id.clone(),
+            j.user.clone(),
+            j.account.clone(),
+            j.partition.clone(),
+            j.state.clone(),
+            number(j.elapsed_hours),
+            j.gpus.to_string(),
+            j.method.label().to_string(),
+            number(j.energy_kwh),
+            number(j.emissions_kg),
+        ]);
+    }
+    table
+}
+
+fn partitions_table(r: &SlurmReport) -> Table {
+    let mut table = Table::new(&[
+        ("partition", false),
+        ("CPU W/core", true),
+        ("GPU", false),
+        ("GPU W", true),
+        ("PUE", true),
+        ("g/kWh", true),
+        ("exclusive", false),
+        ("sources", false),
+    ]);
+    for p in &r.partitions {
+        let source = |prov: &mlcarbon_model::Provenance| {
+            let mut s = prov.origin.label().to_string();
+            if let Some(row) = &prov.row {
+                s += &format!(" {}:{row}", prov.table.as_deref().unwrap_or(""));
+            }
+            if let Some(year) = prov.year {
+                s += &format!(" ({year})");
+            }
+            s
+        };
+        let mut sources = vec![
+            format!("CPU {}", source(&p.cpu_core.provenance)),
+            format!("PUE {}", source(&p.pue.provenance)),
+            format!("grid {}", source(&p.intensity.provenance)),
+        ];
+        if let Some(gpu) = &p.gpu {
+            sources.insert(1, format!("GPU {}", source(&gpu.power.provenance)));
+        }
+        table.push(vec![
+            p.name.clone(),
+            number(p.cpu_core.range.value.0),
+            p.gpu.as_ref().map_or(String::new(), |g| g.name.clone()),
+            p.gpu
+                .as_ref()
+                .map_or(String::new(), |g| number(g.power.range.value.0)),
+            number(p.pue.range.value),
+            number(p.intensity.range.value.0),
+            if p.exclusive { "yes" } else { "no" }.to_string(),
+            sources.join("; "),
+        ]);
+    }
+    table
+}

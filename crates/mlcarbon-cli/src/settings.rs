@@ -1,0 +1,151 @@
+//! Settings resolved once, in one place: a command's flags, then the config file, then the
+//! `MLCARBON_*` environment variables (named in [`crate::env`]), then the built-in defaults.
+//! Commands ask this module, never each other.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use mlcarbon_data::Dataset;
+use mlcarbon_model::scenario;
+
+use crate::cli::{self, LocationArgs};
+use crate::config::Config;
+use crate::inputs::{self, ResolvedLocation, resolve_location};
+use crate::{env, files, output};
+
+/// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
+pub fn db_path(flag: Option<&Path>) -> Result<PathBuf> {
+    match flag {
+        Some(path) => Ok(path.to_path_buf()),
+        None => env::default_db().ok_or_else(|| {
+            anyhow!(
+                "no place for the runs database: set --db PATH or {} (HOME is not set)",
+                env::DB
+            )
+        }),
+    }
+}
+
+/// The location of a tracked run: flags, else the configuration file, else the world average
+/// (flagged as defaulted).
+pub fn tracked_location<'d>(
+    data: &'d Dataset,
+    flags: &LocationArgs,
+    config: &Config,
+) -> Result<ResolvedLocation<'d>> {
+    let given = flags.provider.is_some()
+        || flags.region.is_some()
+        || flags.zone.is_some()
+        || flags.intensity.is_some();
+    let mut args = flags.clone();
+    if !given {
+        args.provider = config.get("provider").map(str::to_string);
+        args.region = config.get("region").map(str::to_string);
+        args.zone = config.get("zone").map(str::to_string);
+        args.intensity = match config.get("intensity") {
+            Some(text) => Some(
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|g| g.is_finite() && *g >= 0.0)
+                    .with_context(|| {
+                        format!("config: intensity `{text}` is not a number of g/kWh")
+                    })?,
+            ),
+            None => None,
+        };
+    }
+    if args.pue.is_none()
+        && let Some(text) = config.get("pue")
+    {
+        args.pue = Some(
+            text.parse::<f64>()
+                .ok()
+                .filter(|p| (1.0..=5.0).contains(p))
+                .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
+        );
+    }
+    let any = args.provider.is_some()
+        || args.region.is_some()
+        || args.zone.is_some()
+        || args.intensity.is_some();
+    if any {
+        return resolve_location(data, &args).context("location");
+    }
+    let mut location = scenario::default_location(data)?;
+    if let Some(pue) = args.pue {
+        location.pue = scenario::given_pue(pue);
+    }
+    location.intensity.provenance.note = format!(
+        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
+        location.intensity.provenance.note
+    );
+    Ok(ResolvedLocation {
+        location,
+        provider: None,
+        region: None,
+    })
+}
+
+/// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
+/// `config set`, so that a value every run would refuse is refused when set).
+pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
+    let interval = match (flag, config.get("interval")) {
+        (Some(seconds), _) => seconds,
+        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+            anyhow!(
+                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
+            )
+        })?,
+        (None, None) => 1.0,
+    };
+    mlcarbon_track::check_periods(interval, mlcarbon_track::DEFAULT_COMMIT_EVERY_S)?;
+    Ok(interval)
+}
+
+/// The write token of `serve`: --token-file, --token (with a warning: the process list shows it),
+/// else MLCARBON_TOKEN; an empty one is refused, as it would let nobody write.
+pub fn serve_token(args: &cli::ServeArgs) -> Result<Option<String>> {
+    let (token, origin) = if let Some(path) = &args.token_file {
+        let text = files::read_text(path, "--token-file", files::MAX_SHORT_BYTES)?;
+        let first_line = text.lines().next().unwrap_or_default().trim().to_string();
+        (first_line, format!("--token-file {}", path.display()))
+    } else if let Some(token) = &args.token {
+        output::stderr_line!(
+            "mlcarbon: warning: --token on the command line is visible to every user of this machine (`ps`); pass it in {} or --token-file PATH",
+            env::TOKEN
+        );
+        (token.trim().to_string(), "--token".to_string())
+    } else {
+        match std::env::var(env::TOKEN) {
+            Ok(token) => (token.trim().to_string(), env::TOKEN.to_string()),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!("{} is not UTF-8 text; give a plain-text token", env::TOKEN)
+            }
+        }
+    };
+    if token.is_empty() {
+        anyhow::bail!(
+            "the token from {origin} is empty: nobody could write; give a secret (e.g. `head -c 32 /dev/urandom | base64 > token`, then --token-file token) or no token for a read-only server"
+        );
+    }
+    Ok(Some(token))
+}
+
+/// A configuration every `run` would accept: its location, PUE and interval resolved as `run`
+/// resolves them, with the same messages. A provider alone is a step towards provider and
+/// region, so only the provider's name is checked then.
+pub fn check_config(data: &Dataset, config: &Config) -> Result<()> {
+    match (config.get("provider"), config.get("region")) {
+        (Some(provider), None) => {
+            data.find_provider(provider)
+                .map_err(|e| inputs::lookup_error(e, "regions"))
+                .context("location")?;
+        }
+        _ => {
+            tracked_location(data, &cli::LocationArgs::default(), config)?;
+        }
+    }
+    sampling_interval(None, config)?;
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! `slurm report` on the Slurm crate's fixtures: the JSON fields, GA4HPC's totals, standard
+//! input, and the one-line errors.
+
+use assert_cmd::Command;
+
+use super::{app_error, json_of, mlcarbon, num, text};
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../mlcarbon-slurm/tests/fixtures"
+);
+
+fn fixture(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+#[test]
+fn ga4hpc_compat_prints_its_totals_in_the_documented_fields() {
+    let json = json_of(&[
+        "slurm",
+        "report",
+        &fixture("ga4hpc_user.psv"),
+        "--compat",
+        "ga4hpc",
+        "--cluster-info",
+        &fixture("ga4hpc_cluster_info.yaml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(text(&json, "/method"), "ga4hpc");
+    // GA4HPC's own output for this file (see the Slurm crate's test of the same name).
+    let close = |pointer: &str, expected: f64| {
+        let value = num(&json, pointer);
+        assert!(
+            (value - expected).abs() <= 1e-9 * expected,
+            "{pointer}: {value}"
+        );
+    };
+    close("/totals/energy_kwh", 11.931647330208335);
+    close("/totals/emissions_kg", 2.3863294660416664);
+    close("/totals/cpu_energy_kwh", 0.4793833333333334);
+    close("/totals/gpu_energy_kwh", 6.9);
+    close("/totals/ram_energy_kwh", 0.5750482201388889);
+    assert_eq!(num(&json, "/totals/jobs"), 7.0);
+    assert_eq!(num(&json, "/totals/failed_jobs"), 3.0);
+    assert!(json.pointer("/mlcarbon_totals").is_none());
+}
+
+#[test]
+fn the_default_method_reads_standard_input_and_groups() {
+    let input = std::fs::read(fixture("traps.psv")).expect("fixture");
+    let output = mlcarbon()
+        .args([
+            "slurm",
+            "report",
+            "-",
+            "--cluster",
+            &fixture("cluster.toml"),
+            "--by",
+            "state",
+            "--format",
+            "json",
+        ])
+        .write_stdin(input)
+        .output()
+        .expect("mlcarbon starts");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(num(&json, "/totals/jobs"), 8.0);
+    assert_eq!(num(&json, "/unfinished_jobs_skipped"), 2.0);
+    assert_eq!(text(&json, "/groups/0/key/0"), "CANCELLED");
+    assert_eq!(text(&json, "/top_jobs/0/id"), "1002");
+    assert_eq!(text(&json, "/partitions/1/gpu/name"), "A100 SXM4 80GB");
+}
+
+#[test]
+fn compat_with_a_cluster_says_how_far_mlcarbon_is() {
+    let json = json_of(&[
+        "slurm",
+        "report",
+        &fixture("ga4hpc_user.psv"),
+        "--compat",
+        "ga4hpc",
+        "--cluster-info",
+        &fixture("ga4hpc_cluster_info.yaml"),
+        "--cluster",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/examples/cluster.toml"
+        ),
+        "--format",
+        "json",
+    ]);
+    let own = num(&json, "/mlcarbon_totals/energy_kwh");
+    let compat = num(&json, "/totals/energy_kwh");
+    let percent = num(&json, "/mlcarbon_minus_compat/energy_percent");
+    assert!(((own - compat) / compat * 100.0 - percent).abs() < 1e-9);
+}
+
+#[test]
+fn mistakes_get_one_line_with_the_fix() {
+    let traps = fixture("traps.psv");
+    let cluster = fixture("cluster.toml");
+    let missing = app_error(&["slurm", "report", &traps]);
+    assert!(missing.contains("give --cluster cluster.toml"), "{missing}");
+    let date = app_error(&[
+        "slurm",
+        "report",
+        &traps,
+        "--cluster",
+        &cluster,
+        "--since",
+        "January",
+    ]);
+    assert!(date.contains("YYYY-MM-DD"), "{date}");
+    let no_info = app_error(&["slurm", "report", &traps, "--compat", "ga4hpc"]);
+    assert!(no_info.contains("--cluster-info"), "{no_info}");
+    let unknown = app_error(&[
+        "slurm",
+        "report",
+        &traps,
+        "--compat",
+        "ga4hpc",
+        "--cluster-info",
+        &fixture("ga4hpc_cluster_info.yaml"),
+    ]);
+    assert!(
+        unknown.contains("partition `whole` is not in cluster_info.yaml"),
+        "{unknown}"
+    );
+    let not_sacct = app_error(&["slurm", "report", &cluster, "--cluster", &cluster]);
+    assert!(not_sacct.contains("no JobID column"), "{not_sacct}");
+    let mut cmd = Command::cargo_bin("mlcarbon").expect("binary");
+    let out = cmd
+        .args(["slurm", "report", "-", "--cluster", &cluster])
+        .write_stdin("")
+        .output()
+        .expect("starts");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty input"));
+}
+
+#[test]
+fn imported_jobs_report_as_the_file_does_and_importing_twice_adds_nothing() {
+    let db = super::temp_dir("slurm-import").join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let traps = fixture("traps.psv");
+    let first = super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(first.starts_with("imported 10 jobs (18 rows)"), "{first}");
+    let again = super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(
+        again.contains("10 were already stored and were replaced"),
+        "{again}"
+    );
+    let cluster = fixture("cluster.toml");
+    let from_db = json_of(&[
+        "slurm",
+        "report",
+        "--from-db",
+        "--db",
+        db,
+        "--cluster-name",
+        "hpc",
+        "--cluster",
+        &cluster,
+        "--by",
+        "account",
+        "--format",
+        "json",
+    ]);
+    let from_file = json_of(&[
+        "slurm",
+        "report",
+        &traps,
+        "--cluster",
+        &cluster,
+        "--by",
+        "account",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(from_db["totals"], from_file["totals"]);
+    assert_eq!(from_db["groups"], from_file["groups"]);
+    assert_eq!(from_db["top_jobs"], from_file["top_jobs"]);
+    let none = app_error(&[
+        "slurm",
+        "report",
+        "--from-db",
+        "--db",
+        db,
+        "--cluster-name",
+        "other",
+        "--cluster",
+        &cluster,
+    ]);
+    assert!(
+        none.contains("no Slurm jobs stored for cluster `other`"),
+        "{none}"
+    );
+}

@@ -1,0 +1,344 @@
+//! The cluster description, `cluster.toml`: per partition, what its nodes draw (CPU model or
+//! W per core, GPU model and count per node, memory power), its PUE and grid, and whether nodes
+//! are exclusive. Device and zone names resolve through the dataset's tables; every figure keeps
+//! its provenance. Documented in `docs/slurm.md`.
+
+use mlcarbon_data::{Dataset, LookupError};
+use mlcarbon_model::cluster::{ClusterGpu, PartitionPower};
+use mlcarbon_model::estimate::{Factor, Origin, Provenance};
+use mlcarbon_model::scenario::{
+    self, RowRef, ScenarioError, accelerator_component, default_utilization, draw_factors,
+    ram_component, row_provenance,
+};
+use mlcarbon_model::units::{GramsPerKwh, Ranged, Watts};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cluster description: {0}")]
+    Toml(String),
+    #[error("cluster description, partition `{partition}`: {message}")]
+    Partition { partition: String, message: String },
+    #[error("cluster description, partition `{partition}`: {error}")]
+    Lookup {
+        partition: String,
+        error: LookupError,
+    },
+    #[error("cluster description: {0}")]
+    Data(String),
+    #[error(
+        "partition `{partition}` is not in the cluster description; add a [[partition]] with name = \"{partition}\" (known: {known}) or a [default] section"
+    )]
+    UnknownPartition { partition: String, known: String },
+}
+
+impl From<ScenarioError> for ClusterError {
+    fn from(e: ScenarioError) -> Self {
+        ClusterError::Data(e.to_string())
+    }
+}
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterFile {
+    name: Option<String>,
+    pue: Option<f64>,
+    zone: Option<String>,
+    intensity_g_per_kwh: Option<f64>,
+    memory_w_per_gb: Option<f64>,
+    #[serde(default)]
+    partition: Vec<PartitionFields>,
+    default: Option<PartitionFields>,
+}
+
+/// Where the nodes run and what their memory draws: the file's top level, which a partition
+/// may override.
+#[derive(Debug, Default, Clone)]
+struct SiteFields {
+    pue: Option<f64>,
+    zone: Option<String>,
+    intensity_g_per_kwh: Option<f64>,
+    memory_w_per_gb: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct PartitionFields {
+    name: Option<String>,
+    #[serde(default)]
+    names: Vec<String>,
+    /// Informational: the nodes of the partition (`gpu[01-16]`).
+    nodes: Option<String>,
+    cpu: Option<String>,
+    cpu_cores: Option<u32>,
+    cpu_w_per_core: Option<f64>,
+    cores_per_node: Option<u32>,
+    gpu: Option<String>,
+    gpus_per_node: Option<u32>,
+    #[serde(default)]
+    exclusive: bool,
+    pue: Option<f64>,
+    zone: Option<String>,
+    intensity_g_per_kwh: Option<f64>,
+    memory_w_per_gb: Option<f64>,
+}
+
+impl PartitionFields {
+    /// This partition's site fields, each falling back to the file's.
+    fn site(&self, file: &SiteFields) -> SiteFields {
+        SiteFields {
+            pue: self.pue.or(file.pue),
+            zone: self.zone.clone().or(file.zone.clone()),
+            intensity_g_per_kwh: self.intensity_g_per_kwh.or(file.intensity_g_per_kwh),
+            memory_w_per_gb: self.memory_w_per_gb.or(file.memory_w_per_gb),
+        }
+    }
+}
+
+/// A resolved cluster: the model's inputs for every partition.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub name: String,
+    pub partitions: BTreeMap<String, PartitionPower>,
+    /// Nodes as the file names them, per partition (informational).
+    pub node_lists: BTreeMap<String, String>,
+    pub gpus_per_node: BTreeMap<String, u32>,
+    /// Used for partitions the file does not list.
+    pub fallback: Option<PartitionPower>,
+}
+
+impl Cluster {
+    /// Parses and resolves `cluster.toml` text against the dataset.
+    pub fn parse(text: &str, data: &Dataset) -> Result<Cluster, ClusterError> {
+        let file: ClusterFile =
+            toml::from_str(text).map_err(|e| ClusterError::Toml(e.to_string().trim().into()))?;
+        if file.partition.is_empty() && file.default.is_none() {
+            return Err(ClusterError::Toml(
+                "no [[partition]] and no [default]: describe at least one partition".into(),
+            ));
+        }
+        let site = SiteFields {
+            pue: file.pue,
+            zone: file.zone.clone(),
+            intensity_g_per_kwh: file.intensity_g_per_kwh,
+            memory_w_per_gb: file.memory_w_per_gb,
+        };
+        let mut cluster = Cluster {
+            name: file.name.unwrap_or_else(|| "cluster".to_string()),
+            partitions: BTreeMap::new(),
+            node_lists: BTreeMap::new(),
+            gpus_per_node: BTreeMap::new(),
+            fallback: None,
+        };
+        for fields in &file.partition {
+            let mut names = fields.names.clone();
+            names.extend(fields.name.clone());
+            if names.is_empty() {
+                return Err(ClusterError::Toml(
+                    "a [[partition]] needs `name` or `names`".into(),
+                ));
+            }
+            for name in names {
+                let power = resolve_partition(&name, fields, &fields.site(&site), data)?;
+                if let Some(nodes) = &fields.nodes {
+                    cluster.node_lists.insert(name.clone(), nodes.clone());
+                }
+                if let Some(n) = fields.gpus_per_node {
+                    cluster.gpus_per_node.insert(name.clone(), n);
+                }
+                if cluster.partitions.insert(name.clone(), power).is_some() {
+                    return Err(ClusterError::Partition {
+                        partition: name,
+                        message: "described twice".into(),
+                    });
+                }
+            }
+        }
+        if let Some(fields) = &file.default {
+            cluster.fallback = Some(resolve_partition(
+                "default",
+                fields,
+                &fields.site(&site),
+                data,
+            )?);
+        }
+        Ok(cluster)
+    }
+
+    /// The description of the partition a job ran in (the first of a comma list, as sacct
+    /// prints for jobs that never started).
+    pub fn partition(&self, name: &str) -> Result<&PartitionPower, ClusterError> {
+        let first = name.split(',').next().unwrap_or("").trim();
+        self.partitions
+            .get(first)
+            .or(self.fallback.as_ref())
+            .ok_or_else(|| ClusterError::UnknownPartition {
+                partition: first.to_string(),
+                known: self
+                    .partitions
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Every partition's inputs, for the report's provenance table.
+    pub fn all_partitions(&self) -> impl Iterator<Item = &PartitionPower> {
+        self.partitions.values().chain(self.fallback.iter())
+    }
+}
+
+fn invalid(partition: &str, message: impl Into<String>) -> ClusterError {
+    ClusterError::Partition {
+        partition: partition.to_string(),
+        message: message.into(),
+    }
+}
+
+fn resolve_partition(
+    name: &str,
+    fields: &PartitionFields,
+    site: &SiteFields,
+    data: &Dataset,
+) -> Result<PartitionPower, ClusterError> {
+    let lookup = |error| ClusterError::Lookup {
+        partition: name.to_string(),
+        error,
+    };
+    let cpu_core = match (&fields.cpu, fields.cpu_w_per_core) {
+        (_, Some(w)) if w > 0.0 && w < 1000.0 => Factor {
+            range: Ranged::exact(Watts(w)),
+            provenance: Provenance::given("CPU power per core", format!("{w} W")),
+        },
+        (_, Some(w)) => {
+            return Err(invalid(
+                name,
+                format!("cpu_w_per_core = {w}: expected 0-1000 W"),
+            ));
+        }
+        (Some(model), None) => {
+            let cpu = data
+                .find_cpu(model)
+                .map_err(|e| ClusterError::Data(e.to_string()))?
+                .map_err(lookup)?;
+            let cores = fields.cpu_cores.or(cpu.cores).filter(|c| *c > 0).ok_or_else(|| {
+                invalid(
+                    name,
+                    format!(
+                        "the CPU table gives no core count for `{}`; add cpu_cores = N (cores per CPU) or cpu_w_per_core",
+                        cpu.name
+                    ),
+                )
+            })?;
+            let per_core = cpu.tdp_w / f64::from(cores);
+            Factor {
+                range: Ranged::exact(Watts(per_core)),
+                provenance: row_provenance(
+                    data,
+                    "CPU power per core",
+                    format!("{per_core:.2} W ({} W TDP / {cores} cores)", cpu.tdp_w),
+                    Origin::Estimated,
+                    RowRef {
+                        table: "cpus.csv",
+                        row: &cpu.name,
+                        source: &cpu.source,
+                        year: cpu.year,
+                    },
+                    "TDP per core at full load, times the CPU time the job used".into(),
+                ),
+            }
+        }
+        (None, None) => {
+            return Err(invalid(
+                name,
+                "give `cpu` (a CPU model from the CPU table) or `cpu_w_per_core`",
+            ));
+        }
+    };
+    let gpu = match &fields.gpu {
+        None => None,
+        Some(model) => {
+            let hardware = data.find_hardware(model).map_err(lookup)?;
+            let component = accelerator_component(data, hardware, 1, None)?;
+            let (ratio, ratio_provenance) = default_utilization(data, hardware)?;
+            let (low, high) = draw_factors(data)?;
+            Some(ClusterGpu {
+                name: hardware.name.to_string(),
+                power: Factor {
+                    range: Ranged::exact(component.unit_power),
+                    provenance: component.provenance,
+                },
+                default_draw: Factor {
+                    range: Ranged {
+                        value: ratio,
+                        low: ratio * low,
+                        high: (ratio * high).min(1.0).max(ratio),
+                    },
+                    provenance: ratio_provenance,
+                },
+            })
+        }
+    };
+    let memory_w = site.memory_w_per_gb;
+    let memory_per_gb = match memory_w {
+        Some(w) if (0.0..100.0).contains(&w) => Factor {
+            range: Ranged::exact(Watts(w)),
+            provenance: Provenance::given("memory power per GB", format!("{w} W/GB")),
+        },
+        Some(w) => {
+            return Err(invalid(
+                name,
+                format!("memory_w_per_gb = {w}: expected 0-100"),
+            ));
+        }
+        None => {
+            let ram = ram_component(data, 1.0)?;
+            Factor {
+                range: Ranged {
+                    value: ram.unit_power,
+                    low: ram.unit_power.scale(ram.low_factor),
+                    high: ram.unit_power.scale(ram.high_factor),
+                },
+                provenance: ram.provenance,
+            }
+        }
+    };
+    let pue = match site.pue {
+        Some(p) if (1.0..=5.0).contains(&p) => scenario::given_pue(p),
+        Some(p) => return Err(invalid(name, format!("pue = {p}: expected 1.0-5.0"))),
+        None => scenario::default_pue(data)?,
+    };
+    let intensity = match (site.intensity_g_per_kwh, site.zone.as_ref()) {
+        (Some(g), _) if (0.0..=2000.0).contains(&g) => Factor {
+            range: Ranged::exact(GramsPerKwh(g)),
+            provenance: Provenance::given("grid intensity", format!("{g} g/kWh")),
+        },
+        (Some(g), _) => {
+            return Err(invalid(
+                name,
+                format!("intensity_g_per_kwh = {g}: expected 0-2000"),
+            ));
+        }
+        (None, Some(zone)) => {
+            let zone = data.find_zone(zone).map_err(lookup)?;
+            scenario::zone_location(data, zone, zone.default_figure().basis)?.intensity
+        }
+        (None, None) => scenario::default_location(data)?.intensity,
+    };
+    if fields.gpus_per_node == Some(0) && gpu.is_some() {
+        return Err(invalid(name, "gpus_per_node = 0 with a gpu model"));
+    }
+    Ok(PartitionPower {
+        name: name.to_string(),
+        cpu_core,
+        gpu,
+        cores_per_node: fields.cores_per_node,
+        memory_per_gb,
+        pue,
+        intensity,
+        exclusive: fields.exclusive,
+    })
+}

@@ -1,0 +1,529 @@
+//! The report of a stream of jobs: totals, totals per group (user, account, partition, month,
+//! state, in any combination), failed jobs apart, the top jobs by emissions. Memory: one total
+//! per group and the top jobs, whatever the number of jobs.
+
+use crate::cluster::{Cluster, ClusterError};
+use crate::ga4hpc::ga4hpc_job;
+use crate::job::{GroupingCounts, SlurmJob};
+use mlcarbon_model::cluster::{EnergyMethod, JobEnergy, JobUsage, PartitionPower, job_energy};
+use mlcarbon_model::ga4hpc::{Ga4hpcCluster, Ga4hpcError, ga4hpc_job_energy};
+use mlcarbon_model::units::{Hours, KilowattHours};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("job {job}: {error}")]
+    Cluster { job: String, error: ClusterError },
+    #[error("job {job}: {error}")]
+    Ga4hpc { job: String, error: Ga4hpcError },
+}
+
+/// What totals are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    User,
+    Account,
+    Partition,
+    Month,
+    State,
+}
+
+impl GroupBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupBy::User => "user",
+            GroupBy::Account => "account",
+            GroupBy::Partition => "partition",
+            GroupBy::Month => "month",
+            GroupBy::State => "state",
+        }
+    }
+
+    fn key(self, job: &SlurmJob) -> String {
+        let text = match self {
+            GroupBy::User => job.user.as_str(),
+            GroupBy::Account => job.account.as_str(),
+            GroupBy::Partition => job.partition.split(',').next().unwrap_or(""),
+            GroupBy::Month => job.month().unwrap_or(""),
+            GroupBy::State => job.state.map_or("", |s| s.label()),
+        };
+        if text.is_empty() {
+            "(none)".to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Which jobs count: by the day they ended (else started, else were submitted), inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    /// `YYYY-MM-DD`
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl JobFilter {
+    fn keeps(&self, job: &SlurmJob) -> bool {
+        let day = job.day().unwrap_or("");
+        self.since.as_deref().is_none_or(|s| day >= s)
+            && self.until.as_deref().is_none_or(|u| day <= u)
+    }
+}
+
+/// How the figures were computed.
+pub enum Method<'a> {
+    /// mlcarbon's: measured where Slurm measured whole nodes, modelled elsewhere.
+    Mlcarbon(&'a Cluster),
+    /// GA4HPC's formula and its cluster_info.yaml.
+    Ga4hpc(&'a Ga4hpcCluster),
+}
+
+/// Sums over jobs, in the field names of the JSON output. Components are IT energy (before
+/// PUE); `energy_kwh` and `emissions_kg` include PUE.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Totals {
+    pub jobs: u64,
+    pub failed_jobs: u64,
+    pub energy_kwh: f64,
+    pub emissions_kg: f64,
+    pub cpu_energy_kwh: f64,
+    pub gpu_energy_kwh: f64,
+    pub ram_energy_kwh: f64,
+    /// Energy Slurm measured on whole nodes (mlcarbon's method only).
+    pub measured_node_energy_kwh: f64,
+    pub energy_low_kwh: f64,
+    pub energy_high_kwh: f64,
+    pub emissions_low_kg: f64,
+    pub emissions_high_kg: f64,
+    pub failed_energy_kwh: f64,
+    pub failed_emissions_kg: f64,
+    pub measured_jobs: u64,
+    pub modelled_jobs: u64,
+    pub mixed_jobs: u64,
+    pub elapsed_hours: f64,
+}
+
+impl Totals {
+    fn add(&mut self, figures: &JobFigures) {
+        let e = &figures.energy;
+        self.jobs += 1;
+        self.energy_kwh += e.energy.value.0;
+        self.emissions_kg += e.emissions.value.0;
+        self.cpu_energy_kwh += e.cpu.value.0;
+        self.gpu_energy_kwh += e.gpu.value.0;
+        self.ram_energy_kwh += e.ram.value.0;
+        self.measured_node_energy_kwh += e.measured_nodes.0;
+        self.energy_low_kwh += e.energy.low.0;
+        self.energy_high_kwh += e.energy.high.0;
+        self.emissions_low_kg += e.emissions.low.0;
+        self.emissions_high_kg += e.emissions.high.0;
+        self.elapsed_hours += figures.elapsed_hours;
+        match e.method {
+            EnergyMethod::Measured => self.measured_jobs += 1,
+            EnergyMethod::Modelled => self.modelled_jobs += 1,
+            EnergyMethod::Mixed => self.mixed_jobs += 1,
+        }
+        if figures.failed {
+            self.failed_jobs += 1;
+            self.failed_energy_kwh += e.energy.value.0;
+            self.failed_emissions_kg += e.emissions.value.0;
+        }
+    }
+
+    /// Share of the IT energy that Slurm measured, 0-1.
+    pub fn measured_share(&self) -> f64 {
+        let it = self.cpu_energy_kwh
+            + self.gpu_energy_kwh
+            + self.ram_energy_kwh
+            + self.measured_node_energy_kwh;
+        if it > 0.0 {
+            self.measured_node_energy_kwh / it
+        } else {
+            0.0
+        }
+    }
+}
+
+struct JobFigures {
+    energy: JobEnergy,
+    failed: bool,
+    elapsed_hours: f64,
+}
+
+/// One group's totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupTotals {
+    /// One value per `--by`, in order.
+    pub key: Vec<String>,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// One of the jobs that emitted most.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopJob {
+    pub id: String,
+    pub user: String,
+    pub account: String,
+    pub partition: String,
+    pub state: String,
+    pub end: String,
+    pub elapsed_hours: f64,
+    pub gpus: u32,
+    pub method: EnergyMethod,
+    pub energy_kwh: f64,
+    pub emissions_kg: f64,
+}
+
+struct Ranked(TopJob);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    /// Reversed, so the heap's top is the smallest kept job.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .emissions_kg
+            .total_cmp(&self.0.emissions_kg)
+            .then_with(|| self.0.id.cmp(&other.0.id))
+    }
+}
+
+/// A finished report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlurmReport {
+    /// `mlcarbon` or `ga4hpc`.
+    pub method: &'static str,
+    pub totals: Totals,
+    pub by: Vec<GroupBy>,
+    pub groups: Vec<GroupTotals>,
+    pub top_jobs: Vec<TopJob>,
+    /// Rows read, jobs formed, rows of jobs seen twice.
+    pub rows: u64,
+    pub repeated_rows: u64,
+    /// Jobs still pending or running (their accounting is not final): left out.
+    pub unfinished_jobs_skipped: u64,
+    /// Jobs outside `--since`/`--until`.
+    pub jobs_outside_window: u64,
+    /// Jobs whose GPU utilisation Slurm recorded (else the default draw was used).
+    pub jobs_with_recorded_gpu_utilisation: u64,
+    /// The inputs of each partition, with provenance (mlcarbon's method).
+    pub partitions: Vec<PartitionPower>,
+}
+
+/// Accumulates jobs one at a time.
+pub struct ReportBuilder<'a> {
+    method: Method<'a>,
+    filter: JobFilter,
+    by: Vec<GroupBy>,
+    top: usize,
+    totals: Totals,
+    groups: BTreeMap<Vec<String>, Totals>,
+    heap: BinaryHeap<Ranked>,
+    unfinished: u64,
+    outside: u64,
+    recorded_util: u64,
+}
+
+impl<'a> ReportBuilder<'a> {
+    pub fn new(method: Method<'a>, filter: JobFilter, by: Vec<GroupBy>, top: usize) -> Self {
+        ReportBuilder {
+            method,
+            filter,
+            by,
+            top,
+            totals: Totals::default(),
+            groups: BTreeMap::new(),
+            heap: BinaryHeap::new(),
+            unfinished: 0,
+            outside: 0,
+            recorded_util: 0,
+        }
+    }
+
+    /// Adds one job (skipped when unfinished or outside the window).
+    pub fn add(&mut self, job: &SlurmJob) -> Result<(), ReportError> {
+        let figures = match &self.method {
+            Method::Mlcarbon(cluster) => {
+                if job.is_unfinished() {
+                    self.unfinished += 1;
+                    return Ok(());
+                }
+                let partition =
+                    cluster
+                        .partition(&job.partition)
+                        .map_err(|error| ReportError::Cluster {
+                            job: job.id.clone(),
+                            error,
+                        })?;
+                if job.gpus > 0 && partition.gpu.is_none() {
+                    return Err(ReportError::Cluster {
+                        job: job.id.clone(),
+                        error: ClusterError::Partition {
+                            partition: partition.name.clone(),
+                            message: format!(
+                                "the job had {} GPUs but the partition names no `gpu` model; add gpu = \"...\"",
+                                job.gpus
+                            ),
+                        },
+                    });
+                }
+                let energy = job_energy(&usage_of(job, partition), partition);
+                JobFigures {
+                    energy,
+                    failed: job.is_failed(),
+                    elapsed_hours: job.elapsed_s / 3600.0,
+                }
+            }
+            Method::Ga4hpc(cluster) => {
+                let Some(compat) = ga4hpc_job(job) else {
+                    self.unfinished += 1;
+                    return Ok(());
+                };
+                let partition = job.partition.split(',').next().unwrap_or("");
+                let e = ga4hpc_job_energy(&compat, partition, cluster).map_err(|error| {
+                    ReportError::Ga4hpc {
+                        job: job.id.clone(),
+                        error,
+                    }
+                })?;
+                let exact = |kwh: f64| mlcarbon_model::Ranged::exact(KilowattHours(kwh));
+                JobFigures {
+                    energy: JobEnergy {
+                        method: EnergyMethod::Modelled,
+                        cpu: exact(e.cpu_kwh),
+                        gpu: exact(e.gpu_kwh),
+                        ram: exact(e.ram_kwh),
+                        it_energy: exact(e.cpu_kwh + e.gpu_kwh + e.ram_kwh),
+                        energy: exact(e.energy_kwh),
+                        emissions: mlcarbon_model::Ranged::exact(mlcarbon_model::KgCo2e(
+                            e.emissions_kg,
+                        )),
+                        ..JobEnergy::ZERO
+                    },
+                    failed: compat.failed,
+                    elapsed_hours: compat.elapsed_hours,
+                }
+            }
+        };
+        if !self.filter.keeps(job) {
+            self.outside += 1;
+            return Ok(());
+        }
+        if figures.energy.gpu_utilisation_recorded {
+            self.recorded_util += 1;
+        }
+        self.totals.add(&figures);
+        if !self.by.is_empty() {
+            let key: Vec<String> = self.by.iter().map(|b| b.key(job)).collect();
+            self.groups.entry(key).or_default().add(&figures);
+        }
+        if self.top > 0 {
+            let candidate = figures.energy.emissions.value.0;
+            let beats_smallest = self.heap.len() < self.top
+                || self
+                    .heap
+                    .peek()
+                    .is_some_and(|smallest| candidate > smallest.0.emissions_kg);
+            if beats_smallest {
+                self.heap.push(Ranked(TopJob {
+                    id: job.id.clone(),
+                    user: job.user.clone(),
+                    account: job.account.clone(),
+                    partition: job.partition.clone(),
+                    state: job.state.map_or("", |s| s.label()).to_string(),
+                    end: job.end.clone(),
+                    elapsed_hours: figures.elapsed_hours,
+                    gpus: job.gpus,
+                    method: figures.energy.method,
+                    energy_kwh: figures.energy.energy.value.0,
+                    emissions_kg: candidate,
+                }));
+                if self.heap.len() > self.top {
+                    self.heap.pop();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self, counts: GroupingCounts) -> SlurmReport {
+        let mut top_jobs: Vec<TopJob> = self.heap.into_iter().map(|r| r.0).collect();
+        top_jobs.sort_by(|a, b| {
+            b.emissions_kg
+                .total_cmp(&a.emissions_kg)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let (method, partitions) = match self.method {
+            Method::Mlcarbon(cluster) => ("mlcarbon", cluster.all_partitions().cloned().collect()),
+            Method::Ga4hpc(_) => ("ga4hpc", Vec::new()),
+        };
+        SlurmReport {
+            method,
+            totals: self.totals,
+            by: self.by,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(key, totals)| GroupTotals { key, totals })
+                .collect(),
+            top_jobs,
+            rows: counts.rows,
+            repeated_rows: counts.repeated_rows,
+            unfinished_jobs_skipped: self.unfinished,
+            jobs_outside_window: self.outside,
+            jobs_with_recorded_gpu_utilisation: self.recorded_util,
+            partitions,
+        }
+    }
+}
+
+/// A job's record in the model's units. The memory is the job's request (its allocation);
+/// GPU utilisation is Slurm's `gres/gpuutil`, a percentage summed over the job's GPUs.
+pub fn usage_of(job: &SlurmJob, partition: &PartitionPower) -> JobUsage {
+    let gpus = if partition.gpu.is_some() { job.gpus } else { 0 };
+    JobUsage {
+        elapsed: Hours(job.elapsed_s / 3600.0),
+        cpu_core_hours: Hours(job.total_cpu_s / 3600.0),
+        cpus: job.cpus,
+        nodes: job.nodes,
+        memory_gb: job.requested_memory_bytes.unwrap_or(0.0) / 1e9,
+        gpus,
+        gpu_share: job.gpu_type.as_deref().and_then(mig_share).unwrap_or(1.0),
+        gpu_utilisation: job
+            .gpu_util_percent
+            .filter(|_| gpus > 0)
+            .map(|p| p / (100.0 * f64::from(gpus))),
+        node_energy: job.energy_joules.map(|j| KilowattHours(j / 3.6e6)),
+    }
+}
+
+/// A MIG profile's share of its GPU: `3g.40gb` is 3 of the 7 compute slices of an A100 or
+/// H100 (NVIDIA MIG user guide, supported profiles). `None` for a whole GPU's type.
+pub fn mig_share(gpu_type: &str) -> Option<f64> {
+    let (slices, memory) = gpu_type.split_once("g.")?;
+    let slices: u32 = slices.parse().ok()?;
+    let memory_ok = memory
+        .strip_suffix("gb")
+        .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+    (memory_ok && (1..=7).contains(&slices)).then(|| f64::from(slices) / 7.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mig_share;
+
+    #[test]
+    fn mig_profiles_are_sevenths_of_a_gpu() {
+        assert_eq!(mig_share("1g.10gb"), Some(1.0 / 7.0));
+        assert_eq!(mig_share("3g.40gb"), Some(3.0 / 7.0));
+        assert_eq!(mig_share("a100"), None);
+        assert_eq!(mig_share("9g.80gb"), None);
+    }
+}
+
+/// What a report reads and how it computes.
+pub struct ReportOptions<'a> {
+    pub method: Method<'a>,
+    pub filter: JobFilter,
+    pub by: Vec<GroupBy>,
+    pub top: usize,
+}
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SacctReportError {
+    #[error(transparent)]
+    Input(#[from] crate::SlurmError),
+    #[error(transparent)]
+    Job(#[from] ReportError),
+}
+
+/// The report of sacct output, streamed: `--json` output when the input starts with `{`,
+/// else `--parsable2` with its header line.
+pub fn report_sacct<R: std::io::BufRead>(
+    mut input: R,
+    options: ReportOptions<'_>,
+) -> Result<SlurmReport, SacctReportError> {
+    let mut builder = ReportBuilder::new(options.method, options.filter, options.by, options.top);
+    if starts_with_brace(&mut input)? {
+        let mut grouper = crate::job::Grouper::new();
+        let mut failure = None;
+        crate::json::read_json_rows(input, |rows| {
+            for row in rows {
+                if let Some(job) = grouper.push(row)
+                    && let Err(e) = builder.add(&job)
+                {
+                    failure = Some(e);
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        if let Some(job) = grouper.finish() {
+            builder.add(&job)?;
+        }
+        return Ok(builder.finish(grouper.counts()));
+    }
+    let mut jobs = crate::job::Jobs::new(crate::row::ParsableReader::new(input)?);
+    for job in jobs.by_ref() {
+        builder.add(&job?)?;
+    }
+    Ok(builder.finish(jobs.counts()))
+}
+
+fn starts_with_brace<R: std::io::BufRead>(input: &mut R) -> Result<bool, crate::SlurmError> {
+    loop {
+        let buffer = input.fill_buf().map_err(crate::SlurmError::Read)?;
+        if buffer.is_empty() {
+            return Ok(false);
+        }
+        let skip = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if skip < buffer.len() {
+            let brace = buffer[skip] == b'{';
+            input.consume(skip);
+            return Ok(brace);
+        }
+        let all = buffer.len();
+        input.consume(all);
+    }
+}
+
+/// How far two methods' totals are apart on the same jobs (`b` relative to `a`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MethodDifference {
+    pub energy_kwh: f64,
+    pub emissions_kg: f64,
+    /// (b − a) / a, percent; `None` when `a` is 0.
+    pub energy_percent: Option<f64>,
+    pub emissions_percent: Option<f64>,
+}
+
+pub fn difference(a: &Totals, b: &Totals) -> MethodDifference {
+    let percent = |x: f64, y: f64| (x != 0.0).then(|| (y - x) / x * 100.0);
+    MethodDifference {
+        energy_kwh: b.energy_kwh - a.energy_kwh,
+        emissions_kg: b.emissions_kg - a.emissions_kg,
+        energy_percent: percent(a.energy_kwh, b.energy_kwh),
+        emissions_percent: percent(a.emissions_kg, b.emissions_kg),
+    }
+}
