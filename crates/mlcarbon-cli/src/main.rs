@@ -105,7 +105,11 @@ fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
     };
     let mut options = mlcarbon_web::ServeOptions::new(data);
     options.bind = args.bind;
-    options.db = Some(settings::db_path(args.db.as_deref())?);
+    // The default database may not exist yet (no run tracked): the calculator still serves,
+    // and the dashboard says how to record runs. A database named with --db must exist.
+    let path = settings::db_path(args.db.as_deref())?;
+    options.db =
+        (args.db.is_some() || std::env::var_os(env::DB).is_some() || path.exists()).then_some(path);
     options.token = settings::serve_token(args)?;
     options.public_commands = args.public_commands;
     mlcarbon_web::serve_blocking(options)?;

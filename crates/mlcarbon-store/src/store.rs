@@ -806,58 +806,49 @@ impl Store {
         };
         let span = last - first + 1;
         let points = i64::try_from(points.max(1)).unwrap_or(i64::MAX).min(span);
-        // Slice k covers seq [first + k·span/points, first + (k+1)·span/points).
-        const SLICES: &str = "WITH RECURSIVE k(i, lo, hi) AS (
-                 SELECT 0, ?2, ?2 + ?3 / ?4
-                 UNION ALL
-                 SELECT i + 1, ?2 + ((i + 1) * ?3) / ?4, ?2 + ((i + 2) * ?3) / ?4 FROM k
-                 WHERE i + 1 < ?4)";
-        let mut statement = self.conn.prepare_cached(&format!(
-            "{SLICES}
-             SELECT k.i, max(s.t_s), avg(s.total_power_w), max(s.emissions_kg), count(*)
-             FROM k JOIN samples s ON s.run_id = ?1 AND s.seq >= k.lo
-                 AND s.seq < min(k.hi, k.lo + ?5)
-             GROUP BY k.i ORDER BY k.i"
-        ))?;
-        // (slice, point) for the slices that hold samples, in slice order.
-        let mut series: Vec<(i64, PowerPoint)> = statement
-            .query_map(params![id, first, span, points, POINT_WINDOW], |row| {
-                Ok((
-                    row.get(0)?,
-                    PowerPoint {
-                        t_s: row.get(1)?,
-                        mean_w: row.get(2)?,
-                        emissions_kg: row.get(3)?,
-                        samples: row.get(4)?,
+        // One small range query per point: SQLite then always reads the primary key's range
+        // (a join against a generated list of slices was planned as a scan per slice).
+        let mut totals = self.conn.prepare_cached(
+            "SELECT max(t_s), avg(total_power_w), max(emissions_kg), count(*) FROM samples
+             WHERE run_id = ?1 AND seq >= ?2 AND seq < ?3",
+        )?;
+        let mut readings = self.conn.prepare_cached(
+            "SELECT c.key, avg(sc.power_w)
+             FROM sample_components sc CROSS JOIN run_components c ON c.id = sc.component_id
+             WHERE sc.run_id = ?1 AND sc.seq >= ?2 AND sc.seq < ?3
+             GROUP BY c.id ORDER BY c.id",
+        )?;
+        let mut series = Vec::with_capacity(usize::try_from(points).unwrap_or(0));
+        for slice in 0..points {
+            // Slice k covers seq [first + k·span/points, first + (k+1)·span/points).
+            let low = first + slice * span / points;
+            let high = (first + (slice + 1) * span / points).min(low + POINT_WINDOW);
+            let point = totals.query_row(params![id, low, high], |row| {
+                let samples: u64 = row.get(3)?;
+                Ok((samples > 0).then(|| -> rusqlite::Result<PowerPoint> {
+                    Ok(PowerPoint {
+                        t_s: row.get(0)?,
+                        mean_w: row.get(1)?,
+                        emissions_kg: row.get(2)?,
+                        samples,
                         components: Vec::new(),
-                    },
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut statement = self.conn.prepare_cached(&format!(
-            "{SLICES}
-             SELECT k.i, c.key, avg(sc.power_w)
-             FROM k JOIN sample_components sc ON sc.run_id = ?1 AND sc.seq >= k.lo
-                 AND sc.seq < min(k.hi, k.lo + ?5)
-             JOIN run_components c ON c.id = sc.component_id
-             GROUP BY k.i, c.id ORDER BY k.i, c.id"
-        ))?;
-        let mut rows = statement.query(params![id, first, span, points, POINT_WINDOW])?;
-        let mut point = 0;
-        while let Some(row) = rows.next()? {
-            let slice: i64 = row.get(0)?;
-            while series.get(point).is_some_and(|(s, _)| *s < slice) {
-                point += 1;
-            }
-            if let Some((_, target)) = series.get_mut(point).filter(|(s, _)| *s == slice) {
-                target.components.push(ComponentPower {
-                    key: row.get(1)?,
-                    mean_w: row.get(2)?,
-                });
-            }
+                    })
+                }))
+            })?;
+            let Some(mut point) = point.transpose()? else {
+                continue; // a gap in seq
+            };
+            let components = readings.query_map(params![id, low, high], |row| {
+                Ok(ComponentPower {
+                    key: row.get(0)?,
+                    mean_w: row.get(1)?,
+                })
+            })?;
+            point.components = components.collect::<Result<_, _>>()?;
+            series.push(point);
         }
         Ok(PowerSeries {
-            points: series.into_iter().map(|(_, point)| point).collect(),
+            points: series,
             peak_w,
             samples,
         })

@@ -1046,3 +1046,275 @@ fn the_latest_run_is_the_last_started() {
         Some(second)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11: migration of today's files, readers' view of dead trackers, read-only opening,
+// streaming exporters, downsampled power
+
+/// A database as the release before schema v3 wrote it (the v1 and v2 steps, then rows written
+/// by its code): opened, it is migrated in place, keeps every row, and gains the start index
+/// and the peak power of its runs.
+#[test]
+fn a_version_2_database_is_migrated_in_place_with_its_peaks() {
+    let db = TempDb::new("migrate-v2");
+    let path = db.path();
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        for sql in &mlcarbon_store::schema::MIGRATIONS[..2] {
+            conn.execute_batch(sql).expect("an old step");
+        }
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version 2");
+    }
+    {
+        // Rows as the v2 store wrote them: a finished run of 4 samples at 100, 250, 175, 50 W.
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch(
+            "INSERT INTO runs (id, uuid, project, tags, command, started_at, pid, hostname, os,
+                 mlcarbon_version, location_label, intensity_g_per_kwh, intensity_origin, pue,
+                 cpu_count, gpu_count, ram_total_gb, interval_s, status, ended_at, duration_s,
+                 last_t_s, last_sample_at, sample_count)
+             VALUES (1, 'written-by-v2', 'p', '[]', '[\"make\"]', '2024-06-01T00:00:00Z', 1,
+                 'h', 'linux', '0.1.0', 'FR', 56.0, 'estimated', 1.2, 1, 0, 8.0, 1.0,
+                 'finished', '2024-06-01T00:00:04Z', 4.0, 4.0, '2024-06-01T00:00:04Z', 4);
+             INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+                 total_power_w, energy_kwh, emissions_kg)
+             VALUES (1, 0, 1.0, '2024-06-01T00:00:01Z', 56.0, 100.0, 0.0, 0.0),
+                    (1, 1, 2.0, '2024-06-01T00:00:02Z', 56.0, 250.0, 0.0, 0.0),
+                    (1, 2, 3.0, '2024-06-01T00:00:03Z', 56.0, 175.0, 0.0, 0.0),
+                    (1, 3, 4.0, '2024-06-01T00:00:04Z', 56.0, 50.0, 0.0, 0.0);",
+        )
+        .expect("v2 rows");
+    }
+    let store = open_stored(&path).expect("open and migrate");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let run = store.latest_run().expect("runs").expect("the old run");
+    assert_eq!(run.uuid, "written-by-v2");
+    assert_eq!(run.samples, 4);
+    let power = store.power_series(run.id, 60).expect("power");
+    assert_eq!(power.peak_w, Some(250.0));
+    assert_eq!(power.points.len(), 4);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'runs_by_start_time'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert_eq!(indexes, 1);
+}
+
+fn this_host() -> String {
+    liveness::this_hostname()
+}
+
+/// Issue 11, D3: what every reader sees of a `running` run whose tracker is gone.
+#[test]
+fn a_run_whose_tracker_is_gone_reads_as_interrupted_and_nothing_is_written() {
+    let db = TempDb::new("effective-status");
+    let mut store = Store::open(&db.path()).expect("open");
+    let dead_pid = {
+        let mut child = std::process::Command::new("true").spawn().expect("`true`");
+        let pid = child.id();
+        child.wait().expect("reaped");
+        pid
+    };
+    let mut dead_here = new_run("dead-here");
+    dead_here.start.hostname = this_host();
+    dead_here.start.pid = dead_pid;
+    let mut alive_here = new_run("alive-here");
+    alive_here.start.hostname = this_host();
+    alive_here.start.pid = std::process::id();
+    let elsewhere = new_run("elsewhere"); // HOST, samples from 10:00:00.5 to 10:00:02
+    let dead_here = store.start_run(&dead_here).expect("start");
+    let alive_here = store.start_run(&alive_here).expect("start");
+    let elsewhere = store.start_run(&elsewhere).expect("start");
+    for id in [dead_here, alive_here, elsewhere] {
+        for seq in 0..4 {
+            store.add_sample(id, &sample(seq)).expect("sample");
+        }
+    }
+    let at = |now: &str| TrackerCheck::On {
+        this_host: this_host(),
+        now: Some(mlcarbon_time::UtcTime::parse(now).expect("instant")),
+    };
+    // 75 s (3 × 5 s + 60 s) after the last sample of a 0.5 s-interval run: still alive.
+    store.set_tracker_check(at("2024-03-01T10:01:17Z"));
+    assert_eq!(
+        store.run(dead_here).expect("run").status,
+        RunStatus::Interrupted
+    );
+    assert_eq!(
+        store.run(alive_here).expect("run").status,
+        RunStatus::Running
+    );
+    assert_eq!(
+        store.run(elsewhere).expect("run").status,
+        RunStatus::Running
+    );
+    store.set_tracker_check(at("2024-03-01T10:01:18Z"));
+    let gone = store.run(elsewhere).expect("run");
+    assert_eq!(gone.status, RunStatus::Interrupted);
+    assert_eq!(gone.ended_at.as_deref(), Some("2024-03-01T10:00:02.000Z"));
+    assert_eq!(gone.duration_s, Some(2.0));
+    assert_eq!(gone.unsampled_s(), 0.0);
+
+    let status = |status| RunFilter {
+        status: Some(status),
+        ..RunFilter::default()
+    };
+    let ids = |filter: &RunFilter| -> Vec<RunId> {
+        store
+            .runs(filter)
+            .expect("runs")
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids(&status(RunStatus::Running)), [alive_here]);
+    assert_eq!(ids(&status(RunStatus::Interrupted)), [elsewhere, dead_here]);
+    assert_eq!(
+        ids(&RunFilter {
+            limit: Some(1),
+            ..status(RunStatus::Interrupted)
+        }),
+        [elsewhere]
+    );
+
+    // Readers wrote nothing: as stored, every run is still running.
+    store.set_tracker_check(TrackerCheck::Off);
+    assert!(
+        store
+            .runs(&RunFilter::default())
+            .expect("runs")
+            .iter()
+            .all(|r| r.status == RunStatus::Running)
+    );
+}
+
+#[test]
+fn opening_read_only_creates_nothing_and_names_the_path() {
+    let db = TempDb::new("read-only");
+    let missing = db.path();
+    match Store::open_read_only(&missing) {
+        Err(error @ StoreError::Missing(_)) => {
+            assert!(error.to_string().contains(&missing.display().to_string()));
+        }
+        other => panic!("expected Missing, got {other:?}"),
+    }
+    assert!(!db.dir.exists(), "a folder was created");
+
+    std::fs::create_dir_all(missing.parent().expect("parent")).expect("folder");
+    std::fs::write(&missing, "not sqlite at all, just some text\n").expect("write");
+    assert!(matches!(
+        Store::open_read_only(&missing),
+        Err(StoreError::NotADatabase { .. })
+    ));
+    std::fs::remove_file(&missing).expect("remove");
+
+    let store = open_stored(&missing).expect("create");
+    let id = finished_run(&store, "read-back").id;
+    drop(store);
+    let reader = Store::open_read_only(&missing).expect("read-only");
+    assert_eq!(reader.run(id).expect("run").uuid, "read-back");
+    assert!(matches!(
+        reader.start_run(&new_run("refused")),
+        Err(StoreError::Sqlite(_))
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn new_databases_are_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TempDb::new("modes");
+    drop(Store::open(&db.path()).expect("open"));
+    let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&db.path()), 0o600);
+    assert_eq!(mode(db.path().parent().expect("folder")), 0o700);
+    assert_eq!(mode(&db.dir), 0o700);
+}
+
+/// The streaming writers write what serde writes for the whole list at once.
+#[test]
+fn streaming_writers_match_whole_documents() {
+    use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
+    let db = TempDb::new("writers");
+    let store = open_stored(&db.path()).expect("open");
+    let runs: Vec<RunRecord> = (0..3)
+        .map(|i| finished_run(&store, &format!("w{i}")))
+        .collect();
+    for n in [0, 1, 3] {
+        let mut writer = RunsWriter::new(RunsFormat::Json, Vec::new()).expect("writer");
+        for run in &runs[..n] {
+            writer.write(run).expect("write");
+        }
+        let text = String::from_utf8(writer.finish().expect("finish")).expect("UTF-8");
+        let whole = serde_json::to_string_pretty(&runs[..n]).expect("serde") + "\n";
+        assert_eq!(text, whole, "{n} runs");
+    }
+    let samples = store.samples(runs[0].id).expect("samples");
+    let mut writer = SamplesWriter::new(SamplesFormat::Json, vec![], Vec::new()).expect("writer");
+    store
+        .each_sample(runs[0].id, |s| writer.write(&s))
+        .expect("each");
+    let text = String::from_utf8(writer.finish().expect("finish")).expect("UTF-8");
+    assert_eq!(text, serde_json::to_string(&samples).expect("serde"));
+    let mut oldest_first = Vec::new();
+    store
+        .each_run(
+            &RunFilter::default(),
+            mlcarbon_store::Order::OldestFirst,
+            |r| {
+                oldest_first.push(r.uuid.clone());
+                Ok::<(), StoreError>(())
+            },
+        )
+        .expect("each run");
+    assert_eq!(oldest_first, ["w0", "w1", "w2"]);
+}
+
+#[test]
+fn power_is_downsampled_by_slices_of_consecutive_samples() {
+    let db = TempDb::new("power");
+    let store = open_stored(&db.path()).expect("open");
+    let id = store.start_run(&new_run("power")).expect("start");
+    let mut rows: Vec<SampleRow> = (0..100).map(sample).collect();
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.total_power_w = i as f64;
+    }
+    store.add_samples(id, &rows).expect("samples");
+    // Enough points: one per sample, exact.
+    let all = store.power_series(id, 500).expect("series");
+    assert_eq!(all.points.len(), 100);
+    assert_eq!(all.peak_w, Some(99.0));
+    assert_eq!(all.samples, 100);
+    assert!(
+        all.points
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.mean_w == i as f64)
+    );
+    assert_eq!(all.points[0].components.len(), 3);
+    assert_eq!(all.points[0].components[1].key, "gpu:0");
+    assert_eq!(
+        all.points[0].components[1].mean_w,
+        rows[0].components[1].power_w
+    );
+    // Four slices of 25: each point the mean of its slice (25 ≤ POINT_WINDOW).
+    let four = store.power_series(id, 4).expect("series");
+    let means: Vec<f64> = four.points.iter().map(|p| p.mean_w).collect();
+    assert_eq!(means, [12.0, 37.0, 62.0, 87.0]);
+    assert_eq!(four.points[3].t_s, rows[99].t_s);
+    assert_eq!(four.points[3].emissions_kg, rows[99].emissions_kg);
+    // One slice of 100: the first POINT_WINDOW samples of it.
+    let one = store.power_series(id, 1).expect("series");
+    let window = mlcarbon_store::POINT_WINDOW as f64;
+    assert_eq!(one.points[0].mean_w, (window - 1.0) / 2.0);
+    assert_eq!(one.peak_w, Some(99.0));
+    // A run without samples has no points.
+    let empty = store.start_run(&new_run("empty")).expect("start");
+    assert_eq!(store.power_series(empty, 60).expect("series").points, []);
+}

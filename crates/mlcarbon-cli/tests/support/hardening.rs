@@ -420,3 +420,271 @@ fn the_config_file_is_created_user_only() {
     assert_eq!(mode(dir.join("config")), 0o700);
     assert_eq!(mode(dir.join("config").join("config")), 0o600);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Stored runs read back (issue 11: D3, D6, D13)
+
+/// A run started by a tracker on `hostname` with pid `pid` that never finished, its text fields
+/// as given; returns its id. Written with the store, as a tracker would.
+fn stored_running_run(db: &Path, hostname: &str, pid: u32, text: &str) -> i64 {
+    use mlcarbon_store::{
+        ComponentKind, IntensityOrigin, Method, NewComponent, NewRun, RunStart, SampleRow, Store,
+    };
+    let store = Store::open(db).expect("the database");
+    let run = NewRun {
+        start: RunStart {
+            uuid: format!("0123abcd-{pid}"),
+            project: format!("proj{text}"),
+            experiment: None,
+            tags: vec![format!("tag{text}")],
+            command: vec!["python".into(), format!("train{text}.py")],
+            started_at: "2024-05-01T10:00:00Z".into(),
+            pid,
+            hostname: hostname.into(),
+            os: "linux".into(),
+            mlcarbon_version: "0.1.0".into(),
+            location_label: format!("FR{text}"),
+            zone: Some("FR".into()),
+            provider: None,
+            region: None,
+            country_iso: None,
+            country_name: None,
+            intensity_g_per_kwh: 56.0,
+            intensity_origin: IntensityOrigin::Estimated,
+            intensity_source: None,
+            pue: 1.2,
+            cpu_model: None,
+            cpu_count: 1,
+            gpu_model: None,
+            gpu_count: 0,
+            ram_total_gb: 8.0,
+            interval_s: 1.0,
+        },
+        components: vec![NewComponent {
+            key: "cpu".into(),
+            kind: ComponentKind::Cpu,
+            label: format!("cpu{text}"),
+            method: Method::Model,
+        }],
+    };
+    let id = store.start_run(&run).expect("start");
+    let sample = SampleRow {
+        seq: 0,
+        t_s: 1.0,
+        timestamp: "2024-05-01T10:00:01Z".into(),
+        intensity_g_per_kwh: 56.0,
+        components: vec![mlcarbon_store::ComponentSample {
+            key: "cpu".into(),
+            power_w: 50.0,
+            energy_j: 50.0,
+        }],
+        total_power_w: 50.0,
+        energy_kwh: 50.0 * 1.2 / 3.6e6,
+        emissions_kg: 50.0 * 1.2 / 3.6e6 * 0.056,
+        cpu_utilization: None,
+        gpu_utilization: None,
+        ram_used_gb: None,
+    };
+    store.add_sample(id, &sample).expect("sample");
+    id
+}
+
+/// A pid that ran on this machine and is gone (a reaped child).
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("`true` runs");
+    let pid = child.id();
+    child.wait().expect("reaped");
+    pid
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+#[test]
+fn a_run_whose_tracker_died_reads_as_interrupted_without_a_write() {
+    let dir = sandbox("dead-tracker");
+    let db = dir.join("runs.sqlite");
+    let id = stored_running_run(&db, &this_host(), dead_pid(), "");
+    let out = mlcarbon(&dir).args(["runs"]).output().expect("runs");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listed.contains("interrupted"), "{listed}");
+    assert!(!listed.contains("running"), "{listed}");
+    let out = mlcarbon(&dir)
+        .args(["show", "last"])
+        .output()
+        .expect("show");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        shown
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with("— interrupted")),
+        "{shown}"
+    );
+    let out = mlcarbon(&dir)
+        .args(["export", "--all", "--format", "jsonl"])
+        .output()
+        .expect("export");
+    let exported = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(exported.contains(r#""status":"interrupted""#), "{exported}");
+    assert!(
+        exported.contains(r#""ended_at":"2024-05-01T10:00:01Z""#),
+        "{exported}"
+    );
+
+    // The database still says what the tracker wrote.
+    let mut store = mlcarbon_store::Store::open(&db).expect("the database");
+    store.set_tracker_check(mlcarbon_store::TrackerCheck::Off);
+    assert_eq!(
+        store.run(id).expect("the run").status,
+        mlcarbon_store::RunStatus::Running
+    );
+}
+
+#[test]
+fn control_characters_of_stored_runs_are_escaped_on_the_terminal() {
+    let dir = sandbox("escapes");
+    // ESC sequences (colour, title), CR, a C1 CSI and DEL.
+    let nasty = "\u{1b}[31mred\u{1b}]0;title\u{7}\rback\u{9b}2J\u{7f}";
+    stored_running_run(
+        &dir.join("runs.sqlite"),
+        &this_host(),
+        std::process::id(),
+        nasty,
+    );
+    let escaped = r"\x1b[31mred\x1b]0;title\x07\rback\u{9b}2J\x7f";
+    for args in [
+        &["runs"][..],
+        &["runs", "--format", "markdown"],
+        &["show", "last"],
+    ] {
+        let out = mlcarbon(&dir).args(args).output().expect("mlcarbon starts");
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?} printed a control character: {text:?}"
+        );
+        assert!(text.contains(&format!("proj{escaped}")), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!("train{escaped}.py")),
+            "{args:?}: {text}"
+        );
+    }
+    let shown = String::from_utf8(
+        mlcarbon(&dir)
+            .args(["show", "last"])
+            .output()
+            .expect("show")
+            .stdout,
+    )
+    .expect("UTF-8");
+    for field in ["tag", "FR", "cpu"] {
+        assert!(
+            shown.contains(&format!("{field}{escaped}")),
+            "{field}: {shown}"
+        );
+    }
+    // Machine output keeps the text as stored (JSON escapes it its own way).
+    let json = mlcarbon(&dir)
+        .args(["runs", "--format", "json"])
+        .output()
+        .expect("runs");
+    let runs: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(runs[0]["project"], format!("proj{nasty}"));
+}
+
+#[test]
+fn read_only_commands_never_create_a_database() {
+    let dir = sandbox("mistyped-db");
+    let missing = dir.join("no-such-folder").join("runs.sqlite");
+    let missing_text = missing.display().to_string();
+    for args in [
+        &["runs"][..],
+        &["show", "last"],
+        &["export", "--all"],
+        &["statement", "--run", "last"],
+    ] {
+        let out = mlcarbon(&dir)
+            .args(args)
+            .args(["--db", &missing_text])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        let error = stderr(&out);
+        assert!(error.contains(&missing_text), "{args:?}: {error}");
+        assert!(error.contains("no run database"), "{args:?}: {error}");
+        assert_eq!(error.lines().count(), 1, "{args:?}: {error}");
+    }
+    assert!(!dir.join("no-such-folder").exists(), "a folder was created");
+    // A file that is not a database is named as such, and left alone.
+    let not_db = dir.join("notes.txt");
+    std::fs::write(&not_db, "my notes\n").expect("write");
+    let out = mlcarbon(&dir)
+        .args(["runs", "--db", &not_db.display().to_string()])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("is not a run database"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&not_db).expect("read"),
+        "my notes\n"
+    );
+}
+
+#[test]
+fn the_database_is_created_user_only_and_read_in_a_read_only_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sandbox("db-mode");
+    let folder = dir.join("data");
+    let out = mlcarbon(&dir)
+        .args([
+            "run",
+            "--replay",
+            &trace(&dir),
+            "--zone",
+            "FR",
+            "-q",
+            "--db",
+        ])
+        .arg(folder.join("runs.sqlite"))
+        .args(["--", "true"])
+        .output()
+        .expect("mlcarbon starts");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&folder.join("runs.sqlite")), 0o600);
+
+    // The folder made read-only (another user's, a read-only mount): still listed. (Run as
+    // root, as in some CI containers, the modes do not bind and this reads as any database.)
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o500)).expect("chmod");
+    std::fs::set_permissions(
+        folder.join("runs.sqlite"),
+        std::fs::Permissions::from_mode(0o400),
+    )
+    .expect("chmod");
+    let out = mlcarbon(&dir)
+        .args(["runs", "--db"])
+        .arg(folder.join("runs.sqlite"))
+        .output()
+        .expect("mlcarbon starts");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(listed.contains("finished"), "{listed}");
+}
