@@ -171,13 +171,10 @@ pub fn machine_sampler(
     })
 }
 
-/// This machine's name, as runs record it.
+/// This machine's name, as runs record it (the store's reader of it, which its liveness
+/// check compares with).
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
+    liveness::this_hostname()
 }
 
 fn ram_total_gb(roots: &Roots) -> f64 {
