@@ -80,11 +80,15 @@ fn human(
     ]);
     t.push(vec![
         "grid intensity".into(),
-        range_text(
-            report.intensity_g_per_kwh,
-            report.range.intensity_g_per_kwh.low,
-            report.range.intensity_g_per_kwh.high,
-            "g CO2e/kWh",
+        format!(
+            "{}  {} basis",
+            range_text(
+                report.intensity_g_per_kwh,
+                report.range.intensity_g_per_kwh.low,
+                report.range.intensity_g_per_kwh.high,
+                "g CO2e/kWh",
+            ),
+            report.basis
         ),
     ]);
     t.push(vec![
