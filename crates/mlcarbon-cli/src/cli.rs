@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mlcarbon_model::duration::{DurationUnit, parse_duration};
 use mlcarbon_model::params as p;
 
 #[derive(Debug, Parser)]
@@ -86,8 +87,8 @@ pub struct TrackArgs {
     /// A tag stored with the run (repeatable).
     #[arg(long)]
     pub tag: Vec<String>,
-    /// Seconds between samples [default: config `interval`, else 1].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_non_negative, allow_negative_numbers = true)]
+    /// Seconds between samples (or with a unit: 2m) [default: config `interval`, else 1].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub interval: Option<f64>,
     /// Runs database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
@@ -98,12 +99,13 @@ pub struct TrackArgs {
     /// Host CPU model for the CPU power model when there are no RAPL counters [default: from /proc/cpuinfo].
     #[arg(long, value_name = "NAME")]
     pub cpu: Option<String>,
-    /// Play a recorded power/energy trace instead of reading this machine (tests, demos).
-    #[arg(long, value_name = "TRACE.csv")]
+    /// Play a recorded power/energy trace instead of reading this machine (tests, demos):
+    /// a CSV file (format in docs/cli.md), or `demo` for the built-in one.
+    #[arg(long, value_name = "TRACE.csv|demo")]
     pub replay: Option<PathBuf>,
     /// Seconds between commits of samples to the database: a kill loses at most this much;
     /// longer periods cost less CPU.
-    #[arg(long, value_name = "SECONDS", default_value_t = mlcarbon_track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_non_negative, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value_t = mlcarbon_track::DEFAULT_COMMIT_EVERY_S, value_parser = parse_seconds, allow_negative_numbers = true)]
     pub commit_every: f64,
     /// Give each sample the grid intensity of its hour instead of the yearly average: a profile
     /// file (CSV `timestamp,g_per_kwh`, `hour,g_per_kwh` or `month,hour,g_per_kwh`) or `builtin`
@@ -150,8 +152,8 @@ pub struct RunArgs {
 pub struct MonitorArgs {
     #[command(flatten)]
     pub track: TrackArgs,
-    /// Stop after this many seconds.
-    #[arg(long, value_name = "SECONDS", value_parser = parse_hours, allow_negative_numbers = true)]
+    /// Stop after this many seconds (or with a unit: 90m, 2h, 1d).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_positive_seconds, allow_negative_numbers = true)]
     pub duration: Option<f64>,
 }
 
@@ -381,7 +383,7 @@ pub struct PredictionArgs {
     /// Fraction of the work done, 0–1 (instead of --epochs).
     #[arg(long, value_name = "F", value_parser = parse_fraction, allow_negative_numbers = true)]
     pub progress: Option<f64>,
-    /// Hours the run has taken so far [default: --hours].
+    /// Hours the run has taken so far (or with a unit: 90m) [default: --hours].
     #[arg(long, value_name = "H", value_parser = described::hours, allow_negative_numbers = true)]
     pub elapsed_hours: Option<f64>,
 }
@@ -626,30 +628,30 @@ fn parse_number(text: &str, what: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-const MAX_HOURS: f64 = p::MAX_HOURS;
-
-fn parse_hours(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "hours as a positive number, e.g. 24 or 0.5")?;
-    if value <= 0.0 {
+/// Seconds for `--interval` and `--commit-every`: a plain number is seconds, units are taken
+/// (`2m`, `1h`).
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let value = parse_duration(text, DurationUnit::Seconds)?;
+    if !(value.is_finite() && value >= 0.0) {
         return Err(format!(
-            "hours must be positive, not {text}; e.g. --hours 24"
+            "must be a number of seconds ≥ 0 (or 2m, 1h), not {text}"
         ));
     }
-    if value > MAX_HOURS {
+    if value > 1e9 {
         return Err(format!(
-            "{text} hours is over a century; give the duration in hours, at most {MAX_HOURS}"
+            "{text} is over 30 years; give seconds, e.g. 10 or 5m"
         ));
     }
     Ok(value)
 }
 
-fn parse_non_negative(text: &str) -> Result<f64, String> {
-    let value = parse_number(text, "a number ≥ 0")?;
-    if value < 0.0 {
-        return Err(format!("must be ≥ 0, not {text}"));
-    }
-    if value > 1e9 {
-        return Err(format!("{text} is implausibly large here"));
+/// `monitor --duration`: a positive duration, plain numbers in seconds.
+fn parse_positive_seconds(text: &str) -> Result<f64, String> {
+    let value = parse_seconds(text)?;
+    if value == 0.0 {
+        return Err(format!(
+            "must be a positive number of seconds (or 90m, 2h), not {text}"
+        ));
     }
     Ok(value)
 }

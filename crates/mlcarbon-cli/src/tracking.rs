@@ -67,6 +67,10 @@ pub fn start(
     mlcarbon_track::check_periods(interval, args.commit_every)?;
     let roots = Roots::from_env();
     let sensors = match &args.replay {
+        // `demo` is the built-in trace; a file of that name is `./demo`.
+        Some(trace) if trace.as_os_str() == mlcarbon_track::DEMO_TRACE_NAME => {
+            replay_sampler(mlcarbon_track::DEMO_TRACE).context("--replay demo")?
+        }
         Some(trace) => {
             let text = crate::files::read_text(trace, "--replay", crate::files::MAX_INPUT_BYTES)?;
             replay_sampler(&text).with_context(|| format!("--replay {}", trace.display()))?

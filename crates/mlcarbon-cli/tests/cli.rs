@@ -638,7 +638,38 @@ fn non_numeric_hours_are_rejected() {
         "--zone",
         "FR",
     ]);
-    assert!(stderr.contains("not a number"), "{stderr}");
+    assert!(stderr.contains("not a duration; give hours"), "{stderr}");
+}
+
+#[test]
+fn durations_take_units_and_plain_numbers_keep_theirs() {
+    let estimate = |hours: &str| -> Value {
+        let args = [
+            "estimate",
+            "--hardware",
+            "A100 SXM4 80GB",
+            "--hours",
+            hours,
+            "--zone",
+            "FR",
+            "--format",
+            "json",
+        ];
+        serde_json::from_str(&stdout_with(mlcarbon(), &args)).expect("JSON")
+    };
+    let plain = estimate("1.5");
+    for written in ["90m", "1h30m", "1h 30m", "5400s"] {
+        assert_eq!(
+            estimate(written)["emissions_kg"],
+            plain["emissions_kg"],
+            "{written}"
+        );
+    }
+    // `monitor --duration` counts seconds: its refusal says so.
+    let stderr = usage_error(&["monitor", "--duration", "soon", "--replay", "demo"]);
+    assert!(stderr.contains("give seconds"), "{stderr}");
+    let stderr = usage_error(&["schedule", "--zone", "FR", "--hours", "2", "--within", "1x"]);
+    assert!(stderr.contains("give hours"), "{stderr}");
 }
 
 #[test]

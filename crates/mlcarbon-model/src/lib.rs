@@ -8,6 +8,7 @@ pub mod advise_report;
 pub mod cluster;
 pub mod compare;
 pub mod compat;
+pub mod duration;
 pub mod embodied;
 pub mod equivalents;
 pub mod error;

@@ -4,6 +4,7 @@
 //! calculator form from it. A parameter's CLI flag is its name in kebab case (`--energy-kwh`); the
 //! web takes both spellings.
 
+use crate::duration::{DurationUnit, parse_duration};
 use crate::error::RequestError;
 
 /// What values a parameter takes.
@@ -115,7 +116,7 @@ pub const HOURS: Param = number(
     (0.0, OPEN),
     (MAX_HOURS, CLOSED),
     "a positive number of hours up to 1000000, e.g. 24 or 0.5",
-    "Wall-clock duration of the job in hours.",
+    "Wall-clock duration of the job in hours (or with a unit: 90m, 1h30m, 2d).",
 );
 pub const ENERGY_KWH: Param = number(
     "energy_kwh",
@@ -256,7 +257,7 @@ pub const DEADLINE: Param = number(
     (0.0, OPEN),
     (MAX_HOURS, CLOSED),
     "a positive number of hours, e.g. 24",
-    "The job must finish within this many hours from now: consider starting later, where the zone has an intensity profile.",
+    "The job must finish within this many hours from now: consider starting later, where the zone has an intensity profile (or with a unit: 90m, 1h30m, 2d).",
 );
 pub const NOW: Param = Param {
     name: "now",
@@ -342,7 +343,7 @@ pub const WITHIN: Param = number(
     (0.0, OPEN),
     (MAX_HOURS, CLOSED),
     "a positive number of hours, e.g. 24",
-    "The job must finish within this many hours from now.",
+    "The job must finish within this many hours from now (or with a unit: 90m, 1h30m, 2d).",
 );
 pub const WINDOWS: Param = with_default(
     Param {
@@ -493,6 +494,9 @@ pub const ALL: &[Param] = &[
     TRAINING_RUN,
 ];
 
+/// Parameters holding a duration in hours: a plain number is hours, units are accepted.
+const HOUR_VALUED: &[&str] = &[HOURS.name, DEADLINE.name, WITHIN.name];
+
 /// The parameter named `name` (snake or kebab case).
 pub fn find(name: &str) -> Option<&'static Param> {
     let name = name.replace('-', "_");
@@ -554,13 +558,22 @@ impl Param {
         }
     }
 
+    /// Whether the value is a duration in hours, which may also be written with units (`90m`).
+    pub fn is_hours(&self) -> bool {
+        HOUR_VALUED.contains(&self.name)
+    }
+
     /// A number written as text (a flag or a query value), checked: the error says what the
-    /// value must be, without naming the parameter (the caller does).
+    /// value must be, without naming the parameter (the caller does). Durations in hours also
+    /// take units (`90m`, `1h30m`, `2d`).
     pub fn parse_number(&self, text: &str) -> Result<f64, String> {
-        let value: f64 = text
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{text}` is not a number; give {}", self.what()))?;
+        let value: f64 = if self.is_hours() {
+            parse_duration(text, DurationUnit::Hours)?
+        } else {
+            text.trim()
+                .parse()
+                .map_err(|_| format!("`{text}` is not a number; give {}", self.what()))?
+        };
         match self.problem(value) {
             Some(problem) => Err(problem),
             None => Ok(value),
@@ -640,8 +653,13 @@ mod tests {
             HOURS
                 .parse_number("abc")
                 .expect_err("text")
-                .contains("not a number")
+                .contains("not a duration; give hours")
         );
+        assert_eq!(HOURS.parse_number("1h30m"), Ok(1.5));
+        assert_eq!(WITHIN.parse_number("2d"), Ok(48.0));
+        assert_eq!(DEADLINE.parse_number("90m"), Ok(1.5));
+        assert!(HOURS.parse_number("0m").is_err());
+        assert!(PUE.parse_number("90m").is_err());
         assert_eq!(COUNT.parse_whole("8"), Ok(8));
         assert!(COUNT.parse_whole("0").is_err());
         let error = PUE.check(Some(0.5)).expect_err("low");

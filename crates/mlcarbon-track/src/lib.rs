@@ -93,6 +93,12 @@ pub struct SamplerChoice {
     pub warnings: Vec<String>,
 }
 
+/// The name `--replay` takes for the built-in [`DEMO_TRACE`].
+pub const DEMO_TRACE_NAME: &str = "demo";
+/// A made-up trace shipped with the tool so that the README's tour runs anywhere: an A100 at
+/// 250 → 300 W and its host CPU at 65 W (format: `mlcarbon_meter::replay`).
+pub const DEMO_TRACE: &str = include_str!("demo_trace.csv");
+
 /// A recorded power/energy trace (its CSV text) played back instead of this machine (tests,
 /// demos).
 pub fn replay_sampler(trace: &str) -> Result<SamplerChoice, TrackError> {
