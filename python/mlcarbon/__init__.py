@@ -1,0 +1,74 @@
+"""mlcarbon: the energy and carbon emissions of machine-learning jobs.
+
+The calculator functions answer the same documents as ``mlcarbon <command> --format json``,
+as plain dicts. ``mlcarbon.codecarbon`` and ``mlcarbon.integrations`` are imported on first use,
+so ``import mlcarbon`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from typing import Any, Dict
+
+from mlcarbon import _native
+
+__all__ = ["MlcarbonError", "InputError", "estimate", "compare", "statement", "plan_search"]
+
+
+class MlcarbonError(Exception):
+    """Base of every error mlcarbon raises."""
+
+
+class InputError(MlcarbonError, ValueError):
+    """A bad argument; the message is the CLI's one line, with its suggestion."""
+
+
+def _call(function: Any, arguments: Dict[str, Any]) -> Dict[str, Any]:
+    # The native exceptions have one base each (PyO3); re-raised here as the two-based classes.
+    try:
+        answer = function(_json.dumps(arguments))
+    except _native.InputError as error:
+        raise InputError(str(error)) from None
+    except _native.MlcarbonError as error:
+        raise MlcarbonError(str(error)) from None
+    return _json.loads(answer)
+
+
+def estimate(**arguments: Any) -> Dict[str, Any]:
+    """What ``mlcarbon estimate --format json`` prints for the same arguments.
+
+    Arguments are the CLI's flags in snake_case: ``hardware``, ``count``, ``hours``,
+    ``energy_kwh``, ``utilization``, ``cpu``, ``cpu_count``, ``cpu_utilization``, ``ram_gb``,
+    ``provider``, ``region``, ``zone``, ``intensity``, ``offset_percent``, ``pue``,
+    ``lifetime_years``, ``basis``, ``watts``. Bad input raises :class:`InputError` (a
+    ``ValueError``) with the CLI's message.
+    """
+    return _call(_native.estimate, arguments)
+
+
+def compare(**arguments: Any) -> Dict[str, Any]:
+    """``mlcarbon compare --format json``: the job's arguments plus ``by`` (regions, providers,
+    zones, hardware), ``limit`` (15), ``with`` (a list of accelerator names), ``all_zones``."""
+    return _call(_native.compare, arguments)
+
+
+def statement(**arguments: Any) -> Dict[str, Any]:
+    """``mlcarbon statement --format json``: the job's arguments plus ``activity``
+    ("training"); the citable sentence as text, Markdown and LaTeX."""
+    return _call(_native.statement, arguments)
+
+
+def plan_search(**arguments: Any) -> Dict[str, Any]:
+    """``mlcarbon plan-search --format json`` for one trial given as the job's arguments, plus
+    ``grid`` ("lr=5,batch=4") or ``trials``, ``top``, ``probability``, ``halving``, ``eta``,
+    ``min_budget``: what a grid search would emit and what random search saves."""
+    return _call(_native.plan_search, arguments)
+
+
+def __getattr__(name: str) -> Any:
+    # The drop-in and the callbacks load on first use only.
+    if name in ("codecarbon", "integrations"):
+        import importlib
+
+        return importlib.import_module(f"mlcarbon.{name}")
+    raise AttributeError(f"module 'mlcarbon' has no attribute {name!r}")
