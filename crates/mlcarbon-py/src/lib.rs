@@ -4,6 +4,7 @@
 //! `python` feature that maturin enables.
 
 use mlcarbon_data::Dataset;
+use mlcarbon_model::params;
 use mlcarbon_model::prediction_report::{PredictionQuery, estimate_with_prediction};
 use mlcarbon_model::report::{CompareBy, compare_report};
 use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
@@ -33,27 +34,14 @@ impl From<RequestError> for CallError {
     }
 }
 
-/// The job's and location's arguments, named as `EstimateRequest` names them.
-const REQUEST_FIELDS: &[&str] = &[
-    "hardware",
-    "count",
-    "hours",
-    "energy_kwh",
-    "utilization",
-    "cpu",
-    "cpu_count",
-    "cpu_utilization",
-    "ram_gb",
-    "provider",
-    "region",
-    "zone",
-    "intensity",
-    "offset_percent",
-    "pue",
-    "lifetime_years",
-    "basis",
-    "watts",
-];
+/// Whether `name` is one of the request's own arguments (the model's parameter descriptions).
+fn is_request_field(name: &str) -> bool {
+    params::JOB
+        .iter()
+        .chain(params::LOCATION)
+        .chain(params::ESTIMATE_EXTRA)
+        .any(|p| p.name == name)
+}
 
 fn data() -> Result<&'static Dataset, CallError> {
     Dataset::builtin().map_err(|e| CallError::Internal(format!("built-in data: {e}")))
@@ -73,12 +61,18 @@ fn split_args(
         if value.is_null() {
             continue;
         }
-        if REQUEST_FIELDS.contains(&name.as_str()) {
+        if is_request_field(&name) {
             request.insert(name, value);
         } else if extra.contains(&name.as_str()) {
             options.insert(name, value);
         } else {
-            let mut known: Vec<&str> = REQUEST_FIELDS.iter().chain(extra).copied().collect();
+            let mut known: Vec<&str> = params::JOB
+                .iter()
+                .chain(params::LOCATION)
+                .chain(params::ESTIMATE_EXTRA)
+                .map(|p| p.name)
+                .chain(extra.iter().copied())
+                .collect();
             known.sort_unstable();
             return Err(CallError::Input(format!(
                 "unknown argument `{name}`; the arguments are: {}",
