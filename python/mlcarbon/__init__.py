@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 from mlcarbon import _native
 
-__all__ = ["MlcarbonError", "InputError", "estimate", "compare", "statement", "plan_search"]
+__all__ = ["MlcarbonError", "InputError", "estimate", "compare", "statement", "plan_search", "schedule", "advise"]
 
 
 class MlcarbonError(Exception):
@@ -63,6 +63,18 @@ def plan_search(**arguments: Any) -> Dict[str, Any]:
     ``grid`` ("lr=5,batch=4") or ``trials``, ``top``, ``probability``, ``halving``, ``eta``,
     ``min_budget``: what a grid search would emit and what random search saves."""
     return _call(_native.plan_search, arguments)
+
+
+def schedule(**arguments: Any) -> Dict[str, Any]:
+    """``mlcarbon schedule --format json``: the job's arguments plus ``within`` (hours from now the
+    job must finish in), ``now`` (RFC 3339, else the clock), ``windows``: the cleanest start times."""
+    return _call(_native.schedule, arguments)
+
+
+def advise(**arguments: Any) -> Dict[str, Any]:
+    """``mlcarbon advise --format json``: the job's arguments plus ``deadline``, ``now``,
+    ``max_slowdown``, ``grid``, ``top``, ``probability``: ranked actions with the kg each saves."""
+    return _call(_native.advise, arguments)
 
 
 def __getattr__(name: str) -> Any:

@@ -43,3 +43,16 @@ def plan_search(
     min_budget: Optional[float] = ...,
     **job: Any,
 ) -> Dict[str, Any]: ...
+def schedule(
+    *, within: Optional[float] = ..., now: Optional[str] = ..., windows: Optional[int] = ..., **job: Any
+) -> Dict[str, Any]: ...
+def advise(
+    *,
+    deadline: Optional[float] = ...,
+    now: Optional[str] = ...,
+    max_slowdown: Optional[float] = ...,
+    grid: Optional[str] = ...,
+    top: Optional[float] = ...,
+    probability: Optional[float] = ...,
+    **job: Any,
+) -> Dict[str, Any]: ...

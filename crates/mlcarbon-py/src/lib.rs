@@ -4,10 +4,12 @@
 //! `python` feature that maturin enables.
 
 use mlcarbon_data::Dataset;
+use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
 use mlcarbon_model::params;
 use mlcarbon_model::prediction_report::{PredictionQuery, estimate_with_prediction};
 use mlcarbon_model::report::{CompareBy, compare_report};
 use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
+use mlcarbon_model::schedule_report::{ScheduleQuery, schedule_report};
 use mlcarbon_model::search_report::{PlanSearchQuery, plan_search_report};
 use mlcarbon_model::statement_report::request_statements;
 use mlcarbon_model::subject::JobSource;
@@ -154,6 +156,46 @@ pub fn plan_search_json(args_json: &str) -> Result<String, CallError> {
         min_budget: option(&options, "min_budget")?,
     };
     to_json(&plan_search_report(data()?, &query)?)
+}
+
+/// `mlcarbon schedule --format json`: `within` (hours), `now` (RFC 3339, else the clock), `windows`.
+pub fn schedule_json(args_json: &str) -> Result<String, CallError> {
+    let (request, options) = split_args(args_json, &["within", "now", "windows"])?;
+    let query = ScheduleQuery {
+        job: request,
+        profile: None,
+        within: option(&options, "within")?,
+        now: option(&options, "now")?,
+        windows: option(&options, "windows")?.unwrap_or(ScheduleQuery::default().windows),
+    };
+    to_json(&schedule_report(data()?, &query, mlcarbon_time::now())?)
+}
+
+/// `mlcarbon advise --format json` for a job given as a request: `deadline`, `now`,
+/// `max_slowdown`, `grid`, `top`, `probability`.
+pub fn advise_json(args_json: &str) -> Result<String, CallError> {
+    let (request, options) = split_args(
+        args_json,
+        &[
+            "deadline",
+            "now",
+            "max_slowdown",
+            "grid",
+            "top",
+            "probability",
+        ],
+    )?;
+    let defaults = AdviseQuery::default();
+    let query = AdviseQuery {
+        job: JobSource::Request(request),
+        deadline: option(&options, "deadline")?,
+        now: option(&options, "now")?,
+        max_slowdown: option(&options, "max_slowdown")?.unwrap_or(defaults.max_slowdown),
+        grid: option(&options, "grid")?,
+        top: option(&options, "top")?.unwrap_or(defaults.top),
+        probability: option(&options, "probability")?.unwrap_or(defaults.probability),
+    };
+    to_json(&advise_report(data()?, &query, mlcarbon_time::now())?)
 }
 
 #[cfg(test)]

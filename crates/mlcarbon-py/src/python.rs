@@ -54,6 +54,16 @@ fn plan_search(py: Python<'_>, args_json: String) -> PyResult<String> {
     call(py, args_json, crate::plan_search_json)
 }
 
+#[pyfunction]
+fn schedule(py: Python<'_>, args_json: String) -> PyResult<String> {
+    call(py, args_json, crate::schedule_json)
+}
+
+#[pyfunction]
+fn advise(py: Python<'_>, args_json: String) -> PyResult<String> {
+    call(py, args_json, crate::advise_json)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MlcarbonError", m.py().get_type::<MlcarbonError>())?;
@@ -62,5 +72,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(statement, m)?)?;
     m.add_function(wrap_pyfunction!(plan_search, m)?)?;
+    m.add_function(wrap_pyfunction!(schedule, m)?)?;
+    m.add_function(wrap_pyfunction!(advise, m)?)?;
     Ok(())
 }
