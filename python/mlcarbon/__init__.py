@@ -1,8 +1,7 @@
 """mlcarbon: the energy and carbon emissions of machine-learning jobs.
 
 The calculator functions answer the same documents as ``mlcarbon <command> --format json``,
-as plain dicts. ``mlcarbon.codecarbon`` and ``mlcarbon.integrations`` are imported on first use,
-so ``import mlcarbon`` stays cheap.
+as plain dicts, computed by the Rust core (the ``mlcarbon._native`` extension).
 """
 
 from __future__ import annotations
@@ -76,11 +75,3 @@ def advise(**arguments: Any) -> Dict[str, Any]:
     ``max_slowdown``, ``grid``, ``top``, ``probability``: ranked actions with the kg each saves."""
     return _call(_native.advise, arguments)
 
-
-def __getattr__(name: str) -> Any:
-    # The drop-in and the callbacks load on first use only.
-    if name in ("codecarbon", "integrations"):
-        import importlib
-
-        return importlib.import_module(f"mlcarbon.{name}")
-    raise AttributeError(f"module 'mlcarbon' has no attribute {name!r}")

@@ -63,7 +63,7 @@ def test_out_of_range_number_is_refused():
         mlcarbon.estimate(hardware="V100", hours=-1, zone="FR")
 
 
-def test_import_loads_no_integration():
-    code = "import sys, mlcarbon; print('mlcarbon.integrations' in sys.modules)"
+def test_import_loads_only_the_standard_library_and_the_extension():
+    code = "import sys, mlcarbon; print(sorted(m for m in sys.modules if m.startswith('mlcarbon')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "['mlcarbon', 'mlcarbon._native']"
