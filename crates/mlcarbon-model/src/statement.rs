@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::estimate::{Estimate, Location, Origin, Provenance};
 pub use crate::format::{human_energy, human_mass, human_number};
+use crate::model_card::{ModelCard, model_card};
 use crate::report::EmbodiedReport;
 use crate::request::{ResolvedJob, provenance_of};
 
@@ -123,13 +124,18 @@ pub struct Statements {
     pub markdown: String,
     pub latex: String,
     pub bibtex: String,
+    /// `statement --format model-card`; not part of the API's statement document.
+    #[serde(skip)]
+    pub model_card: ModelCard,
 }
 
 pub fn statements(input: &StatementInput<'_>, sentence: Option<&str>) -> Statements {
+    let markdown = with_sentence(markdown(input), sentence, false);
     Statements {
-        markdown: with_sentence(markdown(input), sentence, false),
+        model_card: model_card(input, &markdown),
         latex: with_sentence(latex(input), sentence, true),
         bibtex: bibtex(input),
+        markdown,
     }
 }
 
