@@ -176,8 +176,8 @@ pub struct RunsArgs {
     /// Only runs with this status (running, finished, failed, interrupted).
     #[arg(long, value_parser = parse_status)]
     pub status: Option<mlcarbon_store::RunStatus>,
-    /// At most this many runs, newest first.
-    #[arg(long, default_value_t = 50)]
+    /// At most this many runs, newest first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
