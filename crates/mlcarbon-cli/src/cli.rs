@@ -176,8 +176,8 @@ pub struct RunsArgs {
     /// Only runs with this status (running, finished, failed, interrupted).
     #[arg(long, value_parser = parse_status)]
     pub status: Option<mlcarbon_store::RunStatus>,
-    /// At most this many runs, newest first.
-    #[arg(long, default_value_t = 50)]
+    /// At most this many runs, newest first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -549,6 +549,9 @@ pub enum StatementFormat {
     Markdown,
     Latex,
     Bibtex,
+    /// A Hugging Face model card's `co2_eq_emissions` metadata block (grams) and its
+    /// "Environmental Impact" section.
+    ModelCard,
 }
 
 #[derive(Debug, Args)]
@@ -560,7 +563,8 @@ pub struct StatementArgs {
     /// What the figure covers ("training", "fine-tuning", "inference", ...).
     #[arg(long, default_value = "training")]
     pub activity: String,
-    /// Markdown paragraph, LaTeX paragraph, or the BibTeX entries it cites.
+    /// Markdown paragraph, LaTeX paragraph, the BibTeX entries it cites, or a model card's
+    /// metadata block and "Environmental Impact" section.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: StatementFormat,
     /// Use the measured figures of a tracked run (id, `last`, uuid prefix) instead of an estimate.

@@ -1280,3 +1280,35 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
 
 #[path = "support/slurm.rs"]
 mod slurm;
+
+#[test]
+fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {
+    let dir = temp_dir("runs-no-match");
+    let db = dir.join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let mut cmd = mlcarbon();
+    cmd.env("HOME", &dir);
+    stdout_with(
+        cmd,
+        &[
+            "run", "--quiet", "--db", db, "--replay", "demo", "--zone", "FR", "--", "true",
+        ],
+    );
+    let out = stdout_with(
+        mlcarbon(),
+        &[
+            "runs",
+            "--db",
+            db,
+            "--project",
+            "nope",
+            "--status",
+            "failed",
+        ],
+    );
+    assert_eq!(out, "No runs match --project nope --status failed.\n");
+    let out = stdout_with(mlcarbon(), &["runs", "--db", db]);
+    assert!(out.contains("finished"), "{out}");
+    let stderr = usage_error(&["runs", "--db", db, "--limit", "0"]);
+    assert!(stderr.contains("--limit"), "{stderr}");
+}

@@ -18,6 +18,7 @@ pub mod ga4hpc;
 pub mod inference;
 pub mod inference_report;
 pub mod mlco2_report;
+pub mod model_card;
 pub mod params;
 pub mod power_cap;
 pub mod predict;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::estimate::{Estimate, Location, Origin, Provenance};
 pub use crate::format::{human_energy, human_mass, human_number};
+use crate::model_card::{ModelCard, model_card};
 use crate::report::EmbodiedReport;
 use crate::request::{ResolvedJob, provenance_of};
 
@@ -123,13 +124,18 @@ pub struct Statements {
     pub markdown: String,
     pub latex: String,
     pub bibtex: String,
+    /// `statement --format model-card`; not part of the API's statement document.
+    #[serde(skip)]
+    pub model_card: ModelCard,
 }
 
 pub fn statements(input: &StatementInput<'_>, sentence: Option<&str>) -> Statements {
+    let markdown = with_sentence(markdown(input), sentence, false);
     Statements {
-        markdown: with_sentence(markdown(input), sentence, false),
+        model_card: model_card(input, &markdown),
         latex: with_sentence(latex(input), sentence, true),
         bibtex: bibtex(input),
+        markdown,
     }
 }
 
@@ -314,11 +320,22 @@ pub fn latex(input: &StatementInput<'_>) -> String {
     out
 }
 
+/// Text of a BibTeX field as LaTeX will typeset it: its special characters escaped (an
+/// unescaped `_` in a title or URL stops the document with "Missing $ inserted").
 fn bib_escape(text: &str) -> String {
-    text.replace('{', "\\{")
-        .replace('}', "\\}")
-        .replace('&', "\\&")
-        .replace('%', "\\%")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '{' | '}' | '&' | '%' | '_' | '#' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// BibTeX entries: the method paper and every data source.
@@ -348,6 +365,23 @@ pub fn bibtex(input: &StatementInput<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bibtex_fields_escape_what_latex_would_choke_on() {
+        assert_eq!(
+            bib_escape("summary_power_{a40}.csv 5% & #1 ~x"),
+            "summary\\_power\\_\\{a40\\}.csv 5\\% \\& \\#1 \\textasciitilde{}x"
+        );
+        // Every special character comes out escaped: none stands alone.
+        let escaped = bib_escape("a_b%c&d#e$f");
+        for special in ['_', '%', '&', '#', '$'] {
+            for (i, c) in escaped.char_indices() {
+                if c == special {
+                    assert_eq!(&escaped[i - 1..i], "\\", "{special} in {escaped}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn human_numbers_keep_three_figures() {

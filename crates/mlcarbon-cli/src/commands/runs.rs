@@ -17,6 +17,21 @@ use crate::render::{sparkline, summary};
 /// Points of the power sparkline of `show`, one per character.
 const SPARKLINE_WIDTH: usize = 60;
 
+/// The filters given, as typed (`--project p --status failed`), for "No runs match …".
+fn filters(args: &RunsArgs) -> Option<String> {
+    let given: Vec<String> = [
+        ("project", args.project.as_deref()),
+        ("tag", args.tag.as_deref()),
+        ("since", args.since.as_deref()),
+        ("until", args.until.as_deref()),
+        ("status", args.status.map(|s| s.as_str())),
+    ]
+    .into_iter()
+    .filter_map(|(flag, value)| value.map(|v| format!("--{flag} {}", printable(v))))
+    .collect();
+    (!given.is_empty()).then(|| given.join(" "))
+}
+
 pub fn list(args: &RunsArgs) -> Result<String> {
     let (store, _) = open_store(args.db.as_deref())?;
     let runs = store.runs(&RunFilter {
@@ -58,9 +73,10 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         TableFormat::Json => json(&runs),
         TableFormat::Csv => Ok(export::runs_csv(&runs)?),
         TableFormat::Markdown => Ok(t.markdown()),
-        TableFormat::Human if runs.is_empty() => {
-            Ok("No runs stored yet: `mlcarbon run -- CMD` tracks one.\n".to_string())
-        }
+        TableFormat::Human if runs.is_empty() => Ok(match filters(args) {
+            Some(filters) => format!("No runs match {filters}.\n"),
+            None => "No runs stored yet: `mlcarbon run -- CMD` tracks one.\n".to_string(),
+        }),
         TableFormat::Human => Ok(t.human()),
     }
 }

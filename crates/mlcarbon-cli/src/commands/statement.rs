@@ -27,5 +27,6 @@ pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
         StatementFormat::Markdown => statements.markdown,
         StatementFormat::Latex => statements.latex,
         StatementFormat::Bibtex => statements.bibtex,
+        StatementFormat::ModelCard => statements.model_card.text(),
     })
 }
