@@ -1,7 +1,7 @@
 //! End-to-end tests of the `mlcarbon` binary: arguments in, text or JSON out, exit codes.
 //!
 //! Nothing here touches the network; `--data-dir` tests write their tables under
-//! `CARGO_TARGET_TMPDIR`. Snapshots live in `tests/snapshots/`.
+//! `CARGO_TARGET_TMPDIR`. Snapshots live in `tests/cli/snapshots/`; the commands of each area are modules beside this file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -154,7 +154,7 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// The header of the built-in hardware table.
 fn hardware_header() -> &'static str {
-    include_str!("../../mlcarbon-data/data/hardware.csv")
+    include_str!("../../../mlcarbon-data/data/hardware.csv")
         .lines()
         .next()
         .expect("hardware.csv has a header")
@@ -1230,28 +1230,24 @@ fn latex_is_refused_by_list_commands_at_parse_time() {
 // Tracking: `run`, `monitor`, `runs`, `show`, `export`, `config`
 // ---------------------------------------------------------------------------------------------
 
-#[path = "support/tracking.rs"]
 mod tracking;
 
 // ---------------------------------------------------------------------------------------------
 // Acting on the estimate: `advise`, `plan-search`, `schedule`, inference, embodied, prediction
 // ---------------------------------------------------------------------------------------------
 
-#[path = "support/act.rs"]
 mod act;
 
 // ---------------------------------------------------------------------------------------------
 // Faults: closed or full streams, exit codes, bounded inputs, permissions
 // ---------------------------------------------------------------------------------------------
 
-#[path = "support/hardening.rs"]
 mod hardening;
 
 // ---------------------------------------------------------------------------------------------
 // The web API answers what the CLI prints: advise, schedule, plan-search, inference
 // ---------------------------------------------------------------------------------------------
 
-#[path = "support/api_parity.rs"]
 mod api_parity;
 
 /// The published calculator's one provider whose only region has no code (Scaleway, Paris):
@@ -1278,7 +1274,6 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
 // Slurm accounting: `slurm report`
 // ---------------------------------------------------------------------------------------------
 
-#[path = "support/slurm.rs"]
 mod slurm;
 
 #[test]
