@@ -220,6 +220,7 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 <label>Offset (%) <input id="offset-percent" name="offset-percent"{a_offset_percent} value="{offset}"{e_off}></label>
 </div>
 <label>PUE <input id="pue" name="pue"{a_pue} placeholder="default: region, provider or 1.56" value="{pue}"{e_pue}></label>
+<label>Basis <select id="basis" name="basis" title="{basis_help}"{e_basis}><option value=""{b_default}>life-cycle (default)</option><option value="direct"{b_direct}>direct (combustion only)</option></select></label>
 <label class="check"><input type="checkbox" id="compat" name="compat" value="mlco2"{compat}> As the published ML Emissions Calculator computes it (<code>compat=mlco2</code>)</label>
 </fieldset>
 <p><button id="estimate" type="submit">Estimate</button></p>
@@ -271,6 +272,24 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
         e_int = e(&["intensity"]),
         e_off = e(&["offset_percent"]),
         e_pue = e(&["pue"]),
+        e_basis = e(&["basis"]),
+        basis_help = escape(params::BASIS.help),
+        b_default = if params
+            .get("basis")
+            .is_some_and(|b| b.eq_ignore_ascii_case("direct"))
+        {
+            ""
+        } else {
+            " selected"
+        },
+        b_direct = if params
+            .get("basis")
+            .is_some_and(|b| b.eq_ignore_ascii_case("direct"))
+        {
+            " selected"
+        } else {
+            ""
+        },
     )
 }
 

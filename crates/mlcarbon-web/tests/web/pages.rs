@@ -304,3 +304,36 @@ async fn calculator_offers_advice_and_a_start_time_for_its_job() {
     assert!(page.body.contains("id=\"advise-link\""));
     assert!(!page.body.contains("id=\"schedule-link\""));
 }
+
+/// The basis is chosen on the page as with `--basis`: kept in the form and in the share link,
+/// and the figure is the direct one.
+#[tokio::test]
+async fn calculator_takes_the_basis() {
+    let app = bare();
+    let job = "/?hardware=A100+SXM4+80GB&hours=10&zone=FR";
+    let lifecycle = get(&app, job).await;
+    assert!(
+        lifecycle
+            .body
+            .contains("<option value=\"\" selected>life-cycle")
+    );
+    let direct = get(&app, &format!("{job}&basis=direct")).await;
+    assert!(
+        direct.body.contains("<option value=\"direct\" selected>"),
+        "the form keeps the basis"
+    );
+    assert!(direct.body.contains("basis=direct"), "the share link too");
+    assert_ne!(
+        lifecycle
+            .body
+            .split("id=\"emissions\"")
+            .nth(1)
+            .map(|s| &s[..40]),
+        direct
+            .body
+            .split("id=\"emissions\"")
+            .nth(1)
+            .map(|s| &s[..40]),
+        "France's direct figure is not its life-cycle one"
+    );
+}
