@@ -118,10 +118,8 @@ HW_COLS = ["id", "name", "aliases", "vendor", "kind", "power_w", "power_kind", "
 def hw(id, name, aliases, vendor, kind, power_w, power_kind, memory_gb, fp32, fp16, bf16, release_year, source,
        year=None, notes="", mlco2=None, system_power_w=None, family_default=False):
     """mlco2: the verbatim `name` of mlco2 gpus.csv that maps to this row (must be an alias)."""
-    if family_default:
-        # the "most common data-centre variant" assumption, stated on the row it picks
-        notes = (notes + "; " if notes else "") + ("family default: a query naming only the model (e.g. `A100`, "
-                 "`H100`) picks this row, the SXM variant of the 8-GPU servers (HGX/DGX) cloud GPU instances use")
+    # family_default: the "most common data-centre variant" a family name (`A100`) resolves to, the SXM form of
+    # the 8-GPU servers (HGX/DGX) cloud GPU instances use; the lookup's note states the assumption when used.
     al = []
     if mlco2:
         al.append(mlco2)
