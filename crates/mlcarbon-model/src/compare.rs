@@ -117,16 +117,11 @@ struct Rankings {
 }
 
 /// The rankings on each basis: figures of two bases are never compared.
+/// Each computed on first use: most processes only ever ask for the life-cycle one.
+#[derive(Default)]
 struct RankingsByBasis {
-    lifecycle: Rankings,
-    direct: Rankings,
-}
-
-fn compute_rankings_by_basis(data: &Dataset) -> Result<RankingsByBasis, ScenarioError> {
-    Ok(RankingsByBasis {
-        lifecycle: compute_rankings(data, Basis::Lifecycle)?,
-        direct: compute_rankings(data, Basis::Direct)?,
-    })
+    lifecycle: std::sync::OnceLock<Result<Rankings, ScenarioError>>,
+    direct: std::sync::OnceLock<Result<Rankings, ScenarioError>>,
 }
 
 fn compute_rankings(data: &Dataset, basis: Basis) -> Result<Rankings, ScenarioError> {
@@ -175,12 +170,16 @@ fn compute_rankings(data: &Dataset, basis: Basis) -> Result<Rankings, ScenarioEr
 }
 
 fn rankings(data: &Dataset, basis: Basis) -> Result<&Rankings, ScenarioError> {
-    match data.derived(|| compute_rankings_by_basis(data)) {
-        Some(Ok(rankings)) => Ok(match basis {
-            Basis::Lifecycle => &rankings.lifecycle,
-            Basis::Direct => &rankings.direct,
-        }),
-        Some(Err(e)) => Err(e.clone()),
+    match data.derived(RankingsByBasis::default) {
+        Some(by_basis) => {
+            let cell = match basis {
+                Basis::Lifecycle => &by_basis.lifecycle,
+                Basis::Direct => &by_basis.direct,
+            };
+            cell.get_or_init(|| compute_rankings(data, basis))
+                .as_ref()
+                .map_err(Clone::clone)
+        }
         None => Err(ScenarioError::Invalid(
             "dataset cache holds another type".to_string(),
         )),
