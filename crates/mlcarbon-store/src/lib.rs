@@ -15,6 +15,7 @@ mod error;
 pub mod export;
 pub mod liveness;
 pub mod measured;
+mod reported;
 pub mod schema;
 pub mod slurm;
 mod store;
@@ -25,6 +26,6 @@ pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin, Method,
-    NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd, RunFilter, RunId,
-    RunRecord, RunStart, RunStatus, SampleRow,
+    NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, ReportedInterval, RunEnd,
+    RunFilter, RunId, RunRecord, RunStart, RunStatus, SampleRow,
 };

@@ -21,6 +21,7 @@ mod auth;
 mod cache;
 mod calc;
 mod capabilities;
+mod codecarbon;
 mod conn;
 mod error;
 mod html;
@@ -43,7 +44,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, Stat
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use mlcarbon_data::Dataset;
 use mlcarbon_store::Store;
 use tokio::net::TcpListener;
@@ -101,7 +102,11 @@ impl ServeOptions {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(calculator))
-        .route("/runs", get(runs_page))
+        .route("/runs", get(runs_page).post(codecarbon::runs_post))
+        .route("/emissions", post(codecarbon::emissions_post))
+        // CodeCarbon joins its base URL and the path: a base URL ending in `/` sends these.
+        .route("//runs", post(codecarbon::runs_post))
+        .route("//emissions", post(codecarbon::emissions_post))
         .route("/runs/{id}", get(run_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
