@@ -3,6 +3,7 @@
 
 mod api;
 mod codecarbon;
+mod codecarbon_client;
 mod metrics;
 mod pages;
 mod props;
