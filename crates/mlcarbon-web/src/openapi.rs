@@ -143,6 +143,7 @@ fn run_filter_params() -> Vec<Value> {
     vec![
         text("project", "Only runs of this project."),
         text("experiment", "Only runs of this experiment."),
+        text("job", "Only runs of this distributed job (its job key)."),
         text("tag", "Only runs with this tag."),
         text(
             "since",
