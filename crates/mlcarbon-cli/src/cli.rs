@@ -112,6 +112,11 @@ pub struct TrackArgs {
     /// (the zone's month × hour-of-day profile).
     #[arg(long, value_name = "FILE|builtin")]
     pub intensity_profile: Option<String>,
+    /// The distributed job this run belongs to, the same on every host and rank (default: from
+    /// SLURM_JOB_ID and its step, TORCHELASTIC_RUN_ID, or MASTER_ADDR:MASTER_PORT and the start
+    /// time). Only local rank 0 of each host measures the machine.
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -176,6 +181,9 @@ pub struct RunsArgs {
     /// Only runs with this status (running, finished, failed, interrupted).
     #[arg(long, value_parser = parse_status)]
     pub status: Option<mlcarbon_store::RunStatus>,
+    /// Only runs of this distributed job (its job key, as `mlcarbon jobs` lists them).
+    #[arg(long, value_name = "KEY")]
+    pub job: Option<String>,
     /// At most this many runs, newest first (1 or more).
     #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,

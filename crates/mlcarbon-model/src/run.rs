@@ -192,6 +192,62 @@ impl IntensityOrigin {
     }
 }
 
+/// What share of the machine a run counts. One tracker per host measures the whole machine;
+/// the other ranks of a distributed job on that host record only their link to the job (or
+/// their own processes' share), so a job's total counts every machine once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The whole machine's components.
+    #[default]
+    Machine,
+    /// The share of the measured command's process tree (`--attribution process`).
+    Process,
+    /// Nothing measured: this run only says it belongs to a job whose machine another tracker
+    /// on the same host measures.
+    Link,
+}
+
+named!(Attribution, "attribution", {
+    Machine => "machine",
+    Process => "process",
+    Link => "link",
+});
+
+impl Attribution {
+    /// CodeCarbon's `tracking_mode` column: `machine` or `process` (a link counts nothing, and
+    /// is exported as the process share it is, zero).
+    pub fn tracking_mode(self) -> &'static str {
+        match self {
+            Attribution::Machine => "machine",
+            Attribution::Process | Attribution::Link => "process",
+        }
+    }
+}
+
+/// Where a run sits in a distributed job: the job it belongs to and its rank. Every field is
+/// optional: a single-process run has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPlacement {
+    /// The same for every run of one job on every host (`slurm:1234.0`, `torchelastic:ID`,
+    /// or what `--job` gave).
+    pub job_key: Option<String>,
+    /// Global rank of this process (`RANK`, `SLURM_PROCID`).
+    pub rank: Option<u32>,
+    /// Rank on this host (`LOCAL_RANK`, `SLURM_LOCALID`): local rank 0 measures the machine.
+    pub local_rank: Option<u32>,
+    /// Number of processes in the job (`WORLD_SIZE`, `SLURM_NTASKS`).
+    pub world_size: Option<u32>,
+}
+
+impl JobPlacement {
+    /// Whether this process is the one that should measure its host: local rank 0, or no
+    /// local rank known.
+    pub fn measures_host(&self) -> bool {
+        self.local_rank.unwrap_or(0) == 0
+    }
+}
+
 /// What the samples of a run mean: cumulative IT energy (joules, from the meter) in; the run's
 /// energy with PUE, its emissions and the intensity used out. With an intensity profile each
 /// sample's new energy is counted at its own hour's intensity; outside the profile (and without

@@ -13,8 +13,10 @@
 
 mod error;
 pub mod export;
+mod jobs;
 pub mod liveness;
 pub mod measured;
+pub mod paths;
 mod reported;
 pub mod schema;
 pub mod slurm;
@@ -22,10 +24,12 @@ mod store;
 mod types;
 
 pub use error::StoreError;
+pub use jobs::{HostShare, JobTotal};
 pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
-    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin, Method,
-    NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, ReportedInterval, RunEnd,
-    RunFilter, RunId, RunRecord, RunStart, RunStatus, SampleRow,
+    Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
+    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
+    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
+    SampleRow,
 };

@@ -25,6 +25,7 @@ fn filters(args: &RunsArgs) -> Option<String> {
         ("since", args.since.as_deref()),
         ("until", args.until.as_deref()),
         ("status", args.status.map(|s| s.as_str())),
+        ("job", args.job.as_deref()),
     ]
     .into_iter()
     .filter_map(|(flag, value)| value.map(|v| format!("--{flag} {}", printable(v))))
@@ -41,6 +42,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         since: args.since.as_deref().map(mlcarbon_time::since_bound),
         until: args.until.as_deref().map(mlcarbon_time::until_bound),
         status: args.status,
+        job_key: args.job.clone(),
         limit: Some(args.limit),
     })?;
     let mut t = Table::new(&[
