@@ -11,6 +11,7 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod codecarbon;
 mod error;
 pub mod export;
 mod jobs;
@@ -23,6 +24,7 @@ pub mod slurm;
 mod store;
 mod types;
 
+pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use jobs::{HostShare, JobTotal};
 pub use schema::SCHEMA_VERSION;
