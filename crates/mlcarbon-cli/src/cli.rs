@@ -52,8 +52,10 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// List tracked runs.
     Runs(RunsArgs),
-    /// One tracked run in detail: components, power over time, emissions.
+    /// One tracked run in detail: components, power over time, emissions (or a job: `job:KEY`).
     Show(ShowArgs),
+    /// Distributed jobs: the runs sharing a job key, each host counted once.
+    Jobs(JobsArgs),
     /// Export tracked runs (CodeCarbon-compatible CSV, CSV, JSON, JSON lines).
     Export(ExportArgs),
     /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
@@ -194,11 +196,23 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, or the start of its uuid.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// At most this many jobs, the most recently started first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub limit: usize,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
 }

@@ -91,6 +91,8 @@ pub fn start(
     mlcarbon_track::check_periods(interval, args.commit_every)?;
     let roots = Roots::from_env();
     let sensors = match &args.replay {
+        // A link measures nothing, whatever would have been read.
+        _ if attribution == Attribution::Link => link_sampler(),
         // `demo` is the built-in trace; a file of that name is `./demo`.
         Some(trace) if trace.as_os_str() == mlcarbon_track::DEMO_TRACE_NAME => {
             replay_sampler(mlcarbon_track::DEMO_TRACE).context("--replay demo")?
@@ -99,7 +101,6 @@ pub fn start(
             let text = crate::files::read_text(trace, "--replay", crate::files::MAX_INPUT_BYTES)?;
             replay_sampler(&text).with_context(|| format!("--replay {}", trace.display()))?
         }
-        None if attribution == Attribution::Link => link_sampler(),
         None => machine_sampler(data, args.cpu.as_deref(), &roots)?,
     };
     if !args.quiet {

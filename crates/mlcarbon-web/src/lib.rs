@@ -24,6 +24,7 @@ mod capabilities;
 mod conn;
 mod error;
 mod html;
+mod jobs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -103,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(calculator))
         .route("/runs", get(runs_page))
         .route("/runs/{id}", get(run_page))
+        .route("/jobs", get(jobs::list_page))
+        .route("/jobs/{key}", get(jobs::job_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -147,6 +150,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(api::run_get))
         .route("/api/runs/{id}/samples", get(api::run_samples))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/jobs", get(jobs::jobs_list))
+        .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)
         .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
