@@ -443,6 +443,8 @@ pub struct AdviseArgs {
     pub top: f64,
     #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -561,6 +563,8 @@ pub struct CompareArgs {
     pub with_hardware: Vec<String>,
     #[arg(long, help = p::ALL_ZONES.help)]
     pub all_zones: bool,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,

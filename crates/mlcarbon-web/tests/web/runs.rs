@@ -248,7 +248,12 @@ async fn jobs_total_their_hosts_and_link_their_runs() {
     assert_eq!(one.json(), *job);
     let missing = get(&app, "/api/jobs/nope").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(missing.json()["error"].as_str().unwrap_or("").contains("/api/jobs"));
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/api/jobs")
+    );
     let bad = get(&app, "/api/jobs?limit=0").await;
     assert_eq!(bad.field().as_deref(), Some("limit"));
 
@@ -256,7 +261,11 @@ async fn jobs_total_their_hosts_and_link_their_runs() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("node-b") && page.body.contains(r#"id="job-nodes""#));
     let list = get(&app, "/jobs").await;
-    assert!(list.body.contains("torchelastic%3Aabc%2F1"), "{}", list.body);
+    assert!(
+        list.body.contains("torchelastic%3Aabc%2F1"),
+        "{}",
+        list.body
+    );
     let run_page = get(&app, "/runs/3").await;
     assert!(run_page.body.contains(r#"id="run-job""#) && run_page.body.contains("rank 0 of 2"));
 }
