@@ -17,6 +17,7 @@ mod jobs;
 pub mod liveness;
 pub mod measured;
 pub mod paths;
+mod reported;
 pub mod schema;
 pub mod slurm;
 mod store;
@@ -28,6 +29,6 @@ pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
-    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd,
-    RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow, SampleRow,
+    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
+    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow, SampleRow,
 };

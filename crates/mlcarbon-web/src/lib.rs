@@ -21,6 +21,7 @@ mod auth;
 mod cache;
 mod calc;
 mod capabilities;
+mod codecarbon;
 mod conn;
 mod error;
 mod html;
@@ -44,7 +45,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, Stat
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use mlcarbon_data::Dataset;
 use mlcarbon_store::Store;
 use tokio::net::TcpListener;
@@ -102,7 +103,11 @@ impl ServeOptions {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(calculator))
-        .route("/runs", get(runs_page))
+        .route("/runs", get(runs_page).post(codecarbon::runs_post))
+        .route("/emissions", post(codecarbon::emissions_post))
+        // CodeCarbon joins its base URL and the path: a base URL ending in `/` sends these.
+        .route("//runs", post(codecarbon::runs_post))
+        .route("//emissions", post(codecarbon::emissions_post))
         .route("/runs/{id}", get(run_page))
         .route("/jobs", get(jobs::list_page))
         .route("/jobs/{key}", get(jobs::job_page))
