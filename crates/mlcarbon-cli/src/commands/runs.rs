@@ -4,7 +4,9 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
-use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::format::{common_scale, energy_scale, mass_scale};
+use mlcarbon_model::lang::Lang;
+use mlcarbon_model::statement::human_number;
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
 use mlcarbon_store::{ComponentRecord, Order, RunFilter, RunRecord, StoreError, export};
 
@@ -53,6 +55,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         ("CO2e", true),
         ("command", false),
     ]);
+    let energy = common_scale(runs.iter().map(|r| r.energy_kwh), energy_scale);
+    let mass = common_scale(runs.iter().map(|r| r.emissions_kg), mass_scale);
     for r in &runs {
         t.push(vec![
             r.id.to_string(),
@@ -64,8 +68,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
             clock::duration(r.elapsed_s()),
             r.status.to_string(),
             printable(&r.project).into_owned(),
-            human_energy(r.energy_kwh),
-            human_mass(r.emissions_kg),
+            energy.show(r.energy_kwh, Lang::En),
+            mass.show(r.emissions_kg, Lang::En),
             printable(&r.command.join(" ")).into_owned(),
         ]);
     }
