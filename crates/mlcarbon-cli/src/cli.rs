@@ -599,6 +599,27 @@ pub struct StatementArgs {
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The full text: ranges, the formula, embodied emissions, every input and source (the
+    /// default is a short paragraph citing the method and the grid intensity's source).
+    #[arg(long)]
+    pub long: bool,
+    /// Language of the text: en or de (German: decimal comma, German wording).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang, env = crate::env::LANG)]
+    pub lang: mlcarbon_model::lang::Lang,
+}
+
+impl StatementArgs {
+    pub fn style(&self) -> mlcarbon_model::statement::StatementStyle {
+        mlcarbon_model::statement::StatementStyle {
+            long: self.long,
+            lang: self.lang,
+        }
+    }
+}
+
+fn parse_lang(text: &str) -> Result<mlcarbon_model::lang::Lang, String> {
+    mlcarbon_model::lang::Lang::parse(text)
+        .ok_or_else(|| format!("unknown language `{text}`; use en or de"))
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,8 @@
 use anyhow::Result;
 use mlcarbon_data::Dataset;
 use mlcarbon_model::compare;
+use mlcarbon_model::format::{common_scale, energy_scale, power_scale};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::report::EmbodiedReport;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -164,12 +166,14 @@ pub fn summary_with(
         ("mean power", true),
         ("energy", true),
     ]);
+    let power = common_scale(components.iter().map(|c| c.mean_power_w), power_scale);
+    let energy = common_scale(components.iter().map(|c| c.energy_kwh), energy_scale);
     for c in components {
         t.push(vec![
             format!("  {}", crate::output::printable(&c.label)),
             c.method.label().to_string(),
-            format!("{} W", human_number(c.mean_power_w)),
-            human_energy(c.energy_kwh),
+            power.show(c.mean_power_w, Lang::En),
+            energy.show(c.energy_kwh, Lang::En),
         ]);
     }
     out.push_str(&t.human());

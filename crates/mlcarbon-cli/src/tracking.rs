@@ -10,7 +10,7 @@ use mlcarbon_data::Dataset;
 use mlcarbon_meter::Roots;
 use mlcarbon_model::Location;
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
-use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_store::{Attribution, RunStatus};
 use mlcarbon_track::{
     RunSettings, Tick, Tracker, link_sampler, machine_sampler, recover_interrupted, replay_sampler,
@@ -198,9 +198,9 @@ impl Session {
             return;
         }
         let mut line = format!(
-            "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
+            "\r\x1b[2Kmlcarbon {}  {}  {}  {} CO2e",
             clock::duration(tick.t_s),
-            human_number(tick.total_power_w),
+            mlcarbon_model::format::human_power(tick.total_power_w),
             human_energy(tick.energy_kwh),
             human_mass(tick.emissions_kg)
         );

@@ -17,6 +17,7 @@ pub mod format;
 pub mod ga4hpc;
 pub mod inference;
 pub mod inference_report;
+pub mod lang;
 pub mod mlco2_report;
 pub mod model_card;
 pub mod params;

@@ -117,7 +117,12 @@ fn statement(state: &AppState, params: &Params) -> ApiResult {
         .unwrap_or("markdown");
     let activity = calc::activity(params)?;
     let request = params.estimate_request()?;
-    let s = calc::statements(state.data(), &request, &activity)?;
+    let s = calc::statements(
+        state.data(),
+        &request,
+        &activity,
+        calc::statement_style(params)?,
+    )?;
     Ok(match format {
         "latex" => bytes("application/x-latex; charset=utf-8", s.latex),
         "bibtex" => bytes("application/x-bibtex; charset=utf-8", s.bibtex),

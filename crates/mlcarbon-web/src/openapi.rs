@@ -315,6 +315,16 @@ pub fn document() -> Value {
             "markdown (default), latex, bibtex, or json with all three.",
             &["markdown", "latex", "bibtex", "json"],
         ),
+        choice(
+            "long",
+            "true: the full text (ranges, formula, embodied emissions, every input and source); default short.",
+            &["true", "false"],
+        ),
+        choice(
+            "lang",
+            "Language of the text: en (default) or de.",
+            &["en", "de"],
+        ),
     ];
     let text_ok = |t: &str| {
         json!({ "description": t, "content": {

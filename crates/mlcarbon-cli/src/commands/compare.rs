@@ -2,6 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{mass_scale, with_range};
 use mlcarbon_model::report::{self, compare_report};
 use mlcarbon_model::statement::human_number;
 
@@ -57,11 +58,14 @@ pub fn run(data: &Dataset, args: &CompareArgs) -> Result<String> {
         TableFormat::Markdown => Ok(t.markdown()),
         TableFormat::Human => {
             let mut out = format!(
-                "Baseline: {} — {} kg CO2e (range {}–{})\nCompared by {name}",
+                "Baseline: {} — {} CO2e\nCompared by {name}",
                 report.baseline.label,
-                human_number(report.baseline.emissions_kg),
-                human_number(report.baseline.emissions_kg_low),
-                human_number(report.baseline.emissions_kg_high),
+                with_range(
+                    mass_scale,
+                    report.baseline.emissions_kg,
+                    report.baseline.emissions_kg_low,
+                    report.baseline.emissions_kg_high
+                ),
             );
             if let Some(a) = &report.assumption {
                 out.push_str(&format!("; {a}"));

@@ -391,8 +391,18 @@ fn a_statement_of_a_run_uses_the_measured_energy() {
     let out = s.run(&["statement", "--run", "last"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("measured"), "{text}");
+    // Said once, in a sentence that agrees with it ("a measured", never "an measured").
+    assert_eq!(text.matches("measured").count(), 1, "{text}");
+    assert!(text.contains("It used a measured "), "{text}");
+    let out = s.run(&["statement", "--run", "last", "--long"]);
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("IT energy"), "{text}");
+    let out = s.run(&["statement", "--run", "last", "--lang", "de"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Der gemessene Stromverbrauch betrug "),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use mlcarbon_model::format::human_power;
 use mlcarbon_model::mlco2_report::Mlco2Report;
 use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -17,8 +18,9 @@ use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
 use crate::svg::{Bar, WIDE, bar_chart};
 use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
+use mlcarbon_model::lang::{Lang, Msg, text};
 use mlcarbon_model::params;
-use mlcarbon_model::statement::Statements;
+use mlcarbon_model::statement::{StatementStyle, Statements};
 use mlcarbon_model::subject::JobSource;
 
 /// Location parameters by the kind of place the form's radio buttons choose.
@@ -304,8 +306,16 @@ fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiE
             out.push_str(&hardware_html(state, params, report));
             out.push_str(&act_html(state, params, report));
             let request = params.estimate_request()?;
-            match calc::statements(state.data(), &request, "training") {
-                Ok(statements) => out.push_str(&statement_html(&statements)),
+            let lang = page_lang(params);
+            let style = |long| StatementStyle { long, lang };
+            let both = calc::statements(state.data(), &request, "training", style(false)).and_then(
+                |short| {
+                    calc::statements(state.data(), &request, "training", style(true))
+                        .map(|long| (short, long))
+                },
+            );
+            match both {
+                Ok((short, long)) => out.push_str(&statement_html(&short, &long, lang)),
                 Err(e) => {
                     let _ = write!(
                         out,
@@ -396,7 +406,7 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
             .map(|c| {
                 vec![
                     escape(&c.label),
-                    escape(&format!("{} W", human_number(c.mean_power_w))),
+                    escape(&human_power(c.mean_power_w)),
                     escape(&human_energy(c.it_energy_kwh)),
                 ]
             })
@@ -633,18 +643,35 @@ fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> Strin
     out
 }
 
-fn statement_html(s: &Statements) -> String {
+/// The page's language: `lang=de` for German; anything else reads as English.
+fn page_lang(params: &Params) -> Lang {
+    params.get("lang").and_then(Lang::parse).unwrap_or_default()
+}
+
+/// The short statement in three tabs, and the long one behind a toggle.
+fn statement_html(short: &Statements, long: &Statements, lang: Lang) -> String {
     format!(
-        r#"<section id="statement"><h3>Statement for a paper or model card</h3>
+        r#"<section id="statement" lang="{code}"><h3>{heading}</h3>
 <div class="tabs" role="tablist"><button type="button" role="tab" data-tab="statement-markdown" aria-selected="true">Markdown</button><button type="button" role="tab" data-tab="statement-latex" aria-selected="false">LaTeX</button><button type="button" role="tab" data-tab="statement-bibtex" aria-selected="false">BibTeX</button></div>
-<textarea id="statement-markdown" class="statement" readonly rows="12">{md}</textarea>
-<textarea id="statement-latex" class="statement" readonly rows="12" hidden>{tex}</textarea>
-<textarea id="statement-bibtex" class="statement" readonly rows="12" hidden>{bib}</textarea>
+<textarea id="statement-markdown" class="statement" readonly rows="6">{md}</textarea>
+<textarea id="statement-latex" class="statement" readonly rows="6" hidden>{tex}</textarea>
+<textarea id="statement-bibtex" class="statement" readonly rows="6" hidden>{bib}</textarea>
 <p><button type="button" class="copy" id="copy-statement" data-copy-active="statement">Copy</button> <span class="copied" aria-live="polite"></span></p>
+<details id="statement-long"><summary>{toggle}</summary>
+<label>Markdown <textarea id="statement-long-markdown" class="statement" readonly rows="12">{long_md}</textarea></label>
+<label>LaTeX <textarea id="statement-long-latex" class="statement" readonly rows="8">{long_tex}</textarea></label>
+<label>BibTeX <textarea id="statement-long-bibtex" class="statement" readonly rows="8">{long_bib}</textarea></label>
+</details>
 </section>"#,
-        md = escape(&s.markdown),
-        tex = escape(&s.latex),
-        bib = escape(&s.bibtex),
+        code = lang.code(),
+        heading = text(lang, Msg::PageStatementHeading),
+        toggle = text(lang, Msg::PageLongToggle),
+        md = escape(&short.markdown),
+        tex = escape(&short.latex),
+        bib = escape(&short.bibtex),
+        long_md = escape(&long.markdown),
+        long_tex = escape(&long.latex),
+        long_bib = escape(&long.bibtex),
     )
 }
 

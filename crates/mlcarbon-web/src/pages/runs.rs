@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use mlcarbon_model::format::human_power;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::{ComponentRecord, PowerSeries, RunFilter, RunRecord};
 
@@ -520,7 +521,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
                     },
                     escape(c.method.label())
                 ),
-                escape(&format!("{} W", human_number(c.mean_power_w))),
+                escape(&human_power(c.mean_power_w)),
                 escape(&human_energy(c.energy_kwh)),
                 share(c.energy_kwh),
             ]
