@@ -371,7 +371,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
         started = escape(&started(&run.started_at)),
         host = escape(&run.hostname),
         os = escape(&run.os),
-        job = crate::jobs::run_job_html(run)
+        job = crate::pages::jobs::run_job_html(run)
             .map(|job| format!("\n<dt>Job</dt><dd id=\"run-job\">{job}</dd>"))
             .unwrap_or_default(),
         duration = escape(&duration(run.elapsed_s())),
