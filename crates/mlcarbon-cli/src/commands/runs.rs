@@ -282,7 +282,7 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
 
 /// Writes the export to `out` as the database hands out runs or samples: memory stays
 /// constant whatever the number of runs or samples.
-pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
+pub fn export(data: &Dataset, args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let (store, _) = open_store(args.db.as_deref())?;
     let named: Vec<RunRecord> = if args.all {
         Vec::new()
@@ -318,7 +318,7 @@ pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
         ExportFormat::Json => RunsFormat::Json,
         ExportFormat::Jsonl => RunsFormat::Jsonl,
     };
-    let mut writer = RunsWriter::new(format, out)?;
+    let mut writer = RunsWriter::new(format, out)?.with_wue(export::published_wue(data));
     if args.all {
         // Oldest first, as a log grows.
         store.each_run(&RunFilter::default(), Order::OldestFirst, |run| {
