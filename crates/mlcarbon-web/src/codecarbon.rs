@@ -25,8 +25,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use mlcarbon_store::{
-    Attribution, ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun,
-    ReportedInterval, RunStart,
+    Attribution, ComponentKind, ComponentSample, IntensityOrigin, JobPlacement, Method,
+    NewComponent, NewRun, ReportedInterval, RunStart,
 };
 use mlcarbon_time::UtcTime;
 use serde::Deserialize;
@@ -179,7 +179,6 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
     for (name, value) in [
         ("codecarbon-version", &posted.codecarbon_version),
         ("python", &posted.python_version),
-        ("tracking-mode", &posted.tracking_mode),
     ] {
         if let Some(value) = text(name, value.as_ref())? {
             tags.push(format!("{name}:{value}"));
@@ -250,15 +249,27 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
             gpu_count,
             ram_total_gb,
             interval_s: FIRST_INTERVAL_S,
-            // CodeCarbon's own tracking mode: the whole machine, or its process's share.
-            attribution: match posted.tracking_mode.as_deref() {
-                Some("process") => Attribution::Process,
-                _ => Attribution::Machine,
-            },
-            placement: Default::default(),
+            attribution: attribution(posted.tracking_mode.as_deref())?,
+            // CodeCarbon knows no distributed job.
+            placement: JobPlacement::default(),
         },
         components,
     })
+}
+
+/// CodeCarbon's `tracking_mode`: the whole machine (its default) or the process's share.
+fn attribution(tracking_mode: Option<&str>) -> Result<Attribution, ApiError> {
+    match tracking_mode {
+        None | Some("machine") => Ok(Attribution::Machine),
+        Some("process") => Ok(Attribution::Process),
+        Some(other) => Err(ApiError::bad(
+            "tracking_mode",
+            format!(
+                "tracking_mode: `{}` is neither `machine` nor `process`",
+                other.chars().take(50).collect::<String>()
+            ),
+        )),
+    }
 }
 
 /// The sample a CodeCarbon `POST /emissions` becomes: components the run declared get their

@@ -257,7 +257,8 @@ fn codecarbon_run_schema() -> Value {
             "gpu_count": count, "gpu_model": cc_text(),
             "region": cc_text(), "provider": cc_text(),
             "ram_total_size": { "type": "number", "minimum": 0, "nullable": true, "description": "GB." },
-            "tracking_mode": cc_text() } })
+            "tracking_mode": { "type": "string", "enum": ["machine", "process"], "nullable": true,
+                "description": "Kept as the run's attribution." } } })
 }
 
 fn codecarbon_emission_schema() -> Value {

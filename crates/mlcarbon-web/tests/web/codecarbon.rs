@@ -129,7 +129,7 @@ async fn a_codecarbon_run_and_its_intervals_become_a_run_with_totals() {
         .iter()
         .filter_map(|t| t.as_str())
         .collect();
-    assert!(tags.contains(&"tracking-mode:machine"), "{tags:?}");
+    assert_eq!(run["attribution"], "machine", "CodeCarbon's tracking_mode");
     assert!(tags.contains(&"codecarbon-version:3.3.2"), "{tags:?}");
     // A loopback client without a socket (oneshot): no address to record.
     assert_eq!(run["hostname"], "codecarbon@unknown");
