@@ -66,6 +66,8 @@ pub enum Msg {
     OriginEstimated,
     OriginDefaulted,
     OriginGiven,
+    /// A measured run's hardware when the run recorded no model name.
+    ThisMachine,
     /// The LaTeX paragraph of the published calculator's mode, on its own figures.
     Mlco2Paragraph,
     Mlco2Offset,
@@ -186,6 +188,8 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Lang::De, Mlco2Offset) => {
             ", wovon der Anbieter nach eigener Angabe {percent}\\,\\% kompensiert"
         }
+        (Lang::En, ThisMachine) => "this machine",
+        (Lang::De, ThisMachine) => "diesem Rechner",
         (Lang::En, PageHeading) => "How much CO₂ does your ML job emit?",
         (Lang::De, PageHeading) => "Wie viel CO₂ verursacht Ihr ML-Auftrag?",
         (Lang::En, PageWhatRan) => "What ran",

@@ -8,7 +8,7 @@ use axum::response::Response;
 use mlcarbon_data::Dataset;
 use mlcarbon_model::KgCo2e;
 use mlcarbon_model::equivalents::{EquivalentAmount, equivalents};
-use mlcarbon_model::format::human_power;
+use mlcarbon_model::format::{Scale, energy_scale, human_power, mass_scale, range_suffix};
 use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_latex};
 use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -395,6 +395,14 @@ fn range(low: f64, high: f64, show: impl Fn(f64) -> String) -> String {
     format!("range {}–{}", show(low), show(high))
 }
 
+/// "range 35–268 kWh" in the unit `scale` picks for `value`; nothing when it reads as one number.
+fn scaled_range(value: f64, low: f64, high: f64, scale: fn(f64) -> Scale) -> String {
+    range_suffix(scale(value), low, high)
+        .trim_start_matches(" (")
+        .trim_end_matches(')')
+        .to_string()
+}
+
 fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> String {
     let mut out = String::new();
     let hours = if r.hours > 0.0 {
@@ -423,16 +431,18 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> Str
         job = escape(&r.job),
         place = escape(&r.location.label),
         mass = escape(&human_mass(r.emissions_kg)),
-        range = escape(&range(
+        range = escape(&scaled_range(
+            r.emissions_kg,
             r.range.emissions_kg.low,
             r.range.emissions_kg.high,
-            human_mass
+            mass_scale
         )),
         energy = escape(&human_energy(r.energy_kwh)),
-        erange = escape(&range(
+        erange = escape(&scaled_range(
+            r.energy_kwh,
             r.range.energy_kwh.low,
             r.range.energy_kwh.high,
-            human_energy
+            energy_scale
         )),
         it = escape(&human_energy(r.it_energy_kwh)),
         pue = r.pue,
@@ -456,9 +466,13 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> Str
             "not counted: no manufacturing figure for this hardware".to_string()
         } else {
             format!(
-                "{} CO2e ({}) for the manufacturing share of {}; beside the figure above, not in it",
+                "{} CO2e{} for the manufacturing share of {}; beside the figure above, not in it",
                 human_mass(embodied.total_kg),
-                range(embodied.total_kg_low, embodied.total_kg_high, human_mass),
+                range_suffix(
+                    mass_scale(embodied.total_kg),
+                    embodied.total_kg_low,
+                    embodied.total_kg_high
+                ),
                 embodied.parts_text()
             )
         }),
