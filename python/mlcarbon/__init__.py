@@ -53,7 +53,8 @@ def compare(**arguments: Any) -> Dict[str, Any]:
 
 def statement(**arguments: Any) -> Dict[str, Any]:
     """``mlcarbon statement --format json``: the job's arguments plus ``activity``
-    ("training"); the citable sentence as text, Markdown and LaTeX."""
+    ("training"), ``long`` (False: the short paragraph) and ``lang`` ("en" or "de"); the
+    citable statement as Markdown, LaTeX and the BibTeX it cites."""
     return _call(_native.statement, arguments)
 
 

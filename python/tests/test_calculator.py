@@ -35,6 +35,16 @@ def test_statement_names_the_activity():
     assert "fine-tuning" in str(answer)
 
 
+def test_statement_short_long_and_german():
+    short = mlcarbon.statement(hardware="V100", hours=5, zone="FR")["markdown"]
+    long = mlcarbon.statement(hardware="V100", hours=5, zone="FR", long=True)["markdown"]
+    german = mlcarbon.statement(hardware="V100", hours=5, zone="FR", lang="de")["markdown"]
+    assert "Data sources:" not in short and "Data sources:" in long
+    assert german.startswith("Das Training lief 5 h lang")
+    with pytest.raises(mlcarbon.InputError, match="use en or de"):
+        mlcarbon.statement(hardware="V100", hours=5, zone="FR", lang="fr")
+
+
 def test_plan_search_of_a_grid():
     plan = mlcarbon.plan_search(hardware="V100", hours=2, zone="FR", grid="lr=5,batch=4")
     assert plan["grid_trials"] == 20

@@ -555,8 +555,8 @@ pub struct CompareArgs {
     /// What to vary [default: regions with a provider, else zones].
     #[arg(long, value_enum)]
     pub by: Option<CompareBy>,
-    /// Rows to show.
-    #[arg(long, value_name = "N", default_value_t = 15)]
+    /// Rows to show (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]

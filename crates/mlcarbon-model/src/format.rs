@@ -136,15 +136,20 @@ pub fn common_scale(values: impl IntoIterator<Item = f64>, scale: fn(f64) -> Sca
 /// alone when the range, as written, is one number.
 pub fn with_range(scale: fn(f64) -> Scale, value: f64, low: f64, high: f64) -> String {
     let unit = scale(value);
+    format!(
+        "{}{}",
+        unit.show(value, Lang::En),
+        range_suffix(unit, low, high)
+    )
+}
+
+/// " (range 0.66–10.5 kg)" in `unit`, or nothing when the range, as written, is one number.
+pub fn range_suffix(unit: Scale, low: f64, high: f64) -> String {
     let (low_text, high_text) = (unit.number(low, Lang::En), unit.number(high, Lang::En));
     if low_text == high_text {
-        unit.show(value, Lang::En)
+        String::new()
     } else {
-        format!(
-            "{} (range {low_text}–{high_text} {})",
-            unit.show(value, Lang::En),
-            unit.unit
-        )
+        format!(" (range {low_text}–{high_text} {})", unit.unit)
     }
 }
 

@@ -5,6 +5,7 @@
 use mlcarbon_data::Dataset;
 
 use crate::estimate::estimate;
+use crate::lang::{Msg, text};
 use crate::report::request_embodied;
 use crate::request::{self, EstimateRequest, RequestError, ResolvedJob};
 use crate::statement::{StatementStyle, Statements, statement_input, statements};
@@ -40,7 +41,11 @@ pub fn run_statements(
         count: 0,
         hours: job.hours,
         // The run's id stays in the long form's inputs (the `runs` row of its energy).
-        description: run.machine(),
+        description: if (run.gpu_model.is_none() || run.gpu_count == 0) && run.cpu_model.is_none() {
+            text(style.lang, Msg::ThisMachine).to_string()
+        } else {
+            run.machine()
+        },
         job,
     };
     let mut input = statement_input(data, &resolved, &location, &result, activity);

@@ -1309,4 +1309,19 @@ fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {
     assert!(out.contains("finished"), "{out}");
     let stderr = usage_error(&["runs", "--db", db, "--limit", "0"]);
     assert!(stderr.contains("--limit"), "{stderr}");
+    let stderr = usage_error(&["runs", "--db", db, "--status", "bogus"]);
+    assert!(stderr.contains("expected one of: running"), "{stderr}");
+    // No rows asked for is a mistake, not an empty answer.
+    let stderr = usage_error(&[
+        "compare",
+        "--hardware",
+        "A100",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+        "--limit",
+        "0",
+    ]);
+    assert!(stderr.contains("--limit"), "{stderr}");
 }
