@@ -986,6 +986,24 @@ pub enum SlurmCommand {
         mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
         mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
     Import(SlurmImportArgs),
+    /// Compute the stored jobs' figures again with a cluster description and store them, so
+    /// that `slurm report --from-db` with that description adds stored numbers.
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm recompute --cluster cluster.toml --cluster-name hpc1")]
+    Recompute(SlurmRecomputeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmRecomputeArgs {
+    /// The cluster description (docs/slurm.md).
+    #[arg(long, value_name = "PATH")]
+    pub cluster: PathBuf,
+    /// Only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -996,6 +1014,10 @@ pub struct SlurmImportArgs {
     /// The cluster the jobs ran on (job ids are unique per cluster).
     #[arg(long, value_name = "NAME")]
     pub cluster_name: String,
+    /// The cluster description (docs/slurm.md): each job's figures are computed now and
+    /// stored, so reports from the database with this description are fast.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
