@@ -207,7 +207,8 @@ pub fn codecarbon_csv(runs: &[RunRecord]) -> Result<String, StoreError> {
     runs_text(RunsFormat::Codecarbon, runs)
 }
 
-fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
+/// One run as a row of CodeCarbon 3.3.2's `emissions.csv` ([`CODECARBON_HEADER`]'s order).
+pub fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
     let at = run
         .ended_at
         .as_deref()
