@@ -466,9 +466,9 @@ impl Tracker {
         self.take_sample(false, true)
     }
 
-    /// A sample at a boundary the user marks (a window's start or end): read and kept like
-    /// any other, but never committed here, so that marking costs a reading and no database
-    /// write; the next regular sample commits it.
+    /// A sample at a boundary the user marks (a window's start or end): a fresh reading, kept
+    /// and folded into the next sample (so windows add no rows to the store), never committed
+    /// here, so that marking costs a reading and no database write.
     pub fn sample_boundary(&mut self) -> Tick {
         self.take_sample(false, false)
     }
@@ -516,7 +516,11 @@ impl Tracker {
             emissions_kg: accounted.emissions_kg,
             warnings,
         };
-        self.pending.push(row);
+        if may_commit {
+            self.pending.push(row);
+        } else {
+            self.pending.push_boundary(row);
+        }
         let mut tick = tick;
         if may_commit
             && (self.pending.len() >= self.commit_samples
