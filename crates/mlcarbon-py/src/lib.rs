@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 #[cfg(feature = "python")]
 mod python;
+pub mod tracking;
 
 /// Why a call failed: bad input (Python `ValueError`) or the tool itself.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,7 @@ fn is_request_field(name: &str) -> bool {
         .any(|p| p.name == name)
 }
 
-fn data() -> Result<&'static Dataset, CallError> {
+pub(crate) fn data() -> Result<&'static Dataset, CallError> {
     Dataset::builtin().map_err(|e| CallError::Internal(format!("built-in data: {e}")))
 }
 

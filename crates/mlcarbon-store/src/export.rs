@@ -234,7 +234,9 @@ pub fn codecarbon_csv(runs: &[RunRecord]) -> Result<String, StoreError> {
     runs_text(RunsFormat::Codecarbon, runs)
 }
 
-fn codecarbon_row(run: &RunRecord, wue: Option<f64>) -> Result<[String; 38], StoreError> {
+/// One run as a row of CodeCarbon 3.3.2's `emissions.csv` ([`CODECARBON_HEADER`]'s order);
+/// `wue` (L/kWh of IT energy) fills `wue` and `water_consumed`, 0 without one.
+pub fn codecarbon_row(run: &RunRecord, wue: Option<f64>) -> Result<[String; 38], StoreError> {
     let wue = wue.filter(|w| w.is_finite() && *w >= 0.0).unwrap_or(0.0);
     let at = run
         .ended_at
