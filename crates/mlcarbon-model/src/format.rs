@@ -171,10 +171,10 @@ pub fn human_power(watts: f64) -> String {
 /// A duration in hours as people write it: "45 s", "12 min", "1.5 h", "2000 h".
 pub fn human_hours(hours: f64, lang: Lang) -> String {
     let magnitude = hours.abs();
-    let short = magnitude > 0.0 && magnitude.is_finite();
-    if short && magnitude < 1.0 / 60.0 {
+    let positive = magnitude > 0.0 && magnitude.is_finite();
+    if positive && magnitude < 1.0 / 60.0 {
         format!("{} s", number_in(hours * 3600.0, lang))
-    } else if short && magnitude < 1.0 {
+    } else if positive && magnitude < 1.0 {
         format!("{} min", number_in(hours * 60.0, lang))
     } else {
         // Papers count jobs in hours (GPU-hours), however long they ran.
