@@ -168,20 +168,17 @@ pub fn human_power(watts: f64) -> String {
     power_scale(watts).show(watts, Lang::En)
 }
 
-/// A duration in hours as people write it: "45 s", "12 min", "1.5 h", "10 d" from a week on.
+/// A duration in hours as people write it: "45 s", "12 min", "1.5 h", "2000 h".
 pub fn human_hours(hours: f64, lang: Lang) -> String {
     let magnitude = hours.abs();
-    if magnitude == 0.0 || !magnitude.is_finite() {
-        format!("{} h", number_in(hours, lang))
-    } else if magnitude < 1.0 / 60.0 {
+    let positive = magnitude > 0.0 && magnitude.is_finite();
+    if positive && magnitude < 1.0 / 60.0 {
         format!("{} s", number_in(hours * 3600.0, lang))
-    } else if magnitude < 1.0 {
+    } else if positive && magnitude < 1.0 {
         format!("{} min", number_in(hours * 60.0, lang))
-    } else if magnitude < 24.0 * 7.0 {
-        // Jobs are counted in hours in papers (GPU-hours); days only past a week.
-        format!("{} h", number_in(hours, lang))
     } else {
-        format!("{} d", number_in(hours / 24.0, lang))
+        // Papers count jobs in hours (GPU-hours), however long they ran.
+        format!("{} h", number_in(hours, lang))
     }
 }
 
@@ -256,6 +253,6 @@ mod tests {
         assert_eq!(human_hours(1.5, Lang::De), "1,5 h");
         assert_eq!(human_hours(0.25, Lang::En), "15 min");
         assert_eq!(human_hours(0.002, Lang::En), "7.2 s");
-        assert_eq!(human_hours(24.0 * 10.0, Lang::En), "10 d");
+        assert_eq!(human_hours(2000.0, Lang::En), "2000 h");
     }
 }

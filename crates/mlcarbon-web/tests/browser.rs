@@ -556,6 +556,13 @@ async fn calculator_and_dashboard_in_chromium() {
             .await,
         3
     );
+    let notes = page
+        .eval("document.querySelector('#mlco2-notes').textContent")
+        .await;
+    assert!(
+        notes.as_str().is_some_and(|n| !n.contains("--")),
+        "the page's words, not the CLI's flags: {notes}"
+    );
     page.screenshot(&artefacts.join("calculator-mlco2.png"))
         .await;
 

@@ -918,11 +918,18 @@ fn compat_html(r: &Mlco2Report, data: &Dataset, lang: Lang) -> String {
 <p><button type="button" class="copy" data-copy="mlco2-latex">Copy</button> <span class="copied" aria-live="polite"></span></p>"#,
         escape(&mlco2_latex(r, lang))
     );
-    out.push_str(r#"<ul class="notes">"#);
-    for n in &r.notes {
-        let _ = write!(out, "<li>{}</li>", escape(n));
-    }
-    out.push_str("</ul></section>");
+    // The page's own words for the report's notes, which name the CLI's flags.
+    let arithmetic = if r.mode == "exact" {
+        "exact arithmetic (no truncation or rounding)"
+    } else {
+        "its arithmetic (g/kWh truncated to an integer, every step rounded to 0.01 as JavaScript's toFixed does)"
+    };
+    let _ = write!(
+        out,
+        r#"<ul class="notes" id="mlco2-notes"><li>The published calculator's data ({}, licence {}) and {arithmetic}; one device, no PUE, 100 % of TDP.</li><li>Untick “As the published ML Emissions Calculator computes it” for mlcarbon's current data, PUE, utilization and ranges.</li></ul></section>"#,
+        escape(r.provenance.data),
+        escape(r.provenance.license),
+    );
     let _ = write!(
         out,
         r#"<section id="chart">{}</section>"#,
