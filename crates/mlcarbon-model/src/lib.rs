@@ -34,6 +34,7 @@ pub mod schedule_report;
 pub mod search;
 pub mod search_report;
 pub mod statement;
+pub mod statement_input;
 pub mod statement_report;
 pub mod subject;
 pub mod time;

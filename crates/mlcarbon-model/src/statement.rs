@@ -14,26 +14,7 @@ use crate::lang::{Lang, Msg, activity_subject, fill_mapped, quantity_name, say, 
 use crate::model_card::{ModelCard, model_card};
 use crate::report::EmbodiedReport;
 use crate::request::{ResolvedJob, provenance_of};
-
-/// Everything a statement names.
-pub struct StatementInput<'a> {
-    /// What ran, e.g. "8 × A100 SXM4 80GB".
-    pub hardware: String,
-    /// "training" by default; what the figure covers.
-    pub activity: String,
-    pub location: &'a Location,
-    pub estimate: &'a Estimate,
-    /// Provenance of every input, in the order the report lists them.
-    pub provenance: Vec<Provenance>,
-    /// The data sources the inputs came from.
-    pub sources: Vec<&'a Source>,
-    pub tool_version: &'a str,
-    pub dataset: &'a str,
-    /// Whether the energy was measured (a tracked run) rather than estimated.
-    pub measured: bool,
-    /// The hardware's manufacturing share, where the data has a figure for it.
-    pub embodied: Option<EmbodiedReport>,
-}
+pub use crate::statement_input::StatementInput;
 
 /// Which statement: short (the default) or long, in which language.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
