@@ -15,7 +15,7 @@ def test_estimate_is_the_cli_figure():
     assert report["emissions_kg"] == 0.3608693088
     assert report["energy_kwh"] == 8.16816
     assert report["location"]["zone"] == "FR"
-    assert report["range"]["emissions_kg"]["low"] < report["emissions_kg"]
+    assert report["emissions_kg_low"] < report["emissions_kg"]
 
 
 def test_provider_region_estimate():

@@ -433,26 +433,26 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> Str
         mass = escape(&human_mass(r.emissions_kg)),
         range = escape(&scaled_range(
             r.emissions_kg,
-            r.range.emissions_kg.low,
-            r.range.emissions_kg.high,
+            r.emissions_kg_low,
+            r.emissions_kg_high,
             mass_scale
         )),
         energy = escape(&human_energy(r.energy_kwh)),
         erange = escape(&scaled_range(
             r.energy_kwh,
-            r.range.energy_kwh.low,
-            r.range.energy_kwh.high,
+            r.energy_kwh_low,
+            r.energy_kwh_high,
             energy_scale
         )),
         it = escape(&human_energy(r.it_energy_kwh)),
         pue = r.pue,
         intensity = escape(&human_number(r.intensity_g_per_kwh)),
         irange = escape(&range(
-            r.range.intensity_g_per_kwh.low,
-            r.range.intensity_g_per_kwh.high,
+            r.intensity_g_per_kwh_low,
+            r.intensity_g_per_kwh_high,
             human_number
         )),
-        prange = escape(&range(r.range.pue.low, r.range.pue.high, |p| format!(
+        prange = escape(&range(r.pue_low, r.pue_high, |p| format!(
             "{p:.2}"
         ))),
         offset = match (r.offset_kg, r.offset_percent) {

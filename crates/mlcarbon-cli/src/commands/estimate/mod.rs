@@ -75,8 +75,8 @@ fn human(
         range_text(
             mass_scale,
             report.emissions_kg,
-            report.range.emissions_kg.low,
-            report.range.emissions_kg.high,
+            report.emissions_kg_low,
+            report.emissions_kg_high,
             " CO2e",
         ),
     ]);
@@ -87,8 +87,8 @@ fn human(
             range_text(
                 energy_scale,
                 report.energy_kwh,
-                report.range.energy_kwh.low,
-                report.range.energy_kwh.high,
+                report.energy_kwh_low,
+                report.energy_kwh_high,
                 ""
             ),
             human_energy(report.it_energy_kwh),
@@ -102,8 +102,8 @@ fn human(
             range_text(
                 intensity_scale,
                 report.intensity_g_per_kwh,
-                report.range.intensity_g_per_kwh.low,
-                report.range.intensity_g_per_kwh.high,
+                report.intensity_g_per_kwh_low,
+                report.intensity_g_per_kwh_high,
                 "",
             ),
             report.basis
@@ -289,11 +289,11 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
         report.hours.to_string(),
         report.location.label.clone(),
         report.energy_kwh.to_string(),
-        report.range.energy_kwh.low.to_string(),
-        report.range.energy_kwh.high.to_string(),
+        report.energy_kwh_low.to_string(),
+        report.energy_kwh_high.to_string(),
         report.emissions_kg.to_string(),
-        report.range.emissions_kg.low.to_string(),
-        report.range.emissions_kg.high.to_string(),
+        report.emissions_kg_low.to_string(),
+        report.emissions_kg_high.to_string(),
         report.offset_kg.map(|o| o.to_string()).unwrap_or_default(),
         report.intensity_g_per_kwh.to_string(),
         report.pue.to_string(),
