@@ -1169,6 +1169,17 @@ fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     ] {
         finite_non_negative(field, value)?;
     }
+    if let Some(key) = &run.placement.job_key
+        && (key.trim() != key
+            || key.is_empty()
+            || key.chars().count() > 200
+            || key.chars().any(char::is_control))
+    {
+        return Err(StoreError::invalid(
+            "job_key",
+            "a job key is 1 to 200 printable characters without surrounding spaces",
+        ));
+    }
     for (index, component) in new_run.components.iter().enumerate() {
         if new_run.components[..index]
             .iter()

@@ -1,4 +1,4 @@
-//! The CodeCarbon organisation → project → experiment tables and project tokens (schema v6).
+//! The CodeCarbon organisation → project → experiment tables and project tokens (schema v7).
 
 use mlcarbon_store::{CcExperiment, CcOrganization, CcProject, CcProjectToken, Store, StoreError};
 

@@ -2,7 +2,7 @@
 //! `codecarbon get-token`): organisations, their projects, the projects' experiments, and
 //! project tokens for trackers. They take the server's token as `Authorization: Bearer`.
 //!
-//! Until mlcarbon has accounts these live in small tables of their own (schema v6): an
+//! Until mlcarbon has accounts these live in small tables of their own (schema v7): an
 //! experiment's runs are stored in the mlcarbon project of the experiment's project name, and
 //! a project token (`mlcc_<id>_<secret>`, shown once, kept as the SHA-256 of its secret) lets
 //! a tracker write runs of that project's experiments only, never with the server's token.

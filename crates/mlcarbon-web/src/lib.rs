@@ -26,6 +26,7 @@ mod codecarbon_manage;
 mod conn;
 mod error;
 mod html;
+mod jobs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -131,6 +132,8 @@ pub fn app(state: AppState) -> Router {
         .route("/experiments", post(codecarbon_manage::experiments_post))
         .route("/experiments/{id}", get(codecarbon_manage::experiment))
         .route("/runs/{id}", get(run_page))
+        .route("/jobs", get(pages::jobs::list_page))
+        .route("/jobs/{key}", get(pages::jobs::job_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -175,6 +178,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(api::run_get))
         .route("/api/runs/{id}/samples", get(api::run_samples))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/jobs", get(jobs::jobs_list))
+        .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)
         .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -360,6 +360,16 @@ pub fn document() -> Value {
             "markdown (default), latex, bibtex, or json with all three.",
             &["markdown", "latex", "bibtex", "json"],
         ),
+        choice(
+            "long",
+            "true: the full text (ranges, formula, embodied emissions, every input and source); default short.",
+            &["true", "false"],
+        ),
+        choice(
+            "lang",
+            "Language of the text: en (default) or de.",
+            &["en", "de"],
+        ),
     ];
     let text_ok = |t: &str| {
         json!({ "description": t, "content": {
@@ -388,6 +398,29 @@ pub fn document() -> Value {
         json_response("The run.", schema_ref("RunDetail")),
     );
     run_get["parameters"] = json!([run_id.clone(), pretty_param()]);
+    let job_total = json!({ "type": "object", "description": "A distributed job (mlcarbon_store::JobTotal): the runs sharing a job key, each host counted once.",
+                    "required": ["job_key", "status", "energy_kwh", "emissions_kg", "nodes"],
+                    "properties": {
+                        "job_key": { "type": "string" }, "status": { "type": "string" }, "started_at": { "type": "string" },
+                        "ended_at": { "type": "string", "nullable": true }, "energy_kwh": { "type": "number" },
+                        "emissions_kg": { "type": "number" }, "world_size": { "type": "integer" }, "runs": { "type": "integer" },
+                        "projects": { "type": "array", "items": { "type": "string" } },
+                        "nodes": { "type": "array", "items": { "type": "object", "properties": {
+                            "host": { "type": "string" }, "counted_as": { "type": "string", "enum": ["machine", "process", "link"] },
+                            "energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                            "run_ids": { "type": "array", "items": { "type": "integer" } },
+                            "ranks": { "type": "array", "items": { "type": "integer" } } } } } } });
+    let mut job_get = get(
+        "One distributed job: its total and each host, counted once (as `mlcarbon show job:KEY --format json`).",
+        vec![],
+        json_response("The job.", schema_ref("JobTotal")),
+    );
+    job_get["parameters"] = json!([
+        { "name": "key", "in": "path", "required": true,
+          "description": "The job key (`slurm:1234.0`, `torchelastic:ID`, or what `--job` gave).",
+          "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f]+$" } },
+        pretty_param()
+    ]);
     let mut samples_get = get(
         "The samples of a run.",
         vec![choice(
@@ -476,6 +509,10 @@ pub fn document() -> Value {
             "/api/runs/{id}": { "get": run_get },
             "/api/runs/{id}/samples": { "get": samples_get },
             "/api/runs/{id}/export": { "get": export_get },
+            "/api/jobs": { "get": get("Distributed jobs, the most recently started first (as `mlcarbon jobs --format json`): each host counted once.",
+                vec![integer("limit", "At most this many jobs (1 to 1000, default 50).", 1, 1000)],
+                json_response("Jobs.", array_of("JobTotal"))) },
+            "/api/jobs/{key}": { "get": job_get },
             "/runs": {
                 "get": { "summary": "The run dashboard, an HTML page (its query takes the filters of /api/runs).",
                     "responses": { "200": { "description": "The page.", "content": { "text/html": { "schema": { "type": "string" } } } } } },
@@ -538,6 +575,7 @@ pub fn document() -> Value {
                 "Source": { "type": "object", "properties": {
                     "id": { "type": "string" }, "title": { "type": "string" }, "publisher": { "type": "string" }, "url": { "type": "string" },
                     "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
+                "JobTotal": job_total,
                 "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
                 "RunDetail": { "type": "object", "properties": {
                     "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
