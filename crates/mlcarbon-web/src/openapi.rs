@@ -441,6 +441,26 @@ pub fn document() -> Value {
     if let Some(list) = export_get["parameters"].as_array_mut() {
         list.insert(0, run_id);
     }
+    let estimate_report = json!({ "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
+                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
+                    "properties": {
+                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
+                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
+                        "hours": { "type": "number" }, "location": { "type": "object" },
+                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
+                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" },
+                        "energy_kwh_low": { "type": "number" }, "energy_kwh_high": { "type": "number" },
+                        "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" },
+                        "intensity_g_per_kwh_low": { "type": "number" }, "intensity_g_per_kwh_high": { "type": "number" },
+                        "pue_low": { "type": "number" }, "pue_high": { "type": "number" },
+                        "range": { "type": "object", "description": "The same ends as nested {low, high} objects (kept for older readers)." },
+                        "components": { "type": "array", "items": { "type": "object" } },
+                        "provenance": { "type": "array", "items": { "type": "object" } },
+                        "equivalents": { "type": "array", "items": { "type": "object" } },
+                        "greener_options": { "type": "array", "items": schema_ref("Option") },
+                        "caveats": { "type": "array", "items": { "type": "string" } },
+                        "mlco2": { "type": "object", "nullable": true } } });
     let mut document = json!({
         "openapi": "3.0.3",
         "info": {
@@ -545,21 +565,7 @@ pub fn document() -> Value {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
                     "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
-                "EstimateReport": { "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
-                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
-                    "properties": {
-                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
-                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
-                        "hours": { "type": "number" }, "location": { "type": "object" },
-                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
-                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
-                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" }, "range": { "type": "object" },
-                        "components": { "type": "array", "items": { "type": "object" } },
-                        "provenance": { "type": "array", "items": { "type": "object" } },
-                        "equivalents": { "type": "array", "items": { "type": "object" } },
-                        "greener_options": { "type": "array", "items": schema_ref("Option") },
-                        "caveats": { "type": "array", "items": { "type": "string" } },
-                        "mlco2": { "type": "object", "nullable": true } } },
+                "EstimateReport": estimate_report,
                 "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
                 "Option": { "type": "object", "properties": {
                     "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },

@@ -452,9 +452,7 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> Str
             r.intensity_g_per_kwh_high,
             human_number
         )),
-        prange = escape(&range(r.pue_low, r.pue_high, |p| format!(
-            "{p:.2}"
-        ))),
+        prange = escape(&range(r.pue_low, r.pue_high, |p| format!("{p:.2}"))),
         offset = match (r.offset_kg, r.offset_percent) {
             (Some(kg), Some(p)) => escape(&format!(
                 "{} CO2e ({p:.0} % offset or matched by the provider; shown beside the figure, not subtracted)",
