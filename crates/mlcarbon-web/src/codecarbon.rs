@@ -255,7 +255,7 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
         (Some(p), Some(r)) => format!("{p}/{r}"),
         (None, Some(r)) => r.clone(),
         (Some(p), None) => p.clone(),
-        (None, None) => "not sent by CodeCarbon".to_string(),
+        (None, None) => "an unknown place (CodeCarbon sent no region)".to_string(),
     };
     let component = |key: &str, kind, label: String| NewComponent {
         key: key.to_string(),
@@ -278,7 +278,7 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
     components.push(component(
         "ram",
         ComponentKind::Ram,
-        format!("RAM ({ram_total_gb} GB)"),
+        format!("RAM ({ram_total_gb:.1} GB)"),
     ));
     Ok(NewRun {
         start: RunStart {
