@@ -11,11 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, TypeVar
 
 from mlcarbon import _native
-from mlcarbon._errors import MlcarbonWarning
+from mlcarbon._errors import warn_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,8 +23,7 @@ _SIGINT = 2
 
 
 def _warn(message: str) -> None:
-    # stacklevel 3: the user's line that started or stopped the run.
-    warnings.warn(f"mlcarbon: {message}", MlcarbonWarning, stacklevel=3)
+    warn_user(f"mlcarbon: {message}")
 
 
 class Run:

@@ -35,11 +35,10 @@ import functools
 import os
 import platform
 import uuid
-import warnings
 from typing import Any, Callable, Dict, List, Optional
 
 from mlcarbon import _native
-from mlcarbon._errors import InputError, MlcarbonWarning
+from mlcarbon._errors import InputError, warn_user
 from mlcarbon._tracking import Run, track
 
 __all__ = ["EmissionsTracker", "OfflineEmissionsTracker", "track_emissions", "EmissionsData", "CODECARBON_HEADER"]
@@ -97,7 +96,7 @@ _said: set = set()
 def _say_once(key: str, message: str) -> None:
     if key not in _said:
         _said.add(key)
-        warnings.warn(f"mlcarbon.codecarbon: {message}", MlcarbonWarning, stacklevel=4)
+        warn_user(f"mlcarbon.codecarbon: {message}")
 
 
 class EmissionsData:
@@ -136,11 +135,11 @@ class _Tracker:
     _online_default = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args:
-            # CodeCarbon's first positional argument is project_name.
-            kwargs.setdefault("project_name", args[0])
-            if len(args) > 1:
-                kwargs["positional arguments after project_name"] = args[1:]
+        # CodeCarbon's first two parameters, the only ones passed by position in practice.
+        for name, value in zip(("project_name", "measure_power_secs"), args):
+            kwargs.setdefault(name, value)
+        if len(args) > 2:
+            kwargs["positional arguments after measure_power_secs"] = args[2:]
         self._options = kwargs
         unsupported = sorted(
             name
