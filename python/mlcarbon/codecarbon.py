@@ -30,12 +30,13 @@ the machine twice.
 
 from __future__ import annotations
 
-import csv
-import functools
 import os
-import platform
-import uuid
-from typing import Any, Callable, Dict, List, Optional
+
+# Kept off the import path (loaded where used): `csv`, `platform`, `uuid`, `functools` and
+# `typing` together cost several times the rest of the module.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 from mlcarbon import _native
 from mlcarbon._errors import InputError, warn_user
@@ -229,6 +230,8 @@ class _Tracker:
     def _row(self) -> List[str]:
         assert self._run is not None
         cells = list(self._run._native.codecarbon_row(self._wue))
+        import platform
+
         cells[CODECARBON_HEADER.index("python_version")] = platform.python_version()
         return cells
 
@@ -247,6 +250,8 @@ class _Tracker:
         new = not os.path.exists(path) or os.path.getsize(path) == 0
         os.makedirs(self._output_dir, exist_ok=True)
         with open(path, "a", newline="") as out:
+            import csv
+
             writer = csv.writer(out, lineterminator="\n")
             if new:
                 writer.writerow(CODECARBON_HEADER)
@@ -283,6 +288,8 @@ class _Tracker:
             self.start()
         if self._task is not None:
             self.stop_task()
+        import uuid
+
         name = task_name or str(uuid.uuid4())
         assert self._run is not None
         window = self._run.window(name)
@@ -345,6 +352,8 @@ def track_emissions(fn: Optional[Callable[..., Any]] = None, *, offline: bool = 
     (``offline=True`` for ``OfflineEmissionsTracker``'s arguments)."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        import functools
+
         @functools.wraps(function)
         def tracked(*args: Any, **inner: Any) -> Any:
             tracker = (OfflineEmissionsTracker if offline else EmissionsTracker)(**kwargs)
