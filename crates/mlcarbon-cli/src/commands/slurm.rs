@@ -15,11 +15,13 @@ use mlcarbon_slurm::{
 use serde::Serialize;
 
 use crate::cli::{
-    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs, SlurmReportArgs,
-    TableFormat,
+    SlurmCommand, SlurmCompat, SlurmEpilogArgs, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs,
+    SlurmReportArgs, TableFormat,
 };
 use crate::output::{self, Table};
-use crate::{db, files};
+use crate::{db, env, files};
+
+mod sacct;
 use mlcarbon_model::cluster::{EnergyMethod, JobEnergy};
 use mlcarbon_model::units::{KgCo2e, KilowattHours, Ranged};
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
@@ -36,6 +38,7 @@ pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
         SlurmCommand::Report(args) => report(data, args),
         SlurmCommand::Import(args) => import(data, args),
         SlurmCommand::Recompute(args) => recompute(data, args),
+        SlurmCommand::Epilog(args) => epilog(data, args),
     }
 }
 
@@ -175,66 +178,200 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
         Some(path) => Some(Described::read(data, path)?),
         None => None,
     };
-    let (store, path) = db::open_store_writable(args.db.as_deref())?;
-    let cluster = args.cluster_name.as_str();
-    let described = described.as_ref();
-    let to_stored = |j: SlurmJob| -> Result<StoredSlurmJob> {
-        let figures = described.map(|d| d.figures(&j)).transpose().map_err(|e| {
-            anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
-        })?;
-        Ok(StoredSlurmJob {
-            figures,
-            ..to_stored(cluster, j)
-        })
-    };
-    let mut input = open_input(&args.file)?;
-    let mut imported = mlcarbon_store::slurm::SlurmImport::default();
-    let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
-        imported.jobs += counts.jobs;
-        imported.replaced += counts.replaced;
-    };
-    let counts = if starts_with_json(&mut input)? {
-        let mut grouper = Grouper::new();
-        let mut pending = Vec::with_capacity(IMPORT_BATCH);
-        let mut failure = None;
-        read_json_rows(input, |rows| {
-            pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
-            if pending.len() >= IMPORT_BATCH && failure.is_none() {
-                let batch = pending.drain(..).map(to_stored);
-                match store.import_slurm_jobs(batch, IMPORT_BATCH) {
-                    Ok(Ok(counts)) => add(counts),
-                    Ok(Err(e)) => failure = Some(e),
-                    Err(e) => failure = Some(e.into()),
-                }
+    let windows = match (&args.file, &args.since) {
+        (Some(_), _) => None,
+        (None, Some(since)) => {
+            let since_day = day_number(since, "--since")?;
+            let until_day = match &args.until {
+                Some(until) => day_number(until, "--until")?,
+                None => mlcarbon_time::now().utc_day(),
+            };
+            if until_day < since_day {
+                bail!(
+                    "--until {} is before --since {since}; give the first day, then the last",
+                    mlcarbon_time::format_day(until_day)
+                );
             }
-            Ok(())
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
+            Some(sacct::weeks(since_day, until_day))
         }
-        pending.extend(grouper.finish());
-        let rest = pending.into_iter().map(to_stored);
-        add(store.import_slurm_jobs(rest, IMPORT_BATCH)??);
-        grouper.counts()
-    } else {
-        let mut jobs = Jobs::new(ParsableReader::new(input)?);
-        let stored = jobs
-            .by_ref()
-            .map(|j| j.map_err(anyhow::Error::from).and_then(to_stored));
-        add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
-        jobs.counts()
+        (None, None) => bail!("give sacct output (FILE, or - for standard input) or --since DATE"),
     };
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &args.cluster_name,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    let from = match (&args.file, windows) {
+        (Some(file), _) => {
+            importer.add(open_input(file)?)?;
+            String::new()
+        }
+        (None, windows) => {
+            let windows = windows.unwrap_or_default();
+            for window in &windows {
+                let what = format!("--starttime {} --endtime {}", window.start, window.end);
+                sacct::stream(&sacct::window_args(window), &what, |output| {
+                    importer.add(Box::new(output))
+                })?;
+            }
+            format!(" from sacct ({} weekly queries)", windows.len())
+        }
+    };
+    let (imported, counts) = (importer.imported, importer.counts);
     Ok(format!(
-        "imported {} jobs ({} rows) of cluster `{cluster}` into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
+        "imported {} jobs ({} rows) of cluster `{}`{from} into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
         imported.jobs,
         counts.rows,
+        args.cluster_name,
         path.display(),
         imported.replaced,
         counts.repeated_rows
     ))
 }
 
-fn starts_with_json(input: &mut Box<dyn BufRead>) -> Result<bool> {
+fn day_number(text: &str, flag: &str) -> Result<i64> {
+    mlcarbon_time::parse_date(text)
+        .with_context(|| format!("{flag} `{text}`: expected a day as YYYY-MM-DD, e.g. 2026-01-31"))
+}
+
+/// Imports sacct outputs one after the other into the store, adding up the counts.
+struct Importer<'a> {
+    store: &'a Store,
+    cluster: &'a str,
+    described: Option<&'a Described>,
+    imported: mlcarbon_store::slurm::SlurmImport,
+    counts: GroupingCounts,
+}
+
+impl Importer<'_> {
+    fn to_stored(&self, j: SlurmJob) -> Result<StoredSlurmJob> {
+        let figures = self
+            .described
+            .map(|d| d.figures(&j))
+            .transpose()
+            .map_err(|e| {
+                anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
+            })?;
+        Ok(StoredSlurmJob {
+            figures,
+            ..to_stored(self.cluster, j)
+        })
+    }
+
+    fn add_counts(&mut self, counts: mlcarbon_store::slurm::SlurmImport) {
+        self.imported.jobs += counts.jobs;
+        self.imported.replaced += counts.replaced;
+    }
+
+    /// One sacct output, `--json` or `--parsable2`, streamed into the store.
+    fn add(&mut self, mut input: Box<dyn BufRead + '_>) -> Result<()> {
+        let counts = if starts_with_json(&mut input)? {
+            let mut grouper = Grouper::new();
+            let mut pending = Vec::with_capacity(IMPORT_BATCH);
+            let mut failure = None;
+            read_json_rows(input, |rows| {
+                pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
+                if pending.len() >= IMPORT_BATCH && failure.is_none() {
+                    let batch: Vec<_> = pending.drain(..).map(|j| self.to_stored(j)).collect();
+                    match self.store.import_slurm_jobs(batch, IMPORT_BATCH) {
+                        Ok(Ok(counts)) => self.add_counts(counts),
+                        Ok(Err(e)) => failure = Some(e),
+                        Err(e) => failure = Some(e.into()),
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            pending.extend(grouper.finish());
+            let rest: Vec<_> = pending.into_iter().map(|j| self.to_stored(j)).collect();
+            let counts = self.store.import_slurm_jobs(rest, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            grouper.counts()
+        } else {
+            let mut jobs = Jobs::new(ParsableReader::new(input)?);
+            let this = &*self;
+            let stored = jobs.by_ref().map(|j| {
+                j.map_err(anyhow::Error::from)
+                    .and_then(|j| this.to_stored(j))
+            });
+            let counts = self.store.import_slurm_jobs(stored, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            jobs.counts()
+        };
+        self.counts.rows += counts.rows;
+        self.counts.jobs += counts.jobs;
+        self.counts.repeated_rows += counts.repeated_rows;
+        Ok(())
+    }
+}
+
+/// What `slurm epilog` prints before its lines, so that a node's log says who wrote them.
+const EPILOG_PREFIX: &str = "mlcarbon slurm epilog";
+
+fn epilog(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    // An epilog that fails drains the node: whatever goes wrong is said, never returned.
+    match store_ended_job(data, args) {
+        Ok(line) => eprintln!("{EPILOG_PREFIX}: {line}"),
+        Err(e) => eprintln!(
+            "{EPILOG_PREFIX}: {e:#}; the job was not stored (the node is not affected; `mlcarbon slurm import --since DAY` catches up later)"
+        ),
+    }
+    Ok(String::new())
+}
+
+fn store_ended_job(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    let job = std::env::var(env::SLURM_JOB_ID)
+        .ok()
+        .filter(|j| !j.trim().is_empty())
+        .context("SLURM_JOB_ID is not set: run this as Slurm's Epilog or EpilogSlurmctld (docs/slurm.md)")?;
+    let job = job.trim();
+    if !job
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"_+.".contains(&b))
+    {
+        bail!("SLURM_JOB_ID `{job}` is not a Slurm job id");
+    }
+    let cluster = match &args.cluster_name {
+        Some(name) => name.clone(),
+        None => std::env::var(env::SLURM_CLUSTER_NAME)
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+            .context("no cluster name: give --cluster-name (Slurm sets SLURM_CLUSTER_NAME for EpilogSlurmctld)")?,
+    };
+    let described = match &args.cluster {
+        Some(path) => Some(Described::read(data, path)?),
+        None => None,
+    };
+    let output = sacct::output_within(
+        &sacct::job_args(job),
+        &format!("--jobs {job}"),
+        std::time::Duration::from_secs(args.timeout),
+    )?;
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &cluster,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    importer.add(Box::new(std::io::Cursor::new(output)))?;
+    if importer.imported.jobs == 0 {
+        bail!("sacct printed no record of job {job} (is the accounting storage enabled?)");
+    }
+    Ok(format!(
+        "job {job} of cluster `{cluster}` stored in {} ({} rows)",
+        path.display(),
+        importer.counts.rows
+    ))
+}
+
+fn starts_with_json(input: &mut Box<dyn BufRead + '_>) -> Result<bool> {
     loop {
         let buffer = input.fill_buf().context("reading sacct output")?;
         let Some(&first) = buffer.iter().find(|b| !b.is_ascii_whitespace()) else {
