@@ -21,17 +21,15 @@ use crate::cli::{
 use crate::output::{self, Table};
 use crate::{db, env, files};
 
-mod sacct;
-use mlcarbon_model::cluster::{EnergyMethod, JobEnergy};
-use mlcarbon_model::units::{KgCo2e, KilowattHours, Ranged};
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
+use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
+use mlcarbon_slurm::stored::{add_stored, numbers_of};
 use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
-use mlcarbon_slurm::{JobFigures, JobKeys, job_figures};
 use mlcarbon_store::Store;
-use mlcarbon_store::slurm::{
-    FiguresScan, SlurmFiguresRow, SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob,
-};
+use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
+
+mod sacct;
 
 pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     match command {
@@ -76,67 +74,6 @@ impl Described {
                 |f| numbers_of(&f),
             ),
         })
-    }
-}
-
-fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
-    let e = &f.energy;
-    SlurmJobNumbers {
-        unfinished: false,
-        failed: f.failed,
-        method: match e.method {
-            EnergyMethod::Modelled => 0,
-            EnergyMethod::Measured => 1,
-            EnergyMethod::Mixed => 2,
-        },
-        gpu_utilisation_recorded: e.gpu_utilisation_recorded,
-        elapsed_hours: f.elapsed_hours,
-        cpu_kwh: e.cpu.value.0,
-        gpu_kwh: e.gpu.value.0,
-        ram_kwh: e.ram.value.0,
-        measured_node_kwh: e.measured_nodes.0,
-        energy_kwh: e.energy.value.0,
-        energy_low_kwh: e.energy.low.0,
-        energy_high_kwh: e.energy.high.0,
-        emissions_kg: e.emissions.value.0,
-        emissions_low_kg: e.emissions.low.0,
-        emissions_high_kg: e.emissions.high.0,
-        embodied_kg: f.embodied_kg,
-    }
-}
-
-/// Stored figures as the report adds them: the components' ranges are not stored (a report
-/// totals only their values).
-fn figures_of(n: &SlurmJobNumbers) -> JobFigures {
-    let kwh = |v: f64| Ranged::exact(KilowattHours(v));
-    let it = n.cpu_kwh + n.gpu_kwh + n.ram_kwh + n.measured_node_kwh;
-    JobFigures {
-        energy: JobEnergy {
-            method: match n.method {
-                1 => EnergyMethod::Measured,
-                2 => EnergyMethod::Mixed,
-                _ => EnergyMethod::Modelled,
-            },
-            cpu: kwh(n.cpu_kwh),
-            gpu: kwh(n.gpu_kwh),
-            ram: kwh(n.ram_kwh),
-            measured_nodes: KilowattHours(n.measured_node_kwh),
-            gpu_utilisation_recorded: n.gpu_utilisation_recorded,
-            it_energy: kwh(it),
-            energy: Ranged {
-                value: KilowattHours(n.energy_kwh),
-                low: KilowattHours(n.energy_low_kwh),
-                high: KilowattHours(n.energy_high_kwh),
-            },
-            emissions: Ranged {
-                value: KgCo2e(n.emissions_kg),
-                low: KgCo2e(n.emissions_low_kg),
-                high: KgCo2e(n.emissions_high_kg),
-            },
-        },
-        failed: n.failed,
-        elapsed_hours: n.elapsed_hours,
-        embodied_kg: n.embodied_kg,
     }
 }
 
@@ -217,7 +154,11 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
                     importer.add(Box::new(output))
                 })?;
             }
-            format!(" from sacct ({} weekly queries)", windows.len())
+            let n = windows.len();
+            format!(
+                " from sacct ({n} quer{} of a week at most)",
+                if n == 1 { "y" } else { "ies" }
+            )
         }
     };
     let (imported, counts) = (importer.imported, importer.counts);
@@ -481,20 +422,25 @@ impl Source<'_> {
                         options.by.clone(),
                         options.top,
                     );
-                    let scan = store.each_slurm_figures(*cluster, &fingerprint, |row| {
+                    // A job computed with another description (or none) stops the scan.
+                    struct Stale;
+                    let scan = store.each_slurm_figures(*cluster, |row| {
+                        if row.description != fingerprint {
+                            return Err(Stale);
+                        }
                         add_stored(&mut builder, row);
-                        Ok::<_, std::convert::Infallible>(())
-                    })??;
+                        Ok(())
+                    })?;
                     match scan {
-                        FiguresScan::Fresh { jobs: 0 } => bail!("{}", no_jobs_message(*cluster)),
-                        FiguresScan::Fresh { jobs } => {
+                        Ok(0) => bail!("{}", no_jobs_message(*cluster)),
+                        Ok(jobs) => {
                             return Ok(builder.finish(GroupingCounts {
                                 rows: jobs,
                                 jobs,
                                 repeated_rows: 0,
                             }));
                         }
-                        FiguresScan::Stale => eprintln!(
+                        Err(Stale) => eprintln!(
                             "note: the stored figures were computed with another cluster description (or none): computing every job now; `mlcarbon slurm recompute --cluster FILE{}` stores them so that reports add stored numbers",
                             cluster.map_or(String::new(), |c| format!(" --cluster-name {c}"))
                         ),
@@ -523,24 +469,6 @@ impl Source<'_> {
     fn can_reread(&self) -> bool {
         !matches!(self, Source::File(path) if *path == Path::new("-"))
     }
-}
-
-fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
-    if row.numbers.unfinished {
-        builder.add_unfinished();
-        return;
-    }
-    let keys = JobKeys {
-        id: row.job_id,
-        user: row.user,
-        account: row.account,
-        partition: row.partition,
-        state: row.state,
-        end: row.end,
-        day: row.day,
-        gpus: row.gpus,
-    };
-    builder.add_figures(&keys, &figures_of(&row.numbers));
 }
 
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {

@@ -445,7 +445,9 @@ fn import_since_runs_sacct_week_by_week_with_the_fields_it_reads() {
         ],
     );
     assert!(
-        out.starts_with("imported 3 jobs (6 rows) of cluster `hpc` from sacct (3 weekly queries)"),
+        out.starts_with(
+            "imported 3 jobs (6 rows) of cluster `hpc` from sacct (3 queries of a week at most)"
+        ),
         "{out}"
     );
     let log = std::fs::read_to_string(sacct.join("args.log")).expect("log");
