@@ -52,8 +52,10 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// List tracked runs.
     Runs(RunsArgs),
-    /// One tracked run in detail: components, power over time, emissions.
+    /// One tracked run in detail: components, power over time, emissions (or a job: `job:KEY`).
     Show(ShowArgs),
+    /// Distributed jobs: the runs sharing a job key, each host counted once.
+    Jobs(JobsArgs),
     /// Export tracked runs (CodeCarbon-compatible CSV, CSV, JSON, JSON lines).
     Export(ExportArgs),
     /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
@@ -194,11 +196,23 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, or the start of its uuid.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// At most this many jobs, the most recently started first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub limit: usize,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
 }
@@ -429,6 +443,8 @@ pub struct AdviseArgs {
     pub top: f64,
     #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -539,14 +555,16 @@ pub struct CompareArgs {
     /// What to vary [default: regions with a provider, else zones].
     #[arg(long, value_enum)]
     pub by: Option<CompareBy>,
-    /// Rows to show.
-    #[arg(long, value_name = "N", default_value_t = 15)]
+    /// Rows to show (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
     pub with_hardware: Vec<String>,
     #[arg(long, help = p::ALL_ZONES.help)]
     pub all_zones: bool,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -581,6 +599,27 @@ pub struct StatementArgs {
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The full text: ranges, the formula, embodied emissions, every input and source (the
+    /// default is a short paragraph citing the method and the grid intensity's source).
+    #[arg(long)]
+    pub long: bool,
+    /// Language of the text: en or de (German: decimal comma, German wording).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang, env = crate::env::LANG)]
+    pub lang: mlcarbon_model::lang::Lang,
+}
+
+impl StatementArgs {
+    pub fn style(&self) -> mlcarbon_model::statement::StatementStyle {
+        mlcarbon_model::statement::StatementStyle {
+            long: self.long,
+            lang: self.lang,
+        }
+    }
+}
+
+fn parse_lang(text: &str) -> Result<mlcarbon_model::lang::Lang, String> {
+    mlcarbon_model::lang::Lang::parse(text)
+        .ok_or_else(|| format!("unknown language `{text}`; use en or de"))
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,8 @@ pub const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
 pub const SLURM_CLUSTER_NAME: &str = "SLURM_CLUSTER_NAME";
 /// Overrides the configuration file's location.
 pub const CONFIG: &str = "MLCARBON_CONFIG";
+/// Language of statements (same as `statement --lang`): en or de.
+pub const LANG: &str = "MLCARBON_LANG";
 
 fn non_empty(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
@@ -52,6 +54,7 @@ pub const ALL: &[&str] = &[
     RUN_ID,
     TOKEN,
     CONFIG,
+    LANG,
     mlcarbon_meter::env::POWERCAP_ROOT,
     mlcarbon_meter::env::HWMON_ROOT,
     mlcarbon_meter::env::PROC_ROOT,

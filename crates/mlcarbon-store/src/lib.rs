@@ -11,23 +11,27 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod codecarbon;
 mod error;
 pub mod export;
 mod jobs;
 pub mod liveness;
 pub mod measured;
 pub mod paths;
+mod reported;
 pub mod schema;
 pub mod slurm;
 mod store;
 mod types;
 
+pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use jobs::{HostShare, JobTotal};
 pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
-    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd,
-    RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow, SampleRow,
+    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
+    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
+    SampleRow,
 };

@@ -219,6 +219,40 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     INSERT INTO slurm_job_figures (cluster, job_id) SELECT cluster, job_id FROM slurm_jobs;
     "#,
+    // v7: the organisations, projects and experiments that CodeCarbon's API and CLI name runs
+    // by (ids chosen by the server, or by a client for an experiment first seen in a run), and
+    // project tokens: `token_id` selects the row, the secret is kept only as its SHA-256.
+    r#"
+    CREATE TABLE codecarbon_organizations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE codecarbon_projects (
+        id              TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        name            TEXT NOT NULL,
+        description     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        UNIQUE (organization_id, name)
+    );
+    CREATE TABLE codecarbon_experiments (
+        id          TEXT PRIMARY KEY,
+        project_id  TEXT REFERENCES codecarbon_projects (id),  -- none: first seen in a run
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX codecarbon_experiments_by_project ON codecarbon_experiments (project_id);
+    CREATE TABLE codecarbon_project_tokens (
+        token_id      TEXT PRIMARY KEY,
+        project_id    TEXT NOT NULL REFERENCES codecarbon_projects (id),
+        name          TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

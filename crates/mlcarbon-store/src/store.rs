@@ -353,7 +353,7 @@ impl Store {
 }
 
 /// One sample into an open transaction: the sample, its components, and the run's totals.
-fn insert_sample(
+pub(crate) fn insert_sample(
     tx: &Transaction<'_>,
     run: RunId,
     sample: &SampleRow,
@@ -958,7 +958,7 @@ impl Store {
     /// A write transaction that holds the write lock from its start. A deferred one that reads
     /// first and writes second can fail at once with SQLITE_BUSY under WAL when another
     /// connection wrote in between; taking the lock up front lets busy_timeout wait instead.
-    fn write(&self) -> Result<Transaction<'_>, StoreError> {
+    pub(crate) fn write(&self) -> Result<Transaction<'_>, StoreError> {
         Ok(Transaction::new_unchecked(
             &self.conn,
             TransactionBehavior::Immediate,
@@ -1099,7 +1099,7 @@ fn next_reading(
     )))
 }
 
-fn declared_components(
+pub(crate) fn declared_components(
     conn: &Connection,
     run: RunId,
 ) -> Result<Vec<(i64, String, String)>, StoreError> {
@@ -1135,7 +1135,7 @@ fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
     }
 }
 
-fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
+pub(crate) fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
     match mlcarbon_time::parse_strict_rfc3339(value) {
         Some(_) => Ok(()),
         None => Err(StoreError::Timestamp {
@@ -1147,7 +1147,7 @@ fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
 
 /// SQLite stores NaN as NULL, so a non-finite figure would be lost or break a NOT NULL column;
 /// it is refused instead, with the field named.
-fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
+pub(crate) fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
@@ -1168,6 +1168,17 @@ fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
         ("interval_s", run.interval_s),
     ] {
         finite_non_negative(field, value)?;
+    }
+    if let Some(key) = &run.placement.job_key
+        && (key.trim() != key
+            || key.is_empty()
+            || key.chars().count() > 200
+            || key.chars().any(char::is_control))
+    {
+        return Err(StoreError::invalid(
+            "job_key",
+            "a job key is 1 to 200 printable characters without surrounding spaces",
+        ));
     }
     for (index, component) in new_run.components.iter().enumerate() {
         if new_run.components[..index]
@@ -1209,7 +1220,7 @@ fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn validate_sample(sample: &SampleRow) -> Result<(), StoreError> {
+pub(crate) fn validate_sample(sample: &SampleRow) -> Result<(), StoreError> {
     check_timestamp("sample timestamp", &sample.timestamp)?;
     for (field, value) in [
         ("sample t_s", sample.t_s),

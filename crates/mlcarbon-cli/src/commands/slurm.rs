@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{energy_scale, mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_slurm::ga4hpc::parse_cluster_info;
 use mlcarbon_slurm::report::{GroupTotals, MethodDifference, TopJob};
@@ -611,23 +613,17 @@ fn human(out: &Output<'_>) -> String {
         r.rows,
         method_line(r)
     );
-    let range = |low: f64, high: f64, unit: fn(f64) -> String| {
-        let (low, high) = (unit(low), unit(high));
-        if low == high {
-            String::new()
-        } else {
-            format!("  (range {low}–{high})")
-        }
-    };
+    let mass = mass_scale(t.emissions_kg);
     text += &format!(
         "  emissions    {} CO2e{}\n",
-        human_mass(t.emissions_kg),
-        range(t.emissions_low_kg, t.emissions_high_kg, human_mass)
+        mass.show(t.emissions_kg, Lang::En),
+        range_suffix(mass, t.emissions_low_kg, t.emissions_high_kg)
     );
+    let energy = energy_scale(t.energy_kwh);
     text += &format!(
         "  energy       {}{} (with PUE)\n",
-        human_energy(t.energy_kwh),
-        range(t.energy_low_kwh, t.energy_high_kwh, human_energy)
+        energy.show(t.energy_kwh, Lang::En),
+        range_suffix(energy, t.energy_low_kwh, t.energy_high_kwh)
     );
     text += &format!(
         "  IT energy    CPU {} · GPU {} · memory {}{}\n",
