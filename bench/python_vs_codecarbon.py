@@ -120,8 +120,8 @@ def _import_median_ms(python, tool, runs):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        tool, seconds, windows, folder = sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-        print(json.dumps(_worker(tool, seconds, windows, folder)))
+        tool, seconds, windows, folder = sys.argv[2:6]
+        print(json.dumps(_worker(tool, float(seconds), int(windows), folder)))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--mlcarbon-python", required=True)
@@ -158,13 +158,16 @@ def main():
         ("import (ms, median)", "import_ms", 1.0, "≤ 30 ms", lambda m, c: m <= 30),
         ("start (ms)", "start_s", 1000.0, "≥ 50× faster", lambda m, c: c >= 50 * m),
         ("start CPU (ms)", "start_cpu_s", 1000.0, "", None),
-        ("CPU per 1 s sample (ms)", "cpu_per_sample_ms", 1.0, "≥ 20× less", lambda m, c: c >= 20 * m),
+        ("CPU per 1 s sample (ms)", "cpu_per_sample_ms", 1.0, "≥ 20× less",
+         lambda m, c: c >= 20 * m),
         ("RSS added by import+start (MB)", "rss_added_mb", 1.0, "≤ 15 MB", lambda m, c: m <= 15),
         ("peak RSS added (MB)", "peak_rss_added_mb", 1.0, "≤ 15 MB", lambda m, c: m <= 15),
-        ("window enter+exit (µs, median)", "window_median_us", 1.0, "≤ 1000 µs", lambda m, c: m <= 1000),
+        ("window enter+exit (µs, median)", "window_median_us", 1.0, "≤ 1000 µs",
+         lambda m, c: m <= 1000),
         ("window enter+exit (µs, p99)", "window_p99_us", 1.0, "", None),
     ]
-    print(f"Idle period {options.seconds:g} s; untracked baseline {baseline_cpu * 1000:.1f} ms CPU; "
+    print(f"Idle period {options.seconds:g} s; "
+          f"untracked baseline {baseline_cpu * 1000:.1f} ms CPU; "
           f"import: median of {options.imports}; windows: {options.windows} "
           "(CodeCarbon: start_task + stop_task)")
     print(f"| {'what':<32} | {'mlcarbon':>10} | {'CodeCarbon':>10} | {'ratio':>8} | target | met |")

@@ -293,3 +293,18 @@ def test_lightning_callback_is_a_lightning_callback():
 
     callback = MlcarbonCallback(project="x", **FAST)
     assert isinstance(callback, Callback) and callback.run is None
+
+
+def test_transformers_callback_names_a_resumed_epoch_by_the_epoch_in_progress(tmp_path):
+    transformers = _require("transformers")
+    from mlcarbon.integrations.transformers import MlcarbonCallback
+
+    callback = MlcarbonCallback(db=str(tmp_path / "runs.sqlite"), **FAST)
+    state, control = transformers.TrainerState(), transformers.TrainerControl()
+    callback.on_train_begin(None, state, control)
+    for done in (1.5, 2.9999999, 3.0):  # resumed mid-epoch 2; float sums; a whole epoch
+        state.epoch = done
+        callback.on_epoch_begin(None, state, control)
+        callback.on_epoch_end(None, state, control)
+    callback.on_train_end(None, state, control)
+    assert [w["name"] for w in callback.windows] == ["epoch 2", "epoch 4", "epoch 4"]

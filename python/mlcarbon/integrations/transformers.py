@@ -48,8 +48,9 @@ class MlcarbonCallback(TrackedCallback, TrainerCallback):
             self.tracking.begin()
 
     def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        # `state.epoch` is the fraction done so far: the epoch starting is the next whole one.
-        epoch = int(round(state.epoch or 0)) + 1
+        # `state.epoch` counts epochs done, with a fraction when resumed mid-epoch: the epoch
+        # starting is the next whole one (the small margin absorbs float sums like 2.9999999).
+        epoch = int((state.epoch or 0) + 1e-6) + 1
         self.tracking.open_window("epoch", f"epoch {epoch}")
 
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
