@@ -308,3 +308,12 @@ def test_transformers_callback_names_a_resumed_epoch_by_the_epoch_in_progress(tm
         callback.on_epoch_end(None, state, control)
     callback.on_train_end(None, state, control)
     assert [w["name"] for w in callback.windows] == ["epoch 2", "epoch 4", "epoch 4"]
+
+
+def test_lightning_callback_without_lightning_says_what_to_install():
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) for m in ("lightning", "pytorch_lightning")):
+        pytest.skip("Lightning is installed")
+    with pytest.raises(ImportError, match="pip install lightning"):
+        import mlcarbon.integrations.lightning  # noqa: F401
