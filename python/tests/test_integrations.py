@@ -156,7 +156,7 @@ def test_transformers_callback_writes_the_clis_model_card_and_merges_into_a_trai
 
     from mlcarbon.integrations.transformers import MlcarbonCallback
 
-    monkeypatch.setenv("MLCARBON_CLI", CLI)
+
     db = str(tmp_path / "runs.sqlite")
     callback = MlcarbonCallback(activity="fine-tuning", project="bert", db=db, **FAST)
     _trainer_events(callback, transformers.TrainerState(), epochs=1)

@@ -202,6 +202,14 @@ impl NativeRun {
         Ok((ended.as_str().to_string(), warnings))
     }
 
+    /// The run's Hugging Face model card (metadata block and section), as the CLI's
+    /// `statement --run RUN --format model-card`.
+    #[pyo3(signature = (activity="training".to_string()))]
+    fn model_card(&self, py: Python<'_>, activity: String) -> PyResult<String> {
+        py.allow_threads(|| self.run.model_card(&activity))
+            .map_err(raise)
+    }
+
     /// The stored run as a row of CodeCarbon 3.3.2's `emissions.csv`.
     #[pyo3(signature = (wue=None))]
     fn codecarbon_row(&self, py: Python<'_>, wue: Option<f64>) -> PyResult<Vec<String>> {

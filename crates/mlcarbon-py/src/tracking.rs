@@ -444,6 +444,27 @@ impl LiveRun {
         self.shared.store_windows();
     }
 
+    /// The run's Hugging Face model card (the `co2_eq_emissions` metadata block and its
+    /// section), as `mlcarbon statement --run RUN --format model-card` writes it: the samples
+    /// taken so far are committed first.
+    pub fn model_card(&self, activity: &str) -> Result<String, CallError> {
+        let record = {
+            let mut state = self.shared.lock();
+            if let Some(warning) = state.tracker.commit_now() {
+                state.warnings.push(warning);
+            }
+            state.tracker.store().run(state.tracker.run_id())
+        }
+        .map_err(|e| CallError::Internal(e.to_string()))?;
+        let statements = mlcarbon_model::statement_report::run_statements(
+            data()?,
+            &record.measured(),
+            activity,
+            Default::default(),
+        )?;
+        Ok(statements.model_card.text())
+    }
+
     /// The run as the store holds it, with its windows.
     pub fn summary(&self) -> Result<Summary, CallError> {
         let state = self.shared.lock();

@@ -1,15 +1,13 @@
 """What the Transformers and Lightning callbacks share: one tracked run with a window per
 epoch and per evaluation, the figures to log, and the model card of the finished run.
 
-The model card is the CLI's own (``mlcarbon statement --run UUID --format model-card``, built by
-``mlcarbon_model::model_card`` from the stored, measured run), never re-typed here.
+The model card is the CLI's own (``mlcarbon statement --run UUID --format model-card``), made
+by the same Rust code through the native module from the stored, measured run; never re-typed.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,29 +82,14 @@ class TrainingTracker:
             self.tracker.stop(status)
 
     def model_card(self) -> str:
-        """The finished run's model card (metadata block and section), from the CLI."""
+        """The run's model card (metadata block and section): the text
+        `mlcarbon statement --run RUN --format model-card` writes, from the same Rust code."""
         if self.run is None:
             raise mlcarbon.MlcarbonError(
                 "no run was tracked in this process (only the main process measures); "
                 "write the model card on the main process"
             )
-        cli = os.environ.get("MLCARBON_CLI") or shutil.which("mlcarbon")
-        if cli is None:
-            raise mlcarbon.MlcarbonError(
-                "the model card is written by the mlcarbon CLI, not found on PATH; install it "
-                "(cargo install --path crates/mlcarbon-cli) or set MLCARBON_CLI, or run "
-                f"`mlcarbon statement --run {self.run.uuid} --format model-card` later"
-            )
-        command = [cli, "statement", "--run", self.run.uuid, "--format", "model-card"]
-        command += ["--activity", self.activity]
-        db = self.track_arguments.get("db")
-        if db is not None:
-            command += ["--db", str(db)]
-        self.run.flush()
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise mlcarbon.MlcarbonError(done.stderr.strip() or f"{cli} exited {done.returncode}")
-        return done.stdout
+        return self.run._native.model_card(self.activity)
 
     def model_card_metadata(self) -> Dict[str, Any]:
         """The card's YAML metadata block as a dict: ``{"co2_eq_emissions": {...}}``."""
@@ -185,8 +168,8 @@ class TrackedCallback:
     def model_card_metadata(self) -> Dict[str, Any]:
         """``{"co2_eq_emissions": {"emissions": grams, "source", "training_type",
         "geographical_location", "hardware_used"}}`` for the finished run, as ``mlcarbon
-        statement --run RUN --format model-card`` writes it (the ``mlcarbon`` CLI on PATH or
-        ``$MLCARBON_CLI``); for ``ModelCardData(co2_eq_emissions=...)`` or a card's YAML."""
+        statement --run RUN --format model-card`` writes it; for
+        ``ModelCardData(co2_eq_emissions=...)`` or a card's YAML."""
         return self.tracking.model_card_metadata()
 
     def write_model_card(self, path: Any) -> str:
