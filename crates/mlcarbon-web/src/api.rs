@@ -466,16 +466,7 @@ pub async fn runs_post(
     body: Bytes,
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
-    let deserializer = &mut serde_json::Deserializer::from_slice(&body);
-    let posted: PostedRun = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            "body".to_string()
-        } else {
-            path
-        };
-        ApiError::bad(&field, format!("{field}: {}", e.inner()))
-    })?;
+    let posted: PostedRun = crate::ingest::parse_json(&body)?;
     if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
             "run",

@@ -24,6 +24,7 @@ mod capabilities;
 mod conn;
 mod error;
 mod html;
+mod ingest;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -40,10 +41,11 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use mlcarbon_data::Dataset;
 use mlcarbon_store::Store;
 use tokio::net::TcpListener;
@@ -144,8 +146,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/runs", get(api::runs_list).post(api::runs_post))
         .route("/api/runs/export", get(api::runs_export))
-        .route("/api/runs/{id}", get(api::run_get))
-        .route("/api/runs/{id}/samples", get(api::run_samples))
+        .route("/api/runs/{id}", get(api::run_get).put(ingest::put_run))
+        .route(
+            "/api/runs/{id}/samples",
+            get(api::run_samples).post(
+                ingest::post_samples.layer(DefaultBodyLimit::max(ingest::MAX_INGEST_BODY_BYTES)),
+            ),
+        )
+        .route("/api/runs/{id}/windows", post(ingest::post_windows))
+        .route("/api/runs/{id}/end", put(ingest::put_end))
         .route("/api/runs/{id}/export", get(api::run_export))
         .fallback(not_found)
         .layer(middleware::from_fn(pretty::layer))

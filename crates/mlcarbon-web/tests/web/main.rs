@@ -2,6 +2,7 @@
 //! `/metrics`, and a property test that throws random queries and bodies at the API.
 
 mod api;
+mod ingest;
 mod metrics;
 mod pages;
 mod props;
