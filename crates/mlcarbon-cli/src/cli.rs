@@ -52,8 +52,10 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// List tracked runs.
     Runs(RunsArgs),
-    /// One tracked run in detail: components, power over time, emissions.
+    /// One tracked run in detail: components, power over time, emissions (or a job: `job:KEY`).
     Show(ShowArgs),
+    /// Distributed jobs: the runs sharing a job key, each host counted once.
+    Jobs(JobsArgs),
     /// Export tracked runs (CodeCarbon-compatible CSV, CSV, JSON, JSON lines).
     Export(ExportArgs),
     /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
@@ -124,7 +126,7 @@ pub struct TrackArgs {
     /// this host's runs it has not received yet [default: $MLCARBON_SERVER, else config
     /// `server`]. The run is stored in the local database first, which is the spool: while the
     /// server is down the job runs on and unsent samples wait there (bounded only by its disk,
-    /// about 0.3 kB per sample), sent when the server answers or by `mlcarbon push`.
+    /// a few hundred bytes per sample), sent when the server answers or by `mlcarbon push`.
     #[arg(long, value_name = "http://HOST:PORT")]
     pub server: Option<String>,
     /// The server's write token, from this file's first line [default: $MLCARBON_TOKEN].
@@ -226,11 +228,23 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, or the start of its uuid.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// At most this many jobs, the most recently started first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub limit: usize,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
 }
@@ -461,6 +475,8 @@ pub struct AdviseArgs {
     pub top: f64,
     #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -571,14 +587,16 @@ pub struct CompareArgs {
     /// What to vary [default: regions with a provider, else zones].
     #[arg(long, value_enum)]
     pub by: Option<CompareBy>,
-    /// Rows to show.
-    #[arg(long, value_name = "N", default_value_t = 15)]
+    /// Rows to show (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
     pub with_hardware: Vec<String>,
     #[arg(long, help = p::ALL_ZONES.help)]
     pub all_zones: bool,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -613,6 +631,27 @@ pub struct StatementArgs {
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The full text: ranges, the formula, embodied emissions, every input and source (the
+    /// default is a short paragraph citing the method and the grid intensity's source).
+    #[arg(long)]
+    pub long: bool,
+    /// Language of the text: en or de (German: decimal comma, German wording).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang, env = crate::env::LANG)]
+    pub lang: mlcarbon_model::lang::Lang,
+}
+
+impl StatementArgs {
+    pub fn style(&self) -> mlcarbon_model::statement::StatementStyle {
+        mlcarbon_model::statement::StatementStyle {
+            long: self.long,
+            lang: self.lang,
+        }
+    }
+}
+
+fn parse_lang(text: &str) -> Result<mlcarbon_model::lang::Lang, String> {
+    mlcarbon_model::lang::Lang::parse(text)
+        .ok_or_else(|| format!("unknown language `{text}`; use en or de"))
 }
 
 #[derive(Debug, Args)]
@@ -977,18 +1016,78 @@ pub enum SlurmCommand {
     /// Store the jobs of sacct output in the database (a job imported twice is stored once).
     #[command(after_help = "Examples:\n  \
         mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
+        mlcarbon slurm import --since 2026-01-01 --until 2026-12-31 --cluster-name hpc1 --cluster cluster.toml\n  \
         mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
     Import(SlurmImportArgs),
+    /// Compute the stored jobs' figures again with a cluster description and store them, so
+    /// that `slurm report --from-db` with that description adds stored numbers.
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm recompute --cluster cluster.toml --cluster-name hpc1")]
+    Recompute(SlurmRecomputeArgs),
+    /// For Slurm's `Epilog` or `EpilogSlurmctld`: store the job that just ended ($SLURM_JOB_ID),
+    /// asking sacct for it. Never fails the node: any problem is a line on standard error and
+    /// exit status 0.
+    #[command(after_help = "slurm.conf (docs/slurm.md):\n  \
+        EpilogSlurmctld=/etc/slurm/mlcarbon-epilog.sh\n\
+        with the script:\n  \
+        #!/bin/sh\n  \
+        exec /usr/local/bin/mlcarbon slurm epilog --db /var/lib/mlcarbon/runs.sqlite --cluster /etc/slurm/cluster.toml")]
+    Epilog(SlurmEpilogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmEpilogArgs {
+    /// The cluster's name [default: $SLURM_CLUSTER_NAME, set by Slurm].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// The cluster description: the job's figures are stored with it.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Seconds to wait for sacct before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmRecomputeArgs {
+    /// The cluster description (docs/slurm.md).
+    #[arg(long, value_name = "PATH")]
+    pub cluster: PathBuf,
+    /// Only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct SlurmImportArgs {
     /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// Without it, `--since` runs sacct.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "since",
+        conflicts_with = "since"
+    )]
+    pub file: Option<PathBuf>,
+    /// Run `sacct` (on PATH) for every job from this day (YYYY-MM-DD) on, one week per query:
+    /// sacct servers refuse or time out on wide ranges.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// With --since: the last day, included [default: today].
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
     /// The cluster the jobs ran on (job ids are unique per cluster).
     #[arg(long, value_name = "NAME")]
     pub cluster_name: String,
+    /// The cluster description (docs/slurm.md): each job's figures are computed now and
+    /// stored, so reports from the database with this description are fast.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,

@@ -16,8 +16,13 @@ pub const RUN_ID: &str = "MLCARBON_RUN_ID";
 pub const TOKEN: &str = "MLCARBON_TOKEN";
 /// The team server trackers push their runs to (same as `run --server`).
 pub const SERVER: &str = "MLCARBON_SERVER";
+/// Set by Slurm for prologs and epilogs: the job's id, and the cluster's name.
+pub const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
+pub const SLURM_CLUSTER_NAME: &str = "SLURM_CLUSTER_NAME";
 /// Overrides the configuration file's location.
 pub const CONFIG: &str = "MLCARBON_CONFIG";
+/// Language of statements (same as `statement --lang`): en or de.
+pub const LANG: &str = "MLCARBON_LANG";
 
 fn non_empty(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
@@ -53,6 +58,7 @@ pub const ALL: &[&str] = &[
     TOKEN,
     SERVER,
     CONFIG,
+    LANG,
     mlcarbon_meter::env::POWERCAP_ROOT,
     mlcarbon_meter::env::HWMON_ROOT,
     mlcarbon_meter::env::PROC_ROOT,

@@ -131,6 +131,7 @@ fn assert_delivered(local: &Path, server: &Store) -> RunRecord {
     let mine = only_run(&local);
     let id = server
         .run_id_by_uuid(&mine.uuid)
+        .expect("read")
         .expect("the server has the run");
     let theirs = server.run(id).expect("run");
     assert_eq!(theirs.start, mine.start);

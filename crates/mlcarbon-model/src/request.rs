@@ -4,6 +4,7 @@
 use mlcarbon_data::{Basis, Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
+use crate::compare::CandidatePlace;
 use crate::embodied::HostSpec;
 use crate::estimate::{Job, Load, Location, Provenance};
 use crate::scenario::{self, ScenarioError};
@@ -300,6 +301,60 @@ pub fn resolve_provider_region<'d>(
     Ok((provider, region))
 }
 
+/// The places of a candidates list: `provider/region` (`aws/us-east-1`), a grid zone (`FR`,
+/// `US-CAL-CISO`), or a region code alone when it names no zone (`europe-west4`). Items are
+/// separated by commas or given one by one; each is named in the error that refuses it.
+pub fn resolve_candidates<'d>(
+    data: &'d Dataset,
+    items: &[String],
+) -> Result<Vec<CandidatePlace<'d>>, RequestError> {
+    let mut places = Vec::new();
+    for item in items.iter().flat_map(|i| i.split(',')).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let refuse = |message: String| {
+            RequestError::new("candidates", format!("candidate `{item}`: {message}"))
+        };
+        let place = match item.split_once('/') {
+            Some((provider, region)) => {
+                let (provider, region) = resolve_provider_region(data, Some(provider), region)
+                    .map_err(|e| refuse(e.message))?;
+                CandidatePlace::Region(provider, region)
+            }
+            None => match data.find_zone(item) {
+                Ok(zone) => CandidatePlace::Zone(zone),
+                Err(zone_error) => match resolve_provider_region(data, None, item) {
+                    Ok((provider, region)) => CandidatePlace::Region(provider, region),
+                    Err(_) => {
+                        return Err(refuse(format!(
+                            "{} (a region is written provider/region, e.g. aws/us-east-1)",
+                            lookup_message(&zone_error, "zones")
+                        )));
+                    }
+                },
+            },
+        };
+        places.push(place);
+    }
+    if places.is_empty() && !items.is_empty() {
+        return Err(RequestError::new(
+            "candidates",
+            "the candidates list is empty: give places like aws/us-east-1,FR",
+        ));
+    }
+    if places.len() > MAX_CANDIDATES {
+        return Err(RequestError::new(
+            "candidates",
+            format!("at most {MAX_CANDIDATES} candidates, not {}", places.len()),
+        ));
+    }
+    Ok(places)
+}
+
+/// The most places one candidates list may name.
+pub const MAX_CANDIDATES: usize = 200;
+
 /// A location on the basis asked for; without one, life-cycle, else (a place the data holds
 /// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
 /// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
@@ -380,6 +435,32 @@ pub fn resolve_location<'d>(
         resolved.location.pue = scenario::given_pue(pue);
     }
     Ok(resolved)
+}
+
+/// The location of a tracked run (the CLI's `run`/`monitor`, the Python package's `track()`):
+/// the request's location when it names one, else the world average, flagged as defaulted in
+/// its note (a PUE given alone still applies).
+pub fn tracked_location<'d>(
+    data: &'d Dataset,
+    r: &EstimateRequest,
+) -> Result<ResolvedLocation<'d>, RequestError> {
+    if r.provider.is_some() || r.region.is_some() || r.zone.is_some() || r.intensity.is_some() {
+        return resolve_location(data, r);
+    }
+    validate(r)?;
+    let mut location = scenario::default_location(data)?;
+    if let Some(pue) = r.pue {
+        location.pue = scenario::given_pue(pue);
+    }
+    location.intensity.provenance.note = format!(
+        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
+        location.intensity.provenance.note
+    );
+    Ok(ResolvedLocation {
+        location,
+        provider: None,
+        region: None,
+    })
 }
 
 /// Validates and resolves a whole request.

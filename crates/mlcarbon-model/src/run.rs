@@ -81,18 +81,22 @@ pub enum Method {
     IntegratedPower,
     /// Estimated: rated power × utilization (CPU TDP model, RAM W/GB model).
     Model,
+    /// Reported by another tracker with its own figures (a CodeCarbon client posting to the
+    /// server): how that tracker knew them is not sent, so it is not claimed as measured.
+    Reported,
 }
 
 named!(Method, "measuring method", {
     Counter => "counter",
     IntegratedPower => "integrated_power",
     Model => "model",
+    Reported => "reported",
 });
 
 impl Method {
     /// Read from the hardware (a counter or measured power), not modelled.
     pub fn is_measured(self) -> bool {
-        !matches!(self, Method::Model)
+        matches!(self, Method::Counter | Method::IntegratedPower)
     }
 
     /// For people: how the energy is known.
@@ -101,6 +105,7 @@ impl Method {
             Method::Counter => "measured (energy counter)",
             Method::IntegratedPower => "measured (power, integrated)",
             Method::Model => "modelled (rated power × utilization)",
+            Method::Reported => "reported by CodeCarbon (measured or modelled there)",
         }
     }
 }
@@ -148,6 +153,9 @@ pub enum IntensityOrigin {
     Profile,
     /// Read from a meter (not produced by mlcarbon's trackers today; kept for imports).
     Measured,
+    /// Reported by another tracker with its figures: a CodeCarbon client's emissions ÷ energy
+    /// of each interval it posts (its own intensity data, not mlcarbon's).
+    Reported,
 }
 
 named!(IntensityOrigin, "intensity origin", {
@@ -156,6 +164,7 @@ named!(IntensityOrigin, "intensity origin", {
     Given => "given",
     Profile => "profile",
     Measured => "measured",
+    Reported => "reported",
 });
 
 impl From<Origin> for IntensityOrigin {
@@ -177,6 +186,8 @@ impl IntensityOrigin {
             IntensityOrigin::Defaulted => Origin::Defaulted,
             IntensityOrigin::Given => Origin::Given,
             IntensityOrigin::Measured => Origin::Measured,
+            // The client chose its figure; to mlcarbon it is given, as `--intensity` is.
+            IntensityOrigin::Reported => Origin::Given,
         }
     }
 }

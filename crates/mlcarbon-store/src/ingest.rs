@@ -32,12 +32,8 @@ pub struct PositionedWindow {
 
 impl Store {
     /// The id of the run with this uuid; [`StoreError::UnknownRun`] when there is none.
-    pub fn run_id_by_uuid(&self, uuid: &str) -> Result<RunId, StoreError> {
-        self.conn
-            .query_row("SELECT id FROM runs WHERE uuid = ?1", [uuid], |row| {
-                row.get(0)
-            })
-            .optional()?
+    fn known_run(&self, uuid: &str) -> Result<RunId, StoreError> {
+        self.run_id_by_uuid(uuid)?
             .ok_or_else(|| StoreError::UnknownRun(uuid.to_string()))
     }
 
@@ -133,7 +129,7 @@ impl Store {
         for positioned in windows {
             validate_window(&positioned.window)?;
         }
-        let run = self.run_id_by_uuid(uuid)?;
+        let run = self.known_run(uuid)?;
         let tx = self.write()?;
         let mut new = 0;
         {
@@ -162,7 +158,7 @@ impl Store {
 
     /// Records how the pushed run `uuid` ended (again, harmlessly, when it was already).
     pub fn ingest_end(&self, uuid: &str, end: &RunEnd) -> Result<RunId, StoreError> {
-        let run = self.run_id_by_uuid(uuid)?;
+        let run = self.known_run(uuid)?;
         self.finish_run(run, end)?;
         Ok(run)
     }

@@ -11,6 +11,7 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod codecarbon;
 mod error;
 pub mod export;
 mod ingest;
@@ -18,12 +19,14 @@ mod jobs;
 pub mod liveness;
 pub mod measured;
 pub mod paths;
+mod reported;
 pub mod schema;
 pub mod slurm;
 mod spool;
 mod store;
 mod types;
 
+pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use ingest::{IngestedRun, PositionedWindow};
 pub use jobs::{HostShare, JobTotal};
@@ -32,6 +35,7 @@ pub use spool::{Ack, Delivery};
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
-    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd,
-    RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow, SampleRow,
+    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
+    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
+    SampleRow,
 };

@@ -353,7 +353,7 @@ impl Store {
 }
 
 /// One sample into an open transaction: the sample, its components, and the run's totals.
-fn insert_sample(
+pub(crate) fn insert_sample(
     tx: &Transaction<'_>,
     run: RunId,
     sample: &SampleRow,
@@ -1204,7 +1204,7 @@ pub(crate) fn check_timestamp(field: &'static str, value: &str) -> Result<(), St
 
 /// SQLite stores NaN as NULL, so a non-finite figure would be lost or break a NOT NULL column;
 /// it is refused instead, with the field named.
-fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
+pub(crate) fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
@@ -1225,6 +1225,17 @@ pub(crate) fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
         ("interval_s", run.interval_s),
     ] {
         finite_non_negative(field, value)?;
+    }
+    if let Some(key) = &run.placement.job_key
+        && (key.trim() != key
+            || key.is_empty()
+            || key.chars().count() > 200
+            || key.chars().any(char::is_control))
+    {
+        return Err(StoreError::invalid(
+            "job_key",
+            "a job key is 1 to 200 printable characters without surrounding spaces",
+        ));
     }
     for (index, component) in new_run.components.iter().enumerate() {
         if new_run.components[..index]

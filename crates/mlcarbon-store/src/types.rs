@@ -118,6 +118,27 @@ pub struct ComponentSample {
     pub energy_j: f64,
 }
 
+/// One interval of a run as another tracker reports it with its own figures (a CodeCarbon
+/// client's `POST /emissions`): the energy and emissions of this interval only, which
+/// [`crate::Store::add_reported_interval`] numbers and adds to the run's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportedInterval {
+    /// When the interval ended, RFC 3339 (UTC, as the store keeps instants).
+    pub timestamp: String,
+    /// Seconds the interval lasted.
+    pub duration_s: f64,
+    /// Energy of this interval, kWh, as the tracker counted it (its PUE included).
+    pub energy_kwh: f64,
+    /// Emissions of this interval, kg CO2e.
+    pub emissions_kg: f64,
+    /// Each declared component's energy in this interval (J) and mean power over it (W).
+    pub components: Vec<ComponentSample>,
+    /// Host CPU utilization, percent (0–100).
+    pub cpu_utilization: Option<f64>,
+    pub gpu_utilization: Option<f64>,
+    pub ram_used_gb: Option<f64>,
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunEnd {

@@ -102,7 +102,7 @@ fn samples(seqs: std::ops::RangeInclusive<u64>) -> Vec<SampleRow> {
 }
 
 fn stored(store: &Store, uuid: &str) -> RunRecord {
-    let id = store.run_id_by_uuid(uuid).expect("stored");
+    let id = store.run_id_by_uuid(uuid).expect("read").expect("stored");
     store.run(id).expect("run")
 }
 

@@ -7,7 +7,13 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use crate::push::PushError;
+/// A server address that is not `http://HOST[:PORT][/PREFIX]`.
+#[derive(Debug, thiserror::Error)]
+#[error("`{url}` is not a server address: {why}")]
+pub struct BadUrl {
+    pub url: String,
+    pub why: String,
+}
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,8 +32,8 @@ pub struct ServerUrl {
 }
 
 impl ServerUrl {
-    pub fn parse(text: &str) -> Result<ServerUrl, PushError> {
-        let bad = |why: &str| PushError::BadUrl {
+    pub fn parse(text: &str) -> Result<ServerUrl, BadUrl> {
+        let bad = |why: &str| BadUrl {
             url: text.to_string(),
             why: why.to_string(),
         };
@@ -100,18 +106,15 @@ pub struct Answer {
 }
 
 /// Sends one request with a JSON `body` to `path` (under the server's prefix) and reads the
-/// answer. Failing to connect, send or read is [`PushError::Unreachable`].
+/// answer. Failing to connect, send or read is the reason why, for the caller to retry.
 pub fn request(
     server: &ServerUrl,
     method: &str,
     path: &str,
     token: Option<&str>,
     body: &[u8],
-) -> Result<Answer, PushError> {
-    let unreachable = |reason: String| PushError::Unreachable {
-        server: server.text.clone(),
-        reason,
-    };
+) -> Result<Answer, String> {
+    let unreachable = |reason: String| reason;
     let addrs = (server.host.as_str(), server.port)
         .to_socket_addrs()
         .map_err(|e| unreachable(format!("cannot resolve {}: {e}", server.host)))?;

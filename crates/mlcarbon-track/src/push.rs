@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use mlcarbon_store::{Ack, Delivery, PositionedWindow, RunEnd, RunId, Store, StoreError};
 use serde::Deserialize;
 
-pub use crate::http::ServerUrl;
 use crate::http::{Answer, request};
+pub use crate::http::{BadUrl, ServerUrl};
 
 /// Samples per request: about 150 kB of JSON for a machine of three components.
 pub const BATCH_SAMPLES: usize = 500;
@@ -32,8 +32,8 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Why a push did not get through.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
-    #[error("`{url}` is not a server address: {why}")]
-    BadUrl { url: String, why: String },
+    #[error(transparent)]
+    BadUrl(#[from] BadUrl),
     /// Worth retrying: the server is down, unreachable, or failed on its side.
     #[error("cannot reach the server {server}: {reason}")]
     Unreachable { server: String, reason: String },
@@ -248,7 +248,13 @@ fn send(
     body: &[u8],
     what: &str,
 ) -> Result<Answer, PushError> {
-    let answer = request(&target.server, method, path, target.token.as_deref(), body)?;
+    let answer =
+        request(&target.server, method, path, target.token.as_deref(), body).map_err(|reason| {
+            PushError::Unreachable {
+                server: target.server.to_string(),
+                reason,
+            }
+        })?;
     if (200..300).contains(&answer.status) {
         return Ok(answer);
     }

@@ -5,8 +5,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlcarbon_data::{Hardware, LookupError, Zone, ZoneKind};
-use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
+use mlcarbon_data::{Dataset, Hardware, LookupError, Zone, ZoneKind};
+use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter, published_wue};
 use mlcarbon_store::{
     NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, SampleRow, Store, StoreError,
 };
@@ -117,7 +117,12 @@ fn statement(state: &AppState, params: &Params) -> ApiResult {
         .unwrap_or("markdown");
     let activity = calc::activity(params)?;
     let request = params.estimate_request()?;
-    let s = calc::statements(state.data(), &request, &activity)?;
+    let s = calc::statements(
+        state.data(),
+        &request,
+        &activity,
+        calc::statement_style(params)?,
+    )?;
     Ok(match format {
         "latex" => bytes("application/x-latex; charset=utf-8", s.latex),
         "bibtex" => bytes("application/x-bibtex; charset=utf-8", s.bibtex),
@@ -253,8 +258,9 @@ pub async fn runs_export(
     };
     let shown = state.shows_commands(Some(&headers));
     let (content_type, name) = runs_file(format, "runs");
+    let data = state.data();
     let body = state.stream_from_store(move |store, out| {
-        let mut writer = RunsWriter::new(format, out)?;
+        let mut writer = RunsWriter::new(format, out)?.with_wue(published_wue(data));
         let mut write = |mut run: RunRecord| {
             runs::hide_commands_unless(shown, std::slice::from_mut(&mut run));
             writer.write(&run)
@@ -308,9 +314,16 @@ fn export_format(params: &Params) -> Result<RunsFormat, ApiError> {
     )
 }
 
-fn export_runs(format: RunsFormat, found: &[RunRecord], stem: &str) -> ApiResult {
+fn export_runs(
+    data: &'static Dataset,
+    format: RunsFormat,
+    found: &[RunRecord],
+    stem: &str,
+) -> ApiResult {
     let (content_type, name) = runs_file(format, stem);
-    let mut writer = RunsWriter::new(format, Vec::new()).map_err(ApiError::store)?;
+    let mut writer = RunsWriter::new(format, Vec::new())
+        .map_err(ApiError::store)?
+        .with_wue(published_wue(data));
     for run in found {
         writer.write(run).map_err(ApiError::store)?;
     }
@@ -370,7 +383,7 @@ pub async fn run_export(
         std::slice::from_mut(&mut run),
     );
     let stem = format!("run-{}", run.id);
-    export_runs(format, &[run], &stem)
+    export_runs(state.data(), format, &[run], &stem)
 }
 
 /// `/api/runs/{id}/samples`: every sample of the run, streamed as the database reads them.
@@ -427,6 +440,21 @@ pub async fn run_samples(
     })
 }
 
+/// A JSON body read into `T`; 400 naming the path of the first bad value (`run.uuid`), or
+/// `body` when the body itself is not JSON.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::bad(&field, format!("{field}: {}", e.inner()))
+    })
+}
+
 /// The body of `POST /api/runs`: a run as it started, its samples, and how it ended (if it did).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -466,7 +494,7 @@ pub async fn runs_post(
     body: Bytes,
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
-    let posted: PostedRun = crate::ingest::parse_json(&body)?;
+    let posted: PostedRun = json_body(&body)?;
     if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
             "run",

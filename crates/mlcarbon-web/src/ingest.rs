@@ -8,10 +8,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use mlcarbon_store::{NewRun, PositionedWindow, RunEnd, SampleRow};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiResult, json};
+use crate::api::{ApiResult, json, json_body};
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,20 +20,6 @@ use crate::state::AppState;
 pub const MAX_INGEST_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Samples or windows in one request at most.
 pub const MAX_BATCH: usize = 5000;
-
-/// A JSON body read into `T`; a bad one is 400 naming the path of the bad value.
-pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            "body".to_string()
-        } else {
-            path
-        };
-        ApiError::bad(&field, format!("{field}: {}", e.inner()))
-    })
-}
 
 /// A run's uuid as a path segment: what `mlcarbon run` gives runs (hex and dashes), or any
 /// id of letters, digits, `-`, `_` and `.` up to 64 characters.
@@ -70,7 +55,7 @@ pub async fn put_run(
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
     let uuid = checked_uuid(&uuid)?;
-    let run: NewRun = parse_json(&body)?;
+    let run: NewRun = json_body(&body)?;
     if run.start.uuid != uuid {
         return Err(ApiError::bad(
             "uuid",
@@ -137,7 +122,7 @@ pub async fn post_samples(
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
     let uuid = checked_uuid(&uuid)?;
-    let batch: SampleBatch = parse_json(&body)?;
+    let batch: SampleBatch = json_body(&body)?;
     check_batch("samples", batch.samples.len())?;
     let received = batch.samples.len();
     let stored = state
@@ -155,7 +140,7 @@ pub async fn post_windows(
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
     let uuid = checked_uuid(&uuid)?;
-    let batch: WindowBatch = parse_json(&body)?;
+    let batch: WindowBatch = json_body(&body)?;
     check_batch("windows", batch.windows.len())?;
     let received = batch.windows.len();
     let stored = state
@@ -173,7 +158,7 @@ pub async fn put_end(
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
     let uuid = checked_uuid(&uuid)?;
-    let end: RunEnd = parse_json(&body)?;
+    let end: RunEnd = json_body(&body)?;
     let (id, status) = state
         .with_store(move |store| {
             let id = store.ingest_end(&uuid, &end)?;

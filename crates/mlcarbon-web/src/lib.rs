@@ -15,22 +15,28 @@
 //! ```
 //!
 //! Without a runtime of one's own, [`serve_blocking`] does the same.
+// The OpenAPI document is one `json!` literal, deeper than the default limit of 128.
+#![recursion_limit = "256"]
 
 mod api;
 mod auth;
 mod cache;
 mod calc;
 mod capabilities;
+mod codecarbon;
+mod codecarbon_manage;
 mod conn;
 mod error;
 mod html;
 mod ingest;
+mod jobs;
 mod metrics;
 mod openapi;
 pub mod pages;
 mod pretty;
 mod query;
 mod runs;
+mod slurm;
 mod state;
 mod svg;
 
@@ -103,8 +109,36 @@ impl ServeOptions {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(calculator))
-        .route("/runs", get(runs_page))
+        .route("/runs", get(runs_page).post(codecarbon::runs_post))
+        .route("/emissions", post(codecarbon::emissions_post))
+        // CodeCarbon joins its base URL and the path: a base URL ending in `/` sends these.
+        .route("//runs", post(codecarbon::runs_post))
+        .route("//emissions", post(codecarbon::emissions_post))
+        .route("/auth/check", get(codecarbon_manage::auth_check))
+        .route(
+            "/organizations",
+            get(codecarbon_manage::organizations).post(codecarbon_manage::organizations_post),
+        )
+        .route("/organizations/{id}", get(codecarbon_manage::organization))
+        .route(
+            "/organizations/{id}/projects",
+            get(codecarbon_manage::organization_projects),
+        )
+        .route("/projects", post(codecarbon_manage::projects_post))
+        .route("/projects/{id}", get(codecarbon_manage::project))
+        .route(
+            "/projects/{id}/experiments",
+            get(codecarbon_manage::project_experiments),
+        )
+        .route(
+            "/projects/{id}/api-tokens",
+            post(codecarbon_manage::project_tokens_post),
+        )
+        .route("/experiments", post(codecarbon_manage::experiments_post))
+        .route("/experiments/{id}", get(codecarbon_manage::experiment))
         .route("/runs/{id}", get(run_page))
+        .route("/jobs", get(pages::jobs::list_page))
+        .route("/jobs/{key}", get(pages::jobs::job_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -144,6 +178,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/regions", get(api::regions))
         .route("/api/sources", get(api::sources))
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/slurm", get(slurm::api))
+        .route("/slurm", get(slurm::page))
         .route("/api/runs", get(api::runs_list).post(api::runs_post))
         .route("/api/runs/export", get(api::runs_export))
         .route("/api/runs/{id}", get(api::run_get).put(ingest::put_run))
@@ -156,6 +192,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/windows", post(ingest::post_windows))
         .route("/api/runs/{id}/end", put(ingest::put_end))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/jobs", get(jobs::jobs_list))
+        .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)
         .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -245,6 +245,168 @@ fn array_of(name: &str) -> Value {
     json!({ "type": "array", "items": schema_ref(name) })
 }
 
+/// A `POST` of CodeCarbon's API client: a JSON body, 201 with `{"id": ...}`.
+fn codecarbon_post(summary: &str, body: &str, id: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "apiToken": [] }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(body) } } },
+        "responses": {
+            "201": json_response("Stored (CodeCarbon takes any other status as a failure).",
+                json!({ "type": "object", "required": ["id"], "properties": { "id": { "description": id } } })),
+            "400": json_response("Bad body; `field` names the field at fault.", schema_ref("Error")),
+            "401": json_response("Missing or wrong x-api-token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("No run with this run_id, or no run database.", schema_ref("Error")),
+            "413": { "description": "Body larger than 64 KiB." }
+        }
+    })
+}
+
+/// A management `GET`: the server's token as a bearer token.
+fn manage_get(summary: &str, params: Vec<Value>, ok: Value) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "bearer": [] }],
+        "parameters": params,
+        "responses": {
+            "200": json_response("Found.", ok),
+            "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("Not found.", schema_ref("Error"))
+        }
+    })
+}
+
+/// A management `POST`: 201 with what was created.
+fn manage_post(summary: &str, params: Vec<Value>, body: &str, made: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "bearer": [] }],
+        "parameters": params,
+        "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(body) } } },
+        "responses": {
+            "201": json_response("Created.", schema_ref(made)),
+            "400": json_response("Bad body; `field` names the field at fault.", schema_ref("Error")),
+            "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("The organisation or project named does not exist.", schema_ref("Error")),
+            "409": json_response("The name is taken.", schema_ref("Error")),
+            "413": { "description": "Body larger than 64 KiB." }
+        }
+    })
+}
+
+fn id_param(description: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "description": description,
+        "schema": { "type": "string", "maxLength": 200 } })
+}
+
+/// A required name or id: 1 to 200 characters.
+fn manage_name() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 200 })
+}
+
+/// A text field of a CodeCarbon body: longer ones are refused.
+fn cc_text() -> Value {
+    json!({ "type": "string", "maxLength": 200, "nullable": true })
+}
+
+fn codecarbon_run_schema() -> Value {
+    let count = json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX, "nullable": true });
+    json!({ "type": "object", "required": ["timestamp", "experiment_id"],
+        "description": "CodeCarbon 3.3.2's RunCreate. Its longitude and latitude are not kept.",
+        "properties": {
+            "timestamp": { "type": "string", "maxLength": 200, "description": "ISO 8601 with an offset." },
+            "experiment_id": { "type": "string", "maxLength": 200 },
+            "os": cc_text(), "python_version": cc_text(), "codecarbon_version": cc_text(),
+            "cpu_count": count.clone(), "cpu_model": cc_text(),
+            "gpu_count": count, "gpu_model": cc_text(),
+            "region": cc_text(), "provider": cc_text(),
+            "ram_total_size": { "type": "number", "minimum": 0, "nullable": true, "description": "GB." },
+            "tracking_mode": { "type": "string", "enum": ["machine", "process"], "nullable": true,
+                "description": "Kept as the run's attribution." } } })
+}
+
+fn codecarbon_emission_schema() -> Value {
+    let amount = |d: &str| json!({ "type": "number", "minimum": 0, "description": d });
+    let percent = json!({ "type": "number", "nullable": true });
+    json!({ "type": "object",
+        "required": ["timestamp", "run_id", "duration", "emissions_sum", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed"],
+        "description": "CodeCarbon 3.3.2's EmissionCreate: energies and emissions of the interval since the previous post. Its powers (means since the start), emissions_rate and wue are not kept: the interval's energies give the powers.",
+        "properties": {
+            "timestamp": { "type": "string", "maxLength": 200, "description": "ISO 8601 with an offset." },
+            "run_id": { "type": "string", "maxLength": 200, "description": "The id POST /runs answered." },
+            "duration": amount("Seconds of this interval."),
+            "emissions_sum": amount("kg CO2e of this interval."),
+            "cpu_energy": amount("kWh of this interval."),
+            "gpu_energy": amount("kWh of this interval."),
+            "ram_energy": amount("kWh of this interval."),
+            "energy_consumed": amount("kWh of this interval, all components."),
+            "cpu_utilization_percent": percent.clone(),
+            "gpu_utilization_percent": percent.clone(),
+            "ram_utilization_percent": percent } })
+}
+
+/// The tracker ingest (`crate::ingest`): operations added to the paths `/api/runs/{id}` and
+/// `/api/runs/{id}/samples` hold for reading, and two paths of its own; with its schemas.
+fn ingest_paths() -> (Vec<(&'static str, &'static str, Value)>, Value) {
+    let operations = vec![
+        (
+            "/api/runs/{id}",
+            "put",
+            ingest_op(
+                "A pushed run's start (mlcarbon_store::NewRun, its uuid the path's): stored, or confirmed when an earlier push stored the same run (same host and start). Needs the server's token.",
+                schema_ref("PostedRun"),
+                json!({ "201": json_response("Stored now.", schema_ref("IngestedRun")),
+                        "200": json_response("Already stored by an earlier push.", schema_ref("IngestedRun")),
+                        "409": json_response("Another run (other host or start) has this uuid.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/samples",
+            "post",
+            ingest_op(
+                "A batch of a pushed run's samples, {\"samples\": [mlcarbon_store::SampleRow]} (at most 5000, 8 MiB): each (uuid, seq) is stored once and only new samples add to the run's totals, so a batch may be sent again. Needs the server's token.",
+                json!({ "type": "object", "required": ["samples"], "properties": {
+                    "samples": { "type": "array", "maxItems": 5000, "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } } } }),
+                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/windows",
+            "post",
+            ingest_op(
+                "Windows of a pushed run, {\"windows\": [{\"position\": 0, ...mlcarbon_store::RunWindow}]}: each position is stored once. Needs the server's token.",
+                json!({ "type": "object", "required": ["windows"], "properties": {
+                    "windows": { "type": "array", "maxItems": 5000, "items": { "type": "object" } } } }),
+                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/end",
+            "put",
+            ingest_op(
+                "How a pushed run ended (mlcarbon_store::RunEnd); again changes nothing. Needs the server's token.",
+                json!({ "type": "object", "description": "mlcarbon_store::RunEnd" }),
+                json!({ "200": json_response("Recorded.", json!({ "type": "object", "properties": {
+                            "id": { "type": "integer" }, "status": { "type": "string" } } })),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+    ];
+    let schemas = json!({
+                "IngestedRun": { "type": "object", "required": ["id", "created"], "properties": {
+                    "id": { "type": "integer" }, "created": { "type": "boolean" } } },
+                "BatchAnswer": { "type": "object", "required": ["received", "stored"], "properties": {
+                    "received": { "type": "integer", "description": "Items in the request." },
+                    "stored": { "type": "integer", "description": "Items new to the server (the rest were stored before)." } } }
+    });
+    (operations, schemas)
+}
+
 /// The document.
 pub fn document() -> Value {
     let estimate_extra = vec![
@@ -280,6 +442,16 @@ pub fn document() -> Value {
             "markdown (default), latex, bibtex, or json with all three.",
             &["markdown", "latex", "bibtex", "json"],
         ),
+        choice(
+            "long",
+            "true: the full text (ranges, formula, embodied emissions, every input and source); default short.",
+            &["true", "false"],
+        ),
+        choice(
+            "lang",
+            "Language of the text: en (default) or de.",
+            &["en", "de"],
+        ),
     ];
     let text_ok = |t: &str| {
         json!({ "description": t, "content": {
@@ -308,6 +480,29 @@ pub fn document() -> Value {
         json_response("The run.", schema_ref("RunDetail")),
     );
     run_get["parameters"] = json!([run_id.clone(), pretty_param()]);
+    let job_total = json!({ "type": "object", "description": "A distributed job (mlcarbon_store::JobTotal): the runs sharing a job key, each host counted once.",
+                    "required": ["job_key", "status", "energy_kwh", "emissions_kg", "nodes"],
+                    "properties": {
+                        "job_key": { "type": "string" }, "status": { "type": "string" }, "started_at": { "type": "string" },
+                        "ended_at": { "type": "string", "nullable": true }, "energy_kwh": { "type": "number" },
+                        "emissions_kg": { "type": "number" }, "world_size": { "type": "integer" }, "runs": { "type": "integer" },
+                        "projects": { "type": "array", "items": { "type": "string" } },
+                        "nodes": { "type": "array", "items": { "type": "object", "properties": {
+                            "host": { "type": "string" }, "counted_as": { "type": "string", "enum": ["machine", "process", "link"] },
+                            "energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                            "run_ids": { "type": "array", "items": { "type": "integer" } },
+                            "ranks": { "type": "array", "items": { "type": "integer" } } } } } } });
+    let mut job_get = get(
+        "One distributed job: its total and each host, counted once (as `mlcarbon show job:KEY --format json`).",
+        vec![],
+        json_response("The job.", schema_ref("JobTotal")),
+    );
+    job_get["parameters"] = json!([
+        { "name": "key", "in": "path", "required": true,
+          "description": "The job key (`slurm:1234.0`, `torchelastic:ID`, or what `--job` gave).",
+          "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f]+$" } },
+        pretty_param()
+    ]);
     let mut samples_get = get(
         "The samples of a run.",
         vec![choice(
@@ -328,6 +523,26 @@ pub fn document() -> Value {
     if let Some(list) = export_get["parameters"].as_array_mut() {
         list.insert(0, run_id);
     }
+    let estimate_report = json!({ "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
+                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
+                    "properties": {
+                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
+                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
+                        "hours": { "type": "number" }, "location": { "type": "object" },
+                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
+                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" },
+                        "energy_kwh_low": { "type": "number" }, "energy_kwh_high": { "type": "number" },
+                        "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" },
+                        "intensity_g_per_kwh_low": { "type": "number" }, "intensity_g_per_kwh_high": { "type": "number" },
+                        "pue_low": { "type": "number" }, "pue_high": { "type": "number" },
+                        "range": { "type": "object", "description": "The same ends as nested {low, high} objects (kept for older readers)." },
+                        "components": { "type": "array", "items": { "type": "object" } },
+                        "provenance": { "type": "array", "items": { "type": "object" } },
+                        "equivalents": { "type": "array", "items": { "type": "object" } },
+                        "greener_options": { "type": "array", "items": schema_ref("Option") },
+                        "caveats": { "type": "array", "items": { "type": "string" } },
+                        "mlco2": { "type": "object", "nullable": true } } });
     let mut document = json!({
         "openapi": "3.0.3",
         "info": {
@@ -391,57 +606,57 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/slurm": { "get": get("Slurm jobs imported into the database (`mlcarbon slurm import --cluster`), totalled from their stored figures: clusters, totals, groups, top jobs (as `mlcarbon slurm report --from-db --format json`).",
+                vec![
+                    text("cluster", "Only this cluster's jobs (its name at import)."),
+                    text("since", "Jobs that ended on or after this day (YYYY-MM-DD)."),
+                    text("until", "Jobs that ended on or before this day (YYYY-MM-DD)."),
+                    text("by", "Totals per group, comma-separated, nested in order: user, account, partition, month, state."),
+                    integer("top", "How many of the most emitting jobs to list.", 1, 100),
+                ],
+                json_response("Totals.", json!({ "type": "object", "required": ["clusters", "totals", "groups", "top_jobs", "jobs_without_figures"] }))) },
             "/api/runs/export": { "get": get("The runs a filter selects, oldest first, as a file.",
                 with(run_filter_params(), vec![export_format]), file_ok("The file.")) },
-            "/api/runs/{id}": { "get": run_get, "put": ingest_op(
-                "A pushed run's start (mlcarbon_store::NewRun, its uuid the path's): stored, or confirmed when an earlier push stored the same run (same host and start). Needs the server's token.",
-                schema_ref("PostedRun"),
-                json!({ "201": json_response("Stored now.", schema_ref("IngestedRun")),
-                        "200": json_response("Already stored by an earlier push.", schema_ref("IngestedRun")),
-                        "409": json_response("Another run (other host or start) has this uuid.", schema_ref("Error")) })) },
-            "/api/runs/{id}/samples": { "get": samples_get, "post": ingest_op(
-                "A batch of a pushed run's samples, {\"samples\": [mlcarbon_store::SampleRow]} (at most 5000, 8 MiB): each (uuid, seq) is stored once and only new samples add to the run's totals, so a batch may be sent again. Needs the server's token.",
-                json!({ "type": "object", "required": ["samples"], "properties": {
-                    "samples": { "type": "array", "maxItems": 5000, "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } } } }),
-                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
-                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) })) },
-            "/api/runs/{id}/windows": { "post": ingest_op(
-                "Windows of a pushed run, {\"windows\": [{\"position\": 0, ...mlcarbon_store::RunWindow}]}: each position is stored once. Needs the server's token.",
-                json!({ "type": "object", "required": ["windows"], "properties": {
-                    "windows": { "type": "array", "maxItems": 5000, "items": { "type": "object" } } } }),
-                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
-                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) })) },
-            "/api/runs/{id}/end": { "put": ingest_op(
-                "How a pushed run ended (mlcarbon_store::RunEnd); again changes nothing. Needs the server's token.",
-                json!({ "type": "object", "description": "mlcarbon_store::RunEnd" }),
-                json!({ "200": json_response("Recorded.", json!({ "type": "object", "properties": {
-                            "id": { "type": "integer" }, "status": { "type": "string" } } })),
-                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) })) },
+            "/api/runs/{id}": { "get": run_get },
+            "/api/runs/{id}/samples": { "get": samples_get },
             "/api/runs/{id}/export": { "get": export_get },
+            "/api/jobs": { "get": get("Distributed jobs, the most recently started first (as `mlcarbon jobs --format json`): each host counted once.",
+                vec![integer("limit", "At most this many jobs (1 to 1000, default 50).", 1, 1000)],
+                json_response("Jobs.", array_of("JobTotal"))) },
+            "/api/jobs/{key}": { "get": job_get },
+            "/runs": {
+                "get": { "summary": "The run dashboard, an HTML page (its query takes the filters of /api/runs).",
+                    "responses": { "200": { "description": "The page.", "content": { "text/html": { "schema": { "type": "string" } } } } } },
+                "post": codecarbon_post(
+                "CodeCarbon's API client starts a run (its `api_endpoint` set to this server's root URL, `api_key` to a write token): a new run in project `codecarbon`, experiment = experiment_id. Also served as `//runs`.",
+                "CodeCarbonRun", "The run's uuid, which the client sends back as `run_id`.") },
+            "/emissions": { "post": codecarbon_post(
+                "CodeCarbon's API client posts the energy and emissions of the interval since its last post: one sample of the run, added to its totals. Also served as `//emissions`.",
+                "CodeCarbonEmission", "The sample's sequence number in the run.") },
+            "/auth/check": { "get": manage_get("Whether the bearer token is the server's (CodeCarbon's CLI checks its login so).", vec![], json!({ "type": "object" })) },
+            "/organizations": {
+                "get": manage_get("CodeCarbon organisations, by name.", vec![], json!({ "type": "array", "items": schema_ref("CodeCarbonOrganization") })),
+                "post": manage_post("A new CodeCarbon organisation.", vec![], "CodeCarbonOrganizationCreate", "CodeCarbonOrganization") },
+            "/organizations/{id}": { "get": manage_get("One organisation.", vec![id_param("Organisation id.")], schema_ref("CodeCarbonOrganization")) },
+            "/organizations/{id}/projects": { "get": manage_get("The projects of an organisation.", vec![id_param("Organisation id.")], json!({ "type": "array", "items": schema_ref("CodeCarbonProject") })) },
+            "/projects": { "post": manage_post("A new CodeCarbon project in an organisation; its runs are stored in the mlcarbon project of its name.", vec![], "CodeCarbonProjectCreate", "CodeCarbonProject") },
+            "/projects/{id}": { "get": manage_get("One project.", vec![id_param("Project id.")], schema_ref("CodeCarbonProject")) },
+            "/projects/{id}/experiments": { "get": manage_get("The experiments of a project.", vec![id_param("Project id.")], json!({ "type": "array", "items": schema_ref("CodeCarbonExperiment") })) },
+            "/projects/{id}/api-tokens": { "post": manage_post("A token for trackers of this project (their api_key): it writes runs of the project's experiments only. Shown once; the server keeps its SHA-256.", vec![id_param("Project id.")], "CodeCarbonTokenCreate", "CodeCarbonToken") },
+            "/experiments": { "post": manage_post("A new CodeCarbon experiment in a project; its id is what trackers send as experiment_id.", vec![], "CodeCarbonExperimentCreate", "CodeCarbonExperiment") },
+            "/experiments/{id}": { "get": manage_get("One experiment (also those first named by a tracker, without a project).", vec![id_param("Experiment id.")], schema_ref("CodeCarbonExperiment")) },
             "/metrics": { "get": { "summary": "Prometheus text format: runs' energy, emissions and power by run, component and method; the server's request counters.",
                 "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" },
+                "apiToken": { "type": "apiKey", "in": "header", "name": "x-api-token",
+                    "description": "CodeCarbon's api_key: the server's write token." } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
                     "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
-                "EstimateReport": { "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
-                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
-                    "properties": {
-                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
-                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
-                        "hours": { "type": "number" }, "location": { "type": "object" },
-                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
-                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
-                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" }, "range": { "type": "object" },
-                        "components": { "type": "array", "items": { "type": "object" } },
-                        "provenance": { "type": "array", "items": { "type": "object" } },
-                        "equivalents": { "type": "array", "items": { "type": "object" } },
-                        "greener_options": { "type": "array", "items": schema_ref("Option") },
-                        "caveats": { "type": "array", "items": { "type": "string" } },
-                        "mlco2": { "type": "object", "nullable": true } } },
+                "EstimateReport": estimate_report,
                 "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
                 "Option": { "type": "object", "properties": {
                     "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },
@@ -457,14 +672,30 @@ pub fn document() -> Value {
                 "Source": { "type": "object", "properties": {
                     "id": { "type": "string" }, "title": { "type": "string" }, "publisher": { "type": "string" }, "url": { "type": "string" },
                     "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
+                "JobTotal": job_total,
                 "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
                 "RunDetail": { "type": "object", "properties": {
                     "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
-                "IngestedRun": { "type": "object", "required": ["id", "created"], "properties": {
-                    "id": { "type": "integer" }, "created": { "type": "boolean" } } },
-                "BatchAnswer": { "type": "object", "required": ["received", "stored"], "properties": {
-                    "received": { "type": "integer", "description": "Items in the request." },
-                    "stored": { "type": "integer", "description": "Items new to the server (the rest were stored before)." } } },
+                "CodeCarbonRun": codecarbon_run_schema(),
+                "CodeCarbonEmission": codecarbon_emission_schema(),
+                "CodeCarbonOrganization": { "type": "object", "required": ["id", "name"], "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonProject": { "type": "object", "required": ["id", "name", "organization_id"], "properties": {
+                    "id": { "type": "string" }, "organization_id": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonExperiment": { "type": "object", "required": ["id", "name"], "properties": {
+                    "id": { "type": "string" }, "project_id": { "type": "string", "nullable": true }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonToken": { "type": "object", "required": ["id", "project_id", "token"], "properties": {
+                    "id": { "type": "string" }, "project_id": { "type": "string" }, "name": { "type": "string" },
+                    "token": { "type": "string", "description": "mlcc_<id>_<secret>: the tracker's api_key." }, "created_at": { "type": "string" } } },
+                "CodeCarbonOrganizationCreate": { "type": "object", "required": ["name"], "properties": {
+                    "name": manage_name(), "description": cc_text() } },
+                "CodeCarbonProjectCreate": { "type": "object", "required": ["name", "organization_id"], "properties": {
+                    "name": manage_name(), "description": cc_text(), "organization_id": manage_name() } },
+                "CodeCarbonExperimentCreate": { "type": "object", "required": ["name", "project_id"],
+                    "description": "CodeCarbon's ExperimentCreate; its timestamp, on_cloud and location fields are not kept.",
+                    "properties": { "name": manage_name(), "description": cc_text(), "project_id": manage_name() } },
+                "CodeCarbonTokenCreate": { "type": "object", "description": "CodeCarbon's CLI also sends project_id and x_token, not needed.",
+                    "properties": { "name": cc_text() } },
                 "PostedRun": { "type": "object", "required": ["run"], "properties": {
                     "run": { "type": "object", "description": "mlcarbon_store::NewRun: uuid, project, started_at (RFC 3339), components, …" },
                     "samples": { "type": "array", "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } },
@@ -476,6 +707,15 @@ pub fn document() -> Value {
         (document["paths"].as_object_mut(), capability_paths())
     {
         paths.extend(more);
+    }
+    let (operations, schemas) = ingest_paths();
+    for (path, method, operation) in operations {
+        document["paths"][path][method] = operation;
+    }
+    if let (Some(known), Value::Object(more)) =
+        (document["components"]["schemas"].as_object_mut(), schemas)
+    {
+        known.extend(more);
     }
     document
 }

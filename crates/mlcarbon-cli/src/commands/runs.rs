@@ -4,11 +4,15 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{common_scale, energy_scale, mass_scale};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
-use mlcarbon_store::{ComponentRecord, Order, RunFilter, RunRecord, StoreError, export};
+use mlcarbon_store::{
+    ComponentRecord, JobTotal, Order, RunFilter, RunRecord, RunWindow, Store, StoreError, export,
+};
 
-use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
+use crate::cli::{ExportArgs, ExportFormat, JobsArgs, RunsArgs, ShowArgs, TableFormat};
 use crate::clock;
 use crate::db::{find_run, open_store};
 use crate::output::{Table, json, printable};
@@ -55,6 +59,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         ("CO2e", true),
         ("command", false),
     ]);
+    let energy = common_scale(runs.iter().map(|r| r.energy_kwh), energy_scale);
+    let mass = common_scale(runs.iter().map(|r| r.emissions_kg), mass_scale);
     for r in &runs {
         t.push(vec![
             r.id.to_string(),
@@ -66,8 +72,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
             clock::duration(r.elapsed_s()),
             r.status.to_string(),
             printable(&r.project).into_owned(),
-            human_energy(r.energy_kwh),
-            human_mass(r.emissions_kg),
+            energy.show(r.energy_kwh, Lang::En),
+            mass.show(r.emissions_kg, Lang::En),
             printable(&r.command.join(" ")).into_owned(),
         ]);
     }
@@ -83,20 +89,157 @@ pub fn list(args: &RunsArgs) -> Result<String> {
     }
 }
 
+/// `mlcarbon jobs`: the distributed jobs, newest first, each host counted once.
+pub fn jobs(args: &JobsArgs) -> Result<String> {
+    let (store, _) = open_store(args.db.as_deref())?;
+    let jobs = store.jobs(args.limit)?;
+    let mut t = Table::new(&[
+        ("job", false),
+        ("status", false),
+        ("started", false),
+        ("hosts", true),
+        ("runs", true),
+        ("energy", true),
+        ("CO2e", true),
+    ]);
+    let energy = common_scale(jobs.iter().map(|j| j.energy_kwh), energy_scale);
+    let mass = common_scale(jobs.iter().map(|j| j.emissions_kg), mass_scale);
+    for job in &jobs {
+        t.push(vec![
+            printable(&job.job_key).into_owned(),
+            job.status.to_string(),
+            started(&job.started_at),
+            job.nodes.len().to_string(),
+            job.runs.to_string(),
+            energy.show(job.energy_kwh, Lang::En),
+            mass.show(job.emissions_kg, Lang::En),
+        ]);
+    }
+    match args.format {
+        TableFormat::Json => json(&jobs),
+        TableFormat::Csv => t.csv(),
+        TableFormat::Markdown => Ok(t.markdown()),
+        TableFormat::Human if jobs.is_empty() => Ok(
+            "No distributed jobs stored: runs join one with `mlcarbon run --job ID -- CMD` on each host, or under Slurm or torchrun by themselves.\n"
+                .to_string(),
+        ),
+        TableFormat::Human => Ok(t.human()),
+    }
+}
+
+fn started(text: &str) -> String {
+    text.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+/// `show job:KEY`: a job's total, each host and how it was counted, its runs.
+fn show_job(store: &Store, key: &str, format: TableFormat) -> Result<String> {
+    let runs = store.runs(&RunFilter {
+        job_key: Some(key.to_string()),
+        ..RunFilter::default()
+    })?;
+    let Some(job) = JobTotal::from_runs(key, &runs) else {
+        bail!(
+            "no job `{}` in the database; `mlcarbon jobs` lists the stored ones",
+            printable(key)
+        );
+    };
+    if format == TableFormat::Json {
+        return json(&job);
+    }
+    let mut out = format!(
+        "job {}: {} CO2e, {} ({}), {} host(s), {} run(s), world size {}\n  started    {}{}\n",
+        printable(&job.job_key),
+        human_mass(job.emissions_kg),
+        human_energy(job.energy_kwh),
+        job.status,
+        job.nodes.len(),
+        job.runs,
+        job.world_size,
+        started(&job.started_at),
+        job.ended_at
+            .as_deref()
+            .map(|end| format!(", ended {}", started(end)))
+            .unwrap_or_default(),
+    );
+    let mut hosts = Table::new(&[
+        ("host", false),
+        ("counted as", false),
+        ("energy", true),
+        ("CO2e", true),
+        ("runs", false),
+        ("ranks", false),
+    ]);
+    let energy = common_scale(job.nodes.iter().map(|n| n.energy_kwh), energy_scale);
+    let mass = common_scale(job.nodes.iter().map(|n| n.emissions_kg), mass_scale);
+    for node in &job.nodes {
+        let list = |items: Vec<String>| items.join(",");
+        hosts.push(vec![
+            printable(&node.host).into_owned(),
+            node.counted_as.to_string(),
+            energy.show(node.energy_kwh, Lang::En),
+            mass.show(node.emissions_kg, Lang::En),
+            list(node.run_ids.iter().map(i64::to_string).collect()),
+            list(node.ranks.iter().map(u32::to_string).collect()),
+        ]);
+    }
+    out.push_str(&hosts.human());
+    out.push_str(
+        "Each host counts once: its machine-wide run, else its runs' process shares; links count nothing.\n",
+    );
+    Ok(out)
+}
+
+/// The job and windows lines of `show` for a run.
+fn job_and_windows(run: &RunRecord, windows: &[RunWindow]) -> String {
+    let mut out = String::new();
+    if let Some(key) = &run.placement.job_key {
+        let rank = match (run.placement.rank, run.placement.world_size) {
+            (Some(rank), Some(world)) => format!(", rank {rank} of {world}"),
+            (Some(rank), None) => format!(", rank {rank}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  job        {}{rank}; counts {} (`mlcarbon show job:{}`)\n",
+            printable(key),
+            run.attribution,
+            printable(key)
+        ));
+    } else if run.attribution != mlcarbon_store::Attribution::Machine {
+        out.push_str(&format!("  counts     {}\n", run.attribution));
+    }
+    for window in windows {
+        out.push_str(&format!(
+            "  window     {}: {} CO2e, {} ({} → {})\n",
+            printable(&window.name),
+            human_mass(window.emissions_kg),
+            human_energy(window.energy_kwh),
+            clock::duration(window.start_t_s),
+            clock::duration(window.end_t_s)
+        ));
+    }
+    out
+}
+
 pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     let (store, _) = open_store(args.db.as_deref())?;
+    if let Some(key) = args.run.strip_prefix("job:") {
+        return show_job(&store, key, args.format);
+    }
     let run = find_run(&store, &args.run)?;
     let components = store.components(run.id)?;
+    let windows = store.windows(run.id)?;
     if args.format == TableFormat::Json {
         #[derive(serde::Serialize)]
         struct Shown<'a> {
             run: &'a RunRecord,
             components: &'a [ComponentRecord],
+            windows: &'a [RunWindow],
             samples: u64,
         }
         return json(&Shown {
             run: &run,
             components: &components,
+            windows: &windows,
             samples: run.samples,
         });
     }
@@ -133,12 +276,13 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     if let Some(code) = run.exit_code {
         out.push_str(&format!("  exit code  {code}\n"));
     }
+    out.push_str(&job_and_windows(&run, &windows));
     Ok(out.trim_start().to_string())
 }
 
 /// Writes the export to `out` as the database hands out runs or samples: memory stays
 /// constant whatever the number of runs or samples.
-pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
+pub fn export(data: &Dataset, args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let (store, _) = open_store(args.db.as_deref())?;
     let named: Vec<RunRecord> = if args.all {
         Vec::new()
@@ -174,7 +318,7 @@ pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
         ExportFormat::Json => RunsFormat::Json,
         ExportFormat::Jsonl => RunsFormat::Jsonl,
     };
-    let mut writer = RunsWriter::new(format, out)?;
+    let mut writer = RunsWriter::new(format, out)?.with_wue(export::published_wue(data));
     if args.all {
         // Oldest first, as a log grows.
         store.each_run(&RunFilter::default(), Order::OldestFirst, |run| {

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{energy_scale, mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_slurm::ga4hpc::parse_cluster_info;
 use mlcarbon_slurm::report::{GroupTotals, MethodDifference, TopJob};
@@ -15,81 +17,304 @@ use mlcarbon_slurm::{
 use serde::Serialize;
 
 use crate::cli::{
-    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmReportArgs, TableFormat,
+    SlurmCommand, SlurmCompat, SlurmEpilogArgs, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs,
+    SlurmReportArgs, TableFormat,
 };
 use crate::output::{self, Table};
-use crate::{db, files};
+use crate::{db, env, files};
+
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
+use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
-use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, SlurmError, read_json_rows};
+use mlcarbon_slurm::stored::{add_stored, numbers_of};
+use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
 use mlcarbon_store::Store;
-use mlcarbon_store::slurm::StoredSlurmJob;
+use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
+
+mod sacct;
 
 pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     match command {
         SlurmCommand::Report(args) => report(data, args),
-        SlurmCommand::Import(args) => import(args),
+        SlurmCommand::Import(args) => import(data, args),
+        SlurmCommand::Recompute(args) => recompute(data, args),
+        SlurmCommand::Epilog(args) => epilog(data, args),
     }
+}
+
+fn read_cluster(data: &Dataset, path: &Path) -> Result<Cluster> {
+    let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
+    Cluster::parse(&text, data).with_context(|| format!("--cluster {}", path.display()))
+}
+
+/// A cluster description and its fingerprint, the key of the figures computed with it.
+struct Described {
+    cluster: Cluster,
+    fingerprint: String,
+}
+
+impl Described {
+    fn read(data: &Dataset, path: &Path) -> Result<Described> {
+        let cluster = read_cluster(data, path)?;
+        let fingerprint = cluster.fingerprint();
+        Ok(Described {
+            cluster,
+            fingerprint,
+        })
+    }
+
+    fn figures(&self, job: &SlurmJob) -> Result<StoredSlurmFigures, mlcarbon_slurm::ReportError> {
+        let figures = job_figures(&Method::Mlcarbon(&self.cluster), job)?;
+        Ok(StoredSlurmFigures {
+            description: self.fingerprint.clone(),
+            day: job.day().unwrap_or("").to_string(),
+            numbers: figures.map_or(
+                SlurmJobNumbers {
+                    unfinished: true,
+                    ..SlurmJobNumbers::default()
+                },
+                |f| numbers_of(&f),
+            ),
+        })
+    }
+}
+
+fn recompute(data: &Dataset, args: &SlurmRecomputeArgs) -> Result<String> {
+    let described = Described::read(data, &args.cluster)?;
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let jobs = store.recompute_slurm_figures(args.cluster_name.as_deref(), |stored| {
+        described.figures(&from_stored(stored.clone()))
+    })??;
+    if jobs == 0 {
+        bail!("{}", no_jobs_message(args.cluster_name.as_deref()));
+    }
+    Ok(format!(
+        "computed and stored the figures of {jobs} jobs in {} with {} ({})\n",
+        path.display(),
+        args.cluster.display(),
+        described.fingerprint
+    ))
+}
+
+fn no_jobs_message(cluster: Option<&str>) -> String {
+    format!(
+        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
+        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
+    )
 }
 
 /// Jobs stored per transaction: large enough that commits cost little, small enough that an
 /// interrupted import keeps most of its work.
 const IMPORT_BATCH: usize = 20_000;
 
-fn import(args: &SlurmImportArgs) -> Result<String> {
+fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
     if args.cluster_name.trim().is_empty() {
         bail!(
             "--cluster-name is empty; name the cluster the jobs ran on (job ids repeat across clusters)"
         );
     }
-    let (store, path) = db::open_store_writable(args.db.as_deref())?;
-    let cluster = args.cluster_name.as_str();
-    let mut input = open_input(&args.file)?;
-    let mut imported = mlcarbon_store::slurm::SlurmImport::default();
-    let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
-        imported.jobs += counts.jobs;
-        imported.replaced += counts.replaced;
+    let described = match &args.cluster {
+        Some(path) => Some(Described::read(data, path)?),
+        None => None,
     };
-    let counts = if starts_with_json(&mut input)? {
-        let mut grouper = Grouper::new();
-        let mut pending = Vec::with_capacity(IMPORT_BATCH);
-        let mut failure = None;
-        read_json_rows(input, |rows| {
-            pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
-            if pending.len() >= IMPORT_BATCH {
-                let batch = pending.drain(..).map(|j| Ok(to_stored(cluster, j)));
-                match store.import_slurm_jobs::<SlurmError>(batch, IMPORT_BATCH) {
-                    Ok(Ok(counts)) => add(counts),
-                    Ok(Err(e)) => return Err(e),
-                    Err(e) => failure = Some(e),
-                }
+    let windows = match (&args.file, &args.since) {
+        (Some(_), _) => None,
+        (None, Some(since)) => {
+            let since_day = day_number(since, "--since")?;
+            let until_day = match &args.until {
+                Some(until) => day_number(until, "--until")?,
+                None => mlcarbon_time::now().utc_day(),
+            };
+            if until_day < since_day {
+                bail!(
+                    "--until {} is before --since {since}; give the first day, then the last",
+                    mlcarbon_time::format_day(until_day)
+                );
             }
-            Ok(())
-        })?;
-        if let Some(e) = failure {
-            return Err(e.into());
+            Some(sacct::weeks(since_day, until_day))
         }
-        pending.extend(grouper.finish());
-        let rest = pending.into_iter().map(|j| Ok(to_stored(cluster, j)));
-        add(store.import_slurm_jobs::<SlurmError>(rest, IMPORT_BATCH)??);
-        grouper.counts()
-    } else {
-        let mut jobs = Jobs::new(ParsableReader::new(input)?);
-        let stored = jobs.by_ref().map(|j| j.map(|j| to_stored(cluster, j)));
-        add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
-        jobs.counts()
+        (None, None) => bail!("give sacct output (FILE, or - for standard input) or --since DATE"),
     };
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &args.cluster_name,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    let from = match (&args.file, windows) {
+        (Some(file), _) => {
+            importer.add(open_input(file)?)?;
+            String::new()
+        }
+        (None, windows) => {
+            let windows = windows.unwrap_or_default();
+            for window in &windows {
+                let what = format!("--starttime {} --endtime {}", window.start, window.end);
+                sacct::stream(&sacct::window_args(window), &what, |output| {
+                    importer.add(Box::new(output))
+                })?;
+            }
+            let n = windows.len();
+            format!(
+                " from sacct ({n} quer{} of a week at most)",
+                if n == 1 { "y" } else { "ies" }
+            )
+        }
+    };
+    let (imported, counts) = (importer.imported, importer.counts);
     Ok(format!(
-        "imported {} jobs ({} rows) of cluster `{cluster}` into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
+        "imported {} jobs ({} rows) of cluster `{}`{from} into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
         imported.jobs,
         counts.rows,
+        args.cluster_name,
         path.display(),
         imported.replaced,
         counts.repeated_rows
     ))
 }
 
-fn starts_with_json(input: &mut Box<dyn BufRead>) -> Result<bool> {
+fn day_number(text: &str, flag: &str) -> Result<i64> {
+    mlcarbon_time::parse_date(text)
+        .with_context(|| format!("{flag} `{text}`: expected a day as YYYY-MM-DD, e.g. 2026-01-31"))
+}
+
+/// Imports sacct outputs one after the other into the store, adding up the counts.
+struct Importer<'a> {
+    store: &'a Store,
+    cluster: &'a str,
+    described: Option<&'a Described>,
+    imported: mlcarbon_store::slurm::SlurmImport,
+    counts: GroupingCounts,
+}
+
+impl Importer<'_> {
+    fn to_stored(&self, j: SlurmJob) -> Result<StoredSlurmJob> {
+        let figures = self
+            .described
+            .map(|d| d.figures(&j))
+            .transpose()
+            .map_err(|e| {
+                anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
+            })?;
+        Ok(StoredSlurmJob {
+            figures,
+            ..to_stored(self.cluster, j)
+        })
+    }
+
+    fn add_counts(&mut self, counts: mlcarbon_store::slurm::SlurmImport) {
+        self.imported.jobs += counts.jobs;
+        self.imported.replaced += counts.replaced;
+    }
+
+    /// One sacct output, `--json` or `--parsable2`, streamed into the store.
+    fn add(&mut self, mut input: Box<dyn BufRead + '_>) -> Result<()> {
+        let counts = if starts_with_json(&mut input)? {
+            let mut grouper = Grouper::new();
+            let mut pending = Vec::with_capacity(IMPORT_BATCH);
+            let mut failure = None;
+            read_json_rows(input, |rows| {
+                pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
+                if pending.len() >= IMPORT_BATCH && failure.is_none() {
+                    let batch: Vec<_> = pending.drain(..).map(|j| self.to_stored(j)).collect();
+                    match self.store.import_slurm_jobs(batch, IMPORT_BATCH) {
+                        Ok(Ok(counts)) => self.add_counts(counts),
+                        Ok(Err(e)) => failure = Some(e),
+                        Err(e) => failure = Some(e.into()),
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            pending.extend(grouper.finish());
+            let rest: Vec<_> = pending.into_iter().map(|j| self.to_stored(j)).collect();
+            let counts = self.store.import_slurm_jobs(rest, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            grouper.counts()
+        } else {
+            let mut jobs = Jobs::new(ParsableReader::new(input)?);
+            let this = &*self;
+            let stored = jobs.by_ref().map(|j| {
+                j.map_err(anyhow::Error::from)
+                    .and_then(|j| this.to_stored(j))
+            });
+            let counts = self.store.import_slurm_jobs(stored, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            jobs.counts()
+        };
+        self.counts.rows += counts.rows;
+        self.counts.jobs += counts.jobs;
+        self.counts.repeated_rows += counts.repeated_rows;
+        Ok(())
+    }
+}
+
+/// What `slurm epilog` prints before its lines, so that a node's log says who wrote them.
+const EPILOG_PREFIX: &str = "mlcarbon slurm epilog";
+
+fn epilog(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    // An epilog that fails drains the node: whatever goes wrong is said, never returned.
+    match store_ended_job(data, args) {
+        Ok(line) => eprintln!("{EPILOG_PREFIX}: {line}"),
+        Err(e) => eprintln!(
+            "{EPILOG_PREFIX}: {e:#}; the job was not stored (the node is not affected; `mlcarbon slurm import --since DAY` catches up later)"
+        ),
+    }
+    Ok(String::new())
+}
+
+fn store_ended_job(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    let job = std::env::var(env::SLURM_JOB_ID)
+        .ok()
+        .filter(|j| !j.trim().is_empty())
+        .context("SLURM_JOB_ID is not set: run this as Slurm's Epilog or EpilogSlurmctld (docs/slurm.md)")?;
+    let job = job.trim();
+    if !job
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"_+.".contains(&b))
+    {
+        bail!("SLURM_JOB_ID `{job}` is not a Slurm job id");
+    }
+    let cluster = match &args.cluster_name {
+        Some(name) => name.clone(),
+        None => std::env::var(env::SLURM_CLUSTER_NAME)
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+            .context("no cluster name: give --cluster-name (Slurm sets SLURM_CLUSTER_NAME for EpilogSlurmctld)")?,
+    };
+    let described = match &args.cluster {
+        Some(path) => Some(Described::read(data, path)?),
+        None => None,
+    };
+    let output = sacct::output_within(
+        &sacct::job_args(job),
+        &format!("--jobs {job}"),
+        std::time::Duration::from_secs(args.timeout),
+    )?;
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &cluster,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    importer.add(Box::new(std::io::Cursor::new(output)))?;
+    if importer.imported.jobs == 0 {
+        bail!("sacct printed no record of job {job} (is the accounting storage enabled?)");
+    }
+    Ok(format!(
+        "job {job} of cluster `{cluster}` stored in {} ({} rows)",
+        path.display(),
+        importer.counts.rows
+    ))
+}
+
+fn starts_with_json(input: &mut Box<dyn BufRead + '_>) -> Result<bool> {
     loop {
         let buffer = input.fill_buf().context("reading sacct output")?;
         let Some(&first) = buffer.iter().find(|b| !b.is_ascii_whitespace()) else {
@@ -138,6 +363,7 @@ fn to_stored(cluster: &str, j: SlurmJob) -> StoredSlurmJob {
         any_unfinished: j.largest.any_unfinished,
         any_running: j.largest.any_running,
         all_completed: j.largest.all_completed,
+        figures: None,
     }
 }
 
@@ -190,6 +416,38 @@ impl Source<'_> {
         match self {
             Source::File(path) => Ok(report_sacct(open_input(path)?, options)?),
             Source::Store(store, cluster) => {
+                if let Method::Mlcarbon(description) = &options.method {
+                    let fingerprint = description.fingerprint();
+                    let mut builder = ReportBuilder::new(
+                        Method::Mlcarbon(description),
+                        options.filter.clone(),
+                        options.by.clone(),
+                        options.top,
+                    );
+                    // A job computed with another description (or none) stops the scan.
+                    struct Stale;
+                    let scan = store.each_slurm_figures(*cluster, |row| {
+                        if row.description != fingerprint {
+                            return Err(Stale);
+                        }
+                        add_stored(&mut builder, row);
+                        Ok(())
+                    })?;
+                    match scan {
+                        Ok(0) => bail!("{}", no_jobs_message(*cluster)),
+                        Ok(jobs) => {
+                            return Ok(builder.finish(GroupingCounts {
+                                rows: jobs,
+                                jobs,
+                                repeated_rows: 0,
+                            }));
+                        }
+                        Err(Stale) => eprintln!(
+                            "note: the stored figures were computed with another cluster description (or none): computing every job now; `mlcarbon slurm recompute --cluster FILE{}` stores them so that reports add stored numbers",
+                            cluster.map_or(String::new(), |c| format!(" --cluster-name {c}"))
+                        ),
+                    }
+                }
                 let mut builder =
                     ReportBuilder::new(options.method, options.filter, options.by, options.top);
                 let mut jobs = 0;
@@ -198,10 +456,7 @@ impl Source<'_> {
                     builder.add(&from_stored(stored))
                 })??;
                 if jobs == 0 {
-                    bail!(
-                        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
-                        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
-                    );
+                    bail!("{}", no_jobs_message(*cluster));
                 }
                 Ok(builder.finish(GroupingCounts {
                     rows: jobs,
@@ -267,21 +522,21 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
         })
         .collect();
     let cluster = match &args.cluster {
-        Some(path) => {
-            let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
-            Some(
-                Cluster::parse(&text, data)
-                    .with_context(|| format!("--cluster {}", path.display()))?,
-            )
-        }
+        Some(path) => Some(read_cluster(data, path)?),
         None => None,
     };
     let source = match &args.file {
         Some(path) => Source::File(path),
-        None => Source::Store(
-            db::open_store(args.db.as_deref())?.0,
-            args.cluster_name.as_deref(),
-        ),
+        None => {
+            let (store, path) = db::open_store(args.db.as_deref())?;
+            if !store.has_slurm_tables()? {
+                bail!(
+                    "{} has no Slurm jobs tables (built by another mlcarbon version, or read-only and not yet migrated); import jobs into a new database with `mlcarbon slurm import FILE --cluster-name NAME --db NEW.sqlite`, or report a sacct file directly",
+                    path.display()
+                );
+            }
+            Source::Store(store, args.cluster_name.as_deref())
+        }
     };
     let options = |method| ReportOptions {
         method,
@@ -358,23 +613,17 @@ fn human(out: &Output<'_>) -> String {
         r.rows,
         method_line(r)
     );
-    let range = |low: f64, high: f64, unit: fn(f64) -> String| {
-        let (low, high) = (unit(low), unit(high));
-        if low == high {
-            String::new()
-        } else {
-            format!("  (range {low}–{high})")
-        }
-    };
+    let mass = mass_scale(t.emissions_kg);
     text += &format!(
         "  emissions    {} CO2e{}\n",
-        human_mass(t.emissions_kg),
-        range(t.emissions_low_kg, t.emissions_high_kg, human_mass)
+        mass.show(t.emissions_kg, Lang::En),
+        range_suffix(mass, t.emissions_low_kg, t.emissions_high_kg)
     );
+    let energy = energy_scale(t.energy_kwh);
     text += &format!(
         "  energy       {}{} (with PUE)\n",
-        human_energy(t.energy_kwh),
-        range(t.energy_low_kwh, t.energy_high_kwh, human_energy)
+        energy.show(t.energy_kwh, Lang::En),
+        range_suffix(energy, t.energy_low_kwh, t.energy_high_kwh)
     );
     text += &format!(
         "  IT energy    CPU {} · GPU {} · memory {}{}\n",

@@ -2,6 +2,8 @@
 //! `/metrics`, and a property test that throws random queries and bodies at the API.
 
 mod api;
+mod codecarbon;
+mod codecarbon_client;
 mod ingest;
 mod metrics;
 mod pages;
@@ -9,4 +11,5 @@ mod props;
 mod runs;
 mod schemathesis;
 mod server;
+mod slurm;
 mod support;
