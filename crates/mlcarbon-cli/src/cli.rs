@@ -62,6 +62,9 @@ pub enum Command {
     Config(ConfigArgs),
     /// The web calculator, dashboard, JSON API and Prometheus metrics.
     Serve(ServeArgs),
+    /// Send a team server the runs it has not received in full (a tracker killed or cut off
+    /// from it included); nothing is sent twice.
+    Push(PushArgs),
     /// Ranked actions that cut a job's emissions: region, provider, hardware, start time, power
     /// limit, search; each with the kg it saves, what it costs and its caveat.
     Advise(AdviseArgs),
@@ -119,6 +122,35 @@ pub struct TrackArgs {
     /// time). Only local rank 0 of each host measures the machine.
     #[arg(long, value_name = "ID")]
     pub job: Option<String>,
+    /// Also push the run to this team server as it goes (`mlcarbon serve` with a token), and
+    /// this host's runs it has not received yet [default: $MLCARBON_SERVER, else config
+    /// `server`]. The run is stored in the local database first, which is the spool: while the
+    /// server is down the job runs on and unsent samples wait there (bounded only by its disk,
+    /// a few hundred bytes per sample), sent when the server answers or by `mlcarbon push`.
+    #[arg(long, value_name = "http://HOST:PORT")]
+    pub server: Option<String>,
+    /// The server's write token, from this file's first line [default: $MLCARBON_TOKEN].
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// `mlcarbon push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The team server [default: $MLCARBON_SERVER, else config `server`, else every server a
+    /// run was tracked for].
+    #[arg(long, value_name = "http://HOST:PORT")]
+    pub server: Option<String>,
+    /// Runs database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The server's write token, from this file's first line [default: $MLCARBON_TOKEN].
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Also send every run of the database the server has not received, not only those
+    /// tracked with --server.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// Keys the configuration accepts, with what they mean.
-pub const KEYS: [(&str, &str); 7] = [
+pub const KEYS: [(&str, &str); 8] = [
     ("zone", "grid zone of this machine (FR, US-IA, CA-QC, ...)"),
     (
         "provider",
@@ -21,6 +21,10 @@ pub const KEYS: [(&str, &str); 7] = [
     ("pue", "power usage effectiveness of the facility"),
     ("project", "project name stored with each run"),
     ("interval", "sampling interval in seconds"),
+    (
+        "server",
+        "team server tracked runs are pushed to (http://HOST:PORT)",
+    ),
 ];
 
 #[derive(Debug, Default, Clone, PartialEq)]

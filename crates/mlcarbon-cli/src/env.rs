@@ -11,8 +11,11 @@ pub use mlcarbon_store::paths::{DB, default_db};
 pub const PROGRESS_FILE: &str = "MLCARBON_PROGRESS_FILE";
 /// Set by `mlcarbon run` for the child: the id of the tracked run.
 pub const RUN_ID: &str = "MLCARBON_RUN_ID";
-/// The write token of `mlcarbon serve` (same as --token, without showing it in the process list).
+/// The write token of `mlcarbon serve` (same as --token, without showing it in the process list),
+/// and the one trackers send to it.
 pub const TOKEN: &str = "MLCARBON_TOKEN";
+/// The team server trackers push their runs to (same as `run --server`).
+pub const SERVER: &str = "MLCARBON_SERVER";
 /// Set by Slurm for prologs and epilogs: the job's id, and the cluster's name.
 pub const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
 pub const SLURM_CLUSTER_NAME: &str = "SLURM_CLUSTER_NAME";
@@ -53,6 +56,7 @@ pub const ALL: &[&str] = &[
     PROGRESS_FILE,
     RUN_ID,
     TOKEN,
+    SERVER,
     CONFIG,
     LANG,
     mlcarbon_meter::env::POWERCAP_ROOT,

@@ -148,6 +148,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
         Command::PlanSearch(args) => commands::plan_search::run(data, args),
         Command::Schedule(args) => commands::schedule::run(data, args),
         Command::Serve(args) => return serve(cli, args),
+        Command::Push(args) => commands::push::run(args, &load_config()?),
         Command::Slurm(command) => commands::slurm::run(data, command),
     }?;
     Ok(Outcome::Text(text))

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use mlcarbon_data::Dataset;
+use mlcarbon_track::push::ServerUrl;
 
 use crate::cli::{self, LocationArgs};
 use crate::config::Config;
@@ -139,5 +140,44 @@ pub fn check_config(data: &Dataset, config: &Config) -> Result<()> {
         }
     }
     sampling_interval(None, config)?;
+    if let Some(server) = config.get("server") {
+        ServerUrl::parse(server).context("config `server`")?;
+    }
     Ok(())
+}
+
+/// The team server runs are pushed to: `flag`, else $MLCARBON_SERVER, else config `server`;
+/// none: runs stay local.
+pub fn push_server(flag: Option<&str>, config: &Config) -> Result<Option<ServerUrl>> {
+    let (text, origin) = match flag {
+        Some(text) => (text.to_string(), "--server"),
+        None => match std::env::var(env::SERVER) {
+            Ok(text) if !text.trim().is_empty() => (text, env::SERVER),
+            _ => match config.get("server") {
+                Some(text) => (text.to_string(), "config `server`"),
+                None => return Ok(None),
+            },
+        },
+    };
+    ServerUrl::parse(&text).map(Some).context(origin)
+}
+
+/// The token a tracker sends its server: --token-file, else $MLCARBON_TOKEN; none for a server
+/// that takes no token (it then refuses writes, which is said when it does).
+pub fn push_token(token_file: Option<&Path>) -> Result<Option<String>> {
+    if let Some(path) = token_file {
+        let text = files::read_text(path, "--token-file", files::MAX_SHORT_BYTES)?;
+        let token = text.lines().next().unwrap_or_default().trim().to_string();
+        if token.is_empty() {
+            anyhow::bail!(
+                "--token-file {}: the file is empty; put the server's token on its first line",
+                path.display()
+            );
+        }
+        return Ok(Some(token));
+    }
+    Ok(std::env::var(env::TOKEN)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty()))
 }

@@ -12,6 +12,7 @@ use mlcarbon_model::Location;
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
 use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_store::{Attribution, RunStatus};
+use mlcarbon_track::push::{BackgroundPusher, PushSummary, PushTarget, ServerUrl};
 use mlcarbon_track::{
     Downgrade, RunSettings, Tick, Tracker, choose_attribution, link_sampler, machine_sampler,
     recover_interrupted, replay_sampler,
@@ -52,7 +53,16 @@ pub struct Session {
     pub interval: Duration,
     quiet: bool,
     status_line: bool,
+    /// Pushes the run (and this host's older undelivered ones) to a team server.
+    pusher: Option<BackgroundPusher>,
+    /// Where the push stood at the end, for the summary.
+    pushed: Option<(ServerUrl, PushSummary)>,
+    server: Option<ServerUrl>,
 }
+
+/// How long a run's end waits for its last samples to reach the team server: what is left is
+/// sent later (`mlcarbon push`, or the next tracker on this host).
+const PUSH_DRAIN: Duration = Duration::from_secs(5);
 
 /// Starts tracking: location, sensors, database, the run's first record.
 pub fn start(
@@ -75,6 +85,11 @@ pub fn start(
         .transpose()?;
     let interval = sampling_interval(args.interval, config)?;
     mlcarbon_track::check_periods(interval, args.commit_every)?;
+    let server = crate::settings::push_server(args.server.as_deref(), config)?;
+    let token = match &server {
+        Some(_) => crate::settings::push_token(args.token_file.as_deref())?,
+        None => None,
+    };
     let (store, db_path) = open_store_writable(args.db.as_deref())?;
     let host = mlcarbon_track::hostname();
     let recovered = recover_interrupted(&store, &host)?;
@@ -133,8 +148,8 @@ pub fn start(
         command,
         interval: Duration::from_secs_f64(interval),
         commit_every: Duration::from_secs_f64(args.commit_every),
-        hostname: Some(host),
-        progress_dir_of: Some(db_path),
+        hostname: Some(host.clone()),
+        progress_dir_of: Some(db_path.clone()),
         attribution,
         placement,
     };
@@ -147,12 +162,35 @@ pub fn start(
         &settings,
         &roots,
     )?;
+    // The run is in the local database; the pusher sends it, and what this host's earlier
+    // runs left unsent, from there.
+    let pusher = match &server {
+        Some(server) => {
+            tracker
+                .store()
+                .enroll_delivery(tracker.run_id(), server.as_str())?;
+            Some(BackgroundPusher::spawn(
+                db_path,
+                PushTarget {
+                    server: server.clone(),
+                    token,
+                },
+                Some(host),
+                Some(tracker.run_id()),
+                settings.commit_every.max(Duration::from_secs(1)),
+            ))
+        }
+        None => None,
+    };
     Ok(Session {
         attribution,
         tracker,
         interval: settings.interval,
         quiet: args.quiet,
         status_line: !args.quiet && std::io::stderr().is_terminal(),
+        pusher,
+        pushed: None,
+        server,
     })
 }
 
@@ -173,6 +211,14 @@ impl Session {
 
     /// Prints a status line (on a terminal) and the warnings of a sample.
     fn show(&self, tick: &Tick) {
+        let mut tick = std::borrow::Cow::Borrowed(tick);
+        if let Some(pusher) = &self.pusher {
+            let notices = pusher.notices();
+            if !notices.is_empty() {
+                tick.to_mut().warnings.extend(notices);
+            }
+        }
+        let tick = tick.as_ref();
         if !tick.warnings.is_empty() && self.status_line {
             to_stderr("\r\x1b[2K");
         }
@@ -208,7 +254,18 @@ impl Session {
         signal: Option<i32>,
         status: RunStatus,
     ) -> Result<()> {
-        let warnings = self.tracker.finish(exit_code, signal, status)?;
+        let finished = self.tracker.finish(exit_code, signal, status);
+        // The end is pushed even when recording it failed: the server gets what is stored.
+        if let (Some(pusher), Some(server)) = (self.pusher.take(), self.server.clone()) {
+            let summary = pusher.finish(PUSH_DRAIN);
+            if !self.quiet {
+                for notice in summary.report.refused.iter() {
+                    stderr_line!("mlcarbon: warning: {notice}");
+                }
+            }
+            self.pushed = Some((server, summary));
+        }
+        let warnings = finished?;
         if !self.quiet {
             for warning in warnings {
                 stderr_line!("mlcarbon: warning: {warning}");
@@ -229,6 +286,25 @@ impl Session {
             &components,
             self.tracker.prediction(),
         )?);
+        if let Some((server, pushed)) = &self.pushed {
+            to_stderr(&push_line(server, pushed, record.samples));
+        }
         Ok(())
     }
+}
+
+/// The summary's line on the team server: whether the run reached it in full.
+fn push_line(server: &ServerUrl, pushed: &PushSummary, samples: u64) -> String {
+    if pushed.run_delivered && pushed.unsent_samples == 0 {
+        return format!("  pushed     all {samples} samples and the end to {server}\n");
+    }
+    let why = pushed
+        .last_error
+        .as_deref()
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    format!(
+        "  pushed     not all yet to {server}{why}: {} samples wait in the local database; `mlcarbon push` sends them, as does the next `mlcarbon run --server` on this host\n",
+        pushed.unsent_samples
+    )
 }

@@ -50,6 +50,9 @@ pub enum StoreError {
     #[error("a run with uuid `{0}` is already stored")]
     DuplicateRun(String),
 
+    #[error("no run with uuid `{0}`: its start must be stored first")]
+    UnknownRun(String),
+
     #[error("sample {seq} of run {run} is already stored")]
     DuplicateSample { run: RunId, seq: u64 },
 

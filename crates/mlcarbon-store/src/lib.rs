@@ -14,6 +14,7 @@
 mod codecarbon;
 mod error;
 pub mod export;
+mod ingest;
 mod jobs;
 pub mod liveness;
 pub mod measured;
@@ -21,13 +22,16 @@ pub mod paths;
 mod reported;
 pub mod schema;
 pub mod slurm;
+mod spool;
 mod store;
 mod types;
 
 pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
+pub use ingest::{IngestedRun, PositionedWindow};
 pub use jobs::{HostShare, JobTotal};
 pub use schema::SCHEMA_VERSION;
+pub use spool::{Ack, Delivery};
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,

@@ -253,6 +253,21 @@ pub const MIGRATIONS: &[&str] = &[
         created_at    TEXT NOT NULL
     );
     "#,
+    // v8: the local database is the spool of a tracker that pushes to team servers: per run
+    // and server, what the server has acknowledged (the start, samples through a seq, the
+    // first windows, the end); a run is delivered once its end is.
+    r#"
+    CREATE TABLE run_deliveries (
+        run_id          INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        server          TEXT NOT NULL,
+        started         INTEGER NOT NULL DEFAULT 0,
+        samples_through INTEGER,                    -- highest seq acknowledged; none yet: NULL
+        windows_sent    INTEGER NOT NULL DEFAULT 0,
+        ended           INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, server)
+    ) WITHOUT ROWID;
+    CREATE INDEX run_deliveries_pending ON run_deliveries (server, run_id) WHERE ended = 0;
+    "#,
 ];
 
 /// The schema version this code writes and reads.

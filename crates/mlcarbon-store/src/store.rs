@@ -359,124 +359,181 @@ pub(crate) fn insert_sample(
     sample: &SampleRow,
     declared: &[(i64, String, String)],
 ) -> Result<(), StoreError> {
-    {
-        let seq = i64::try_from(sample.seq)
-            .map_err(|_| StoreError::invalid("sample seq", "larger than 2^63 - 1"))?;
-        let mut resolved = Vec::with_capacity(sample.components.len());
-        let (mut cpu_j, mut gpu_j, mut ram_j) = (0.0, 0.0, 0.0);
-        for reading in &sample.components {
-            let Some((component_id, component_kind)) = declared
-                .iter()
-                .find(|(_, key, _)| *key == reading.key)
-                .map(|(id, _, kind)| (*id, kind.parse::<ComponentKind>().ok()))
-            else {
-                if !run_exists(tx, run)? {
-                    return Err(StoreError::NotFound(run));
-                }
-                return Err(StoreError::UnknownComponent {
-                    run,
-                    seq: sample.seq,
-                    key: reading.key.clone(),
-                });
-            };
-            match component_kind {
-                Some(ComponentKind::Cpu) => cpu_j += reading.energy_j,
-                Some(ComponentKind::Gpu) => gpu_j += reading.energy_j,
-                Some(ComponentKind::Ram) => ram_j += reading.energy_j,
-                // start_run admits no other kind; a hand-edited database only loses the split
-                None => {}
-            }
-            resolved.push((component_id, reading));
-        }
-
-        let updated = tx
-            .prepare_cached(
-                "UPDATE runs SET
-                     energy_kwh = ?2,
-                     emissions_kg = ?3,
-                     cpu_energy_kwh = cpu_energy_kwh + ?4,
-                     gpu_energy_kwh = gpu_energy_kwh + ?5,
-                     ram_energy_kwh = ram_energy_kwh + ?6,
-                     cpu_utilization_sum = cpu_utilization_sum + coalesce(?7, 0),
-                     cpu_utilization_n = cpu_utilization_n + (?7 IS NOT NULL),
-                     gpu_utilization_sum = gpu_utilization_sum + coalesce(?8, 0),
-                     gpu_utilization_n = gpu_utilization_n + (?8 IS NOT NULL),
-                     ram_used_gb_sum = ram_used_gb_sum + coalesce(?9, 0),
-                     ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
-                     last_t_s = ?10,
-                     last_sample_at = ?11,
-                     sample_count = sample_count + 1,
-                     peak_power_w = max(coalesce(peak_power_w, 0), ?12)
-                 WHERE id = ?1",
-            )?
-            .execute(params![
+    let seq = sample_seq(sample)?;
+    let readings = resolve_readings(tx, run, sample, declared)?;
+    if add_to_totals(tx, run, sample, &readings, true)? == 0 {
+        return Err(StoreError::NotFound(run));
+    }
+    match insert_sample_row(tx, run, seq, sample, false) {
+        Err(StoreError::Sqlite(e)) if is_constraint(&e) => {
+            return Err(StoreError::DuplicateSample {
                 run,
-                sample.energy_kwh,
-                sample.emissions_kg,
-                cpu_j / JOULES_PER_KWH,
-                gpu_j / JOULES_PER_KWH,
-                ram_j / JOULES_PER_KWH,
-                sample.cpu_utilization,
-                sample.gpu_utilization,
-                sample.ram_used_gb,
-                sample.t_s,
-                sample.timestamp,
-                sample.total_power_w,
-            ])?;
-        if updated == 0 {
-            return Err(StoreError::NotFound(run));
+                seq: sample.seq,
+            });
         }
+        other => other?,
+    };
+    insert_readings(tx, run, seq, &readings)
+}
 
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
-                     total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
-                     ram_used_gb)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                run,
-                seq,
-                sample.t_s,
-                sample.timestamp,
-                sample.intensity_g_per_kwh,
-                sample.total_power_w,
-                sample.energy_kwh,
-                sample.emissions_kg,
-                sample.cpu_utilization,
-                sample.gpu_utilization,
-                sample.ram_used_gb,
-            ]);
-        match inserted {
-            Err(e) if is_constraint(&e) => {
-                return Err(StoreError::DuplicateSample {
-                    run,
-                    seq: sample.seq,
-                });
+/// A sample's readings matched with the run's declared components, and its IT energy per kind.
+pub(crate) struct Readings<'s> {
+    resolved: Vec<(i64, &'s ComponentSample)>,
+    cpu_j: f64,
+    gpu_j: f64,
+    ram_j: f64,
+}
+
+pub(crate) fn sample_seq(sample: &SampleRow) -> Result<i64, StoreError> {
+    i64::try_from(sample.seq).map_err(|_| StoreError::invalid("sample seq", "larger than 2^63 - 1"))
+}
+
+pub(crate) fn resolve_readings<'s>(
+    tx: &Transaction<'_>,
+    run: RunId,
+    sample: &'s SampleRow,
+    declared: &[(i64, String, String)],
+) -> Result<Readings<'s>, StoreError> {
+    let mut readings = Readings {
+        resolved: Vec::with_capacity(sample.components.len()),
+        cpu_j: 0.0,
+        gpu_j: 0.0,
+        ram_j: 0.0,
+    };
+    for reading in &sample.components {
+        let Some((component_id, component_kind)) = declared
+            .iter()
+            .find(|(_, key, _)| *key == reading.key)
+            .map(|(id, _, kind)| (*id, kind.parse::<ComponentKind>().ok()))
+        else {
+            if !run_exists(tx, run)? {
+                return Err(StoreError::NotFound(run));
             }
-            other => other?,
+            return Err(StoreError::UnknownComponent {
+                run,
+                seq: sample.seq,
+                key: reading.key.clone(),
+            });
         };
-        {
-            let mut insert_reading = tx.prepare_cached(
-                "INSERT INTO sample_components (run_id, seq, position, component_id, power_w,
-                     energy_j)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut add_energy = tx.prepare_cached(
-                "UPDATE run_components SET energy_j = energy_j + ?2 WHERE id = ?1",
-            )?;
-            for (position, (component_id, reading)) in resolved.into_iter().enumerate() {
-                insert_reading.execute(params![
-                    run,
-                    seq,
-                    position,
-                    component_id,
-                    reading.power_w,
-                    reading.energy_j,
-                ])?;
-                add_energy.execute(params![component_id, reading.energy_j])?;
-            }
+        match component_kind {
+            Some(ComponentKind::Cpu) => readings.cpu_j += reading.energy_j,
+            Some(ComponentKind::Gpu) => readings.gpu_j += reading.energy_j,
+            Some(ComponentKind::Ram) => readings.ram_j += reading.energy_j,
+            // start_run admits no other kind; a hand-edited database only loses the split
+            None => {}
         }
+        readings.resolved.push((component_id, reading));
+    }
+    Ok(readings)
+}
+
+/// Adds a sample to its run's totals; the running figures (cumulative energy and emissions, the
+/// last sample's time) are taken from it only when it is the run's `newest`, so samples that
+/// arrive out of order (a retried batch) never move them back. Returns the rows updated (0: no
+/// such run).
+pub(crate) fn add_to_totals(
+    tx: &Transaction<'_>,
+    run: RunId,
+    sample: &SampleRow,
+    readings: &Readings<'_>,
+    newest: bool,
+) -> Result<usize, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE runs SET
+                 energy_kwh = CASE WHEN ?13 THEN ?2 ELSE energy_kwh END,
+                 emissions_kg = CASE WHEN ?13 THEN ?3 ELSE emissions_kg END,
+                 cpu_energy_kwh = cpu_energy_kwh + ?4,
+                 gpu_energy_kwh = gpu_energy_kwh + ?5,
+                 ram_energy_kwh = ram_energy_kwh + ?6,
+                 cpu_utilization_sum = cpu_utilization_sum + coalesce(?7, 0),
+                 cpu_utilization_n = cpu_utilization_n + (?7 IS NOT NULL),
+                 gpu_utilization_sum = gpu_utilization_sum + coalesce(?8, 0),
+                 gpu_utilization_n = gpu_utilization_n + (?8 IS NOT NULL),
+                 ram_used_gb_sum = ram_used_gb_sum + coalesce(?9, 0),
+                 ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
+                 last_t_s = CASE WHEN ?13 THEN ?10 ELSE last_t_s END,
+                 last_sample_at = CASE WHEN ?13 THEN ?11 ELSE last_sample_at END,
+                 sample_count = sample_count + 1,
+                 peak_power_w = max(coalesce(peak_power_w, 0), ?12)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            run,
+            sample.energy_kwh,
+            sample.emissions_kg,
+            readings.cpu_j / JOULES_PER_KWH,
+            readings.gpu_j / JOULES_PER_KWH,
+            readings.ram_j / JOULES_PER_KWH,
+            sample.cpu_utilization,
+            sample.gpu_utilization,
+            sample.ram_used_gb,
+            sample.t_s,
+            sample.timestamp,
+            sample.total_power_w,
+            newest,
+        ])?)
+}
+
+/// The sample's own row; `or_ignore`: a sample already stored is left as it is and 0 returned.
+pub(crate) fn insert_sample_row(
+    tx: &Transaction<'_>,
+    run: RunId,
+    seq: i64,
+    sample: &SampleRow,
+    or_ignore: bool,
+) -> Result<usize, StoreError> {
+    let verb = if or_ignore {
+        "INSERT OR IGNORE"
+    } else {
+        "INSERT"
+    };
+    Ok(tx
+        .prepare_cached(&format!(
+            "{verb} INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+                 total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
+                 ram_used_gb)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ))?
+        .execute(params![
+            run,
+            seq,
+            sample.t_s,
+            sample.timestamp,
+            sample.intensity_g_per_kwh,
+            sample.total_power_w,
+            sample.energy_kwh,
+            sample.emissions_kg,
+            sample.cpu_utilization,
+            sample.gpu_utilization,
+            sample.ram_used_gb,
+        ])?)
+}
+
+/// The sample's per-component readings, each added to its component's energy.
+pub(crate) fn insert_readings(
+    tx: &Transaction<'_>,
+    run: RunId,
+    seq: i64,
+    readings: &Readings<'_>,
+) -> Result<(), StoreError> {
+    let mut insert_reading = tx.prepare_cached(
+        "INSERT INTO sample_components (run_id, seq, position, component_id, power_w,
+             energy_j)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut add_energy =
+        tx.prepare_cached("UPDATE run_components SET energy_j = energy_j + ?2 WHERE id = ?1")?;
+    for (position, (component_id, reading)) in readings.resolved.iter().enumerate() {
+        insert_reading.execute(params![
+            run,
+            seq,
+            position,
+            component_id,
+            reading.power_w,
+            reading.energy_j,
+        ])?;
+        add_energy.execute(params![component_id, reading.energy_j])?;
     }
     Ok(())
 }
@@ -1067,7 +1124,7 @@ fn set_wal_mode(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-fn sample_from_row(row: &Row<'_>) -> rusqlite::Result<SampleRow> {
+pub(crate) fn sample_from_row(row: &Row<'_>) -> rusqlite::Result<SampleRow> {
     Ok(SampleRow {
         seq: row.get(0)?,
         t_s: row.get(1)?,
@@ -1083,7 +1140,7 @@ fn sample_from_row(row: &Row<'_>) -> rusqlite::Result<SampleRow> {
     })
 }
 
-fn next_reading(
+pub(crate) fn next_reading(
     readings: &mut rusqlite::Rows<'_>,
 ) -> Result<Option<(u64, ComponentSample)>, StoreError> {
     let Some(row) = readings.next()? else {
@@ -1109,14 +1166,14 @@ pub(crate) fn declared_components(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn run_exists(conn: &Connection, run: RunId) -> Result<bool, StoreError> {
+pub(crate) fn run_exists(conn: &Connection, run: RunId) -> Result<bool, StoreError> {
     let found = conn
         .query_row("SELECT 1 FROM runs WHERE id = ?1", [run], |_| Ok(()))
         .optional()?;
     Ok(found.is_some())
 }
 
-fn is_constraint(error: &rusqlite::Error) -> bool {
+pub(crate) fn is_constraint(error: &rusqlite::Error) -> bool {
     error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
 }
 
@@ -1158,7 +1215,7 @@ pub(crate) fn finite_non_negative(field: &'static str, value: f64) -> Result<(),
     }
 }
 
-fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
+pub(crate) fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     let run = &new_run.start;
     check_timestamp("started_at", &run.started_at)?;
     for (field, value) in [
@@ -1194,7 +1251,7 @@ fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
+pub(crate) fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
     if window.name.trim().is_empty() || window.name.len() > 200 {
         return Err(StoreError::invalid(
             "window name",

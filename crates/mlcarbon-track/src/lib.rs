@@ -21,8 +21,10 @@ use mlcarbon_store::{
     RunId, RunRecord, RunStart, RunStatus, SampleRow, Store, StoreError, liveness,
 };
 
+mod http;
 mod pending;
 pub mod placement;
+pub mod push;
 
 pub use pending::{MAX_PENDING_SAMPLES, PendingSamples};
 pub use placement::{AttributionChoice, Downgrade, choose_attribution};

@@ -101,6 +101,9 @@ impl ApiError {
     pub fn store(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(id) => ApiError::not_found(format!("no run with id {id}")),
+            e @ StoreError::UnknownRun(_) => ApiError::not_found(format!(
+                "{e}: PUT /api/runs/{{uuid}} with the run's start, then its samples"
+            )),
             StoreError::Invalid { field, reason } => {
                 ApiError::bad(field, format!("invalid {field}: {reason}"))
             }

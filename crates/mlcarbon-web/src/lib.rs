@@ -15,6 +15,8 @@
 //! ```
 //!
 //! Without a runtime of one's own, [`serve_blocking`] does the same.
+// The OpenAPI document is one `json!` literal, deeper than the default limit of 128.
+#![recursion_limit = "256"]
 
 mod api;
 mod auth;
@@ -26,6 +28,7 @@ mod codecarbon_manage;
 mod conn;
 mod error;
 mod html;
+mod ingest;
 mod jobs;
 mod metrics;
 mod openapi;
@@ -44,10 +47,11 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use mlcarbon_data::Dataset;
 use mlcarbon_store::Store;
 use tokio::net::TcpListener;
@@ -178,8 +182,15 @@ pub fn app(state: AppState) -> Router {
         .route("/slurm", get(slurm::page))
         .route("/api/runs", get(api::runs_list).post(api::runs_post))
         .route("/api/runs/export", get(api::runs_export))
-        .route("/api/runs/{id}", get(api::run_get))
-        .route("/api/runs/{id}/samples", get(api::run_samples))
+        .route("/api/runs/{id}", get(api::run_get).put(ingest::put_run))
+        .route(
+            "/api/runs/{id}/samples",
+            get(api::run_samples).post(
+                ingest::post_samples.layer(DefaultBodyLimit::max(ingest::MAX_INGEST_BODY_BYTES)),
+            ),
+        )
+        .route("/api/runs/{id}/windows", post(ingest::post_windows))
+        .route("/api/runs/{id}/end", put(ingest::put_end))
         .route("/api/runs/{id}/export", get(api::run_export))
         .route("/api/jobs", get(jobs::jobs_list))
         .route("/api/jobs/{key}", get(jobs::job_get))

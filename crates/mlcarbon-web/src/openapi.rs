@@ -214,6 +214,29 @@ fn post_params(summary: &str, ok: Value) -> Value {
     })
 }
 
+/// A write of the tracker ingest (`crate::ingest`): the uuid in the path, a JSON body, the
+/// token, and the answers every such write can get besides `answers`.
+fn ingest_op(summary: &str, body: Value, answers: Value) -> Value {
+    let mut responses = json!({
+        "400": json_response("Bad uuid or body; `field` is the path of the bad value.", schema_ref("Error")),
+        "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+        "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+        "413": { "description": "Body too large." }
+    });
+    if let (Some(map), Value::Object(more)) = (responses.as_object_mut(), answers) {
+        map.extend(more);
+    }
+    json!({
+        "summary": summary,
+        "security": [{ "bearer": [] }],
+        "parameters": [{ "name": "id", "in": "path", "required": true,
+            "description": "The run's uuid.",
+            "schema": { "type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$" } }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": body } } },
+        "responses": responses
+    })
+}
+
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
@@ -323,6 +346,65 @@ fn codecarbon_emission_schema() -> Value {
             "cpu_utilization_percent": percent.clone(),
             "gpu_utilization_percent": percent.clone(),
             "ram_utilization_percent": percent } })
+}
+
+/// The tracker ingest (`crate::ingest`): operations added to the paths `/api/runs/{id}` and
+/// `/api/runs/{id}/samples` hold for reading, and two paths of its own; with its schemas.
+fn ingest_paths() -> (Vec<(&'static str, &'static str, Value)>, Value) {
+    let operations = vec![
+        (
+            "/api/runs/{id}",
+            "put",
+            ingest_op(
+                "A pushed run's start (mlcarbon_store::NewRun, its uuid the path's): stored, or confirmed when an earlier push stored the same run (same host and start). Needs the server's token.",
+                schema_ref("PostedRun"),
+                json!({ "201": json_response("Stored now.", schema_ref("IngestedRun")),
+                        "200": json_response("Already stored by an earlier push.", schema_ref("IngestedRun")),
+                        "409": json_response("Another run (other host or start) has this uuid.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/samples",
+            "post",
+            ingest_op(
+                "A batch of a pushed run's samples, {\"samples\": [mlcarbon_store::SampleRow]} (at most 5000, 8 MiB): each (uuid, seq) is stored once and only new samples add to the run's totals, so a batch may be sent again. Needs the server's token.",
+                json!({ "type": "object", "required": ["samples"], "properties": {
+                    "samples": { "type": "array", "maxItems": 5000, "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } } } }),
+                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/windows",
+            "post",
+            ingest_op(
+                "Windows of a pushed run, {\"windows\": [{\"position\": 0, ...mlcarbon_store::RunWindow}]}: each position is stored once. Needs the server's token.",
+                json!({ "type": "object", "required": ["windows"], "properties": {
+                    "windows": { "type": "array", "maxItems": 5000, "items": { "type": "object" } } } }),
+                json!({ "200": json_response("Stored.", schema_ref("BatchAnswer")),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+        (
+            "/api/runs/{id}/end",
+            "put",
+            ingest_op(
+                "How a pushed run ended (mlcarbon_store::RunEnd); again changes nothing. Needs the server's token.",
+                json!({ "type": "object", "description": "mlcarbon_store::RunEnd" }),
+                json!({ "200": json_response("Recorded.", json!({ "type": "object", "properties": {
+                            "id": { "type": "integer" }, "status": { "type": "string" } } })),
+                        "404": json_response("No run with this uuid: PUT its start first.", schema_ref("Error")) }),
+            ),
+        ),
+    ];
+    let schemas = json!({
+                "IngestedRun": { "type": "object", "required": ["id", "created"], "properties": {
+                    "id": { "type": "integer" }, "created": { "type": "boolean" } } },
+                "BatchAnswer": { "type": "object", "required": ["received", "stored"], "properties": {
+                    "received": { "type": "integer", "description": "Items in the request." },
+                    "stored": { "type": "integer", "description": "Items new to the server (the rest were stored before)." } } }
+    });
+    (operations, schemas)
 }
 
 /// The document.
@@ -619,6 +701,15 @@ pub fn document() -> Value {
     }
     if let Some(paths) = document["paths"].as_object_mut() {
         paths.insert("/api/slurm".to_string(), slurm_path());
+    }
+    let (operations, schemas) = ingest_paths();
+    for (path, method, operation) in operations {
+        document["paths"][path][method] = operation;
+    }
+    if let (Some(known), Value::Object(more)) =
+        (document["components"]["schemas"].as_object_mut(), schemas)
+    {
+        known.extend(more);
     }
     document
 }

@@ -6,6 +6,7 @@ pub mod estimate;
 pub mod lists;
 pub mod monitor;
 pub mod plan_search;
+pub mod push;
 pub mod run;
 pub mod runs;
 pub mod schedule;

@@ -4,6 +4,7 @@
 mod api;
 mod codecarbon;
 mod codecarbon_client;
+mod ingest;
 mod metrics;
 mod pages;
 mod props;
