@@ -11,16 +11,21 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 pub mod export;
 pub mod liveness;
 pub mod measured;
+mod run_store;
 pub mod schema;
 pub mod slurm;
 mod store;
 mod types;
+pub mod validate;
 
 pub use error::StoreError;
+pub use run_store::{RunStore, SqliteRunStore};
 pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{

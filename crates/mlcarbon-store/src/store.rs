@@ -53,6 +53,36 @@ impl TrackerCheck {
             now: None,
         }
     }
+
+    /// The run as readers see it: a `running` run whose tracker is gone is `interrupted`,
+    /// ended at its last sample, as [`Store::recover_interrupted`] would record it.
+    pub fn apply(&self, mut run: RunRecord) -> RunRecord {
+        let TrackerCheck::On { this_host, now } = self else {
+            return run;
+        };
+        if run.status != RunStatus::Running {
+            return run;
+        }
+        let gone = if run.hostname == *this_host {
+            !crate::liveness::pid_is_running(run.pid)
+        } else {
+            let last = run.last_sample_at.as_deref().unwrap_or(&run.started_at);
+            let now = now.unwrap_or_else(mlcarbon_time::now);
+            mlcarbon_time::UtcTime::parse(last).is_ok_and(|last| {
+                (now.unix_seconds() - last.unix_seconds()) as f64 > stale_after_s(run.interval_s)
+            })
+        };
+        if gone {
+            run.status = RunStatus::Interrupted;
+            run.ended_at = Some(
+                run.last_sample_at
+                    .clone()
+                    .unwrap_or_else(|| run.started_at.clone()),
+            );
+            run.duration_s = Some(run.last_t_s.unwrap_or(0.0));
+        }
+        run
+    }
 }
 
 /// Seconds without a stored sample after which a run of another host is taken as abandoned:
@@ -337,6 +367,9 @@ impl Store {
             validate_sample(sample)?;
         }
         let tx = self.write()?;
+        if !run_exists(&tx, run)? {
+            return Err(StoreError::NotFound(run));
+        }
         let declared = declared_components(&tx, run)?;
         for sample in samples {
             insert_sample(&tx, run, sample, &declared)?;
@@ -383,11 +416,38 @@ fn insert_sample(
             resolved.push((component_id, reading));
         }
 
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+                     total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
+                     ram_used_gb)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (run_id, seq) DO NOTHING",
+            )?
+            .execute(params![
+                run,
+                seq,
+                sample.t_s,
+                sample.timestamp,
+                sample.intensity_g_per_kwh,
+                sample.total_power_w,
+                sample.energy_kwh,
+                sample.emissions_kg,
+                sample.cpu_utilization,
+                sample.gpu_utilization,
+                sample.ram_used_gb,
+            ])?;
+        // Stored already (a retried batch): its totals are counted, nothing to add.
+        if inserted == 0 {
+            return Ok(());
+        }
+
         let updated = tx
             .prepare_cached(
                 "UPDATE runs SET
-                     energy_kwh = ?2,
-                     emissions_kg = ?3,
+                     energy_kwh = CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?2 ELSE energy_kwh END,
+                     emissions_kg =
+                         CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?3 ELSE emissions_kg END,
                      cpu_energy_kwh = cpu_energy_kwh + ?4,
                      gpu_energy_kwh = gpu_energy_kwh + ?5,
                      ram_energy_kwh = ram_energy_kwh + ?6,
@@ -397,8 +457,9 @@ fn insert_sample(
                      gpu_utilization_n = gpu_utilization_n + (?8 IS NOT NULL),
                      ram_used_gb_sum = ram_used_gb_sum + coalesce(?9, 0),
                      ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
-                     last_t_s = ?10,
-                     last_sample_at = ?11,
+                     last_sample_at =
+                         CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?11 ELSE last_sample_at END,
+                     last_t_s = max(coalesce(last_t_s, ?10), ?10),
                      sample_count = sample_count + 1,
                      peak_power_w = max(coalesce(peak_power_w, 0), ?12)
                  WHERE id = ?1",
@@ -420,36 +481,6 @@ fn insert_sample(
         if updated == 0 {
             return Err(StoreError::NotFound(run));
         }
-
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
-                     total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
-                     ram_used_gb)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                run,
-                seq,
-                sample.t_s,
-                sample.timestamp,
-                sample.intensity_g_per_kwh,
-                sample.total_power_w,
-                sample.energy_kwh,
-                sample.emissions_kg,
-                sample.cpu_utilization,
-                sample.gpu_utilization,
-                sample.ram_used_gb,
-            ]);
-        match inserted {
-            Err(e) if is_constraint(&e) => {
-                return Err(StoreError::DuplicateSample {
-                    run,
-                    seq: sample.seq,
-                });
-            }
-            other => other?,
-        };
         {
             let mut insert_reading = tx.prepare_cached(
                 "INSERT INTO sample_components (run_id, seq, position, component_id, power_w,
@@ -477,14 +508,7 @@ fn insert_sample(
 
 impl Store {
     pub fn set_prediction(&self, run: RunId, prediction: &Prediction) -> Result<(), StoreError> {
-        if !(0.0..=1.0).contains(&prediction.progress) {
-            return Err(StoreError::invalid(
-                "progress",
-                format!("{} is not within 0..=1", prediction.progress),
-            ));
-        }
-        finite_non_negative("predicted_energy_kwh", prediction.predicted_energy_kwh)?;
-        finite_non_negative("predicted_emissions_kg", prediction.predicted_emissions_kg)?;
+        crate::validate::prediction(prediction)?;
         let updated = self.conn.execute(
             "UPDATE runs SET progress = ?2, predicted_energy_kwh = ?3, predicted_emissions_kg = ?4
              WHERE id = ?1",
@@ -501,17 +525,7 @@ impl Store {
     /// Records how the run ended. Also accepted for a run already marked `interrupted` (its
     /// writer was thought dead but was not): the writer knows best.
     pub fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError> {
-        check_timestamp("ended_at", &end.ended_at)?;
-        finite_non_negative("duration_s", end.duration_s)?;
-        if !end.status.is_final() {
-            return Err(StoreError::invalid(
-                "status",
-                format!(
-                    "`{}`: a run ends as `finished`, `failed` or `interrupted`",
-                    end.status
-                ),
-            ));
-        }
+        crate::validate::run_end(end)?;
         let updated = self.conn.execute(
             "UPDATE runs SET status = ?2, ended_at = ?3, duration_s = ?4, exit_code = ?5,
                  signal = ?6
@@ -620,32 +634,8 @@ impl Store {
     /// The run as readers see it: a `running` run whose tracker is gone (see [`TrackerCheck`])
     /// is `interrupted`, ended at its last sample, as [`Store::recover_interrupted`] would
     /// record it; nothing is written.
-    fn effective(&self, mut run: RunRecord) -> RunRecord {
-        let TrackerCheck::On { this_host, now } = &self.trackers else {
-            return run;
-        };
-        if run.status != RunStatus::Running {
-            return run;
-        }
-        let gone = if run.hostname == *this_host {
-            !crate::liveness::pid_is_running(run.pid)
-        } else {
-            let last = run.last_sample_at.as_deref().unwrap_or(&run.started_at);
-            let now = now.unwrap_or_else(mlcarbon_time::now);
-            mlcarbon_time::UtcTime::parse(last).is_ok_and(|last| {
-                (now.unix_seconds() - last.unix_seconds()) as f64 > stale_after_s(run.interval_s)
-            })
-        };
-        if gone {
-            run.status = RunStatus::Interrupted;
-            run.ended_at = Some(
-                run.last_sample_at
-                    .clone()
-                    .unwrap_or_else(|| run.started_at.clone()),
-            );
-            run.duration_s = Some(run.last_t_s.unwrap_or(0.0));
-        }
-        run
+    fn effective(&self, run: RunRecord) -> RunRecord {
+        self.trackers.apply(run)
     }
 
     /// The run started last; `None` in an empty database.
@@ -1035,14 +1025,14 @@ fn found(updated: usize, run: RunId) -> Result<(), StoreError> {
     }
 }
 
-fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
+pub(crate) fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
     match seconds {
         Some(s) if s > 0.0 => energy_j / s,
         _ => 0.0,
     }
 }
 
-fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
+pub(crate) fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
     match mlcarbon_time::parse_strict_rfc3339(value) {
         Some(_) => Ok(()),
         None => Err(StoreError::Timestamp {
@@ -1054,7 +1044,7 @@ fn check_timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
 
 /// SQLite stores NaN as NULL, so a non-finite figure would be lost or break a NOT NULL column;
 /// it is refused instead, with the field named.
-fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
+pub(crate) fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
@@ -1065,7 +1055,7 @@ fn finite_non_negative(field: &'static str, value: f64) -> Result<(), StoreError
     }
 }
 
-fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
+pub(crate) fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     let run = &new_run.start;
     check_timestamp("started_at", &run.started_at)?;
     for (field, value) in [
@@ -1090,7 +1080,7 @@ fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn validate_sample(sample: &SampleRow) -> Result<(), StoreError> {
+pub(crate) fn validate_sample(sample: &SampleRow) -> Result<(), StoreError> {
     check_timestamp("sample timestamp", &sample.timestamp)?;
     for (field, value) in [
         ("sample t_s", sample.t_s),

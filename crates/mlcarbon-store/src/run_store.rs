@@ -1,0 +1,260 @@
+//! [`RunStore`]: what a server and a pushing tracker need of a run database, whatever holds it.
+//! SQLite ([`SqliteRunStore`], the embedded default) implements it here; PostgreSQL (a team
+//! server's store) in the `mlcarbon-store-pg` crate. Both pass the same tests
+//! (`conformance`, behind the `conformance` feature).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::{
+    ComponentRecord, NewRun, Order, PowerSeries, Prediction, RunEnd, RunFilter, RunId, RunRecord,
+    SampleRow, Store, StoreError, TrackerCheck,
+};
+
+/// A run database shared by the threads of a server: every method takes `&self`, and a
+/// callback sees one record at a time so that reads of any size stay in constant memory.
+///
+/// The method names and meanings are [`Store`]'s own; see there for each one's contract.
+pub trait RunStore: Send + Sync {
+    /// Where the runs are, for people (a file path, or a URL without its password).
+    fn location(&self) -> String;
+
+    /// The schema version the database is at.
+    fn schema_version(&self) -> Result<u32, StoreError>;
+
+    /// How readers tell a `running` run whose tracker is gone (see [`TrackerCheck`]).
+    fn tracker_check(&self) -> TrackerCheck;
+
+    /// Marks `running` runs whose writer `is_alive(pid, hostname)` says is gone as
+    /// `interrupted`; returns their ids.
+    fn recover_interrupted(
+        &self,
+        is_alive: &dyn Fn(u32, &str) -> bool,
+    ) -> Result<Vec<RunId>, StoreError>;
+
+    fn start_run(&self, run: &NewRun) -> Result<RunId, StoreError>;
+
+    /// Appends samples and adds them to the run's totals, all or none. Idempotent: a sample
+    /// whose `seq` the run already has is skipped, so a retried batch is stored once.
+    fn add_samples(&self, run: RunId, samples: &[SampleRow]) -> Result<(), StoreError>;
+
+    fn add_sample(&self, run: RunId, sample: &SampleRow) -> Result<(), StoreError> {
+        self.add_samples(run, std::slice::from_ref(sample))
+    }
+
+    fn set_prediction(&self, run: RunId, prediction: &Prediction) -> Result<(), StoreError>;
+
+    fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError>;
+
+    /// Hands every run matching `filter` to `each` in `order`; stops at `each`'s first error.
+    fn each_run(
+        &self,
+        filter: &RunFilter,
+        order: Order,
+        each: &mut dyn FnMut(RunRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Runs matching `filter`, newest start first.
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs = Vec::new();
+        self.each_run(filter, Order::NewestFirst, &mut |run| {
+            runs.push(run);
+            Ok(())
+        })?;
+        Ok(runs)
+    }
+
+    /// The run started last; `None` in an empty database.
+    fn latest_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        let newest = RunFilter {
+            limit: Some(1),
+            ..RunFilter::default()
+        };
+        Ok(self.runs(&newest)?.into_iter().next())
+    }
+
+    fn run(&self, id: RunId) -> Result<RunRecord, StoreError>;
+
+    /// Runs whose uuid starts with `prefix`, at most `limit`, by id.
+    fn runs_by_uuid_prefix(&self, prefix: &str, limit: usize)
+    -> Result<Vec<RunRecord>, StoreError>;
+
+    /// The projects that have runs, sorted, each once.
+    fn projects(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The run's components in declaration order, with their totals.
+    fn components(&self, id: RunId) -> Result<Vec<ComponentRecord>, StoreError>;
+
+    /// Hands the run's samples to `each` in `seq` order; stops at `each`'s first error.
+    fn each_sample(
+        &self,
+        id: RunId,
+        each: &mut dyn FnMut(SampleRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// The run's samples in `seq` order, all held: prefer [`RunStore::each_sample`].
+    fn samples(&self, id: RunId) -> Result<Vec<SampleRow>, StoreError> {
+        let mut samples = Vec::new();
+        self.each_sample(id, &mut |sample| {
+            samples.push(sample);
+            Ok(())
+        })?;
+        Ok(samples)
+    }
+
+    /// The run's power and emissions over time in at most `points` points.
+    fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError>;
+
+    /// A store to use for one long read (a streamed download) so that it does not hold up
+    /// other requests: SQLite opens its own read-only connection; `None` (the default) where
+    /// `self` already serves readers side by side (a connection pool).
+    fn for_long_read(&self) -> Result<Option<Box<dyn RunStore>>, StoreError> {
+        Ok(None)
+    }
+}
+
+impl std::fmt::Debug for dyn RunStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RunStore({})", self.location())
+    }
+}
+
+/// A SQLite [`Store`] shared by threads: one connection behind a lock (a `rusqlite`
+/// connection is not `Sync`), and the file's path for [`RunStore::for_long_read`].
+#[derive(Debug)]
+pub struct SqliteRunStore {
+    store: Mutex<Store>,
+    path: Option<PathBuf>,
+}
+
+impl SqliteRunStore {
+    /// Shares `store`; `path` is its file (none: in memory), for long reads on a connection
+    /// of their own.
+    pub fn new(store: Store, path: Option<PathBuf>) -> SqliteRunStore {
+        SqliteRunStore {
+            store: Mutex::new(store),
+            path,
+        }
+    }
+
+    /// A private database in memory, runs read as stored.
+    pub fn open_in_memory() -> Result<SqliteRunStore, StoreError> {
+        Ok(SqliteRunStore::new(Store::open_in_memory()?, None))
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The store, locked; a panic in another holder leaves the connection usable (every write
+    /// is one transaction), so a poisoned lock is taken over.
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl RunStore for SqliteRunStore {
+    fn location(&self) -> String {
+        match &self.path {
+            Some(path) => path.display().to_string(),
+            None => "an in-memory database".to_string(),
+        }
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        self.lock().schema_version()
+    }
+
+    fn tracker_check(&self) -> TrackerCheck {
+        self.lock().tracker_check().clone()
+    }
+
+    fn recover_interrupted(
+        &self,
+        is_alive: &dyn Fn(u32, &str) -> bool,
+    ) -> Result<Vec<RunId>, StoreError> {
+        self.lock().recover_interrupted(is_alive)
+    }
+
+    fn start_run(&self, run: &NewRun) -> Result<RunId, StoreError> {
+        self.lock().start_run(run)
+    }
+
+    fn add_samples(&self, run: RunId, samples: &[SampleRow]) -> Result<(), StoreError> {
+        self.lock().add_samples(run, samples)
+    }
+
+    fn set_prediction(&self, run: RunId, prediction: &Prediction) -> Result<(), StoreError> {
+        self.lock().set_prediction(run, prediction)
+    }
+
+    fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError> {
+        self.lock().finish_run(run, end)
+    }
+
+    fn each_run(
+        &self,
+        filter: &RunFilter,
+        order: Order,
+        each: &mut dyn FnMut(RunRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.lock().each_run(filter, order, each)
+    }
+
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        self.lock().runs(filter)
+    }
+
+    fn latest_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        self.lock().latest_run()
+    }
+
+    fn run(&self, id: RunId) -> Result<RunRecord, StoreError> {
+        self.lock().run(id)
+    }
+
+    fn runs_by_uuid_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        self.lock().runs_by_uuid_prefix(prefix, limit)
+    }
+
+    fn projects(&self) -> Result<Vec<String>, StoreError> {
+        self.lock().projects()
+    }
+
+    fn components(&self, id: RunId) -> Result<Vec<ComponentRecord>, StoreError> {
+        self.lock().components(id)
+    }
+
+    fn each_sample(
+        &self,
+        id: RunId,
+        each: &mut dyn FnMut(SampleRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.lock().each_sample(id, each)
+    }
+
+    fn samples(&self, id: RunId) -> Result<Vec<SampleRow>, StoreError> {
+        self.lock().samples(id)
+    }
+
+    fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError> {
+        self.lock().power_series(id, points)
+    }
+
+    /// A read-only connection of its own, reading runs as the shared one does; none for a
+    /// database in memory (the shared connection is then held for the read).
+    fn for_long_read(&self) -> Result<Option<Box<dyn RunStore>>, StoreError> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let mut own = Store::open_read_only(path)?;
+        own.set_tracker_check(self.tracker_check());
+        Ok(Some(Box::new(SqliteRunStore::new(own, Some(path.clone())))))
+    }
+}
