@@ -52,8 +52,10 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// List tracked runs.
     Runs(RunsArgs),
-    /// One tracked run in detail: components, power over time, emissions.
+    /// One tracked run in detail: components, power over time, emissions (or a job: `job:KEY`).
     Show(ShowArgs),
+    /// Distributed jobs: the runs sharing a job key, each host counted once.
+    Jobs(JobsArgs),
     /// Export tracked runs (CodeCarbon-compatible CSV, CSV, JSON, JSON lines).
     Export(ExportArgs),
     /// Defaults for tracked runs (location, PUE, project), stored in the XDG config dir.
@@ -112,6 +114,11 @@ pub struct TrackArgs {
     /// (the zone's month × hour-of-day profile).
     #[arg(long, value_name = "FILE|builtin")]
     pub intensity_profile: Option<String>,
+    /// The distributed job this run belongs to, the same on every host and rank (default: from
+    /// SLURM_JOB_ID and its step, TORCHELASTIC_RUN_ID, or MASTER_ADDR:MASTER_PORT and the start
+    /// time). Only local rank 0 of each host measures the machine.
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -176,6 +183,9 @@ pub struct RunsArgs {
     /// Only runs with this status (running, finished, failed, interrupted).
     #[arg(long, value_parser = parse_status)]
     pub status: Option<mlcarbon_store::RunStatus>,
+    /// Only runs of this distributed job (its job key, as `mlcarbon jobs` lists them).
+    #[arg(long, value_name = "KEY")]
+    pub job: Option<String>,
     /// At most this many runs, newest first (1 or more).
     #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
@@ -186,11 +196,23 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, or the start of its uuid.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// At most this many jobs, the most recently started first (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub limit: usize,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
 }
@@ -421,6 +443,8 @@ pub struct AdviseArgs {
     pub top: f64,
     #[arg(long, default_value_t = mlcarbon_model::search_report::DEFAULT_PROBABILITY, allow_negative_numbers = true, value_parser = described::probability, value_name = p::PROBABILITY.value_name, help = p::PROBABILITY.help)]
     pub probability: f64,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -539,6 +563,8 @@ pub struct CompareArgs {
     pub with_hardware: Vec<String>,
     #[arg(long, help = p::ALL_ZONES.help)]
     pub all_zones: bool,
+    #[arg(long, value_name = p::CANDIDATES.value_name, help = p::CANDIDATES.help)]
+    pub candidates: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,

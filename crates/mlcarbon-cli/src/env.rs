@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 /// Folder of replacement tables (same as `--data-dir`).
 pub const DATA_DIR: &str = "MLCARBON_DATA_DIR";
-/// SQLite database of tracked runs (same as `--db`).
-pub const DB: &str = "MLCARBON_DB";
+/// SQLite database of tracked runs (same as `--db`); where it defaults to is the store's rule,
+/// shared with the Python package.
+pub use mlcarbon_store::paths::{DB, default_db};
 /// Set by `mlcarbon run` for the child: a file where it may write its progress (0 to 1).
 pub const PROGRESS_FILE: &str = "MLCARBON_PROGRESS_FILE";
 /// Set by `mlcarbon run` for the child: the id of the tracked run.
@@ -32,21 +33,9 @@ pub fn config_dir() -> Option<PathBuf> {
         .map(|d| d.join("mlcarbon"))
 }
 
-/// `$XDG_DATA_HOME/mlcarbon`, else `~/.local/share/mlcarbon`.
-pub fn data_dir() -> Option<PathBuf> {
-    non_empty("XDG_DATA_HOME")
-        .or_else(|| home().map(|h| h.join(".local").join("share")))
-        .map(|d| d.join("mlcarbon"))
-}
-
 /// The configuration file: `$MLCARBON_CONFIG`, else `config` in the config dir.
 pub fn config_file() -> Option<PathBuf> {
     non_empty(CONFIG).or_else(|| config_dir().map(|d| d.join("config")))
-}
-
-/// The runs database: `$MLCARBON_DB`, else `runs.sqlite` in the data dir.
-pub fn default_db() -> Option<PathBuf> {
-    non_empty(DB).or_else(|| data_dir().map(|d| d.join("runs.sqlite")))
 }
 
 /// Every `MLCARBON_*` variable any part of mlcarbon reads or sets: this module's, and the meter's
@@ -55,6 +44,7 @@ pub fn default_db() -> Option<PathBuf> {
 pub const ALL: &[&str] = &[
     DATA_DIR,
     DB,
+    mlcarbon_store::paths::HOST,
     PROGRESS_FILE,
     RUN_ID,
     TOKEN,

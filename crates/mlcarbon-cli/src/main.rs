@@ -141,6 +141,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
         }
         Command::Runs(args) => commands::runs::list(args),
         Command::Show(args) => commands::runs::show(data, args),
+        Command::Jobs(args) => commands::runs::jobs(args),
         Command::Export(args) => return export(args),
         Command::Config(args) => config_command(data, &args.action),
         Command::Advise(args) => commands::advise::run(data, args),

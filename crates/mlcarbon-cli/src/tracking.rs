@@ -11,9 +11,9 @@ use mlcarbon_meter::Roots;
 use mlcarbon_model::Location;
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
-use mlcarbon_store::RunStatus;
+use mlcarbon_store::{Attribution, RunStatus};
 use mlcarbon_track::{
-    RunSettings, Tick, Tracker, machine_sampler, recover_interrupted, replay_sampler,
+    RunSettings, Tick, Tracker, link_sampler, machine_sampler, recover_interrupted, replay_sampler,
 };
 
 use crate::cli::TrackArgs;
@@ -43,6 +43,9 @@ fn intensity_profile(data: &Dataset, spec: &str, location: &Location) -> Result<
 
 /// A tracked run and how it talks to the terminal.
 pub struct Session {
+    /// What the run counts, as decided at its start (`Process` when another tracker already
+    /// measures this machine, `Link` for a job's other local ranks).
+    pub attribution: Attribution,
     pub tracker: Tracker,
     /// Between samples: --interval, else config `interval`, else 1 s; checked.
     pub interval: Duration,
@@ -55,9 +58,30 @@ pub fn start(
     data: &Dataset,
     args: &TrackArgs,
     command: Vec<String>,
+    requested: Attribution,
     config: &Config,
 ) -> Result<Session> {
     let location = tracked_location(data, &args.location, config)?;
+    let placement = mlcarbon_track::placement::detect(
+        args.job.as_deref(),
+        |name| std::env::var(name).ok(),
+        mlcarbon_time::now(),
+    );
+    // Local rank 0 measures this host for the whole job; the other ranks only say they belong
+    // to it, unless they count their own processes.
+    let mut attribution = match requested {
+        Attribution::Machine if !placement.measures_host() => {
+            if !args.quiet {
+                stderr_line!(
+                    "mlcarbon: local rank {} of job {}: local rank 0 measures this machine; this run records only its link to the job (--attribution process counts this rank's processes)",
+                    placement.local_rank.unwrap_or(0),
+                    placement.job_key.as_deref().unwrap_or("(no job key)")
+                );
+            }
+            Attribution::Link
+        }
+        other => other,
+    };
     let profile = args
         .intensity_profile
         .as_deref()
@@ -67,6 +91,8 @@ pub fn start(
     mlcarbon_track::check_periods(interval, args.commit_every)?;
     let roots = Roots::from_env();
     let sensors = match &args.replay {
+        // A link measures nothing, whatever would have been read.
+        _ if attribution == Attribution::Link => link_sampler(),
         // `demo` is the built-in trace; a file of that name is `./demo`.
         Some(trace) if trace.as_os_str() == mlcarbon_track::DEMO_TRACE_NAME => {
             replay_sampler(mlcarbon_track::DEMO_TRACE).context("--replay demo")?
@@ -92,6 +118,25 @@ pub fn start(
             );
         }
     }
+    if attribution == Attribution::Machine
+        && let Some(other) = store.machine_tracker_on(&host)?
+    {
+        let what = format!(
+            "run {} (pid {}) already measures this machine's whole energy",
+            other.id, other.pid
+        );
+        if command == ["monitor"] {
+            bail!(
+                "{what}: a second monitor would count it twice; stop that one first, or measure one command with `mlcarbon run --attribution process -- CMD`"
+            );
+        }
+        if !args.quiet {
+            stderr_line!(
+                "mlcarbon: warning: {what}; this run counts only its command's processes, so the machine is not counted twice"
+            );
+        }
+        attribution = Attribution::Process;
+    }
     let settings = RunSettings {
         project: args
             .project
@@ -105,6 +150,8 @@ pub fn start(
         commit_every: Duration::from_secs_f64(args.commit_every),
         hostname: Some(host),
         progress_dir_of: Some(db_path),
+        attribution,
+        placement,
     };
     let tracker = Tracker::start(
         data,
@@ -116,6 +163,7 @@ pub fn start(
         &roots,
     )?;
     Ok(Session {
+        attribution,
         tracker,
         interval: settings.interval,
         quiet: args.quiet,

@@ -45,6 +45,8 @@ pub struct AdviseQuery {
     pub top: f64,
     /// With `grid`: the probability p of reaching it.
     pub probability: f64,
+    /// The places the job could move to (`--candidates`); empty: the listed providers' regions.
+    pub candidates: Vec<String>,
 }
 
 impl Default for AdviseQuery {
@@ -57,6 +59,7 @@ impl Default for AdviseQuery {
             grid: None,
             top: DEFAULT_TOP,
             probability: DEFAULT_PROBABILITY,
+            candidates: Vec::new(),
         }
     }
 }
@@ -156,6 +159,42 @@ fn provider_candidate(
             };
             c
         }))
+}
+
+/// The cleanest of the places the user listed (`--candidates`): a region move when it is one
+/// of the job's provider's regions, else a move to that place.
+fn listed_candidate(
+    data: &Dataset,
+    s: &Subject<'_>,
+    baseline: &Estimate,
+    listed: &[String],
+) -> Result<Option<Candidate>, RequestError> {
+    let places = crate::request::resolve_candidates(data, listed)?;
+    let options =
+        compare::candidate_places(data, &s.job, baseline, &s.location.location.pue, &places)?;
+    let own_provider = s.location.provider.map(|p| p.id.to_string());
+    Ok(options.first().map(|best| {
+        let same_provider = best.provider.is_some() && best.provider == own_provider;
+        let kind = if same_provider {
+            ActionKind::Region
+        } else {
+            ActionKind::Provider
+        };
+        let mut c = Candidate::from_alternative(kind, baseline, best, place_basis(best));
+        let here = best.region.is_some() && best.region == s.location.location.region
+            || best.region.is_none()
+                && s.location.location.region.is_none()
+                && best.zone == s.location.location.zone;
+        c.label = if here {
+            format!(
+                "stay: {} is already the cleanest of your candidates",
+                best.label
+            )
+        } else {
+            format!("move to {}, the cleanest of your candidates", best.label)
+        };
+        c
+    }))
 }
 
 /// The cleanest other accelerator for the same work.
@@ -371,8 +410,12 @@ pub fn advise_report(
     let baseline = estimate(&s.job, &s.location.location);
     let mut notes = Vec::new();
     let mut candidates = Vec::new();
-    candidates.extend(region_candidate(data, &s, &baseline, &mut notes)?);
-    candidates.extend(provider_candidate(data, &s, &baseline)?);
+    if query.candidates.is_empty() {
+        candidates.extend(region_candidate(data, &s, &baseline, &mut notes)?);
+        candidates.extend(provider_candidate(data, &s, &baseline)?);
+    } else {
+        candidates.extend(listed_candidate(data, &s, &baseline, &query.candidates)?);
+    }
     candidates.extend(hardware_candidate(data, &s, &baseline, &mut notes)?);
     candidates.extend(schedule_candidate(
         data, &s, &baseline, query, clock, &mut notes,

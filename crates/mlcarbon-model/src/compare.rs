@@ -293,6 +293,48 @@ pub fn cleanest_zones(
         .collect())
 }
 
+/// A place a user can run at, named in a candidates list (`--candidates`): a provider's region,
+/// compared with its own PUE, or a grid zone, compared with the job's.
+#[derive(Debug, Clone, Copy)]
+pub enum CandidatePlace<'d> {
+    Region(&'d Provider, &'d Region),
+    Zone(&'d Zone),
+}
+
+/// The job at each of `places`, cleanest first (the user's list, not the dataset's rankings).
+/// A place without a figure on the job's basis is an error naming it: the user asked for it.
+pub fn candidate_places(
+    data: &Dataset,
+    job: &Job,
+    baseline: &Estimate,
+    pue: &crate::estimate::Factor<f64>,
+    places: &[CandidatePlace<'_>],
+) -> Result<Vec<Alternative>, ScenarioError> {
+    let mut out = Vec::with_capacity(places.len());
+    for place in places {
+        out.push(match *place {
+            CandidatePlace::Region(provider, region) => {
+                region_alternative(data, job, baseline, provider, region)?
+            }
+            CandidatePlace::Zone(zone) => {
+                let f = scenario::zone_figures(data, zone, pue.range, baseline.basis)?;
+                alternative(
+                    baseline,
+                    format!("{} ({})", zone.id, zone.name),
+                    Place {
+                        zone: Some(zone.id.to_string()),
+                        ..Place::default()
+                    },
+                    estimate_with(job, &f),
+                    String::new(),
+                )
+            }
+        });
+    }
+    sort(&mut out);
+    Ok(out)
+}
+
 /// Throughputs of two devices on the job's own headline precision (the lowest published for the
 /// device it ran on), so that "same work" compares like with like; none when the other device
 /// lacks that figure (falling back to FP32 would compare tensor-core training with plain FP32).

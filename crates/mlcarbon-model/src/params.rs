@@ -226,6 +226,11 @@ pub const ALL_ZONES: Param = Param {
     default: None,
     help: "Compare with every grid zone, also those where no listed provider has a data centre [default: only zones that host cloud regions, where compute can be rented].",
 };
+pub const CANDIDATES: Param = text(
+    "candidates",
+    "LIST",
+    "Compare only these places (comma-separated): provider/region (aws/us-east-1), grid zones (FR) or region codes; the cleanest of them is the place advice [default: the listed providers' regions and the zones that host them].",
+);
 pub const PUE: Param = number(
     "pue",
     "X",
@@ -427,10 +432,19 @@ pub const LOCATION: &[Param] = &[
     BASIS,
 ];
 /// `compare`'s own, beside the job and the location.
-pub const COMPARE_EXTRA: &[Param] = &[ALL_ZONES];
+pub const COMPARE_EXTRA: &[Param] = &[ALL_ZONES, CANDIDATES];
 /// `estimate`'s own, beside the job and the location.
 pub const ESTIMATE_EXTRA: &[Param] = &[LIFETIME_YEARS];
-pub const ADVISE_EXTRA: &[Param] = &[RUN, DEADLINE, NOW, MAX_SLOWDOWN, GRID, TOP, PROBABILITY];
+pub const ADVISE_EXTRA: &[Param] = &[
+    RUN,
+    DEADLINE,
+    NOW,
+    MAX_SLOWDOWN,
+    GRID,
+    TOP,
+    PROBABILITY,
+    CANDIDATES,
+];
 pub const PLAN_SEARCH_EXTRA: &[Param] = &[
     RUN,
     GRID,
@@ -472,6 +486,7 @@ pub const ALL: &[Param] = &[
     PUE,
     BASIS,
     ALL_ZONES,
+    CANDIDATES,
     LIFETIME_YEARS,
     RUN,
     DEADLINE,

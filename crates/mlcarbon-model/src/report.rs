@@ -440,7 +440,9 @@ pub struct CompareReport {
 
 /// The same job across regions, providers, zones or hardware. `by` defaults to regions with a
 /// provider, else zones; `with` names the accelerators to compare with (default: all with
-/// published throughput).
+/// published throughput). A non-empty `candidates` list (see
+/// [`crate::request::resolve_candidates`]) compares exactly its places instead.
+#[allow(clippy::too_many_arguments)] // the CLI's flags, one by one; callers name each
 pub fn compare_report(
     data: &Dataset,
     request: &EstimateRequest,
@@ -449,10 +451,35 @@ pub fn compare_report(
     limit: usize,
     with: &[String],
     all_zones: bool,
+    candidates: &[String],
 ) -> Result<CompareReport, RequestError> {
     let job = &resolved.job;
     let location = &resolved.location;
     let baseline = estimate(&job.job, &location.location);
+    if !candidates.is_empty() {
+        if let Some(by) = by {
+            return Err(RequestError::new(
+                "candidates",
+                format!(
+                    "--candidates compares exactly the places it lists; leave out --by {}",
+                    by.name()
+                ),
+            ));
+        }
+        let places = crate::request::resolve_candidates(data, candidates)?;
+        let alternatives =
+            compare::candidate_places(data, &job.job, &baseline, &location.location.pue, &places)?;
+        return Ok(CompareReport {
+            by: "candidates",
+            baseline: baseline_option(resolved, &baseline),
+            assumption: Some(
+                "only the places you listed: a region with its provider's PUE, a zone with the job's"
+                    .to_string(),
+            ),
+            alternatives: alternatives.iter().map(OptionReport::from).collect(),
+            caveat: None,
+        });
+    }
     let by = by.unwrap_or(if location.provider.is_some() {
         CompareBy::Regions
     } else {
@@ -541,24 +568,30 @@ pub fn compare_report(
     alternatives.truncate(limit);
     Ok(CompareReport {
         by: by.name(),
-        baseline: OptionReport {
-            label: format!("{} in {}", job.description, location.location.label),
-            provider: location.location.provider.clone(),
-            region: location.location.region.clone(),
-            zone: location.location.zone.clone(),
-            hardware: job.hardware.map(|h| h.id.to_string()),
-            hours: job.hours.0,
-            emissions_kg: baseline.emissions.value.0,
-            emissions_kg_low: baseline.emissions.low.0,
-            emissions_kg_high: baseline.emissions.high.0,
-            saving_kg: 0.0,
-            saving_percent: 0.0,
-            note: "your job".to_string(),
-        },
+        baseline: baseline_option(resolved, &baseline),
         assumption,
         alternatives: alternatives.iter().map(OptionReport::from).collect(),
         caveat: (by != CompareBy::Hardware).then_some(REGION_CAVEAT),
     })
+}
+
+/// The job as it is, first line of a comparison.
+fn baseline_option(resolved: &Resolved<'_>, baseline: &Estimate) -> OptionReport {
+    let (job, location) = (&resolved.job, &resolved.location);
+    OptionReport {
+        label: format!("{} in {}", job.description, location.location.label),
+        provider: location.location.provider.clone(),
+        region: location.location.region.clone(),
+        zone: location.location.zone.clone(),
+        hardware: job.hardware.map(|h| h.id.to_string()),
+        hours: job.hours.0,
+        emissions_kg: baseline.emissions.value.0,
+        emissions_kg_low: baseline.emissions.low.0,
+        emissions_kg_high: baseline.emissions.high.0,
+        saving_kg: 0.0,
+        saving_percent: 0.0,
+        note: "your job".to_string(),
+    }
 }
 
 // --- embodied emissions ------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 use mlcarbon_data::{Basis, Dataset, Hardware, HardwareMatch, LookupError, Provider, Region};
 use serde::{Deserialize, Serialize};
 
+use crate::compare::CandidatePlace;
 use crate::embodied::HostSpec;
 use crate::estimate::{Job, Load, Location, Provenance};
 use crate::scenario::{self, ScenarioError};
@@ -299,6 +300,60 @@ pub fn resolve_provider_region<'d>(
     };
     Ok((provider, region))
 }
+
+/// The places of a candidates list: `provider/region` (`aws/us-east-1`), a grid zone (`FR`,
+/// `US-CAL-CISO`), or a region code alone when it names no zone (`europe-west4`). Items are
+/// separated by commas or given one by one; each is named in the error that refuses it.
+pub fn resolve_candidates<'d>(
+    data: &'d Dataset,
+    items: &[String],
+) -> Result<Vec<CandidatePlace<'d>>, RequestError> {
+    let mut places = Vec::new();
+    for item in items.iter().flat_map(|i| i.split(',')).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let refuse = |message: String| {
+            RequestError::new("candidates", format!("candidate `{item}`: {message}"))
+        };
+        let place = match item.split_once('/') {
+            Some((provider, region)) => {
+                let (provider, region) = resolve_provider_region(data, Some(provider), region)
+                    .map_err(|e| refuse(e.message))?;
+                CandidatePlace::Region(provider, region)
+            }
+            None => match data.find_zone(item) {
+                Ok(zone) => CandidatePlace::Zone(zone),
+                Err(zone_error) => match resolve_provider_region(data, None, item) {
+                    Ok((provider, region)) => CandidatePlace::Region(provider, region),
+                    Err(_) => {
+                        return Err(refuse(format!(
+                            "{} (a region is written provider/region, e.g. aws/us-east-1)",
+                            lookup_message(&zone_error, "zones")
+                        )));
+                    }
+                },
+            },
+        };
+        places.push(place);
+    }
+    if places.is_empty() && !items.is_empty() {
+        return Err(RequestError::new(
+            "candidates",
+            "the candidates list is empty: give places like aws/us-east-1,FR",
+        ));
+    }
+    if places.len() > MAX_CANDIDATES {
+        return Err(RequestError::new(
+            "candidates",
+            format!("at most {MAX_CANDIDATES} candidates, not {}", places.len()),
+        ));
+    }
+    Ok(places)
+}
+
+/// The most places one candidates list may name.
+pub const MAX_CANDIDATES: usize = 200;
 
 /// A location on the basis asked for; without one, life-cycle, else (a place the data holds
 /// only direct figures for: US states, Chinese provinces, the world average) the direct figure,

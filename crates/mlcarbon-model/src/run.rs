@@ -81,18 +81,22 @@ pub enum Method {
     IntegratedPower,
     /// Estimated: rated power × utilization (CPU TDP model, RAM W/GB model).
     Model,
+    /// Reported by another tracker with its own figures (a CodeCarbon client posting to the
+    /// server): how that tracker knew them is not sent, so it is not claimed as measured.
+    Reported,
 }
 
 named!(Method, "measuring method", {
     Counter => "counter",
     IntegratedPower => "integrated_power",
     Model => "model",
+    Reported => "reported",
 });
 
 impl Method {
     /// Read from the hardware (a counter or measured power), not modelled.
     pub fn is_measured(self) -> bool {
-        !matches!(self, Method::Model)
+        matches!(self, Method::Counter | Method::IntegratedPower)
     }
 
     /// For people: how the energy is known.
@@ -101,6 +105,7 @@ impl Method {
             Method::Counter => "measured (energy counter)",
             Method::IntegratedPower => "measured (power, integrated)",
             Method::Model => "modelled (rated power × utilization)",
+            Method::Reported => "reported by CodeCarbon (measured or modelled there)",
         }
     }
 }
@@ -148,6 +153,9 @@ pub enum IntensityOrigin {
     Profile,
     /// Read from a meter (not produced by mlcarbon's trackers today; kept for imports).
     Measured,
+    /// Reported by another tracker with its figures: a CodeCarbon client's emissions ÷ energy
+    /// of each interval it posts (its own intensity data, not mlcarbon's).
+    Reported,
 }
 
 named!(IntensityOrigin, "intensity origin", {
@@ -156,6 +164,7 @@ named!(IntensityOrigin, "intensity origin", {
     Given => "given",
     Profile => "profile",
     Measured => "measured",
+    Reported => "reported",
 });
 
 impl From<Origin> for IntensityOrigin {
@@ -177,7 +186,65 @@ impl IntensityOrigin {
             IntensityOrigin::Defaulted => Origin::Defaulted,
             IntensityOrigin::Given => Origin::Given,
             IntensityOrigin::Measured => Origin::Measured,
+            // The client chose its figure; to mlcarbon it is given, as `--intensity` is.
+            IntensityOrigin::Reported => Origin::Given,
         }
+    }
+}
+
+/// What share of the machine a run counts. One tracker per host measures the whole machine;
+/// the other ranks of a distributed job on that host record only their link to the job (or
+/// their own processes' share), so a job's total counts every machine once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The whole machine's components.
+    #[default]
+    Machine,
+    /// The share of the measured command's process tree (`--attribution process`).
+    Process,
+    /// Nothing measured: this run only says it belongs to a job whose machine another tracker
+    /// on the same host measures.
+    Link,
+}
+
+named!(Attribution, "attribution", {
+    Machine => "machine",
+    Process => "process",
+    Link => "link",
+});
+
+impl Attribution {
+    /// CodeCarbon's `tracking_mode` column: `machine` or `process` (a link counts nothing, and
+    /// is exported as the process share it is, zero).
+    pub fn tracking_mode(self) -> &'static str {
+        match self {
+            Attribution::Machine => "machine",
+            Attribution::Process | Attribution::Link => "process",
+        }
+    }
+}
+
+/// Where a run sits in a distributed job: the job it belongs to and its rank. Every field is
+/// optional: a single-process run has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPlacement {
+    /// The same for every run of one job on every host (`slurm:1234.0`, `torchelastic:ID`,
+    /// or what `--job` gave).
+    pub job_key: Option<String>,
+    /// Global rank of this process (`RANK`, `SLURM_PROCID`).
+    pub rank: Option<u32>,
+    /// Rank on this host (`LOCAL_RANK`, `SLURM_LOCALID`): local rank 0 measures the machine.
+    pub local_rank: Option<u32>,
+    /// Number of processes in the job (`WORLD_SIZE`, `SLURM_NTASKS`).
+    pub world_size: Option<u32>,
+}
+
+impl JobPlacement {
+    /// Whether this process is the one that should measure its host: local rank 0, or no
+    /// local rank known.
+    pub fn measures_host(&self) -> bool {
+        self.local_rank.unwrap_or(0) == 0
     }
 }
 

@@ -111,14 +111,27 @@ pub fn estimate_json(args_json: &str) -> Result<String, CallError> {
 
 /// `mlcarbon compare --format json`: `by`, `limit` (15), `with` (a list of names), `all_zones`.
 pub fn compare_json(args_json: &str) -> Result<String, CallError> {
-    let (request, options) = split_args(args_json, &["by", "limit", "with", "all_zones"])?;
+    let (request, options) = split_args(
+        args_json,
+        &["by", "limit", "with", "all_zones", "candidates"],
+    )?;
     let data = data()?;
     let by: Option<CompareBy> = option(&options, "by")?;
     let limit: usize = option(&options, "limit")?.unwrap_or(15);
     let with: Vec<String> = option(&options, "with")?.unwrap_or_default();
     let all_zones: bool = option(&options, "all_zones")?.unwrap_or(false);
+    let candidates: Vec<String> = option(&options, "candidates")?.unwrap_or_default();
     let resolved = resolve(data, &request)?;
-    let report = compare_report(data, &request, &resolved, by, limit, &with, all_zones)?;
+    let report = compare_report(
+        data,
+        &request,
+        &resolved,
+        by,
+        limit,
+        &with,
+        all_zones,
+        &candidates,
+    )?;
     to_json(&report)
 }
 
@@ -194,6 +207,7 @@ pub fn advise_json(args_json: &str) -> Result<String, CallError> {
         grid: option(&options, "grid")?,
         top: option(&options, "top")?.unwrap_or(defaults.top),
         probability: option(&options, "probability")?.unwrap_or(defaults.probability),
+        candidates: option(&options, "candidates")?.unwrap_or_default(),
     };
     to_json(&advise_report(data()?, &query, mlcarbon_time::now())?)
 }

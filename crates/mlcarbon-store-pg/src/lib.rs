@@ -19,9 +19,10 @@ pub mod throwaway;
 use std::str::FromStr;
 
 use mlcarbon_store::{
-    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, NewRun, Order, POINT_WINDOW,
-    PowerPoint, PowerSeries, Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus,
-    RunStore, SampleRow, StoreError, TrackerCheck, validate,
+    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, JobPlacement, NewRun, Order,
+    POINT_WINDOW, PowerPoint, PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId,
+    RunRecord, RunStart, RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck,
+    validate,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -203,7 +204,8 @@ const RUN_COLUMNS: &str = "id, uuid, project, experiment, tags, command, started
     exit_code, signal, energy_kwh, emissions_kg, cpu_energy_kwh, gpu_energy_kwh, \
     ram_energy_kwh, cpu_utilization_sum, cpu_utilization_n, gpu_utilization_sum, \
     gpu_utilization_n, ram_used_gb_sum, ram_used_gb_n, last_t_s, last_sample_at, \
-    sample_count, progress, predicted_energy_kwh, predicted_emissions_kg";
+    sample_count, progress, predicted_energy_kwh, predicted_emissions_kg, attribution, job_key, \
+    rank, local_rank, world_size";
 
 fn run_from_row(row: &Row) -> Result<RunRecord, StoreError> {
     let id: i64 = row.try_get("id").map_err(db)?;
@@ -213,6 +215,10 @@ fn run_from_row(row: &Row) -> Result<RunRecord, StoreError> {
     let num = |name: &str| -> Result<f64, StoreError> { row.try_get(name).map_err(db) };
     let opt_num = |name: &str| -> Result<Option<f64>, StoreError> { row.try_get(name).map_err(db) };
     let int = |name: &str| -> Result<i64, StoreError> { row.try_get(name).map_err(db) };
+    let opt_unsigned = |name: &'static str| -> Result<Option<u32>, StoreError> {
+        let value: Option<i64> = row.try_get(name).map_err(db)?;
+        value.map(|v| unsigned(id, name, v)).transpose()
+    };
     let json_list = |field: &'static str| -> Result<Vec<String>, StoreError> {
         serde_json::from_str(&text(field)?).map_err(|e| StoreError::Corrupt {
             run: id,
@@ -261,6 +267,13 @@ fn run_from_row(row: &Row) -> Result<RunRecord, StoreError> {
             gpu_count: unsigned(id, "gpu_count", int("gpu_count")?)?,
             ram_total_gb: num("ram_total_gb")?,
             interval_s: num("interval_s")?,
+            attribution: parse_name(id, "attribution", &text("attribution")?)?,
+            placement: JobPlacement {
+                job_key: opt_text("job_key")?,
+                rank: opt_unsigned("rank")?,
+                local_rank: opt_unsigned("local_rank")?,
+                world_size: opt_unsigned("world_size")?,
+            },
         },
         status: parse_name(id, "status", &text("status")?)?,
         ended_at: opt_text("ended_at")?,
@@ -304,7 +317,7 @@ fn db(error: postgres::Error) -> StoreError {
 }
 
 /// The query of [`RunStore::each_run`]: `$1`..`$5` filter, `$6`/`$7` the stored statuses, `$8`
-/// a limit (NULL: none).
+/// a limit (NULL: none), `$9` the job.
 fn runs_sql(order: Order) -> String {
     let direction = match order {
         Order::NewestFirst => "DESC",
@@ -320,6 +333,7 @@ fn runs_sql(order: Order) -> String {
            AND ($4::text IS NULL OR started_at_ts >= $4::text::timestamptz)
            AND ($5::text IS NULL OR started_at_ts < $5::text::timestamptz)
            AND ($6::text IS NULL OR status = $6 OR status = $7::text)
+           AND ($9::text IS NULL OR job_key = $9)
          ORDER BY started_at_ts {direction}, id {direction}
          LIMIT $8::bigint"
     )
@@ -335,6 +349,191 @@ fn new_samples<'s>(samples: &[&'s SampleRow], inserted: &[i64]) -> Vec<&'s Sampl
         }
     }
     new
+}
+
+/// Stores the samples of `run` not stored yet, in `tx` (whose caller holds the run's row lock),
+/// and adds them to the run's and its components' totals.
+fn insert_batch(
+    tx: &mut postgres::Transaction<'_>,
+    run: RunId,
+    samples: &[SampleRow],
+) -> Result<(), PgError> {
+    let declared: Vec<(i64, String, Option<ComponentKind>)> = tx
+        .query(
+            "SELECT id, key, kind FROM run_components WHERE run_id = $1",
+            &[&run],
+        )?
+        .iter()
+        .map(|row| {
+            let kind: String = row.get(2);
+            (row.get(0), row.get(1), kind.parse().ok())
+        })
+        .collect();
+    let component_of = |sample: &SampleRow, reading: &ComponentSample| {
+        declared
+            .iter()
+            .find(|(_, key, _)| *key == reading.key)
+            .map(|(id, _, kind)| (*id, *kind))
+            .ok_or_else(|| StoreError::UnknownComponent {
+                run,
+                seq: sample.seq,
+                key: reading.key.clone(),
+            })
+    };
+    for sample in samples {
+        to_i64("sample seq", sample.seq)?;
+        for reading in &sample.components {
+            component_of(sample, reading)?;
+        }
+    }
+
+    // Sorted by seq: concurrent writers of overlapping batches take row locks in one order.
+    let mut sorted: Vec<&SampleRow> = samples.iter().collect();
+    sorted.sort_by_key(|s| s.seq);
+    let seqs: Vec<i64> = sorted
+        .iter()
+        .map(|s| i64::try_from(s.seq).unwrap_or(i64::MAX))
+        .collect();
+    let t_s: Vec<f64> = sorted.iter().map(|s| s.t_s).collect();
+    let timestamps: Vec<&str> = sorted.iter().map(|s| s.timestamp.as_str()).collect();
+    let intensity: Vec<f64> = sorted.iter().map(|s| s.intensity_g_per_kwh).collect();
+    let power: Vec<f64> = sorted.iter().map(|s| s.total_power_w).collect();
+    let energy: Vec<f64> = sorted.iter().map(|s| s.energy_kwh).collect();
+    let emissions: Vec<f64> = sorted.iter().map(|s| s.emissions_kg).collect();
+    let cpu_u: Vec<Option<f64>> = sorted.iter().map(|s| s.cpu_utilization).collect();
+    let gpu_u: Vec<Option<f64>> = sorted.iter().map(|s| s.gpu_utilization).collect();
+    let ram: Vec<Option<f64>> = sorted.iter().map(|s| s.ram_used_gb).collect();
+    let inserted: Vec<i64> = tx
+        .query(
+            "INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+                 total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
+                 ram_used_gb)
+             SELECT $1::bigint, u.* FROM unnest($2::bigint[], $3::float8[], $4::text[],
+                 $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
+                 $10::float8[], $11::float8[]) AS u
+             ON CONFLICT (run_id, seq) DO NOTHING
+             RETURNING seq",
+            &[
+                &run,
+                &seqs,
+                &t_s,
+                &timestamps,
+                &intensity,
+                &power,
+                &energy,
+                &emissions,
+                &cpu_u,
+                &gpu_u,
+                &ram,
+            ],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let new = new_samples(&sorted, &inserted);
+    if new.is_empty() {
+        return Ok(());
+    }
+
+    // The new samples' readings and what they add to the run's and components' totals.
+    let (mut r_seq, mut r_position, mut r_component, mut r_power, mut r_energy) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut component_j: Vec<(i64, f64)> = Vec::new();
+    let (mut cpu_j, mut gpu_j, mut ram_j) = (0.0, 0.0, 0.0);
+    let mut sums = [(0.0, 0_i64); 3];
+    let mut peak_w: f64 = 0.0;
+    let mut latest = new[0];
+    for sample in &new {
+        for (position, reading) in sample.components.iter().enumerate() {
+            let (component, kind) = component_of(sample, reading)?;
+            r_seq.push(to_i64("sample seq", sample.seq)?);
+            r_position.push(i32::try_from(position).unwrap_or(i32::MAX));
+            r_component.push(component);
+            r_power.push(reading.power_w);
+            r_energy.push(reading.energy_j);
+            match component_j.iter_mut().find(|(id, _)| *id == component) {
+                Some((_, joules)) => *joules += reading.energy_j,
+                None => component_j.push((component, reading.energy_j)),
+            }
+            match kind {
+                Some(ComponentKind::Cpu) => cpu_j += reading.energy_j,
+                Some(ComponentKind::Gpu) => gpu_j += reading.energy_j,
+                Some(ComponentKind::Ram) => ram_j += reading.energy_j,
+                None => {}
+            }
+        }
+        for (sum, value) in sums.iter_mut().zip([
+            sample.cpu_utilization,
+            sample.gpu_utilization,
+            sample.ram_used_gb,
+        ]) {
+            if let Some(value) = value {
+                sum.0 += value;
+                sum.1 += 1;
+            }
+        }
+        peak_w = peak_w.max(sample.total_power_w);
+        if sample.t_s >= latest.t_s {
+            latest = sample;
+        }
+    }
+    if !r_seq.is_empty() {
+        tx.execute(
+            "INSERT INTO sample_components (run_id, seq, position, component_id, power_w,
+                 energy_j)
+             SELECT $1::bigint, u.* FROM unnest($2::bigint[], $3::int[], $4::bigint[],
+                 $5::float8[], $6::float8[]) AS u",
+            &[&run, &r_seq, &r_position, &r_component, &r_power, &r_energy],
+        )?;
+        let (ids, joules): (Vec<i64>, Vec<f64>) = component_j.into_iter().unzip();
+        tx.execute(
+            "UPDATE run_components AS c SET energy_j = c.energy_j + d.joules
+             FROM unnest($1::bigint[], $2::float8[]) AS d (id, joules)
+             WHERE c.id = d.id",
+            &[&ids, &joules],
+        )?;
+    }
+    let count = i64::try_from(new.len()).unwrap_or(i64::MAX);
+    tx.execute(
+        "UPDATE runs SET
+             energy_kwh = CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $3 ELSE energy_kwh END,
+             emissions_kg =
+                 CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $4 ELSE emissions_kg END,
+             last_sample_at =
+                 CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $5 ELSE last_sample_at END,
+             last_t_s = greatest(coalesce(last_t_s, $2), $2),
+             cpu_energy_kwh = cpu_energy_kwh + $6,
+             gpu_energy_kwh = gpu_energy_kwh + $7,
+             ram_energy_kwh = ram_energy_kwh + $8,
+             cpu_utilization_sum = cpu_utilization_sum + $9,
+             cpu_utilization_n = cpu_utilization_n + $10,
+             gpu_utilization_sum = gpu_utilization_sum + $11,
+             gpu_utilization_n = gpu_utilization_n + $12,
+             ram_used_gb_sum = ram_used_gb_sum + $13,
+             ram_used_gb_n = ram_used_gb_n + $14,
+             sample_count = sample_count + $15,
+             peak_power_w = greatest(coalesce(peak_power_w, 0), $16)
+         WHERE id = $1",
+        &[
+            &run,
+            &latest.t_s,
+            &latest.energy_kwh,
+            &latest.emissions_kg,
+            &latest.timestamp,
+            &(cpu_j / JOULES_PER_KWH),
+            &(gpu_j / JOULES_PER_KWH),
+            &(ram_j / JOULES_PER_KWH),
+            &sums[0].0,
+            &sums[0].1,
+            &sums[1].0,
+            &sums[1].1,
+            &sums[2].0,
+            &sums[2].1,
+            &count,
+            &peak_w,
+        ],
+    )?;
+    Ok(())
 }
 
 impl PgStore {
@@ -357,184 +556,141 @@ impl PgStore {
         {
             return Err(StoreError::NotFound(run).into());
         }
-        let declared: Vec<(i64, String, Option<ComponentKind>)> = tx
-            .query(
-                "SELECT id, key, kind FROM run_components WHERE run_id = $1",
-                &[&run],
-            )?
-            .iter()
-            .map(|row| {
-                let kind: String = row.get(2);
-                (row.get(0), row.get(1), kind.parse().ok())
-            })
-            .collect();
-        let component_of = |sample: &SampleRow, reading: &ComponentSample| {
-            declared
-                .iter()
-                .find(|(_, key, _)| *key == reading.key)
-                .map(|(id, _, kind)| (*id, *kind))
-                .ok_or_else(|| StoreError::UnknownComponent {
-                    run,
-                    seq: sample.seq,
-                    key: reading.key.clone(),
-                })
+        insert_batch(&mut tx, run, samples)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn add_reported_interval_pg(
+        &self,
+        run: RunId,
+        interval: &ReportedInterval,
+    ) -> Result<SampleRow, PgError> {
+        validate::timestamp("interval timestamp", &interval.timestamp)?;
+        for (field, value) in [
+            ("interval duration_s", interval.duration_s),
+            ("interval energy_kwh", interval.energy_kwh),
+            ("interval emissions_kg", interval.emissions_kg),
+        ] {
+            validate::finite_non_negative(field, value)?;
+        }
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        // The row locked while its totals are read: two intervals of one run never read the
+        // same totals.
+        let Some(totals) = tx.query_opt(
+            "SELECT sample_count, coalesce(last_t_s, 0), energy_kwh, emissions_kg,
+                 intensity_g_per_kwh
+             FROM runs WHERE id = $1 FOR UPDATE",
+            &[&run],
+        )?
+        else {
+            return Err(StoreError::NotFound(run).into());
         };
-        for sample in samples {
-            to_i64("sample seq", sample.seq)?;
-            for reading in &sample.components {
-                component_of(sample, reading)?;
-            }
-        }
-
-        // Sorted by seq: concurrent writers of overlapping batches take row locks in one order.
-        let mut sorted: Vec<&SampleRow> = samples.iter().collect();
-        sorted.sort_by_key(|s| s.seq);
-        let seqs: Vec<i64> = sorted
-            .iter()
-            .map(|s| i64::try_from(s.seq).unwrap_or(i64::MAX))
-            .collect();
-        let t_s: Vec<f64> = sorted.iter().map(|s| s.t_s).collect();
-        let timestamps: Vec<&str> = sorted.iter().map(|s| s.timestamp.as_str()).collect();
-        let intensity: Vec<f64> = sorted.iter().map(|s| s.intensity_g_per_kwh).collect();
-        let power: Vec<f64> = sorted.iter().map(|s| s.total_power_w).collect();
-        let energy: Vec<f64> = sorted.iter().map(|s| s.energy_kwh).collect();
-        let emissions: Vec<f64> = sorted.iter().map(|s| s.emissions_kg).collect();
-        let cpu_u: Vec<Option<f64>> = sorted.iter().map(|s| s.cpu_utilization).collect();
-        let gpu_u: Vec<Option<f64>> = sorted.iter().map(|s| s.gpu_utilization).collect();
-        let ram: Vec<Option<f64>> = sorted.iter().map(|s| s.ram_used_gb).collect();
-        let inserted: Vec<i64> = tx
-            .query(
-                "INSERT INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
-                     total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
-                     ram_used_gb)
-                 SELECT $1::bigint, u.* FROM unnest($2::bigint[], $3::float8[], $4::text[],
-                     $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
-                     $10::float8[], $11::float8[]) AS u
-                 ON CONFLICT (run_id, seq) DO NOTHING
-                 RETURNING seq",
-                &[
-                    &run,
-                    &seqs,
-                    &t_s,
-                    &timestamps,
-                    &intensity,
-                    &power,
-                    &energy,
-                    &emissions,
-                    &cpu_u,
-                    &gpu_u,
-                    &ram,
-                ],
-            )?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        let new = new_samples(&sorted, &inserted);
-        if new.is_empty() {
-            tx.commit()?;
-            return Ok(());
-        }
-
-        // The new samples' readings and what they add to the run's and components' totals.
-        let (mut r_seq, mut r_position, mut r_component, mut r_power, mut r_energy) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut component_j: Vec<(i64, f64)> = Vec::new();
-        let (mut cpu_j, mut gpu_j, mut ram_j) = (0.0, 0.0, 0.0);
-        let mut sums = [(0.0, 0_i64); 3];
-        let mut peak_w: f64 = 0.0;
-        let mut latest = new[0];
-        for sample in &new {
-            for (position, reading) in sample.components.iter().enumerate() {
-                let (component, kind) = component_of(sample, reading)?;
-                r_seq.push(to_i64("sample seq", sample.seq)?);
-                r_position.push(i32::try_from(position).unwrap_or(i32::MAX));
-                r_component.push(component);
-                r_power.push(reading.power_w);
-                r_energy.push(reading.energy_j);
-                match component_j.iter_mut().find(|(id, _)| *id == component) {
-                    Some((_, joules)) => *joules += reading.energy_j,
-                    None => component_j.push((component, reading.energy_j)),
-                }
-                match kind {
-                    Some(ComponentKind::Cpu) => cpu_j += reading.energy_j,
-                    Some(ComponentKind::Gpu) => gpu_j += reading.energy_j,
-                    Some(ComponentKind::Ram) => ram_j += reading.energy_j,
-                    None => {}
-                }
-            }
-            for (sum, value) in sums.iter_mut().zip([
-                sample.cpu_utilization,
-                sample.gpu_utilization,
-                sample.ram_used_gb,
-            ]) {
-                if let Some(value) = value {
-                    sum.0 += value;
-                    sum.1 += 1;
-                }
-            }
-            peak_w = peak_w.max(sample.total_power_w);
-            if sample.t_s >= latest.t_s {
-                latest = sample;
-            }
-        }
-        if !r_seq.is_empty() {
-            tx.execute(
-                "INSERT INTO sample_components (run_id, seq, position, component_id, power_w,
-                     energy_j)
-                 SELECT $1::bigint, u.* FROM unnest($2::bigint[], $3::int[], $4::bigint[],
-                     $5::float8[], $6::float8[]) AS u",
-                &[&run, &r_seq, &r_position, &r_component, &r_power, &r_energy],
-            )?;
-            let (ids, joules): (Vec<i64>, Vec<f64>) = component_j.into_iter().unzip();
-            tx.execute(
-                "UPDATE run_components AS c SET energy_j = c.energy_j + d.joules
-                 FROM unnest($1::bigint[], $2::float8[]) AS d (id, joules)
-                 WHERE c.id = d.id",
-                &[&ids, &joules],
-            )?;
-        }
-        let count = i64::try_from(new.len()).unwrap_or(i64::MAX);
+        let count: i64 = totals.get(0);
+        let (last_t_s, energy_kwh, emissions_kg, run_intensity): (f64, f64, f64, f64) =
+            (totals.get(1), totals.get(2), totals.get(3), totals.get(4));
+        let intensity = if interval.energy_kwh > 0.0 {
+            // kg/kWh to g/kWh
+            interval.emissions_kg / interval.energy_kwh * 1000.0
+        } else {
+            run_intensity
+        };
+        let sample = SampleRow {
+            seq: unsigned(run, "sample_count", count)?,
+            t_s: last_t_s + interval.duration_s,
+            timestamp: interval.timestamp.clone(),
+            intensity_g_per_kwh: intensity,
+            total_power_w: interval.components.iter().map(|c| c.power_w).sum(),
+            components: interval.components.clone(),
+            energy_kwh: energy_kwh + interval.energy_kwh,
+            emissions_kg: emissions_kg + interval.emissions_kg,
+            cpu_utilization: interval.cpu_utilization,
+            gpu_utilization: interval.gpu_utilization,
+            ram_used_gb: interval.ram_used_gb,
+        };
+        validate::sample(&sample)?;
+        insert_batch(&mut tx, run, std::slice::from_ref(&sample))?;
         tx.execute(
             "UPDATE runs SET
-                 energy_kwh = CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $3 ELSE energy_kwh END,
-                 emissions_kg =
-                     CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $4 ELSE emissions_kg END,
-                 last_sample_at =
-                     CASE WHEN $2 >= coalesce(last_t_s, $2) THEN $5 ELSE last_sample_at END,
-                 last_t_s = greatest(coalesce(last_t_s, $2), $2),
-                 cpu_energy_kwh = cpu_energy_kwh + $6,
-                 gpu_energy_kwh = gpu_energy_kwh + $7,
-                 ram_energy_kwh = ram_energy_kwh + $8,
-                 cpu_utilization_sum = cpu_utilization_sum + $9,
-                 cpu_utilization_n = cpu_utilization_n + $10,
-                 gpu_utilization_sum = gpu_utilization_sum + $11,
-                 gpu_utilization_n = gpu_utilization_n + $12,
-                 ram_used_gb_sum = ram_used_gb_sum + $13,
-                 ram_used_gb_n = ram_used_gb_n + $14,
-                 sample_count = sample_count + $15,
-                 peak_power_w = greatest(coalesce(peak_power_w, 0), $16)
+                 interval_s = CASE WHEN $2::bigint = 0 THEN $3 ELSE greatest(interval_s, $3) END,
+                 intensity_g_per_kwh = CASE WHEN $2::bigint = 0 OR intensity_g_per_kwh = 0 THEN $4
+                     ELSE intensity_g_per_kwh END
              WHERE id = $1",
+            &[&run, &count, &interval.duration_s, &intensity],
+        )?;
+        tx.commit()?;
+        Ok(sample)
+    }
+
+    fn add_window_pg(&self, run: RunId, window: &RunWindow) -> Result<(), PgError> {
+        validate::window(window)?;
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        // Locked, so that two windows added at once take successive positions.
+        if tx
+            .query_opt("SELECT id FROM runs WHERE id = $1 FOR UPDATE", &[&run])?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(run).into());
+        }
+        tx.execute(
+            "INSERT INTO run_windows (run_id, position, name, started_at, ended_at, start_t_s,
+                 end_t_s, energy_kwh, emissions_kg)
+             VALUES ($1, (SELECT coalesce(max(position) + 1, 0) FROM run_windows
+                          WHERE run_id = $1), $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &run,
-                &latest.t_s,
-                &latest.energy_kwh,
-                &latest.emissions_kg,
-                &latest.timestamp,
-                &(cpu_j / JOULES_PER_KWH),
-                &(gpu_j / JOULES_PER_KWH),
-                &(ram_j / JOULES_PER_KWH),
-                &sums[0].0,
-                &sums[0].1,
-                &sums[1].0,
-                &sums[1].1,
-                &sums[2].0,
-                &sums[2].1,
-                &count,
-                &peak_w,
+                &window.name,
+                &window.started_at,
+                &window.ended_at,
+                &window.start_t_s,
+                &window.end_t_s,
+                &window.energy_kwh,
+                &window.emissions_kg,
             ],
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn windows_pg(&self, run: RunId) -> Result<Vec<RunWindow>, PgError> {
+        self.run_last_t_s(run)?;
+        let rows = self.client()?.query(
+            "SELECT name, started_at, ended_at, start_t_s, end_t_s, energy_kwh, emissions_kg
+             FROM run_windows WHERE run_id = $1 ORDER BY position",
+            &[&run],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| RunWindow {
+                name: row.get(0),
+                started_at: row.get(1),
+                ended_at: row.get(2),
+                start_t_s: row.get(3),
+                end_t_s: row.get(4),
+                energy_kwh: row.get(5),
+                emissions_kg: row.get(6),
+            })
+            .collect())
+    }
+
+    fn machine_tracker_on_pg(&self, hostname: &str) -> Result<Option<RunRecord>, PgError> {
+        let rows = self.client()?.query(
+            &format!(
+                "SELECT {RUN_COLUMNS} FROM runs
+                 WHERE status = 'running' AND attribution = 'machine' AND hostname = $1
+                 ORDER BY id DESC"
+            ),
+            &[&hostname],
+        )?;
+        for row in &rows {
+            let run = self.trackers.apply(run_from_row(row)?);
+            if run.status == RunStatus::Running {
+                return Ok(Some(run));
+            }
+        }
+        Ok(None)
     }
 
     /// Seconds covered by the run's samples; `NotFound` when there is no such run.
@@ -581,7 +737,7 @@ impl PgStore {
             None => filter.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)),
             Some(_) => None,
         };
-        let params: [&(dyn ToSql + Sync); 8] = [
+        let params: [&(dyn ToSql + Sync); 9] = [
             &filter.project,
             &filter.experiment,
             &filter.tag,
@@ -590,6 +746,7 @@ impl PgStore {
             &first_status,
             &second_status,
             &sql_limit,
+            &filter.job_key,
         ];
         let mut client = self.client()?;
         let mut rows = client.query_raw(&runs_sql(order), params)?;
@@ -813,9 +970,11 @@ impl RunStore for PgStore {
                  started_at_ts, pid, hostname, os, mlcarbon_version, location_label, zone,
                  provider, region, country_iso, country_name, intensity_g_per_kwh,
                  intensity_origin, intensity_source, pue, cpu_model, cpu_count, gpu_model,
-                 gpu_count, ram_total_gb, interval_s, status)
+                 gpu_count, ram_total_gb, interval_s, status, attribution, job_key, rank,
+                 local_rank, world_size)
              VALUES ($1, $2, $3, $4, $5, $6, $6::text::timestamptz, $7, $8, $9, $10, $11, $12,
-                 $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+                 $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28,
+                 $29, $30, $31, $32)
              RETURNING id",
             &[
                 &run.uuid,
@@ -845,6 +1004,11 @@ impl RunStore for PgStore {
                 &run.ram_total_gb,
                 &run.interval_s,
                 &RunStatus::Running.as_str(),
+                &run.attribution.as_str(),
+                &run.placement.job_key,
+                &run.placement.rank.map(i64::from),
+                &run.placement.local_rank.map(i64::from),
+                &run.placement.world_size.map(i64::from),
             ],
         );
         let id: i64 = match inserted {
@@ -999,5 +1163,47 @@ impl RunStore for PgStore {
 
     fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError> {
         Ok(self.power_series_pg(id, points)?)
+    }
+
+    fn run_id_by_uuid(&self, uuid: &str) -> Result<Option<RunId>, StoreError> {
+        let row = self
+            .client()?
+            .query_opt("SELECT id FROM runs WHERE uuid = $1", &[&uuid])
+            .map_err(db)?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn add_reported_interval(
+        &self,
+        run: RunId,
+        interval: &ReportedInterval,
+    ) -> Result<SampleRow, StoreError> {
+        Ok(self.add_reported_interval_pg(run, interval)?)
+    }
+
+    fn add_window(&self, run: RunId, window: &RunWindow) -> Result<(), StoreError> {
+        Ok(self.add_window_pg(run, window)?)
+    }
+
+    fn windows(&self, run: RunId) -> Result<Vec<RunWindow>, StoreError> {
+        Ok(self.windows_pg(run)?)
+    }
+
+    fn job_keys(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client()?
+            .query(
+                "SELECT job_key FROM runs WHERE job_key IS NOT NULL
+                 GROUP BY job_key ORDER BY max(started_at_ts) DESC, job_key COLLATE \"C\"
+                 LIMIT $1",
+                &[&limit],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self.machine_tracker_on_pg(hostname)?)
     }
 }

@@ -158,6 +158,29 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (cluster, job_id)
     );
     "#,
+    // v5: runs of distributed jobs (the job they belong to, their rank, how much of the
+    // machine they count) and named windows of a run (an epoch, an evaluation).
+    r#"
+    ALTER TABLE runs ADD COLUMN attribution TEXT NOT NULL DEFAULT 'machine';
+    ALTER TABLE runs ADD COLUMN job_key TEXT;
+    ALTER TABLE runs ADD COLUMN rank BIGINT;
+    ALTER TABLE runs ADD COLUMN local_rank BIGINT;
+    ALTER TABLE runs ADD COLUMN world_size BIGINT;
+    CREATE INDEX runs_by_job ON runs (job_key) WHERE job_key IS NOT NULL;
+
+    CREATE TABLE run_windows (
+        run_id       BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        name         TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        ended_at     TEXT NOT NULL,
+        start_t_s    DOUBLE PRECISION NOT NULL,
+        end_t_s      DOUBLE PRECISION NOT NULL,
+        energy_kwh   DOUBLE PRECISION NOT NULL,
+        emissions_kg DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (run_id, position)
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -3,9 +3,9 @@
 //! Each check panics with the scenario's name and what differed.
 
 use crate::{
-    ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun, Order,
-    Prediction, RunEnd, RunFilter, RunStart, RunStatus, RunStore, SampleRow, StoreError,
-    TrackerCheck,
+    Attribution, ComponentKind, ComponentSample, IntensityOrigin, JobPlacement, Method,
+    NewComponent, NewRun, Order, Prediction, ReportedInterval, RunEnd, RunFilter, RunStart,
+    RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck,
 };
 
 /// Makes a fresh, empty store that reads runs with the given check.
@@ -30,6 +30,9 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "a_gone_tracker_reads_interrupted",
         a_gone_tracker_reads_interrupted,
     ),
+    ("jobs_across_hosts", jobs_across_hosts),
+    ("windows_of_a_run", windows_of_a_run),
+    ("reported_intervals", reported_intervals),
 ];
 
 /// Runs every scenario, each on a store of its own; prints each name as it starts.
@@ -75,6 +78,8 @@ pub fn new_run(uuid: &str, project: &str, started_at: &str) -> NewRun {
             gpu_count: 1,
             ram_total_gb: 64.0,
             interval_s: 1.0,
+            attribution: Attribution::Machine,
+            placement: JobPlacement::default(),
         },
         components: vec![
             component("cpu:0", ComponentKind::Cpu, Method::Counter),
@@ -628,4 +633,158 @@ fn a_gone_tracker_reads_interrupted(make: &mut MakeStore<'_>) {
             now: Some(now),
         }
     );
+}
+
+/// A run of job `job` on `host` with `rank`, counting `attribution`.
+fn job_run(uuid: &str, job: &str, host: &str, rank: u32, attribution: Attribution) -> NewRun {
+    let mut run = new_run(uuid, "team", "2024-03-01T10:00:00Z");
+    run.start.hostname = host.into();
+    run.start.attribution = attribution;
+    run.start.placement = JobPlacement {
+        job_key: Some(job.into()),
+        rank: Some(rank),
+        local_rank: Some(rank % 2),
+        world_size: Some(4),
+    };
+    run
+}
+
+fn jobs_across_hosts(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let runs = [
+        job_run("r0", "slurm:7.0", "node-a", 0, Attribution::Machine),
+        job_run("r1", "slurm:7.0", "node-a", 1, Attribution::Link),
+        job_run("r2", "slurm:7.0", "node-b", 2, Attribution::Machine),
+        job_run("r3", "slurm:7.0", "node-b", 3, Attribution::Link),
+    ];
+    let mut ids = Vec::new();
+    for run in &runs {
+        let id = ok(store.start_run(run), "start");
+        ids.push(id);
+        if run.start.attribution == Attribution::Machine {
+            ok(store.add_samples(id, &[sample(0), sample(1)]), "samples");
+        }
+    }
+    let mut other = new_run("solo", "team", "2024-03-01T11:00:00Z");
+    other.start.placement.job_key = Some("torchelastic:x".into());
+    let solo = ok(store.start_run(&other), "start solo");
+    ok(store.add_sample(solo, &sample(0)), "solo sample");
+
+    let record = ok(store.run(ids[1]), "run");
+    assert_eq!(
+        record.start, runs[1].start,
+        "placement and attribution read back"
+    );
+    assert_eq!(ok(store.run_id_by_uuid("r2"), "by uuid"), Some(ids[2]));
+    assert_eq!(ok(store.run_id_by_uuid("nope"), "by uuid"), None);
+    let of_job = ok(
+        store.runs(&RunFilter {
+            job_key: Some("slurm:7.0".into()),
+            ..RunFilter::default()
+        }),
+        "runs of the job",
+    );
+    assert_eq!(of_job.len(), 4);
+
+    assert_eq!(
+        ok(store.job_keys(10), "job keys"),
+        ["torchelastic:x", "slurm:7.0"]
+    );
+    assert_eq!(ok(store.job_keys(1), "job keys").len(), 1);
+    let Some(job) = ok(store.job("slurm:7.0"), "job") else {
+        panic!("the job has runs");
+    };
+    assert_eq!(job.nodes.len(), 2);
+    assert_eq!(job.runs, 4);
+    assert_eq!(job.world_size, 4);
+    assert_close(job.energy_kwh, 2.0 * sample(1).energy_kwh, "job energy");
+    assert_eq!(ok(store.job("none"), "no job"), None);
+    assert_eq!(ok(store.jobs(10), "jobs").len(), 2);
+
+    assert_eq!(
+        ok(store.machine_tracker_on("node-b"), "tracker on b").map(|r| r.id),
+        Some(ids[2])
+    );
+    ok(
+        store.finish_run(ids[2], &end(RunStatus::Finished, 2.0)),
+        "finish",
+    );
+    assert_eq!(ok(store.machine_tracker_on("node-b"), "tracker on b"), None);
+    assert_eq!(ok(store.machine_tracker_on("node-z"), "no host"), None);
+}
+
+fn windows_of_a_run(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let id = ok(
+        store.start_run(&new_run("windows", "demo", "2024-03-01T10:00:00Z")),
+        "start",
+    );
+    let window = |name: &str, start: f64, end: f64| RunWindow {
+        name: name.into(),
+        started_at: "2024-03-01T10:00:01Z".into(),
+        ended_at: "2024-03-01T10:00:03Z".into(),
+        start_t_s: start,
+        end_t_s: end,
+        energy_kwh: 0.5,
+        emissions_kg: 0.025,
+    };
+    assert!(ok(store.windows(id), "none yet").is_empty());
+    ok(store.add_window(id, &window("epoch 1", 1.0, 3.0)), "window");
+    ok(store.add_window(id, &window("eval", 2.0, 2.5)), "window");
+    let windows = ok(store.windows(id), "windows");
+    let names: Vec<&str> = windows.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["epoch 1", "eval"]);
+    assert_eq!(windows[0], window("epoch 1", 1.0, 3.0));
+    assert!(matches!(
+        store.add_window(id, &window("backwards", 3.0, 1.0)),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        store.add_window(id + 1000, &window("lost", 1.0, 2.0)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.windows(id + 1000),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn reported_intervals(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let mut run = new_run("reported", "demo", "2024-03-01T10:00:00Z");
+    run.start.intensity_g_per_kwh = 0.0;
+    let id = ok(store.start_run(&run), "start");
+    let interval = |energy_kwh: f64, duration_s: f64| ReportedInterval {
+        timestamp: "2024-03-01T10:00:15Z".into(),
+        duration_s,
+        energy_kwh,
+        emissions_kg: energy_kwh * 0.1,
+        components: vec![reading("cpu:0", 100.0)],
+        cpu_utilization: Some(20.0),
+        gpu_utilization: None,
+        ram_used_gb: None,
+    };
+    let first = ok(
+        store.add_reported_interval(id, &interval(0.002, 15.0)),
+        "first",
+    );
+    assert_eq!(first.seq, 0);
+    assert_close(first.intensity_g_per_kwh, 100.0, "intensity from the ratio");
+    let second = ok(
+        store.add_reported_interval(id, &interval(0.001, 30.0)),
+        "second",
+    );
+    assert_eq!(second.seq, 1);
+    assert_close(second.t_s, 45.0, "time");
+    assert_close(second.energy_kwh, 0.003, "cumulative energy");
+    let record = ok(store.run(id), "run");
+    assert_eq!(record.samples, 2);
+    assert_close(record.energy_kwh, 0.003, "run energy");
+    assert_close(record.intensity_g_per_kwh, 100.0, "run intensity");
+    assert_close(record.interval_s, 30.0, "longest interval");
+    assert_eq!(ok(store.samples(id), "samples"), vec![first, second]);
+    assert!(matches!(
+        store.add_reported_interval(id + 1000, &interval(0.001, 1.0)),
+        Err(StoreError::NotFound(_))
+    ));
 }

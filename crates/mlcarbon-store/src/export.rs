@@ -27,8 +27,9 @@
 //! - `python_version`: empty; `codecarbon_version`: `mlcarbon <version>`, naming the writer,
 //!   so the file does not claim a CodeCarbon release wrote it.
 //! - `longitude`, `latitude`: empty.
-//! - `tracking_mode`: `machine`: the meters read whole devices (RAPL packages, GPUs), not one
-//!   process.
+//! - `tracking_mode`: `machine` when the run counted whole devices (RAPL packages, GPUs),
+//!   `process` when it counted its command's share (or, linked to a job another tracker
+//!   measured, nothing).
 //! - `cpu_utilization_percent`, `gpu_utilization_percent`, `ram_used_gb`: means over the
 //!   samples; `ram_utilization_percent` = mean RAM used / RAM size × 100; empty when unknown.
 //! - `on_cloud`: `Y` when the run has a cloud provider, else `N`.
@@ -259,7 +260,7 @@ fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
         String::new(),
         String::new(),
         run.ram_total_gb.to_string(),
-        "machine".into(),
+        run.attribution.tracking_mode().into(),
         text(&run.cpu_utilization),
         text(&run.gpu_utilization),
         text(&ram_utilization_percent),
@@ -445,7 +446,7 @@ fn utf8(bytes: Vec<u8>) -> Result<String, StoreError> {
 }
 
 /// Header of [`runs_csv`]: the fields of [`RunRecord`], named and ordered as in its JSON.
-pub const RUNS_CSV_HEADER: [&str; 49] = [
+pub const RUNS_CSV_HEADER: [&str; 54] = [
     "id",
     "uuid",
     "project",
@@ -473,6 +474,11 @@ pub const RUNS_CSV_HEADER: [&str; 49] = [
     "gpu_count",
     "ram_total_gb",
     "interval_s",
+    "attribution",
+    "job_key",
+    "rank",
+    "local_rank",
+    "world_size",
     "status",
     "ended_at",
     "duration_s",
@@ -497,7 +503,7 @@ pub const RUNS_CSV_HEADER: [&str; 49] = [
     "predicted_emissions_kg",
 ];
 
-fn run_values(run: &RunRecord) -> Result<[String; 49], StoreError> {
+fn run_values(run: &RunRecord) -> Result<[String; 54], StoreError> {
     Ok([
         run.id.to_string(),
         run.uuid.clone(),
@@ -526,6 +532,11 @@ fn run_values(run: &RunRecord) -> Result<[String; 49], StoreError> {
         run.gpu_count.to_string(),
         run.ram_total_gb.to_string(),
         run.interval_s.to_string(),
+        run.attribution.to_string(),
+        text(&run.placement.job_key),
+        text(&run.placement.rank),
+        text(&run.placement.local_rank),
+        text(&run.placement.world_size),
         run.status.to_string(),
         text(&run.ended_at),
         text(&run.duration_s),

@@ -15,8 +15,11 @@
 pub mod conformance;
 mod error;
 pub mod export;
+mod jobs;
 pub mod liveness;
 pub mod measured;
+pub mod paths;
+mod reported;
 mod run_store;
 pub mod schema;
 pub mod slurm;
@@ -25,11 +28,13 @@ mod types;
 pub mod validate;
 
 pub use error::StoreError;
+pub use jobs::{HostShare, JobTotal};
 pub use run_store::{RunStore, SqliteRunStore};
 pub use schema::SCHEMA_VERSION;
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
-    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin, Method,
-    NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction, RunEnd, RunFilter, RunId,
-    RunRecord, RunStart, RunStatus, SampleRow,
+    Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
+    JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
+    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
+    SampleRow,
 };

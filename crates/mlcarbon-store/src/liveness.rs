@@ -10,12 +10,14 @@ pub fn on_this_host(this_hostname: &str) -> impl Fn(u32, &str) -> bool + '_ {
     move |pid, hostname| hostname != this_hostname || pid_is_running(pid)
 }
 
-/// This machine's name as runs record it (`/proc/sys/kernel/hostname`), `localhost` where it
-/// cannot be read.
+/// This machine's name as runs record it: `$MLCARBON_HOST` when set (containers that all get
+/// the same name, tests of several hosts), else `/proc/sys/kernel/hostname`, `localhost` where
+/// it cannot be read.
 pub fn this_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
+    std::env::var(crate::paths::HOST)
         .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_string())
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::{
-    ComponentRecord, NewRun, Order, PowerSeries, Prediction, RunEnd, RunFilter, RunId, RunRecord,
-    SampleRow, Store, StoreError, TrackerCheck,
+    ComponentRecord, JobTotal, NewRun, Order, PowerSeries, Prediction, ReportedInterval, RunEnd,
+    RunFilter, RunId, RunRecord, RunWindow, SampleRow, Store, StoreError, TrackerCheck,
 };
 
 /// A run database shared by the threads of a server: every method takes `&self`, and a
@@ -104,6 +104,47 @@ pub trait RunStore: Send + Sync {
 
     /// The run's power and emissions over time in at most `points` points.
     fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError>;
+
+    /// The id of the run with this uuid, if one is stored.
+    fn run_id_by_uuid(&self, uuid: &str) -> Result<Option<RunId>, StoreError>;
+
+    /// Appends an interval reported with its own totals (a CodeCarbon client) as the run's
+    /// next sample, in one transaction; returns the sample stored.
+    fn add_reported_interval(
+        &self,
+        run: RunId,
+        interval: &ReportedInterval,
+    ) -> Result<SampleRow, StoreError>;
+
+    /// Records a finished window of a run; windows keep the order they are added in.
+    fn add_window(&self, run: RunId, window: &RunWindow) -> Result<(), StoreError>;
+
+    /// The windows of a run, in the order they were recorded.
+    fn windows(&self, run: RunId) -> Result<Vec<RunWindow>, StoreError>;
+
+    /// The distributed jobs that have runs, the most recently started first, at most `limit`.
+    fn job_keys(&self, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// The total of one job; `None` when no run carries `job_key`.
+    fn job(&self, job_key: &str) -> Result<Option<JobTotal>, StoreError> {
+        let runs = self.runs(&RunFilter {
+            job_key: Some(job_key.to_string()),
+            ..RunFilter::default()
+        })?;
+        Ok(JobTotal::from_runs(job_key, &runs))
+    }
+
+    /// The totals of the `limit` most recently started jobs, newest first.
+    fn jobs(&self, limit: usize) -> Result<Vec<JobTotal>, StoreError> {
+        let mut jobs = Vec::new();
+        for key in self.job_keys(limit)? {
+            jobs.extend(self.job(&key)?);
+        }
+        Ok(jobs)
+    }
+
+    /// A running, machine-wide run on `hostname` whose tracker is alive, if any.
+    fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError>;
 
     /// A store to use for one long read (a streamed download) so that it does not hold up
     /// other requests: SQLite opens its own read-only connection; `None` (the default) where
@@ -245,6 +286,42 @@ impl RunStore for SqliteRunStore {
 
     fn power_series(&self, id: RunId, points: usize) -> Result<PowerSeries, StoreError> {
         self.lock().power_series(id, points)
+    }
+
+    fn run_id_by_uuid(&self, uuid: &str) -> Result<Option<RunId>, StoreError> {
+        self.lock().run_id_by_uuid(uuid)
+    }
+
+    fn add_reported_interval(
+        &self,
+        run: RunId,
+        interval: &ReportedInterval,
+    ) -> Result<SampleRow, StoreError> {
+        self.lock().add_reported_interval(run, interval)
+    }
+
+    fn add_window(&self, run: RunId, window: &RunWindow) -> Result<(), StoreError> {
+        self.lock().add_window(run, window)
+    }
+
+    fn windows(&self, run: RunId) -> Result<Vec<RunWindow>, StoreError> {
+        self.lock().windows(run)
+    }
+
+    fn job_keys(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.lock().job_keys(limit)
+    }
+
+    fn job(&self, job_key: &str) -> Result<Option<JobTotal>, StoreError> {
+        self.lock().job(job_key)
+    }
+
+    fn jobs(&self, limit: usize) -> Result<Vec<JobTotal>, StoreError> {
+        self.lock().jobs(limit)
+    }
+
+    fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError> {
+        self.lock().machine_tracker_on(hostname)
     }
 
     /// A read-only connection of its own, reading runs as the shared one does; none for a

@@ -158,6 +158,29 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (cluster, job_id)
     ) WITHOUT ROWID;
     "#,
+    // v5: runs of distributed jobs (the job they belong to, their rank, how much of the
+    // machine they count) and named windows of a run (an epoch, an evaluation).
+    r#"
+    ALTER TABLE runs ADD COLUMN attribution TEXT NOT NULL DEFAULT 'machine';
+    ALTER TABLE runs ADD COLUMN job_key TEXT;
+    ALTER TABLE runs ADD COLUMN rank INTEGER;
+    ALTER TABLE runs ADD COLUMN local_rank INTEGER;
+    ALTER TABLE runs ADD COLUMN world_size INTEGER;
+    CREATE INDEX runs_by_job ON runs (job_key) WHERE job_key IS NOT NULL;
+
+    CREATE TABLE run_windows (
+        run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        name         TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        ended_at     TEXT NOT NULL,
+        start_t_s    REAL NOT NULL,
+        end_t_s      REAL NOT NULL,
+        energy_kwh   REAL NOT NULL,
+        emissions_kg REAL NOT NULL,
+        PRIMARY KEY (run_id, position)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -7,11 +7,11 @@ use rusqlite::{
     params,
 };
 
-use crate::types::{ComponentKind, RunStatus};
+use crate::types::{ComponentKind, JobPlacement, RunStatus};
 use crate::{
     ComponentPower, ComponentRecord, ComponentSample, NewRun, Order, PowerPoint, PowerSeries,
-    Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, SCHEMA_VERSION, SampleRow,
-    StoreError, schema,
+    Prediction, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunWindow, SCHEMA_VERSION,
+    SampleRow, StoreError, schema,
 };
 
 /// Samples averaged at most per point of [`Store::power_series`].
@@ -296,9 +296,10 @@ impl Store {
             "INSERT INTO runs (uuid, project, experiment, tags, command, started_at, pid, hostname,
                  os, mlcarbon_version, location_label, zone, provider, region, country_iso,
                  country_name, intensity_g_per_kwh, intensity_origin, intensity_source, pue,
-                 cpu_model, cpu_count, gpu_model, gpu_count, ram_total_gb, interval_s, status)
+                 cpu_model, cpu_count, gpu_model, gpu_count, ram_total_gb, interval_s, status,
+                 attribution, job_key, rank, local_rank, world_size)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
             params![
                 run.uuid,
                 run.project,
@@ -327,6 +328,11 @@ impl Store {
                 run.ram_total_gb,
                 run.interval_s,
                 RunStatus::Running.as_str(),
+                run.attribution.as_str(),
+                run.placement.job_key,
+                run.placement.rank,
+                run.placement.local_rank,
+                run.placement.world_size,
             ],
         );
         match inserted {
@@ -380,7 +386,7 @@ impl Store {
 }
 
 /// One sample into an open transaction: the sample, its components, and the run's totals.
-fn insert_sample(
+pub(crate) fn insert_sample(
     tx: &Transaction<'_>,
     run: RunId,
     sample: &SampleRow,
@@ -605,6 +611,7 @@ impl Store {
                 filter.until,
                 first_status,
                 second_status,
+                filter.job_key,
             ])
             .map_err(StoreError::from)?;
         let mut handed = 0;
@@ -844,20 +851,104 @@ impl Store {
         })
     }
 
+    /// Records a finished window of a run (see [`RunWindow`]); windows keep the order they
+    /// are added in.
+    pub fn add_window(&self, run: RunId, window: &RunWindow) -> Result<(), StoreError> {
+        validate_window(window)?;
+        let tx = self.write()?;
+        self.run_elapsed_sampled_in(&tx, run)?;
+        tx.execute(
+            "INSERT INTO run_windows (run_id, position, name, started_at, ended_at, start_t_s,
+                 end_t_s, energy_kwh, emissions_kg)
+             VALUES (?1, (SELECT coalesce(max(position) + 1, 0) FROM run_windows
+                          WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run,
+                window.name,
+                window.started_at,
+                window.ended_at,
+                window.start_t_s,
+                window.end_t_s,
+                window.energy_kwh,
+                window.emissions_kg,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The windows of a run, in the order they were recorded.
+    pub fn windows(&self, run: RunId) -> Result<Vec<RunWindow>, StoreError> {
+        self.run_elapsed_sampled(run)?;
+        let mut statement = self.conn.prepare(
+            "SELECT name, started_at, ended_at, start_t_s, end_t_s, energy_kwh, emissions_kg
+             FROM run_windows WHERE run_id = ?1 ORDER BY position",
+        )?;
+        let rows = statement.query_map([run], |row| {
+            Ok(RunWindow {
+                name: row.get(0)?,
+                started_at: row.get(1)?,
+                ended_at: row.get(2)?,
+                start_t_s: row.get(3)?,
+                end_t_s: row.get(4)?,
+                energy_kwh: row.get(5)?,
+                emissions_kg: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The distributed jobs that have runs, the most recently started first, at most `limit`:
+    /// each key with the start of its newest run.
+    pub fn job_keys(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT job_key FROM runs WHERE job_key IS NOT NULL
+             GROUP BY job_key ORDER BY max(julianday(started_at)) DESC, job_key LIMIT ?1",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map([limit], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A running run on `hostname` that measures the whole machine and whose tracker is alive
+    /// (as readers see it): a second machine-wide tracker on that host would count it twice.
+    pub fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs
+             WHERE status = 'running' AND attribution = 'machine' AND hostname = ?1
+             ORDER BY id DESC"
+        ))?;
+        let mut rows = statement.query([hostname])?;
+        while let Some(row) = rows.next()? {
+            let run = self.effective(run_from_row(row)?);
+            if run.status == RunStatus::Running {
+                return Ok(Some(run));
+            }
+        }
+        Ok(None)
+    }
+
     /// Seconds covered by the run's samples; `NotFound` when there is no such run.
     fn run_elapsed_sampled(&self, id: RunId) -> Result<Option<f64>, StoreError> {
-        self.conn
-            .query_row("SELECT last_t_s FROM runs WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?
-            .ok_or(StoreError::NotFound(id))
+        self.run_elapsed_sampled_in(&self.conn, id)
+    }
+
+    fn run_elapsed_sampled_in(
+        &self,
+        conn: &Connection,
+        id: RunId,
+    ) -> Result<Option<f64>, StoreError> {
+        conn.query_row("SELECT last_t_s FROM runs WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound(id))
     }
 
     /// A write transaction that holds the write lock from its start. A deferred one that reads
     /// first and writes second can fail at once with SQLITE_BUSY under WAL when another
     /// connection wrote in between; taking the lock up front lets busy_timeout wait instead.
-    fn write(&self) -> Result<Transaction<'_>, StoreError> {
+    pub(crate) fn write(&self) -> Result<Transaction<'_>, StoreError> {
         Ok(Transaction::new_unchecked(
             &self.conn,
             TransactionBehavior::Immediate,
@@ -865,7 +956,8 @@ impl Store {
     }
 }
 
-/// The query of [`Store::each_run`]: `?1`..`?5` filter, `?6`/`?7` the stored statuses.
+/// The query of [`Store::each_run`]: `?1`..`?5` filter, `?6`/`?7` the stored statuses, `?8`
+/// the job.
 fn runs_sql(direction: &str) -> String {
     format!(
         "SELECT {RUN_COLUMNS} FROM runs
@@ -875,6 +967,7 @@ fn runs_sql(direction: &str) -> String {
            AND (?4 IS NULL OR julianday(started_at) >= julianday(?4))
            AND (?5 IS NULL OR julianday(started_at) < julianday(?5))
            AND (?6 IS NULL OR status = ?6 OR status = ?7)
+           AND (?8 IS NULL OR job_key = ?8)
          ORDER BY julianday(started_at) {direction}, id {direction}"
     )
 }
@@ -996,7 +1089,7 @@ fn next_reading(
     )))
 }
 
-fn declared_components(
+pub(crate) fn declared_components(
     conn: &Connection,
     run: RunId,
 ) -> Result<Vec<(i64, String, String)>, StoreError> {
@@ -1066,6 +1159,17 @@ pub(crate) fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
     ] {
         finite_non_negative(field, value)?;
     }
+    if let Some(key) = &run.placement.job_key
+        && (key.trim() != key
+            || key.is_empty()
+            || key.chars().count() > 200
+            || key.chars().any(char::is_control))
+    {
+        return Err(StoreError::invalid(
+            "job_key",
+            "a job key is 1 to 200 printable characters without surrounding spaces",
+        ));
+    }
     for (index, component) in new_run.components.iter().enumerate() {
         if new_run.components[..index]
             .iter()
@@ -1076,6 +1180,32 @@ pub(crate) fn validate_new_run(new_run: &NewRun) -> Result<(), StoreError> {
                 format!("`{}` is declared twice", component.key),
             ));
         }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
+    if window.name.trim().is_empty() || window.name.len() > 200 {
+        return Err(StoreError::invalid(
+            "window name",
+            "give a name of 1 to 200 characters",
+        ));
+    }
+    check_timestamp("window started_at", &window.started_at)?;
+    check_timestamp("window ended_at", &window.ended_at)?;
+    for (field, value) in [
+        ("window start_t_s", window.start_t_s),
+        ("window end_t_s", window.end_t_s),
+        ("window energy_kwh", window.energy_kwh),
+        ("window emissions_kg", window.emissions_kg),
+    ] {
+        finite_non_negative(field, value)?;
+    }
+    if window.end_t_s < window.start_t_s {
+        return Err(StoreError::invalid(
+            "window end_t_s",
+            "a window cannot end before it starts",
+        ));
     }
     Ok(())
 }
@@ -1141,7 +1271,8 @@ run_columns!(
     RamUsedGbN => "ram_used_gb_n", LastTS => "last_t_s", LastSampleAt => "last_sample_at",
     SampleCount => "sample_count", Progress => "progress",
     PredictedEnergyKwh => "predicted_energy_kwh",
-    PredictedEmissionsKg => "predicted_emissions_kg",
+    PredictedEmissionsKg => "predicted_emissions_kg", Attribution => "attribution",
+    JobKey => "job_key", Rank => "rank", LocalRank => "local_rank", WorldSize => "world_size",
 );
 
 fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, column: Col) -> rusqlite::Result<T> {
@@ -1203,6 +1334,13 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
             gpu_count: get(row, Col::GpuCount)?,
             ram_total_gb: get(row, Col::RamTotalGb)?,
             interval_s: get(row, Col::IntervalS)?,
+            attribution: named(row, Col::Attribution as usize)?,
+            placement: JobPlacement {
+                job_key: get(row, Col::JobKey)?,
+                rank: get(row, Col::Rank)?,
+                local_rank: get(row, Col::LocalRank)?,
+                world_size: get(row, Col::WorldSize)?,
+            },
         },
         status: named(row, Col::Status as usize)?,
         ended_at: get(row, Col::EndedAt)?,
@@ -1252,9 +1390,10 @@ mod tests {
             let mut statement = store.conn.prepare(&sql)?;
             let none = Option::<String>::None;
             let plan: Vec<String> = statement
-                .query_map(params![none, none, none, none, none, none, none], |row| {
-                    row.get(3)
-                })?
+                .query_map(
+                    params![none, none, none, none, none, none, none, none],
+                    |row| row.get(3),
+                )?
                 .collect::<Result<_, _>>()?;
             let plan = plan.join("; ");
             assert!(plan.contains("runs_by_start_time"), "{plan}");

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 /// Row id of a run in the database.
 pub type RunId = i64;
 
-pub use mlcarbon_model::run::{ComponentKind, IntensityOrigin, Method, RunStatus};
+pub use mlcarbon_model::run::{
+    Attribution, ComponentKind, IntensityOrigin, JobPlacement, Method, RunStatus,
+};
 
 /// What a run starts with: what runs, where, on which hardware, at which carbon intensity.
 /// [`NewRun`] adds the components that will report; [`RunRecord`] adds how far the run got.
@@ -51,6 +53,12 @@ pub struct RunStart {
     pub ram_total_gb: f64,
     /// Sampling interval, seconds.
     pub interval_s: f64,
+    /// How much of the machine the run counts (schema v5; older runs read as `machine`).
+    #[serde(default)]
+    pub attribution: Attribution,
+    /// The distributed job the run belongs to, and its rank (schema v5; none for older runs).
+    #[serde(flatten, default)]
+    pub placement: JobPlacement,
 }
 
 /// A run as it starts, with every component its samples will report.
@@ -110,6 +118,27 @@ pub struct ComponentSample {
     pub energy_j: f64,
 }
 
+/// One interval of a run as another tracker reports it with its own figures (a CodeCarbon
+/// client's `POST /emissions`): the energy and emissions of this interval only, which
+/// [`crate::Store::add_reported_interval`] numbers and adds to the run's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportedInterval {
+    /// When the interval ended, RFC 3339 (UTC, as the store keeps instants).
+    pub timestamp: String,
+    /// Seconds the interval lasted.
+    pub duration_s: f64,
+    /// Energy of this interval, kWh, as the tracker counted it (its PUE included).
+    pub energy_kwh: f64,
+    /// Emissions of this interval, kg CO2e.
+    pub emissions_kg: f64,
+    /// Each declared component's energy in this interval (J) and mean power over it (W).
+    pub components: Vec<ComponentSample>,
+    /// Host CPU utilization, percent (0–100).
+    pub cpu_utilization: Option<f64>,
+    pub gpu_utilization: Option<f64>,
+    pub ram_used_gb: Option<f64>,
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunEnd {
@@ -144,6 +173,8 @@ pub struct RunFilter {
     /// Runs started strictly before this instant (RFC 3339).
     pub until: Option<String>,
     pub status: Option<RunStatus>,
+    /// Runs of this distributed job (their `job_key`).
+    pub job_key: Option<String>,
     /// At most this many runs, newest first.
     pub limit: Option<usize>,
 }
@@ -223,6 +254,23 @@ impl RunRecord {
     pub fn it_energy_kwh(&self) -> f64 {
         self.cpu_energy_kwh + self.gpu_energy_kwh + self.ram_energy_kwh
     }
+}
+
+/// A named interval of a run ("epoch 3", "evaluation"), with the energy and emissions of the
+/// run between its start and end. Windows may nest or overlap; they are views of the run's
+/// totals, never added to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunWindow {
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub ended_at: String,
+    /// Seconds since the run started, at the window's start and end.
+    pub start_t_s: f64,
+    pub end_t_s: f64,
+    /// Energy with PUE, kWh, and emissions, kg CO2e, of the run within the window.
+    pub energy_kwh: f64,
+    pub emissions_kg: f64,
 }
 
 /// Totals of one component over a run.

@@ -1,7 +1,7 @@
 //! The checks every backend makes before writing, so that SQLite and PostgreSQL refuse the
 //! same input with the same words.
 
-use crate::{NewRun, Prediction, RunEnd, SampleRow, StoreError};
+use crate::{NewRun, Prediction, RunEnd, RunWindow, SampleRow, StoreError};
 
 /// An RFC 3339 timestamp, strictly.
 pub fn timestamp(field: &'static str, value: &str) -> Result<(), StoreError> {
@@ -21,6 +21,11 @@ pub fn new_run(run: &NewRun) -> Result<(), StoreError> {
 /// A sample to add: its timestamp and every figure finite and non-negative.
 pub fn sample(sample: &SampleRow) -> Result<(), StoreError> {
     crate::store::validate_sample(sample)
+}
+
+/// A run window: a name, timestamps, figures, an end not before its start.
+pub fn window(window: &RunWindow) -> Result<(), StoreError> {
+    crate::store::validate_window(window)
 }
 
 pub fn prediction(prediction: &Prediction) -> Result<(), StoreError> {

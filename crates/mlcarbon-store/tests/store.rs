@@ -97,6 +97,8 @@ fn new_run(uuid: &str) -> NewRun {
             gpu_count: 1,
             ram_total_gb: 256.0,
             interval_s: 0.5,
+            attribution: Default::default(),
+            placement: Default::default(),
         },
         components: vec![
             component("cpu:package-0", ComponentKind::Cpu, Method::Counter),

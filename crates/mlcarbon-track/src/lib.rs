@@ -17,11 +17,12 @@ use mlcarbon_model::predict::Prediction;
 use mlcarbon_model::profiles::ProfileChoice;
 use mlcarbon_model::run::{ComponentKind, ProgressLog, RunAccount, parse_progress};
 use mlcarbon_store::{
-    ComponentRecord, IntensityOrigin, NewComponent, NewRun, RunEnd, RunId, RunRecord, RunStart,
-    RunStatus, SampleRow, Store, StoreError, liveness,
+    Attribution, ComponentRecord, IntensityOrigin, JobPlacement, NewComponent, NewRun, RunEnd,
+    RunId, RunRecord, RunStart, RunStatus, SampleRow, Store, StoreError, liveness,
 };
 
 mod pending;
+pub mod placement;
 
 pub use pending::{MAX_PENDING_SAMPLES, PendingSamples};
 
@@ -109,6 +110,16 @@ pub fn replay_sampler(trace: &str) -> Result<SamplerChoice, TrackError> {
         cpu_model: None,
         warnings: Vec::new(),
     })
+}
+
+/// No sensors: a run that only records its link to a job whose machine another tracker on
+/// this host measures ([`Attribution::Link`]).
+pub fn link_sampler() -> SamplerChoice {
+    SamplerChoice {
+        sampler: Sampler::new(Vec::new()),
+        cpu_model: None,
+        warnings: Vec::new(),
+    }
 }
 
 /// What this machine offers: RAPL, NVML, amdgpu and the CPU/RAM models, with the CPU's TDP from
@@ -231,6 +242,10 @@ pub struct RunSettings {
     pub hostname: Option<String>,
     /// Where the database lives: a progress file for the job is made beside it when given.
     pub progress_dir_of: Option<PathBuf>,
+    /// How much of the machine the run counts.
+    pub attribution: Attribution,
+    /// The distributed job the run belongs to ([`placement::detect`]).
+    pub placement: JobPlacement,
 }
 
 /// One sample's figures, for a status line.
@@ -331,6 +346,8 @@ impl Tracker {
             gpu_count: u32::try_from(gpus.len()).unwrap_or(u32::MAX),
             ram_total_gb: ram_total_gb(roots),
             interval_s,
+            attribution: settings.attribution,
+            placement: settings.placement.clone(),
         };
         let new_run = NewRun {
             start,

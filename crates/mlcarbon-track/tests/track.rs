@@ -33,6 +33,8 @@ fn settings(dir: &Path) -> RunSettings {
         commit_every: Duration::from_millis(50),
         hostname: Some("test-host".to_string()),
         progress_dir_of: Some(dir.join("runs.sqlite")),
+        attribution: Default::default(),
+        placement: Default::default(),
     }
 }
 

@@ -428,6 +428,21 @@ pub async fn run_samples(
     })
 }
 
+/// A JSON body read into `T`; 400 naming the path of the first bad value (`run.uuid`), or
+/// `body` when the body itself is not JSON.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::bad(&field, format!("{field}: {}", e.inner()))
+    })
+}
+
 /// The body of `POST /api/runs`: a run as it started, its samples, and how it ended (if it did).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -467,16 +482,7 @@ pub async fn runs_post(
     body: Bytes,
 ) -> ApiResult {
     auth::require_token(&headers, state.token())?;
-    let deserializer = &mut serde_json::Deserializer::from_slice(&body);
-    let posted: PostedRun = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            "body".to_string()
-        } else {
-            path
-        };
-        ApiError::bad(&field, format!("{field}: {}", e.inner()))
-    })?;
+    let posted: PostedRun = json_body(&body)?;
     if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
             "run",

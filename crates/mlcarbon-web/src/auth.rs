@@ -1,9 +1,54 @@
 //! Writing needs the server's token: `Authorization: Bearer TOKEN`, compared in constant time.
+//! CodeCarbon clients send theirs as `x-api-token` instead ([`codecarbon_writer`]).
 
 use axum::http::{HeaderMap, StatusCode, header};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The header CodeCarbon's API client puts its `api_key` in.
+pub const API_TOKEN_HEADER: &str = "x-api-token";
+
+/// Who writes through the CodeCarbon endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiWriter {
+    /// The bearer of the server's write token (`--token`, `MLCARBON_TOKEN`).
+    Server,
+}
+
+/// The writer that a CodeCarbon client's `x-api-token` names: the one place that decides, so
+/// that per-user tokens can take over from the server's token here alone. 403 when the server
+/// is read-only, 401 without the header or with a token it does not know.
+pub async fn codecarbon_writer(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<ApiWriter, ApiError> {
+    let Some(expected) = state.token() else {
+        return Err(read_only());
+    };
+    let given = headers
+        .get(API_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    match given {
+        Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => Ok(ApiWriter::Server),
+        Some(_) => Err(unauthorized(
+            "wrong x-api-token: CodeCarbon's api_key must be this server's write token",
+        )),
+        None => Err(unauthorized(
+            "missing `x-api-token` header: set CodeCarbon's api_key to this server's write token",
+        )),
+    }
+}
+
+fn read_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "this server is read-only: start it with a token (MLCARBON_TOKEN or --token-file PATH) to allow writing",
+        None,
+    )
+}
 
 /// Whether `given` equals `expected`, in time that depends on `expected`'s length only: every
 /// byte of the expected token is compared, whatever the given one holds.
@@ -19,11 +64,7 @@ pub fn tokens_match(given: &[u8], expected: &[u8]) -> bool {
 /// 403 when the server has no token (read-only), 401 without the right bearer token.
 pub fn require_token(headers: &HeaderMap, expected: Option<&str>) -> Result<(), ApiError> {
     let Some(expected) = expected else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "this server is read-only: start it with a token (MLCARBON_TOKEN or --token-file PATH) to allow writing",
-            None,
-        ));
+        return Err(read_only());
     };
     let given = headers
         .get(header::AUTHORIZATION)

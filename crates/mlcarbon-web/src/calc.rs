@@ -10,7 +10,7 @@ use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
     CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output,
 };
-use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
+use mlcarbon_model::request::{EstimateRequest, MAX_CANDIDATES, RequestError, resolve};
 use mlcarbon_model::statement::Statements;
 use mlcarbon_model::statement_report::request_statements;
 use serde::Serialize;
@@ -107,7 +107,8 @@ pub fn compare_answer(
     let limit = params.limit("limit", default_limit, MAX_LIMIT)?;
     let with = params.texts("with", 50)?;
     let all_zones = params.switch(&mlcarbon_model::params::ALL_ZONES)?;
-    compare_with(data, &request, by, limit, &with, all_zones)
+    let candidates = params.texts("candidates", MAX_CANDIDATES)?;
+    compare_with(data, &request, by, limit, &with, all_zones, &candidates)
 }
 
 pub fn compare_with(
@@ -117,10 +118,11 @@ pub fn compare_with(
     limit: usize,
     with: &[String],
     all_zones: bool,
+    candidates: &[String],
 ) -> Result<CompareReport, ApiError> {
     let resolved = resolve(data, request)?;
     Ok(compare_report(
-        data, request, &resolved, by, limit, with, all_zones,
+        data, request, &resolved, by, limit, with, all_zones, candidates,
     )?)
 }
 

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use mlcarbon_model::advise_report::{AdviseQuery, DEFAULT_MAX_SLOWDOWN, advise_report};
 use mlcarbon_model::inference_report::{InferenceQuery, Training, inference_report};
-use mlcarbon_model::request::EstimateRequest;
+use mlcarbon_model::request::{EstimateRequest, MAX_CANDIDATES};
 use mlcarbon_model::schedule_report::{
     DEFAULT_WINDOWS, ProfileText, ScheduleQuery, schedule_report,
 };
@@ -123,6 +123,7 @@ async fn advise(state: &AppState, params: Params) -> ApiResult {
         grid: params.text("grid")?,
         top: value_or(&params, &p::TOP, DEFAULT_TOP)?,
         probability: value_or(&params, &p::PROBABILITY, DEFAULT_PROBABILITY)?,
+        candidates: params.texts(p::CANDIDATES.name, MAX_CANDIDATES)?,
     };
     json(&advise_report(state.data(), &query, mlcarbon_time::now())?)
 }

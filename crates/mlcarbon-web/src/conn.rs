@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -138,7 +139,7 @@ pub async fn serve_limited(
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) if is_connection_error(&e) => continue,
@@ -159,7 +160,12 @@ pub async fn serve_limited(
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let service = TowerToHyperService::new(
-                router.map_request(|request: axum::http::Request<Incoming>| request.map(Body::new)),
+                // The client's address, for handlers that record who wrote (CodeCarbon runs).
+                router.map_request(move |request: axum::http::Request<Incoming>| {
+                    let mut request = request.map(Body::new);
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                }),
             );
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder

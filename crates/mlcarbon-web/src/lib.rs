@@ -21,9 +21,11 @@ mod auth;
 mod cache;
 mod calc;
 mod capabilities;
+mod codecarbon;
 mod conn;
 mod error;
 mod html;
+mod jobs;
 mod metrics;
 mod openapi;
 pub mod pages;
@@ -44,7 +46,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, Stat
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use mlcarbon_data::Dataset;
 use mlcarbon_store::{RunStore, SqliteRunStore, Store};
 use tokio::net::TcpListener;
@@ -105,8 +107,14 @@ impl ServeOptions {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(calculator))
-        .route("/runs", get(runs_page))
+        .route("/runs", get(runs_page).post(codecarbon::runs_post))
+        .route("/emissions", post(codecarbon::emissions_post))
+        // CodeCarbon joins its base URL and the path: a base URL ending in `/` sends these.
+        .route("//runs", post(codecarbon::runs_post))
+        .route("//emissions", post(codecarbon::emissions_post))
         .route("/runs/{id}", get(run_page))
+        .route("/jobs", get(jobs::list_page))
+        .route("/jobs/{key}", get(jobs::job_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -151,6 +159,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(api::run_get))
         .route("/api/runs/{id}/samples", get(api::run_samples))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/jobs", get(jobs::jobs_list))
+        .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)
         .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -143,6 +143,7 @@ fn run_filter_params() -> Vec<Value> {
     vec![
         text("project", "Only runs of this project."),
         text("experiment", "Only runs of this experiment."),
+        text("job", "Only runs of this distributed job (its job key)."),
         text("tag", "Only runs with this tag."),
         text(
             "since",
@@ -221,6 +222,64 @@ fn array_of(name: &str) -> Value {
     json!({ "type": "array", "items": schema_ref(name) })
 }
 
+/// A `POST` of CodeCarbon's API client: a JSON body, 201 with `{"id": ...}`.
+fn codecarbon_post(summary: &str, body: &str, id: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "apiToken": [] }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(body) } } },
+        "responses": {
+            "201": json_response("Stored (CodeCarbon takes any other status as a failure).",
+                json!({ "type": "object", "required": ["id"], "properties": { "id": { "description": id } } })),
+            "400": json_response("Bad body; `field` names the field at fault.", schema_ref("Error")),
+            "401": json_response("Missing or wrong x-api-token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("No run with this run_id, or no run database.", schema_ref("Error")),
+            "413": { "description": "Body larger than 64 KiB." }
+        }
+    })
+}
+
+/// A text field of a CodeCarbon body: longer ones are refused.
+fn cc_text() -> Value {
+    json!({ "type": "string", "maxLength": 200, "nullable": true })
+}
+
+fn codecarbon_run_schema() -> Value {
+    let count = json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX, "nullable": true });
+    json!({ "type": "object", "required": ["timestamp", "experiment_id"],
+        "description": "CodeCarbon 3.3.2's RunCreate. Its longitude and latitude are not kept.",
+        "properties": {
+            "timestamp": { "type": "string", "maxLength": 200, "description": "ISO 8601 with an offset." },
+            "experiment_id": { "type": "string", "maxLength": 200 },
+            "os": cc_text(), "python_version": cc_text(), "codecarbon_version": cc_text(),
+            "cpu_count": count.clone(), "cpu_model": cc_text(),
+            "gpu_count": count, "gpu_model": cc_text(),
+            "region": cc_text(), "provider": cc_text(),
+            "ram_total_size": { "type": "number", "minimum": 0, "nullable": true, "description": "GB." },
+            "tracking_mode": cc_text() } })
+}
+
+fn codecarbon_emission_schema() -> Value {
+    let amount = |d: &str| json!({ "type": "number", "minimum": 0, "description": d });
+    let percent = json!({ "type": "number", "nullable": true });
+    json!({ "type": "object",
+        "required": ["timestamp", "run_id", "duration", "emissions_sum", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed"],
+        "description": "CodeCarbon 3.3.2's EmissionCreate: energies and emissions of the interval since the previous post. Its powers (means since the start), emissions_rate and wue are not kept: the interval's energies give the powers.",
+        "properties": {
+            "timestamp": { "type": "string", "maxLength": 200, "description": "ISO 8601 with an offset." },
+            "run_id": { "type": "string", "maxLength": 200, "description": "The id POST /runs answered." },
+            "duration": amount("Seconds of this interval."),
+            "emissions_sum": amount("kg CO2e of this interval."),
+            "cpu_energy": amount("kWh of this interval."),
+            "gpu_energy": amount("kWh of this interval."),
+            "ram_energy": amount("kWh of this interval."),
+            "energy_consumed": amount("kWh of this interval, all components."),
+            "cpu_utilization_percent": percent.clone(),
+            "gpu_utilization_percent": percent.clone(),
+            "ram_utilization_percent": percent } })
+}
+
 /// The document.
 pub fn document() -> Value {
     let estimate_extra = vec![
@@ -284,6 +343,29 @@ pub fn document() -> Value {
         json_response("The run.", schema_ref("RunDetail")),
     );
     run_get["parameters"] = json!([run_id.clone(), pretty_param()]);
+    let job_total = json!({ "type": "object", "description": "A distributed job (mlcarbon_store::JobTotal): the runs sharing a job key, each host counted once.",
+                    "required": ["job_key", "status", "energy_kwh", "emissions_kg", "nodes"],
+                    "properties": {
+                        "job_key": { "type": "string" }, "status": { "type": "string" }, "started_at": { "type": "string" },
+                        "ended_at": { "type": "string", "nullable": true }, "energy_kwh": { "type": "number" },
+                        "emissions_kg": { "type": "number" }, "world_size": { "type": "integer" }, "runs": { "type": "integer" },
+                        "projects": { "type": "array", "items": { "type": "string" } },
+                        "nodes": { "type": "array", "items": { "type": "object", "properties": {
+                            "host": { "type": "string" }, "counted_as": { "type": "string", "enum": ["machine", "process", "link"] },
+                            "energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                            "run_ids": { "type": "array", "items": { "type": "integer" } },
+                            "ranks": { "type": "array", "items": { "type": "integer" } } } } } } });
+    let mut job_get = get(
+        "One distributed job: its total and each host, counted once (as `mlcarbon show job:KEY --format json`).",
+        vec![],
+        json_response("The job.", schema_ref("JobTotal")),
+    );
+    job_get["parameters"] = json!([
+        { "name": "key", "in": "path", "required": true,
+          "description": "The job key (`slurm:1234.0`, `torchelastic:ID`, or what `--job` gave).",
+          "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f]+$" } },
+        pretty_param()
+    ]);
     let mut samples_get = get(
         "The samples of a run.",
         vec![choice(
@@ -372,11 +454,26 @@ pub fn document() -> Value {
             "/api/runs/{id}": { "get": run_get },
             "/api/runs/{id}/samples": { "get": samples_get },
             "/api/runs/{id}/export": { "get": export_get },
+            "/api/jobs": { "get": get("Distributed jobs, the most recently started first (as `mlcarbon jobs --format json`): each host counted once.",
+                vec![integer("limit", "At most this many jobs (1 to 1000, default 50).", 1, 1000)],
+                json_response("Jobs.", array_of("JobTotal"))) },
+            "/api/jobs/{key}": { "get": job_get },
+            "/runs": {
+                "get": { "summary": "The run dashboard, an HTML page (its query takes the filters of /api/runs).",
+                    "responses": { "200": { "description": "The page.", "content": { "text/html": { "schema": { "type": "string" } } } } } },
+                "post": codecarbon_post(
+                "CodeCarbon's API client starts a run (its `api_endpoint` set to this server's root URL, `api_key` to a write token): a new run in project `codecarbon`, experiment = experiment_id. Also served as `//runs`.",
+                "CodeCarbonRun", "The run's uuid, which the client sends back as `run_id`.") },
+            "/emissions": { "post": codecarbon_post(
+                "CodeCarbon's API client posts the energy and emissions of the interval since its last post: one sample of the run, added to its totals. Also served as `//emissions`.",
+                "CodeCarbonEmission", "The sample's sequence number in the run.") },
             "/metrics": { "get": { "summary": "Prometheus text format: runs' energy, emissions and power by run, component and method; the server's request counters.",
                 "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" },
+                "apiToken": { "type": "apiKey", "in": "header", "name": "x-api-token",
+                    "description": "CodeCarbon's api_key: the server's write token." } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
@@ -411,9 +508,12 @@ pub fn document() -> Value {
                 "Source": { "type": "object", "properties": {
                     "id": { "type": "string" }, "title": { "type": "string" }, "publisher": { "type": "string" }, "url": { "type": "string" },
                     "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
+                "JobTotal": job_total,
                 "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
                 "RunDetail": { "type": "object", "properties": {
                     "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "CodeCarbonRun": codecarbon_run_schema(),
+                "CodeCarbonEmission": codecarbon_emission_schema(),
                 "PostedRun": { "type": "object", "required": ["run"], "properties": {
                     "run": { "type": "object", "description": "mlcarbon_store::NewRun: uuid, project, started_at (RFC 3339), components, …" },
                     "samples": { "type": "array", "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } },

@@ -10,9 +10,10 @@ use crate::error::ApiError;
 use crate::query::Params;
 
 /// Parameters of the run lists.
-pub const RUN_FILTER_PARAMS: [&str; 7] = [
+pub const RUN_FILTER_PARAMS: [&str; 8] = [
     "project",
     "experiment",
+    "job",
     "tag",
     "since",
     "until",
@@ -53,6 +54,7 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
         since: instant("since", mlcarbon_time::since_bound)?,
         until: instant("until", mlcarbon_time::until_bound)?,
         status,
+        job_key: params.text("job")?,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
     })
 }

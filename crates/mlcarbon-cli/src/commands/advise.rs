@@ -147,6 +147,7 @@ pub fn run(data: &Dataset, args: &AdviseArgs) -> Result<String> {
         grid: args.grid.clone(),
         top: args.top,
         probability: args.probability,
+        candidates: args.candidates.clone(),
     };
     let report = advise_report(data, &query, system_now()).map_err(user_error)?;
     match args.format {

@@ -25,6 +25,7 @@ pub fn run(data: &Dataset, args: &CompareArgs) -> Result<String> {
         args.limit,
         &args.with_hardware,
         args.all_zones,
+        &args.candidates,
     )
     .map_err(|e| anyhow!(e.message))?;
     let name = report.by;

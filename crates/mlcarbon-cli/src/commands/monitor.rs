@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use mlcarbon_data::Dataset;
-use mlcarbon_store::RunStatus;
+use mlcarbon_store::{Attribution, RunStatus};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -25,7 +25,13 @@ pub fn monitor(data: &Dataset, args: &MonitorArgs, config: &Config) -> Result<i3
             let _ = stop_tx.send(());
         }
     });
-    let mut session = tracking::start(data, &args.track, vec!["monitor".to_string()], config)?;
+    let mut session = tracking::start(
+        data,
+        &args.track,
+        vec!["monitor".to_string()],
+        Attribution::Machine,
+        config,
+    )?;
     let interval = session.interval;
     let deadline = args
         .duration

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_meter::{ProcessTree, Roots};
-use mlcarbon_store::RunStatus;
+use mlcarbon_store::{Attribution, RunStatus};
 
 use crate::cli::{AttributionArg, RunArgs};
 use crate::config::Config;
@@ -19,7 +19,16 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
     let Some((program, program_args)) = args.command.split_first() else {
         bail!("missing command: `mlcarbon run [OPTIONS] -- CMD [ARGS...]`");
     };
-    let mut session = tracking::start(data, &args.track, args.command.clone(), config)?;
+    let mut session = tracking::start(
+        data,
+        &args.track,
+        args.command.clone(),
+        match args.attribution {
+            AttributionArg::Machine => Attribution::Machine,
+            AttributionArg::Process => Attribution::Process,
+        },
+        config,
+    )?;
     let mut extra_env = vec![(env::RUN_ID.to_string(), session.tracker.uuid().to_string())];
     if let Some(path) = session.tracker.progress_file() {
         extra_env.push((env::PROGRESS_FILE.to_string(), path.display().to_string()));
@@ -37,7 +46,7 @@ pub fn run(data: &Dataset, args: &RunArgs, config: &Config) -> Result<i32> {
             return Err(e);
         }
     };
-    if args.attribution == AttributionArg::Process {
+    if session.attribution == Attribution::Process {
         match ProcessTree::new(&Roots::from_env(), running.pid) {
             Ok(tree) => {
                 session.tracker.sampler_mut().attach_process_tree(tree);

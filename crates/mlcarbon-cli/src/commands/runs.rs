@@ -6,9 +6,11 @@ use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
-use mlcarbon_store::{ComponentRecord, Order, RunFilter, RunRecord, StoreError, export};
+use mlcarbon_store::{
+    ComponentRecord, JobTotal, Order, RunFilter, RunRecord, RunWindow, Store, StoreError, export,
+};
 
-use crate::cli::{ExportArgs, ExportFormat, RunsArgs, ShowArgs, TableFormat};
+use crate::cli::{ExportArgs, ExportFormat, JobsArgs, RunsArgs, ShowArgs, TableFormat};
 use crate::clock;
 use crate::db::{find_run, open_store};
 use crate::output::{Table, json, printable};
@@ -25,6 +27,7 @@ fn filters(args: &RunsArgs) -> Option<String> {
         ("since", args.since.as_deref()),
         ("until", args.until.as_deref()),
         ("status", args.status.map(|s| s.as_str())),
+        ("job", args.job.as_deref()),
     ]
     .into_iter()
     .filter_map(|(flag, value)| value.map(|v| format!("--{flag} {}", printable(v))))
@@ -41,6 +44,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         since: args.since.as_deref().map(mlcarbon_time::since_bound),
         until: args.until.as_deref().map(mlcarbon_time::until_bound),
         status: args.status,
+        job_key: args.job.clone(),
         limit: Some(args.limit),
     })?;
     let mut t = Table::new(&[
@@ -81,20 +85,153 @@ pub fn list(args: &RunsArgs) -> Result<String> {
     }
 }
 
+/// `mlcarbon jobs`: the distributed jobs, newest first, each host counted once.
+pub fn jobs(args: &JobsArgs) -> Result<String> {
+    let (store, _) = open_store(args.db.as_deref())?;
+    let jobs = store.jobs(args.limit)?;
+    let mut t = Table::new(&[
+        ("job", false),
+        ("status", false),
+        ("started", false),
+        ("hosts", true),
+        ("runs", true),
+        ("energy", true),
+        ("CO2e", true),
+    ]);
+    for job in &jobs {
+        t.push(vec![
+            printable(&job.job_key).into_owned(),
+            job.status.to_string(),
+            started(&job.started_at),
+            job.nodes.len().to_string(),
+            job.runs.to_string(),
+            human_energy(job.energy_kwh),
+            human_mass(job.emissions_kg),
+        ]);
+    }
+    match args.format {
+        TableFormat::Json => json(&jobs),
+        TableFormat::Csv => t.csv(),
+        TableFormat::Markdown => Ok(t.markdown()),
+        TableFormat::Human if jobs.is_empty() => Ok(
+            "No distributed jobs stored: runs join one with `mlcarbon run --job ID -- CMD` on each host, or under Slurm or torchrun by themselves.\n"
+                .to_string(),
+        ),
+        TableFormat::Human => Ok(t.human()),
+    }
+}
+
+fn started(text: &str) -> String {
+    text.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+/// `show job:KEY`: a job's total, each host and how it was counted, its runs.
+fn show_job(store: &Store, key: &str, format: TableFormat) -> Result<String> {
+    let runs = store.runs(&RunFilter {
+        job_key: Some(key.to_string()),
+        ..RunFilter::default()
+    })?;
+    let Some(job) = JobTotal::from_runs(key, &runs) else {
+        bail!(
+            "no job `{}` in the database; `mlcarbon jobs` lists the stored ones",
+            printable(key)
+        );
+    };
+    if format == TableFormat::Json {
+        return json(&job);
+    }
+    let mut out = format!(
+        "job {}: {} CO2e, {} ({}), {} host(s), {} run(s), world size {}\n  started    {}{}\n",
+        printable(&job.job_key),
+        human_mass(job.emissions_kg),
+        human_energy(job.energy_kwh),
+        job.status,
+        job.nodes.len(),
+        job.runs,
+        job.world_size,
+        started(&job.started_at),
+        job.ended_at
+            .as_deref()
+            .map(|end| format!(", ended {}", started(end)))
+            .unwrap_or_default(),
+    );
+    let mut hosts = Table::new(&[
+        ("host", false),
+        ("counted as", false),
+        ("energy", true),
+        ("CO2e", true),
+        ("runs", false),
+        ("ranks", false),
+    ]);
+    for node in &job.nodes {
+        let list = |items: Vec<String>| items.join(",");
+        hosts.push(vec![
+            printable(&node.host).into_owned(),
+            node.counted_as.to_string(),
+            human_energy(node.energy_kwh),
+            human_mass(node.emissions_kg),
+            list(node.run_ids.iter().map(i64::to_string).collect()),
+            list(node.ranks.iter().map(u32::to_string).collect()),
+        ]);
+    }
+    out.push_str(&hosts.human());
+    out.push_str(
+        "Each host counts once: its machine-wide run, else its runs' process shares; links count nothing.\n",
+    );
+    Ok(out)
+}
+
+/// The job and windows lines of `show` for a run.
+fn job_and_windows(run: &RunRecord, windows: &[RunWindow]) -> String {
+    let mut out = String::new();
+    if let Some(key) = &run.placement.job_key {
+        let rank = match (run.placement.rank, run.placement.world_size) {
+            (Some(rank), Some(world)) => format!(", rank {rank} of {world}"),
+            (Some(rank), None) => format!(", rank {rank}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  job        {}{rank}; counts {} (`mlcarbon show job:{}`)\n",
+            printable(key),
+            run.attribution,
+            printable(key)
+        ));
+    } else if run.attribution != mlcarbon_store::Attribution::Machine {
+        out.push_str(&format!("  counts     {}\n", run.attribution));
+    }
+    for window in windows {
+        out.push_str(&format!(
+            "  window     {}: {} CO2e, {} ({} → {})\n",
+            printable(&window.name),
+            human_mass(window.emissions_kg),
+            human_energy(window.energy_kwh),
+            clock::duration(window.start_t_s),
+            clock::duration(window.end_t_s)
+        ));
+    }
+    out
+}
+
 pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     let (store, _) = open_store(args.db.as_deref())?;
+    if let Some(key) = args.run.strip_prefix("job:") {
+        return show_job(&store, key, args.format);
+    }
     let run = find_run(&store, &args.run)?;
     let components = store.components(run.id)?;
+    let windows = store.windows(run.id)?;
     if args.format == TableFormat::Json {
         #[derive(serde::Serialize)]
         struct Shown<'a> {
             run: &'a RunRecord,
             components: &'a [ComponentRecord],
+            windows: &'a [RunWindow],
             samples: u64,
         }
         return json(&Shown {
             run: &run,
             components: &components,
+            windows: &windows,
             samples: run.samples,
         });
     }
@@ -131,6 +268,7 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     if let Some(code) = run.exit_code {
         out.push_str(&format!("  exit code  {code}\n"));
     }
+    out.push_str(&job_and_windows(&run, &windows));
     Ok(out.trim_start().to_string())
 }
 

@@ -453,3 +453,71 @@ fn the_api_refuses_what_the_cli_refuses_with_the_same_line() {
         ],
     );
 }
+
+/// `--candidates` restricts the places compared and advised to the user's list, on the CLI and
+/// the API alike; a place not in the data is refused naming it.
+#[test]
+fn candidates_are_the_only_places_compared_and_advised() {
+    let job = [
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--count",
+        "8",
+        "--hours",
+        "24",
+        "--provider",
+        "aws",
+        "--region",
+        "us-east-1",
+        "--candidates",
+        "aws/eu-north-1,FR,gcp/europe-west4",
+    ];
+    let compared = same(None, &["compare"], "/api/compare", &job);
+    assert_eq!(compared["by"], "candidates");
+    let rows = compared["alternatives"].as_array().expect("alternatives");
+    let places: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let zone = r["zone"].as_str().unwrap_or("");
+            match (r["provider"].as_str(), r["region"].as_str()) {
+                (Some(p), Some(reg)) => format!("{p}/{reg}"),
+                _ => zone.to_string(),
+            }
+        })
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["FR", "aws/eu-north-1", "gcp/europe-west4"]);
+    let kg: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["emissions_kg"].as_f64())
+        .collect();
+    assert!(
+        kg.windows(2).all(|w| w[0] <= w[1]),
+        "cleanest first: {kg:?}"
+    );
+
+    let advised = same(None, &["advise"], "/api/advise", &job);
+    let first = &advised["actions"][0];
+    let label = first["label"].as_str().unwrap_or("");
+    assert!(
+        label.contains(&places[0]) && label.contains("the cleanest of your candidates"),
+        "{label}"
+    );
+
+    let message = same_error(
+        &["compare"],
+        "/api/compare",
+        &[
+            "--hardware",
+            "T4",
+            "--hours",
+            "1",
+            "--zone",
+            "DE",
+            "--candidates",
+            "FR,atlantis",
+        ],
+    );
+    assert!(message.contains("candidate `atlantis`"), "{message}");
+}

@@ -459,6 +459,8 @@ fn stored_running_run(db: &Path, hostname: &str, pid: u32, text: &str) -> i64 {
             gpu_count: 0,
             ram_total_gb: 8.0,
             interval_s: 1.0,
+            attribution: Default::default(),
+            placement: Default::default(),
         },
         components: vec![NewComponent {
             key: "cpu".into(),

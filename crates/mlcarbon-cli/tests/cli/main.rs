@@ -1232,6 +1232,9 @@ fn latex_is_refused_by_list_commands_at_parse_time() {
 
 mod tracking;
 
+// Distributed jobs: `--job`, ranks, `jobs`, `show job:KEY`
+mod jobs;
+
 // ---------------------------------------------------------------------------------------------
 // Acting on the estimate: `advise`, `plan-search`, `schedule`, inference, embodied, prediction
 // ---------------------------------------------------------------------------------------------

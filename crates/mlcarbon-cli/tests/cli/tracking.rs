@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// A test's own folder, database and configuration.
-struct Sandbox {
+pub(crate) struct Sandbox {
     dir: PathBuf,
 }
 
 impl Sandbox {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("tracking")
             .join(name);
@@ -27,7 +27,7 @@ impl Sandbox {
         self.dir.join("runs.sqlite")
     }
 
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlcarbon"));
         cmd.env_remove("MLCARBON_DATA_DIR")
             .env("MLCARBON_DB", self.db())
@@ -37,11 +37,11 @@ impl Sandbox {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("mlcarbon starts")
     }
 
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args);
         assert!(
             out.status.success(),
@@ -52,7 +52,7 @@ impl Sandbox {
     }
 
     /// A trace of constant power per component, one hour long.
-    fn trace(&self, rows: &[(&str, &str, f64)]) -> String {
+    pub(crate) fn trace(&self, rows: &[(&str, &str, f64)]) -> String {
         let mut text = String::from("t_s,key,kind,watts\n");
         for (key, kind, watts) in rows {
             text.push_str(&format!(

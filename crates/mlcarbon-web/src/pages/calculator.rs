@@ -535,7 +535,7 @@ fn chart_html(state: &AppState, params: &Params, r: &EstimateReport) -> String {
     } else {
         (CompareBy::Zones, 12)
     };
-    match calc::compare_with(data, &request, Some(by), limit, &[], false) {
+    match calc::compare_with(data, &request, Some(by), limit, &[], false, &[]) {
         Ok(report) => {
             let (title, mut bars) = if by == CompareBy::Regions {
                 (
@@ -599,6 +599,7 @@ fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> Strin
         8,
         &[],
         false,
+        &[],
     ) {
         Ok(report) => {
             let rows: Vec<Vec<String>> = report

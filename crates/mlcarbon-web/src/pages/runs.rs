@@ -87,7 +87,9 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
     };
     runs::hide_commands_unless(state.shows_commands(None), &mut shown);
     let projects: BTreeSet<&str> = projects.iter().map(String::as_str).collect();
-    let mut body = String::from("<h1>Runs</h1>");
+    let mut body = String::from(
+        r#"<h1>Runs</h1><p class="muted">Runs of several hosts or ranks: <a id="jobs-link" href="/jobs">jobs</a>, each counted once.</p>"#,
+    );
     body.push_str(&filter_form(&params, &projects));
     if let Some(e) = &error {
         let _ = write!(
@@ -342,7 +344,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
 <dt>Tags</dt><dd>{tags}</dd>
 <dt>Command</dt><dd>{command}</dd>
 <dt>Where</dt><dd>{location}</dd>
-<dt>Started</dt><dd>{started} UTC on {host} ({os})</dd>
+<dt>Started</dt><dd>{started} UTC on {host} ({os})</dd>{job}
 <dt>Duration</dt><dd>{duration}{ended}</dd>
 <dt>Samples</dt><dd>{samples} every {interval} s</dd>
 <dt>uuid</dt><dd><code>{uuid}</code></dd>
@@ -368,6 +370,9 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
         started = escape(&started(&run.started_at)),
         host = escape(&run.hostname),
         os = escape(&run.os),
+        job = crate::jobs::run_job_html(run)
+            .map(|job| format!("\n<dt>Job</dt><dd id=\"run-job\">{job}</dd>"))
+            .unwrap_or_default(),
         duration = escape(&duration(run.elapsed_s())),
         ended = match (&run.exit_code, &run.signal) {
             (Some(code), _) => format!(", exit code {code}"),

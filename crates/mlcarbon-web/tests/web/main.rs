@@ -2,6 +2,8 @@
 //! `/metrics`, and a property test that throws random queries and bodies at the API.
 
 mod api;
+mod codecarbon;
+mod codecarbon_client;
 mod metrics;
 mod pages;
 mod props;

@@ -194,3 +194,78 @@ async fn a_run_whose_tracker_is_gone_reads_as_interrupted_without_a_write() {
     let live = get(&db.router(None), "/api/runs/2").await.json();
     assert_eq!(live["run"]["status"], "running");
 }
+
+/// Two runs of one job on two hosts (stored directly): `/api/jobs`, `/api/jobs/{key}`, the job
+/// page and the run page's link to it; unknown and malformed keys.
+#[tokio::test]
+async fn jobs_total_their_hosts_and_link_their_runs() {
+    use mlcarbon_store::{JobPlacement, Store};
+
+    use crate::support::{new_run, samples};
+
+    let db = Db::new();
+    {
+        let store = Store::open(&db.path()).expect("store");
+        for (uuid, host, rank) in [("job-a", "node-a", 0), ("job-b", "node-b", 1)] {
+            let mut run = new_run(uuid, "llm", "2024-01-11T09:00:00Z");
+            run.start.hostname = host.to_string();
+            run.start.placement = JobPlacement {
+                job_key: Some("torchelastic:abc/1".to_string()),
+                rank: Some(rank),
+                local_rank: Some(0),
+                world_size: Some(2),
+            };
+            let id = store.start_run(&run).expect("run");
+            store
+                .add_samples(id, &samples(5, "2024-01-11T09:00"))
+                .expect("samples");
+        }
+    }
+    let app = db.router(None);
+    let jobs = get(&app, "/api/jobs").await;
+    assert_eq!(jobs.status, StatusCode::OK);
+    let jobs = jobs.json();
+    let job = &jobs[0];
+    assert_eq!(job["job_key"], "torchelastic:abc/1");
+    let hosts: Vec<&str> = job["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["host"].as_str())
+        .collect();
+    assert_eq!(hosts, ["node-a", "node-b"]);
+    let each: f64 = job["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["energy_kwh"].as_f64())
+        .sum();
+    assert!(each > 0.0 && (job["energy_kwh"].as_f64().unwrap_or(0.0) - each).abs() < 1e-12);
+
+    // The key holds a `/`: percent-encoded in the path.
+    let one = get(&app, "/api/jobs/torchelastic%3Aabc%2F1").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.json(), *job);
+    let missing = get(&app, "/api/jobs/nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/api/jobs")
+    );
+    let bad = get(&app, "/api/jobs?limit=0").await;
+    assert_eq!(bad.field().as_deref(), Some("limit"));
+
+    let page = get(&app, "/jobs/torchelastic%3Aabc%2F1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("node-b") && page.body.contains(r#"id="job-nodes""#));
+    let list = get(&app, "/jobs").await;
+    assert!(
+        list.body.contains("torchelastic%3Aabc%2F1"),
+        "{}",
+        list.body
+    );
+    let run_page = get(&app, "/runs/3").await;
+    assert!(run_page.body.contains(r#"id="run-job""#) && run_page.body.contains("rank 0 of 2"));
+}

@@ -104,6 +104,8 @@ pub fn new_run(uuid: &str, project: &str, started_at: &str) -> NewRun {
             gpu_count: 1,
             ram_total_gb: 64.0,
             interval_s: 1.0,
+            attribution: Default::default(),
+            placement: Default::default(),
         },
         components: vec![
             NewComponent {
