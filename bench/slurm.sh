@@ -3,8 +3,10 @@
 #  1. streamed through `mlcarbon_slurm::report_sacct` (parse, group, model, total by account ×
 #     month) on one thread: rows/s and peak memory; the generator's own time is measured apart,
 #     so parse + model is the difference;
-#  2. imported into SQLite with `mlcarbon slurm import -` (wall time, peak memory);
-#  3. reported from the database with `slurm report --from-db --by account --by month`.
+#  2. imported into SQLite with `mlcarbon slurm import - --cluster` (wall time, peak memory),
+#     each job's figures computed and stored with it;
+#  3. reported from the database with `slurm report --from-db --by account --by month` (adds
+#     the stored figures).
 #
 #   bench/slurm.sh [JOBS]     (default 6000000 jobs = 24 million rows, the cluster-year)
 set -euo pipefail
@@ -21,7 +23,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 db="$work/year.sqlite"
 /usr/bin/time -f "import into SQLite: %e s wall, %M KiB peak (the larger process)" \
-  bash -c "'$bin' '$jobs' --print | '$mlcarbon' slurm import - --cluster-name synthetic --db '$db'"
+  bash -c "'$bin' '$jobs' --print | '$mlcarbon' slurm import - --cluster-name synthetic --cluster docs/examples/cluster.toml --db '$db'"
 ls -l "$db"
 /usr/bin/time -f "report from the database by account × month: %e s wall, %M KiB peak" \
   "$mlcarbon" slurm report --from-db --db "$db" --cluster docs/examples/cluster.toml \

@@ -1,7 +1,10 @@
 """mlcarbon: the energy and carbon emissions of machine-learning jobs.
 
 The calculator functions answer the same documents as ``mlcarbon <command> --format json``,
-as plain dicts, computed by the Rust core (the ``mlcarbon._native`` extension).
+as plain dicts, computed by the Rust core (the ``mlcarbon._native`` extension). :func:`track`
+measures a block, a function or a whole script from inside Python, into the same run store as
+``mlcarbon run`` (``mlcarbon runs`` lists both); :mod:`mlcarbon.codecarbon` is a drop-in for
+CodeCarbon's ``EmissionsTracker``.
 """
 
 from __future__ import annotations
@@ -10,27 +13,26 @@ import json as _json
 from typing import Any, Dict
 
 from mlcarbon import _native
+from mlcarbon._errors import InputError, MlcarbonError, MlcarbonWarning
+from mlcarbon._tracking import Run, track
 
-__all__ = ["MlcarbonError", "InputError", "estimate", "compare", "statement", "plan_search", "schedule", "advise"]
-
-
-class MlcarbonError(Exception):
-    """Base of every error mlcarbon raises."""
-
-
-class InputError(MlcarbonError, ValueError):
-    """A bad argument; the message is the CLI's one line, with its suggestion."""
+__all__ = [
+    "MlcarbonError",
+    "InputError",
+    "MlcarbonWarning",
+    "estimate",
+    "compare",
+    "statement",
+    "plan_search",
+    "schedule",
+    "advise",
+    "track",
+    "Run",
+]
 
 
 def _call(function: Any, arguments: Dict[str, Any]) -> Dict[str, Any]:
-    # The native exceptions have one base each (PyO3); re-raised here as the two-based classes.
-    try:
-        answer = function(_json.dumps(arguments))
-    except _native.InputError as error:
-        raise InputError(str(error)) from None
-    except _native.MlcarbonError as error:
-        raise MlcarbonError(str(error)) from None
-    return _json.loads(answer)
+    return _json.loads(function(_json.dumps(arguments)))
 
 
 def estimate(**arguments: Any) -> Dict[str, Any]:
@@ -53,7 +55,8 @@ def compare(**arguments: Any) -> Dict[str, Any]:
 
 def statement(**arguments: Any) -> Dict[str, Any]:
     """``mlcarbon statement --format json``: the job's arguments plus ``activity``
-    ("training"); the citable sentence as text, Markdown and LaTeX."""
+    ("training"), ``long`` (False: the short paragraph) and ``lang`` ("en" or "de"); the
+    citable statement as Markdown, LaTeX and the BibTeX it cites."""
     return _call(_native.statement, arguments)
 
 

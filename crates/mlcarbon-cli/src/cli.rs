@@ -555,8 +555,8 @@ pub struct CompareArgs {
     /// What to vary [default: regions with a provider, else zones].
     #[arg(long, value_enum)]
     pub by: Option<CompareBy>,
-    /// Rows to show.
-    #[arg(long, value_name = "N", default_value_t = 15)]
+    /// Rows to show (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Accelerators to compare with (repeatable) [default: all with published throughput].
     #[arg(long = "with", value_name = "NAME")]
@@ -599,6 +599,27 @@ pub struct StatementArgs {
     /// Runs database, with --run.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The full text: ranges, the formula, embodied emissions, every input and source (the
+    /// default is a short paragraph citing the method and the grid intensity's source).
+    #[arg(long)]
+    pub long: bool,
+    /// Language of the text: en or de (German: decimal comma, German wording).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang, env = crate::env::LANG)]
+    pub lang: mlcarbon_model::lang::Lang,
+}
+
+impl StatementArgs {
+    pub fn style(&self) -> mlcarbon_model::statement::StatementStyle {
+        mlcarbon_model::statement::StatementStyle {
+            long: self.long,
+            lang: self.lang,
+        }
+    }
+}
+
+fn parse_lang(text: &str) -> Result<mlcarbon_model::lang::Lang, String> {
+    mlcarbon_model::lang::Lang::parse(text)
+        .ok_or_else(|| format!("unknown language `{text}`; use en or de"))
 }
 
 #[derive(Debug, Args)]
@@ -966,6 +987,24 @@ pub enum SlurmCommand {
         mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
         mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
     Import(SlurmImportArgs),
+    /// Compute the stored jobs' figures again with a cluster description and store them, so
+    /// that `slurm report --from-db` with that description adds stored numbers.
+    #[command(after_help = "Examples:\n  \
+        mlcarbon slurm recompute --cluster cluster.toml --cluster-name hpc1")]
+    Recompute(SlurmRecomputeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmRecomputeArgs {
+    /// The cluster description (docs/slurm.md).
+    #[arg(long, value_name = "PATH")]
+    pub cluster: PathBuf,
+    /// Only this cluster's jobs [default: every cluster stored].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -976,6 +1015,10 @@ pub struct SlurmImportArgs {
     /// The cluster the jobs ran on (job ids are unique per cluster).
     #[arg(long, value_name = "NAME")]
     pub cluster_name: String,
+    /// The cluster description (docs/slurm.md): each job's figures are computed now and
+    /// stored, so reports from the database with this description are fast.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,

@@ -15,6 +15,8 @@ pub const RUN_ID: &str = "MLCARBON_RUN_ID";
 pub const TOKEN: &str = "MLCARBON_TOKEN";
 /// Overrides the configuration file's location.
 pub const CONFIG: &str = "MLCARBON_CONFIG";
+/// Language of statements (same as `statement --lang`): en or de.
+pub const LANG: &str = "MLCARBON_LANG";
 
 fn non_empty(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
@@ -49,6 +51,7 @@ pub const ALL: &[&str] = &[
     RUN_ID,
     TOKEN,
     CONFIG,
+    LANG,
     mlcarbon_meter::env::POWERCAP_ROOT,
     mlcarbon_meter::env::HWMON_ROOT,
     mlcarbon_meter::env::PROC_ROOT,

@@ -43,23 +43,6 @@ pub fn estimate_request(job: &JobArgs, location: &LocationArgs) -> EstimateReque
     }
 }
 
-pub fn resolve_location<'d>(
-    data: &'d Dataset,
-    args: &LocationArgs,
-) -> Result<ResolvedLocation<'d>> {
-    let request = EstimateRequest {
-        provider: args.provider.clone(),
-        region: args.region.clone(),
-        zone: args.zone.clone(),
-        intensity: args.intensity,
-        offset_percent: args.offset_percent,
-        pue: args.pue,
-        basis: args.basis,
-        ..EstimateRequest::default()
-    };
-    request::resolve_location(data, &request).map_err(user_error)
-}
-
 /// A whole request from the flags, resolved.
 pub fn resolve<'d>(
     data: &'d Dataset,

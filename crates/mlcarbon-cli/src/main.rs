@@ -152,7 +152,7 @@ fn run(cli: &Cli) -> Result<Outcome> {
         Command::Runs(args) => commands::runs::list(args),
         Command::Show(args) => commands::runs::show(data, args),
         Command::Jobs(args) => commands::runs::jobs(args),
-        Command::Export(args) => return export(args),
+        Command::Export(args) => return export(data, args),
         Command::Config(args) => config_command(data, &args.action),
         Command::Advise(args) => commands::advise::run(data, args),
         Command::PlanSearch(args) => commands::plan_search::run(data, args),
@@ -165,12 +165,12 @@ fn run(cli: &Cli) -> Result<Outcome> {
 
 /// `mlcarbon export`: written as it is read, to the file or standard output, so that memory
 /// stays constant at any size.
-fn export(args: &cli::ExportArgs) -> Result<Outcome> {
+fn export(data: &Dataset, args: &cli::ExportArgs) -> Result<Outcome> {
     if let Some(path) = &args.output {
         let file =
             std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
-        commands::runs::export(args, &mut out)
+        commands::runs::export(data, args, &mut out)
             .with_context(|| format!("writing {}", path.display()))?;
         out.flush()
             .with_context(|| format!("writing {}", path.display()))?;
@@ -178,7 +178,7 @@ fn export(args: &cli::ExportArgs) -> Result<Outcome> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match commands::runs::export(args, &mut out).and_then(|()| Ok(out.flush()?)) {
+    match commands::runs::export(data, args, &mut out).and_then(|()| Ok(out.flush()?)) {
         Err(e) if commands::runs::is_closed_pipe(&e) => Ok(Outcome::Text(String::new())),
         Err(e) => Err(e.context("writing standard output")),
         Ok(()) => Ok(Outcome::Text(String::new())),

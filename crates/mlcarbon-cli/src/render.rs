@@ -4,6 +4,10 @@
 use anyhow::Result;
 use mlcarbon_data::Dataset;
 use mlcarbon_model::compare;
+use mlcarbon_model::format::{
+    Scale, common_scale, energy_scale, human_hours, mass_scale, power_scale, range_suffix,
+};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::report::EmbodiedReport;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -22,23 +26,20 @@ pub fn embodied_line(report: &EmbodiedReport) -> String {
             report.notes.first().map_or("no figure", String::as_str)
         );
     }
+    let mass = mass_scale(report.total_kg);
     format!(
-        "{} CO2e  (range {}–{}) manufacturing share of {}: {} h of {}; reported beside the emissions above, not in them",
-        human_mass(report.total_kg),
-        human_mass(report.total_kg_low),
-        human_mass(report.total_kg_high),
+        "{} CO2e{}  manufacturing share of {}: {} of {}; reported beside the emissions above, not in them",
+        mass.show(report.total_kg, Lang::En),
+        range_suffix(mass, report.total_kg_low, report.total_kg_high),
         report.parts_text(),
-        human_number(report.run_hours),
+        human_hours(report.run_hours, Lang::En),
         report.lifetimes_text()
     )
 }
 
-fn range_or_nothing(low: f64, high: f64, value: f64, unit: fn(f64) -> String) -> String {
-    if (high - low).abs() <= 1e-12 * value.abs().max(1.0) {
-        String::new()
-    } else {
-        format!(" (range {}–{})", unit(low), unit(high))
-    }
+/// " (range …)" in the unit `scale` picks for `value`; nothing when it reads as one number.
+fn range_or_nothing(low: f64, high: f64, value: f64, scale: fn(f64) -> Scale) -> String {
+    range_suffix(scale(value), low, high)
 }
 
 /// "14 h", or "2:05" (minutes and seconds) under an hour.
@@ -60,14 +61,14 @@ pub fn prediction_text(p: &Prediction) -> String {
             p.total_energy.low.0,
             p.total_energy.high.0,
             p.total_energy.value.0,
-            human_energy
+            energy_scale
         ),
         human_mass(p.total_emissions.value.0),
         range_or_nothing(
             p.total_emissions.low.0,
             p.total_emissions.high.0,
             p.total_emissions.value.0,
-            human_mass
+            mass_scale
         ),
     );
     if remaining > 0.0 {
@@ -79,7 +80,7 @@ pub fn prediction_text(p: &Prediction) -> String {
                 p.remaining_emissions.low.0,
                 p.remaining_emissions.high.0,
                 p.remaining_emissions.value.0,
-                human_mass
+                mass_scale
             ),
             duration_text(p.remaining_hours.value.0)
         ));
@@ -164,12 +165,14 @@ pub fn summary_with(
         ("mean power", true),
         ("energy", true),
     ]);
+    let power = common_scale(components.iter().map(|c| c.mean_power_w), power_scale);
+    let energy = common_scale(components.iter().map(|c| c.energy_kwh), energy_scale);
     for c in components {
         t.push(vec![
             format!("  {}", crate::output::printable(&c.label)),
             c.method.label().to_string(),
-            format!("{} W", human_number(c.mean_power_w)),
-            human_energy(c.energy_kwh),
+            power.show(c.mean_power_w, Lang::En),
+            energy.show(c.energy_kwh, Lang::En),
         ]);
     }
     out.push_str(&t.human());

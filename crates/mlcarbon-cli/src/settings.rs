@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use mlcarbon_data::Dataset;
-use mlcarbon_model::scenario;
 
 use crate::cli::{self, LocationArgs};
 use crate::config::Config;
-use crate::inputs::{self, ResolvedLocation, resolve_location};
+use crate::inputs::{self, ResolvedLocation};
 use crate::{env, files, output};
 
 /// The runs database: `--db`, else `$MLCARBON_DB`, else the XDG data dir.
@@ -64,26 +63,19 @@ pub fn tracked_location<'d>(
                 .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
         );
     }
-    let any = args.provider.is_some()
-        || args.region.is_some()
-        || args.zone.is_some()
-        || args.intensity.is_some();
-    if any {
-        return resolve_location(data, &args).context("location");
-    }
-    let mut location = scenario::default_location(data)?;
-    if let Some(pue) = args.pue {
-        location.pue = scenario::given_pue(pue);
-    }
-    location.intensity.provenance.note = format!(
-        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
-        location.intensity.provenance.note
-    );
-    Ok(ResolvedLocation {
-        location,
-        provider: None,
-        region: None,
-    })
+    let request = mlcarbon_model::request::EstimateRequest {
+        provider: args.provider,
+        region: args.region,
+        zone: args.zone,
+        intensity: args.intensity,
+        offset_percent: args.offset_percent,
+        pue: args.pue,
+        basis: args.basis,
+        ..Default::default()
+    };
+    mlcarbon_model::request::tracked_location(data, &request)
+        .map_err(inputs::user_error)
+        .context("location")
 }
 
 /// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by

@@ -10,10 +10,11 @@ use mlcarbon_data::Dataset;
 use mlcarbon_meter::Roots;
 use mlcarbon_model::Location;
 use mlcarbon_model::profiles::{ProfileChoice, no_profile, text_profile, zone_profile};
-use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_store::{Attribution, RunStatus};
 use mlcarbon_track::{
-    RunSettings, Tick, Tracker, link_sampler, machine_sampler, recover_interrupted, replay_sampler,
+    Downgrade, RunSettings, Tick, Tracker, choose_attribution, link_sampler, machine_sampler,
+    recover_interrupted, replay_sampler,
 };
 
 use crate::cli::TrackArgs;
@@ -67,21 +68,6 @@ pub fn start(
         |name| std::env::var(name).ok(),
         mlcarbon_time::now(),
     );
-    // Local rank 0 measures this host for the whole job; the other ranks only say they belong
-    // to it, unless they count their own processes.
-    let mut attribution = match requested {
-        Attribution::Machine if !placement.measures_host() => {
-            if !args.quiet {
-                stderr_line!(
-                    "mlcarbon: local rank {} of job {}: local rank 0 measures this machine; this run records only its link to the job (--attribution process counts this rank's processes)",
-                    placement.local_rank.unwrap_or(0),
-                    placement.job_key.as_deref().unwrap_or("(no job key)")
-                );
-            }
-            Attribution::Link
-        }
-        other => other,
-    };
     let profile = args
         .intensity_profile
         .as_deref()
@@ -89,6 +75,34 @@ pub fn start(
         .transpose()?;
     let interval = sampling_interval(args.interval, config)?;
     mlcarbon_track::check_periods(interval, args.commit_every)?;
+    let (store, db_path) = open_store_writable(args.db.as_deref())?;
+    let host = mlcarbon_track::hostname();
+    let recovered = recover_interrupted(&store, &host)?;
+    if !args.quiet {
+        for id in recovered {
+            stderr_line!(
+                "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
+            );
+        }
+    }
+    let machine_tracker = match requested {
+        Attribution::Machine => store.machine_tracker_on(&host)?.map(|r| (r.id, r.pid)),
+        _ => None,
+    };
+    // Local rank 0 measures this host for the whole job; the other ranks only say they belong
+    // to it, and a second machine-wide tracker on a host counts only its command's processes.
+    let choice = choose_attribution(requested, &placement, machine_tracker);
+    match &choice.because {
+        Some(Downgrade::HostMeasured { run, pid }) if command == ["monitor"] => bail!(
+            "run {run} (pid {pid}) already measures this machine's whole energy: a second monitor would count it twice; stop that one first, or measure one command with `mlcarbon run --attribution process -- CMD`"
+        ),
+        Some(why @ Downgrade::NotLocalRankZero { .. }) if !args.quiet => {
+            stderr_line!("mlcarbon: {why} (--attribution process counts this rank's processes)")
+        }
+        Some(why) if !args.quiet => stderr_line!("mlcarbon: warning: {why}"),
+        _ => {}
+    }
+    let attribution = choice.attribution;
     let roots = Roots::from_env();
     let sensors = match &args.replay {
         // A link measures nothing, whatever would have been read.
@@ -107,35 +121,6 @@ pub fn start(
         for warning in &sensors.warnings {
             stderr_line!("mlcarbon: warning: {warning}");
         }
-    }
-    let (store, db_path) = open_store_writable(args.db.as_deref())?;
-    let host = mlcarbon_track::hostname();
-    let recovered = recover_interrupted(&store, &host)?;
-    if !args.quiet {
-        for id in recovered {
-            stderr_line!(
-                "mlcarbon: run {id} had been stopped without finishing; it is marked interrupted with what it had"
-            );
-        }
-    }
-    if attribution == Attribution::Machine
-        && let Some(other) = store.machine_tracker_on(&host)?
-    {
-        let what = format!(
-            "run {} (pid {}) already measures this machine's whole energy",
-            other.id, other.pid
-        );
-        if command == ["monitor"] {
-            bail!(
-                "{what}: a second monitor would count it twice; stop that one first, or measure one command with `mlcarbon run --attribution process -- CMD`"
-            );
-        }
-        if !args.quiet {
-            stderr_line!(
-                "mlcarbon: warning: {what}; this run counts only its command's processes, so the machine is not counted twice"
-            );
-        }
-        attribution = Attribution::Process;
     }
     let settings = RunSettings {
         project: args
@@ -198,9 +183,9 @@ impl Session {
             return;
         }
         let mut line = format!(
-            "\r\x1b[2Kmlcarbon {}  {} W  {}  {} CO2e",
+            "\r\x1b[2Kmlcarbon {}  {}  {}  {} CO2e",
             clock::duration(tick.t_s),
-            human_number(tick.total_power_w),
+            mlcarbon_model::format::human_power(tick.total_power_w),
             human_energy(tick.energy_kwh),
             human_mass(tick.emissions_kg)
         );

@@ -693,10 +693,7 @@ impl Dataset {
     /// region's own figure, else the provider's fleet figure; `None` where the provider publishes
     /// none (never a guessed average).
     pub fn wue(&self, provider: &str, region: Option<&str>) -> Option<&Wue> {
-        let of_provider = || self.water.iter().filter(|w| w.provider == provider);
-        region
-            .and_then(|code| of_provider().find(|w| w.region == code))
-            .or_else(|| of_provider().find(|w| w.region.is_empty()))
+        Wue::applying(&self.water, provider, region)
     }
 
     pub fn provider_regions<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Region> {

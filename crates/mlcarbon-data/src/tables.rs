@@ -481,6 +481,17 @@ pub struct Wue {
     pub notes: Text,
 }
 
+impl Wue {
+    /// The figure among `rows` that applies to a region of `provider`: the region's own, else
+    /// the provider's fleet figure.
+    pub fn applying<'a>(rows: &'a [Wue], provider: &str, region: Option<&str>) -> Option<&'a Wue> {
+        let of_provider = || rows.iter().filter(|w| w.provider == provider);
+        region
+            .and_then(|code| of_provider().find(|w| w.region == code))
+            .or_else(|| of_provider().find(|w| w.region.is_empty()))
+    }
+}
+
 /// A model parameter with its spread and source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constant {

@@ -1,6 +1,8 @@
 //! The published calculator's answer for a request, as data: what `mlcarbon estimate --compat
 //! mlco2 --format json` prints and `/api/estimate?compat=mlco2` answers, built in one place.
 
+use crate::format::localize;
+use crate::lang::{Lang, Msg, say};
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Gpu, Mlco2Region};
 use serde::Serialize;
@@ -335,4 +337,40 @@ pub fn mlco2_report(
         cleanest_region: cleanest,
         notes,
     })
+}
+
+/// The LaTeX paragraph of a result in the published calculator's mode, in its figures (its
+/// TDP, its kg/kWh, its rounding), citing the paper by the key `statement --format bibtex` uses.
+pub fn mlco2_latex(r: &Mlco2Report, lang: Lang) -> String {
+    let number = |value: f64| localize(&value.to_string(), lang);
+    let offset = if r.offset_percent > 0.0 {
+        say(
+            lang,
+            Msg::Mlco2Offset,
+            &[("percent", &number(r.offset_percent))],
+        )
+    } else {
+        String::new()
+    };
+    let plain = |text: &str| {
+        text.replace('\\', "\\textbackslash{}")
+            .replace('_', "\\_")
+            .replace('&', "\\&")
+            .replace('%', "\\%")
+            .replace('#', "\\#")
+    };
+    say(
+        lang,
+        Msg::Mlco2Paragraph,
+        &[
+            ("hours", &number(r.hours)),
+            ("device", &plain(&r.device)),
+            ("tdp", &number(r.tdp_w)),
+            ("location", &plain(&r.location)),
+            ("kgkwh", &number(r.kg_per_kwh)),
+            ("kg", &number(r.emissions_kg)),
+            ("offset", &offset),
+            ("version", r.mlcarbon_version),
+        ],
+    )
 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::statement::StatementInput;
+use crate::statement_input::StatementInput;
 
 /// The figures of the `co2_eq_emissions` block.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -109,14 +109,25 @@ pub struct EstimateReport {
     pub hours: f64,
     pub location: LocationReport,
     pub energy_kwh: f64,
+    /// Every range in mlcarbon's JSON is a pair of fields beside the value: `X_low`, `X_high`.
+    pub energy_kwh_low: f64,
+    pub energy_kwh_high: f64,
     pub it_energy_kwh: f64,
     pub emissions_kg: f64,
+    pub emissions_kg_low: f64,
+    pub emissions_kg_high: f64,
     pub offset_kg: Option<f64>,
     pub offset_percent: Option<f64>,
     pub intensity_g_per_kwh: f64,
+    pub intensity_g_per_kwh_low: f64,
+    pub intensity_g_per_kwh_high: f64,
     /// What `intensity_g_per_kwh` counts: `lifecycle` or `direct`.
     pub basis: &'static str,
     pub pue: f64,
+    pub pue_low: f64,
+    pub pue_high: f64,
+    /// The same ranges as nested `{low, high}` objects, as the first releases wrote them: kept
+    /// so that readers of those keep working (fields are only ever added); read the flat ones.
     pub range: RangeReport,
     pub components: Vec<ComponentReport>,
     pub provenance: Vec<Provenance>,
@@ -238,6 +249,14 @@ pub fn build_report(
         intensity_g_per_kwh: result.intensity.value.0,
         basis: result.basis.as_str(),
         pue: result.pue.value,
+        energy_kwh_low: result.energy.low.0,
+        energy_kwh_high: result.energy.high.0,
+        emissions_kg_low: result.emissions.low.0,
+        emissions_kg_high: result.emissions.high.0,
+        intensity_g_per_kwh_low: result.intensity.low.0,
+        intensity_g_per_kwh_high: result.intensity.high.0,
+        pue_low: result.pue.low,
+        pue_high: result.pue.high,
         range: RangeReport {
             energy_kwh: LowHigh {
                 low: result.energy.low.0,

@@ -437,6 +437,32 @@ pub fn resolve_location<'d>(
     Ok(resolved)
 }
 
+/// The location of a tracked run (the CLI's `run`/`monitor`, the Python package's `track()`):
+/// the request's location when it names one, else the world average, flagged as defaulted in
+/// its note (a PUE given alone still applies).
+pub fn tracked_location<'d>(
+    data: &'d Dataset,
+    r: &EstimateRequest,
+) -> Result<ResolvedLocation<'d>, RequestError> {
+    if r.provider.is_some() || r.region.is_some() || r.zone.is_some() || r.intensity.is_some() {
+        return resolve_location(data, r);
+    }
+    validate(r)?;
+    let mut location = scenario::default_location(data)?;
+    if let Some(pue) = r.pue {
+        location.pue = scenario::given_pue(pue);
+    }
+    location.intensity.provenance.note = format!(
+        "world average: no location given; set one with `mlcarbon config set zone FR` (or --zone, --provider/--region). {}",
+        location.intensity.provenance.note
+    );
+    Ok(ResolvedLocation {
+        location,
+        provider: None,
+        region: None,
+    })
+}
+
 /// Validates and resolves a whole request.
 pub fn resolve<'d>(data: &'d Dataset, r: &EstimateRequest) -> Result<Resolved<'d>, RequestError> {
     validate(r)?;

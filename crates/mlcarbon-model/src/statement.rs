@@ -1,31 +1,26 @@
 //! A paragraph to paste into a paper or a model card, in Markdown or LaTeX, with BibTeX entries
-//! for the method and every data source it rests on.
+//! for what it cites. One sentence generator writes every form: short (the published
+//! calculator's length: hardware, hours, place, intensity, total, offset, two citations) or long
+//! (ranges, the formula, embodied emissions, every input and source), in English or German, for
+//! estimates and measured runs alike. The sentences themselves live in [`crate::lang`].
 
 use mlcarbon_data::{Dataset, Source};
 use serde::Serialize;
 
 use crate::estimate::{Estimate, Location, Origin, Provenance};
+use crate::format::{Scale, energy_scale, human_hours, localize, mass_scale, number_in};
 pub use crate::format::{human_energy, human_mass, human_number};
+use crate::lang::{Lang, Msg, activity_subject, fill_mapped, quantity_name, say, text};
 use crate::model_card::{ModelCard, model_card};
 use crate::report::EmbodiedReport;
 use crate::request::{ResolvedJob, provenance_of};
+pub use crate::statement_input::StatementInput;
 
-/// Everything a statement names.
-pub struct StatementInput<'a> {
-    /// What ran, e.g. "8 × A100 SXM4 80GB".
-    pub hardware: String,
-    /// "training" by default; what the figure covers.
-    pub activity: String,
-    pub location: &'a Location,
-    pub estimate: &'a Estimate,
-    /// Provenance of every input, in the order the report lists them.
-    pub provenance: Vec<Provenance>,
-    /// The data sources the inputs came from.
-    pub sources: Vec<&'a Source>,
-    pub tool_version: &'a str,
-    pub dataset: &'a str,
-    /// Whether the energy was measured (a tracked run) rather than estimated.
-    pub measured: bool,
+/// Which statement: short (the default) or long, in which language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementStyle {
+    pub long: bool,
+    pub lang: Lang,
 }
 
 /// The inputs of a statement for `job` at `location`: its provenance and the sources behind it.
@@ -47,6 +42,7 @@ pub fn statement_input<'a>(
         tool_version: env!("CARGO_PKG_VERSION"),
         dataset: &data.name,
         measured: false,
+        embodied: None,
     };
     for p in provenance {
         input.add_provenance(data, p);
@@ -65,76 +61,52 @@ impl<'a> StatementInput<'a> {
         self.provenance.push(provenance);
     }
 
-    /// Cites the embodied figures (their provenance and sources) and returns the sentence about
-    /// them ("Manufacturing the hardware … reported separately …"); none when no figure applies.
-    pub fn add_embodied(&mut self, data: &'a Dataset, embodied: &EmbodiedReport) -> Option<String> {
-        let sentence = embodied_sentence(embodied)?;
+    /// Cites the embodied figures (their provenance and sources) and keeps them for the long
+    /// statement's sentence about manufacturing; nothing when no figure applies.
+    pub fn add_embodied(&mut self, data: &'a Dataset, embodied: &EmbodiedReport) {
+        if embodied.parts.is_empty() {
+            return;
+        }
         for part in &embodied.parts {
             self.add_provenance(data, part.provenance.clone());
         }
-        Some(sentence)
+        self.embodied = Some(embodied.clone());
+    }
+
+    /// The source of the grid intensity: the one data source a short statement cites.
+    fn intensity_source(&self) -> Option<&'a Source> {
+        let id = self.location.intensity.provenance.source.as_deref()?;
+        self.sources.iter().copied().find(|s| s.id == id)
+    }
+
+    /// The sources a statement of `style` cites: the intensity's when short, all when long.
+    fn cited_sources(&self, style: StatementStyle) -> Vec<&'a Source> {
+        if style.long {
+            self.sources.clone()
+        } else {
+            self.intensity_source().into_iter().collect()
+        }
     }
 }
 
-/// The statement's sentence about manufacturing; none without an embodied figure.
-pub fn embodied_sentence(report: &EmbodiedReport) -> Option<String> {
-    if report.parts.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "Manufacturing the hardware ({}) adds about {} kg CO2e of embodied emissions for the {} h this work held it \
-         (range {}–{} kg CO2e; {} amortized linearly over {}); this is reported separately and not included in the figure above.",
-        report.parts_text(),
-        human_number(report.total_kg),
-        human_number(report.run_hours),
-        human_number(report.total_kg_low),
-        human_number(report.total_kg_high),
-        report
-            .parts
-            .iter()
-            .map(|p| format!("{} kg per unit", human_number(p.per_unit_kg)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        report.lifetimes_text()
-    ))
-}
-
-/// A statement with an extra sentence at the end of its first paragraph (Markdown) or of its
-/// paragraph (LaTeX); unchanged without one.
-pub fn with_sentence(text: String, sentence: Option<&str>, latex: bool) -> String {
-    let Some(sentence) = sentence else {
-        return text;
-    };
-    if latex {
-        let body = text.trim_end_matches('\n');
-        return format!(
-            "{body} {}\n",
-            latex_escape(sentence).replace("CO2e", "CO$_2$e")
-        );
-    }
-    match text.split_once("\n\n") {
-        Some((first, rest)) => format!("{first} {sentence}\n\n{rest}"),
-        None => format!("{} {sentence}\n", text.trim_end_matches('\n')),
-    }
-}
-
-/// The three forms of one statement, with its embodied sentence where there is one.
+/// The three forms of one statement, and the model card built on its Markdown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Statements {
     pub markdown: String,
     pub latex: String,
+    /// The entries the LaTeX cites, and no others.
     pub bibtex: String,
     /// `statement --format model-card`; not part of the API's statement document.
     #[serde(skip)]
     pub model_card: ModelCard,
 }
 
-pub fn statements(input: &StatementInput<'_>, sentence: Option<&str>) -> Statements {
-    let markdown = with_sentence(markdown(input), sentence, false);
+pub fn statements(input: &StatementInput<'_>, style: StatementStyle) -> Statements {
+    let markdown = markdown(input, style);
     Statements {
         model_card: model_card(input, &markdown),
-        latex: with_sentence(latex(input), sentence, true),
-        bibtex: bibtex(input),
+        latex: latex(input, style),
+        bibtex: bibtex(input, style),
         markdown,
     }
 }
@@ -146,142 +118,349 @@ fn bib_key(source_id: &str) -> String {
         .collect()
 }
 
-struct Figures {
-    kwh: String,
-    kwh_low: String,
-    kwh_high: String,
-    kg: String,
-    kg_low: String,
-    kg_high: String,
-    intensity: String,
-    pue: String,
-    hours: String,
+const METHOD_KEY: &str = "lacoste2019quantifying";
+
+/// What differs between Markdown and LaTeX: escaping, the CO2 sign, citations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Markdown,
+    Latex,
 }
 
-fn figures(e: &Estimate) -> Figures {
-    Figures {
-        kwh: human_number(e.energy.value.0),
-        kwh_low: human_number(e.energy.low.0),
-        kwh_high: human_number(e.energy.high.0),
-        kg: human_number(e.emissions.value.0),
-        kg_low: human_number(e.emissions.low.0),
-        kg_high: human_number(e.emissions.high.0),
-        intensity: human_number(e.intensity.value.0),
-        pue: format!("{:.2}", e.pue.value),
-        hours: human_number(e.hours.0),
+impl Target {
+    fn escape(self, text: &str) -> String {
+        match self {
+            Target::Markdown => text.to_string(),
+            Target::Latex => latex_escape(text),
+        }
+    }
+
+    fn co2(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Target::Latex, _) => "CO$_2$e",
+            (Target::Markdown, Lang::En) => "CO2e",
+            (Target::Markdown, Lang::De) => "CO₂e",
+        }
+    }
+
+    fn cite_method(self) -> String {
+        match self {
+            Target::Markdown => "Lacoste et al. (2019)".to_string(),
+            Target::Latex => format!("\\citet{{{METHOD_KEY}}}"),
+        }
+    }
+
+    fn cite_source(self, source: &Source) -> String {
+        match self {
+            Target::Markdown => match source.year {
+                Some(year) => format!("{}, {year}", source.title),
+                None => source.title.to_string(),
+            },
+            Target::Latex => format!("\\citealp{{{}}}", bib_key(&source.id)),
+        }
     }
 }
 
-fn assumptions(input: &StatementInput<'_>) -> Vec<String> {
+/// One statement being written: its input, style and target.
+struct Writer<'i, 'a> {
+    input: &'i StatementInput<'a>,
+    style: StatementStyle,
+    target: Target,
+}
+
+impl Writer<'_, '_> {
+    fn lang(&self) -> Lang {
+        self.style.lang
+    }
+
+    fn say(&self, msg: Msg, values: &[(&str, &str)]) -> String {
+        let target = self.target;
+        fill_mapped(text(self.lang(), msg), values, |t| target.escape(t))
+    }
+
+    fn number(&self, value: f64) -> String {
+        self.target.escape(&number_in(value, self.lang()))
+    }
+
+    fn scaled(&self, scale: Scale, value: f64) -> String {
+        self.target.escape(&scale.show(value, self.lang()))
+    }
+
+    /// " (range 0.66–10.5 kg)" in the value's unit, or nothing when the range, as written, is
+    /// one number.
+    fn range(&self, scale: Scale, low: f64, high: f64) -> String {
+        let (low, high) = (
+            scale.number(low, self.lang()),
+            scale.number(high, self.lang()),
+        );
+        if low == high {
+            return String::new();
+        }
+        let high = format!("{high} {}", scale.unit);
+        let (low, high) = (self.target.escape(&low), self.target.escape(&high));
+        self.say(Msg::Range, &[("low", &low), ("high", &high)])
+    }
+
+    fn sentences(&self) -> Vec<String> {
+        let input = self.input;
+        let e = input.estimate;
+        let lang = self.lang();
+        let co2 = self.target.co2(lang);
+        let mut out = Vec::new();
+
+        let subject = self.target.escape(&activity_subject(lang, &input.activity));
+        let hours = self.target.escape(&human_hours(e.hours.0, lang));
+        out.push(self.say(
+            Msg::RanOn,
+            &[
+                ("activity", &subject),
+                ("hardware", &self.target.escape(&input.hardware)),
+                ("hours", &hours),
+                ("place", &self.target.escape(&input.location.label)),
+            ],
+        ));
+
+        let energy = energy_scale(e.energy.value.0);
+        let energy_range = if self.style.long {
+            self.range(energy, e.energy.low.0, e.energy.high.0)
+        } else {
+            String::new()
+        };
+        let used = if input.measured {
+            Msg::UsedMeasured
+        } else {
+            Msg::UsedEstimated
+        };
+        out.push(self.say(
+            used,
+            &[
+                ("energy", &self.scaled(energy, e.energy.value.0)),
+                ("range", &energy_range),
+                ("pue", &localize(&format!("{:.2}", e.pue.value), lang)),
+            ],
+        ));
+
+        let mass = mass_scale(e.emissions.value.0);
+        let source = match (self.style.long, input.intensity_source()) {
+            (false, Some(source)) => self.say(
+                Msg::SourceOf,
+                &[("source", &self.target.cite_source(source))],
+            ),
+            _ => String::new(),
+        };
+        out.push(self.say(
+            Msg::Intensity,
+            &[
+                ("intensity", &self.number(e.intensity.value.0)),
+                ("co2", co2),
+                ("source", &source),
+                ("mass", &self.scaled(mass, e.emissions.value.0)),
+                (
+                    "range",
+                    &self.range(mass, e.emissions.low.0, e.emissions.high.0),
+                ),
+            ],
+        ));
+
+        if let (Some(offset), Some(percent)) = (e.offset, input.location.offset_percent) {
+            out.push(self.say(
+                Msg::Offset,
+                &[
+                    ("percent", &self.number(percent.round())),
+                    ("mass", &self.scaled(mass_scale(offset.0), offset.0)),
+                    ("co2", co2),
+                ],
+            ));
+        }
+
+        let method = say(
+            lang,
+            Msg::MethodRef,
+            &[("cite", &self.target.cite_method())],
+        );
+        let version = self.target.escape(input.tool_version);
+        if self.style.long {
+            let dataset = match self.target {
+                Target::Markdown => format!("`{}`", input.dataset),
+                Target::Latex => format!("\\texttt{{{}}}", latex_escape(input.dataset)),
+            };
+            let keys: Vec<String> = input.sources.iter().map(|s| bib_key(&s.id)).collect();
+            let data = match self.target {
+                Target::Latex if !keys.is_empty() => {
+                    format!("; data from \\citet{{{}}}", keys.join(","))
+                }
+                _ => String::new(),
+            };
+            let formula = if input.measured {
+                Msg::MethodLongMeasured
+            } else {
+                Msg::MethodLong
+            };
+            out.push(self.say(
+                formula,
+                &[
+                    ("version", &version),
+                    ("dataset", &dataset),
+                    ("method", &method),
+                    ("data", &data),
+                ],
+            ));
+            if let Some(report) = &input.embodied {
+                out.push(self.embodied(report));
+            }
+        } else {
+            out.push(self.say(
+                Msg::MethodShort,
+                &[("version", &version), ("method", &method)],
+            ));
+        }
+        out
+    }
+
+    /// The long statement's sentence about manufacturing.
+    fn embodied(&self, report: &EmbodiedReport) -> String {
+        let lang = self.lang();
+        let mass = mass_scale(report.total_kg);
+        let per_unit = report
+            .parts
+            .iter()
+            .map(|p| {
+                let kg = p.per_unit_kg;
+                say(
+                    lang,
+                    Msg::PerUnit,
+                    &[("mass", &mass_scale(kg).show(kg, lang))],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut lives: Vec<String> = report
+            .parts
+            .iter()
+            .map(|p| number_in(p.lifetime_hours / crate::embodied::HOURS_PER_YEAR, lang))
+            .collect();
+        lives.dedup();
+        let lives = if lives.len() == 1 {
+            say(lang, Msg::EmbodiedLife, &[("years", &lives[0])])
+        } else {
+            say(lang, Msg::EmbodiedLives, &[("years", &lives.join("/"))])
+        };
+        self.say(
+            Msg::Embodied,
+            &[
+                ("parts", &self.target.escape(&report.parts_text())),
+                ("mass", &self.scaled(mass, report.total_kg)),
+                ("co2", self.target.co2(lang)),
+                (
+                    "hours",
+                    &self.target.escape(&human_hours(report.run_hours, lang)),
+                ),
+                (
+                    "range",
+                    &self.range(mass, report.total_kg_low, report.total_kg_high),
+                ),
+                ("per_unit", &self.target.escape(&per_unit)),
+                ("lives", &self.target.escape(&lives)),
+            ],
+        )
+    }
+
+    fn paragraph(&self) -> String {
+        self.sentences().join(" ")
+    }
+}
+
+fn origin_name(lang: Lang, origin: Origin) -> &'static str {
+    text(
+        lang,
+        match origin {
+            Origin::Measured => Msg::OriginMeasured,
+            Origin::Estimated => Msg::OriginEstimated,
+            Origin::Defaulted => Msg::OriginDefaulted,
+            Origin::Given => Msg::OriginGiven,
+        },
+    )
+}
+
+/// The long statement's list of inputs, each with the title and year of its source: the year
+/// of the source table, so that a source has one year wherever it is named.
+fn assumptions(input: &StatementInput<'_>, lang: Lang) -> Vec<String> {
     input
         .provenance
         .iter()
         .map(|p| {
-            let year = p.year.map(|y| format!(", {y}")).unwrap_or_default();
             let source = p
-                .source_title
-                .clone()
-                .or_else(|| p.source.clone())
-                .map(|s| format!(" [{s}{year}]"))
+                .source
+                .as_deref()
+                .and_then(|id| input.sources.iter().find(|s| s.id == id))
+                .map(|s| match s.year {
+                    Some(year) => format!(" [{}, {year}]", s.title),
+                    None => format!(" [{}]", s.title),
+                })
                 .unwrap_or_default();
             format!(
                 "{}: {} ({}){}",
-                p.quantity,
+                quantity_name(lang, &p.quantity),
                 p.value,
-                p.origin.label(),
+                origin_name(lang, p.origin),
                 source
             )
         })
         .collect()
 }
 
-fn offset_sentence(input: &StatementInput<'_>) -> Option<String> {
-    let offset = input.estimate.offset?;
-    let percent = input.location.offset_percent?;
-    Some(format!(
-        "The provider states that it offsets or matches {percent:.0} % of these emissions \
-         ({} kg CO2e); this is reported beside the figure above and not subtracted from it.",
-        human_number(offset.0)
-    ))
-}
-
-fn body(input: &StatementInput<'_>, co2: &str, range_dash: &str) -> String {
-    let f = figures(input.estimate);
-    let how = if input.measured {
-        "measured"
-    } else {
-        "estimated"
+/// Markdown statement: one paragraph; the long form adds the defaulted inputs, every input with
+/// its source, and the sources.
+pub fn markdown(input: &StatementInput<'_>, style: StatementStyle) -> String {
+    let writer = Writer {
+        input,
+        style,
+        target: Target::Markdown,
     };
-    let mut text = format!(
-        "The {activity} ran on {hw} for {hours} h in {place}. It used an {how} {kwh} kWh of electricity \
-         (range {kwh_low}{d}{kwh_high} kWh, including a data-centre PUE of {pue}). At a grid carbon \
-         intensity of {intensity} g {co2}/kWh this corresponds to about {kg} kg {co2} \
-         (range {kg_low}{d}{kg_high} kg {co2}).",
-        activity = input.activity,
-        hw = input.hardware,
-        hours = f.hours,
-        place = input.location.label,
-        kwh = f.kwh,
-        kwh_low = f.kwh_low,
-        kwh_high = f.kwh_high,
-        pue = f.pue,
-        intensity = f.intensity,
-        kg = f.kg,
-        kg_low = f.kg_low,
-        kg_high = f.kg_high,
-        d = range_dash,
-    );
-    if let Some(offset) = offset_sentence(input) {
-        text.push(' ');
-        text.push_str(&offset.replace("CO2e", co2));
+    let mut out = writer.paragraph();
+    out.push('\n');
+    if !style.long {
+        return out;
     }
-    text
-}
-
-fn defaulted_inputs<'a>(input: &'a StatementInput<'_>) -> Vec<&'a Provenance> {
-    input
+    let lang = style.lang;
+    out.push('\n');
+    let defaulted: Vec<String> = input
         .provenance
         .iter()
         .filter(|p| p.origin == Origin::Defaulted)
-        .collect()
-}
-
-/// Markdown statement.
-pub fn markdown(input: &StatementInput<'_>) -> String {
-    let mut out = String::new();
-    out.push_str(&body(input, "CO2e", "–"));
-    out.push_str(&format!(
-        " Figures from mlcarbon {} (dataset `{}`), which follows the method of Lacoste et al. (2019): \
-         energy = device power × count × utilization × hours × PUE, emissions = energy × grid carbon intensity.\n\n",
-        input.tool_version, input.dataset
-    ));
-    let defaulted = defaulted_inputs(input);
+        .map(|p| format!("{} {}", quantity_name(lang, &p.quantity), p.value))
+        .collect();
     if !defaulted.is_empty() {
-        out.push_str("Defaulted inputs (not known for this job): ");
-        out.push_str(
-            &defaulted
-                .iter()
-                .map(|p| format!("{} {}", p.quantity, p.value))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        out.push_str(".\n\n");
+        out.push_str(&say(
+            lang,
+            Msg::Defaulted,
+            &[("inputs", &defaulted.join("; "))],
+        ));
+        out.push_str("\n\n");
     }
-    out.push_str("Inputs and their sources:\n\n");
-    for line in assumptions(input) {
+    out.push_str(text(lang, Msg::InputsHeading));
+    out.push_str("\n\n");
+    for line in assumptions(input, lang) {
         out.push_str(&format!("- {line}\n"));
     }
-    out.push_str("\nData sources:\n\n");
+    out.push('\n');
+    out.push_str(text(lang, Msg::SourcesHeading));
+    out.push_str("\n\n");
     for source in &input.sources {
         let year = source.year.map(|y| format!(" ({y})")).unwrap_or_default();
         out.push_str(&format!(
-            "- {}{year}, {}. {} — licence {}\n",
-            source.title, source.publisher, source.url, source.license
+            "- {}{year}, {}. {} — {} {}\n",
+            source.title,
+            source.publisher,
+            source.url,
+            text(lang, Msg::Licence),
+            source.license
         ));
     }
     out
 }
 
+/// Text as LaTeX typesets it: its special characters escaped, its Unicode signs in LaTeX's own.
 fn latex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -295,29 +474,23 @@ fn latex_escape(text: &str) -> String {
             '^' => out.push_str("\\textasciicircum{}"),
             '×' => out.push_str("$\\times$"),
             '–' => out.push_str("--"),
+            '₂' => out.push_str("$_2$"),
+            '\u{202F}' => out.push_str("\\,"),
             _ => out.push(c),
         }
     }
     out
 }
 
-/// LaTeX paragraph citing the BibTeX keys of [`bibtex`].
-pub fn latex(input: &StatementInput<'_>) -> String {
-    let text = latex_escape(&body(input, "CO2e", "–")).replace("CO2e", "CO$_2$e");
-    let keys: Vec<String> = input.sources.iter().map(|s| bib_key(&s.id)).collect();
-    let mut out = format!(
-        "{text} Figures from mlcarbon~{} (dataset \\texttt{{{}}}), following the method of \
-         \\citet{{lacoste2019quantifying}}: energy = device power $\\times$ count $\\times$ utilization \
-         $\\times$ hours $\\times$ PUE, emissions = energy $\\times$ grid carbon intensity",
-        latex_escape(input.tool_version),
-        latex_escape(input.dataset)
-    );
-    if keys.is_empty() {
-        out.push_str(".\n");
-    } else {
-        out.push_str(&format!("; data from \\citet{{{}}}.\n", keys.join(",")));
-    }
-    out
+/// LaTeX paragraph citing the BibTeX keys of [`bibtex`] (natbib's `\citet` and `\citealp`).
+pub fn latex(input: &StatementInput<'_>, style: StatementStyle) -> String {
+    let writer = Writer {
+        input,
+        style,
+        target: Target::Latex,
+    };
+    // "CO2e" in data text (a hardware or place name never has it; a note might) reads as the sign.
+    format!("{}\n", writer.paragraph().replace("CO2e", "CO$_2$e"))
 }
 
 /// Text of a BibTeX field as LaTeX will typeset it: its special characters escaped (an
@@ -338,26 +511,33 @@ fn bib_escape(text: &str) -> String {
     out
 }
 
-/// BibTeX entries: the method paper and every data source.
-pub fn bibtex(input: &StatementInput<'_>) -> String {
-    let mut out = String::from(
-        "@article{lacoste2019quantifying,\n  title = {Quantifying the Carbon Emissions of Machine Learning},\n  \
-         author = {Lacoste, Alexandre and Luccioni, Alexandra and Schmidt, Victor and Dandres, Thomas},\n  \
-         journal = {arXiv preprint arXiv:1910.09700},\n  year = {2019}\n}\n",
+/// The BibTeX entry of one data source: every field escaped, the source table's one year.
+pub fn bibtex_entry(source: &Source) -> String {
+    let mut out = format!(
+        "@misc{{{key},\n  title = {{{title}}},\n  howpublished = {{{publisher}}},\n  note = {{{url}; licence {license}}}",
+        key = bib_key(&source.id),
+        title = bib_escape(&source.title),
+        publisher = bib_escape(&source.publisher),
+        url = bib_escape(&source.url),
+        license = bib_escape(&source.license),
     );
-    for source in &input.sources {
-        out.push_str(&format!(
-            "\n@misc{{{key},\n  title = {{{title}}},\n  howpublished = {{{publisher}}},\n  note = {{{url}; licence {license}}}",
-            key = bib_key(&source.id),
-            title = bib_escape(&source.title),
-            publisher = bib_escape(&source.publisher),
-            url = bib_escape(&source.url),
-            license = bib_escape(&source.license),
-        ));
-        if let Some(year) = source.year {
-            out.push_str(&format!(",\n  year = {{{year}}}"));
-        }
-        out.push_str("\n}\n");
+    if let Some(year) = source.year {
+        out.push_str(&format!(",\n  year = {{{year}}}"));
+    }
+    out.push_str("\n}\n");
+    out
+}
+
+/// BibTeX entries of what the statement cites: the method paper and its data sources.
+pub fn bibtex(input: &StatementInput<'_>, style: StatementStyle) -> String {
+    let mut out = format!(
+        "@article{{{METHOD_KEY},\n  title = {{Quantifying the Carbon Emissions of Machine Learning}},\n  \
+         author = {{Lacoste, Alexandre and Luccioni, Alexandra and Schmidt, Victor and Dandres, Thomas}},\n  \
+         journal = {{arXiv preprint arXiv:1910.09700}},\n  year = {{2019}}\n}}\n",
+    );
+    for source in input.cited_sources(style) {
+        out.push('\n');
+        out.push_str(&bibtex_entry(source));
     }
     out
 }
@@ -391,16 +571,6 @@ mod tests {
         assert_eq!(human_number(0.0), "0");
         assert_eq!(human_number(72.0), "72");
         assert_eq!(human_number(5.5), "5.5");
-    }
-
-    #[test]
-    fn units_follow_the_magnitude() {
-        assert_eq!(human_energy(1234.0), "1234 kWh");
-        assert_eq!(human_energy(0.0123), "12.3 Wh");
-        assert_eq!(human_energy(0.000001), "3.6 J");
-        assert_eq!(human_mass(0.5), "500 g");
-        assert_eq!(human_mass(2500.0), "2.5 t");
-        assert_eq!(human_mass(0.0000088), "8.8 mg");
     }
 
     #[test]

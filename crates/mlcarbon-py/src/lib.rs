@@ -5,12 +5,14 @@
 
 use mlcarbon_data::Dataset;
 use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::params;
 use mlcarbon_model::prediction_report::{PredictionQuery, estimate_with_prediction};
 use mlcarbon_model::report::{CompareBy, compare_report};
 use mlcarbon_model::request::{EstimateRequest, RequestError, resolve};
 use mlcarbon_model::schedule_report::{ScheduleQuery, schedule_report};
 use mlcarbon_model::search_report::{PlanSearchQuery, plan_search_report};
+use mlcarbon_model::statement::StatementStyle;
 use mlcarbon_model::statement_report::request_statements;
 use mlcarbon_model::subject::JobSource;
 use serde::Serialize;
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 
 #[cfg(feature = "python")]
 mod python;
+pub mod tracking;
 
 /// Why a call failed: bad input (Python `ValueError`) or the tool itself.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +48,7 @@ fn is_request_field(name: &str) -> bool {
         .any(|p| p.name == name)
 }
 
-fn data() -> Result<&'static Dataset, CallError> {
+pub(crate) fn data() -> Result<&'static Dataset, CallError> {
     Dataset::builtin().map_err(|e| CallError::Internal(format!("built-in data: {e}")))
 }
 
@@ -135,11 +138,20 @@ pub fn compare_json(args_json: &str) -> Result<String, CallError> {
     to_json(&report)
 }
 
-/// `mlcarbon statement --format json`: `activity` (default "training").
+/// `mlcarbon statement --format json`: `activity` (default "training"), `long` (false), `lang`
+/// ("en" or "de").
 pub fn statement_json(args_json: &str) -> Result<String, CallError> {
-    let (request, options) = split_args(args_json, &["activity"])?;
+    let (request, options) = split_args(args_json, &["activity", "long", "lang"])?;
     let activity: String = option(&options, "activity")?.unwrap_or_else(|| "training".into());
-    to_json(&request_statements(data()?, &request, &activity)?)
+    let long: bool = option(&options, "long")?.unwrap_or(false);
+    let lang = match option::<String>(&options, "lang")? {
+        None => Lang::En,
+        Some(code) => Lang::parse(&code).ok_or_else(|| {
+            CallError::Input(format!("lang: unknown language `{code}`; use en or de"))
+        })?,
+    };
+    let style = StatementStyle { long, lang };
+    to_json(&request_statements(data()?, &request, &activity, style)?)
 }
 
 /// `mlcarbon plan-search --format json` for one trial given as a request: `grid` or `trials`,

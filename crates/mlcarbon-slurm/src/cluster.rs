@@ -4,14 +4,15 @@
 //! its provenance. Documented in `docs/slurm.md`.
 
 use mlcarbon_data::{Dataset, LookupError};
-use mlcarbon_model::cluster::{ClusterGpu, PartitionPower};
+use mlcarbon_model::cluster::{ClusterGpu, JobUsage, PartitionPower, had_whole_nodes};
+use mlcarbon_model::embodied::device_figure;
 use mlcarbon_model::estimate::{Factor, Origin, Provenance};
 use mlcarbon_model::scenario::{
     self, RowRef, ScenarioError, accelerator_component, default_utilization, draw_factors,
     ram_component, row_provenance,
 };
 use mlcarbon_model::units::{GramsPerKwh, Ranged, Watts};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,11 @@ struct PartitionFields {
     zone: Option<String>,
     intensity_g_per_kwh: Option<f64>,
     memory_w_per_gb: Option<f64>,
+    /// Embodied emissions of a node (its host, without GPUs), kg CO2e per node-hour held.
+    embodied_kg_per_node_hour: Option<f64>,
+    /// Embodied emissions of one GPU, kg CO2e per GPU-hour [default: the GPU's card figure
+    /// from embodied.csv over its lifetime].
+    embodied_kg_per_gpu_hour: Option<f64>,
 }
 
 impl PartitionFields {
@@ -107,7 +113,23 @@ pub struct Cluster {
     pub gpus_per_node: BTreeMap<String, u32>,
     /// Used for partitions the file does not list.
     pub fallback: Option<PartitionPower>,
+    /// Embodied emissions per partition (and for the fallback), where known.
+    pub embodied: BTreeMap<String, PartitionEmbodied>,
+    pub fallback_embodied: Option<PartitionEmbodied>,
 }
+
+/// A partition's embodied emissions per hour of hardware held, each with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionEmbodied {
+    /// kg CO2e per node-hour (given in the description only: no cited per-node default).
+    pub per_node_hour: Option<Factor<f64>>,
+    /// kg CO2e per GPU-hour.
+    pub per_gpu_hour: Option<Factor<f64>>,
+}
+
+/// Bumped when the way a job's figures are computed changes, so that stored figures of an
+/// older mlcarbon are computed again.
+const FIGURES_VERSION: u32 = 1;
 
 impl Cluster {
     /// Parses and resolves `cluster.toml` text against the dataset.
@@ -131,6 +153,8 @@ impl Cluster {
             node_lists: BTreeMap::new(),
             gpus_per_node: BTreeMap::new(),
             fallback: None,
+            embodied: BTreeMap::new(),
+            fallback_embodied: None,
         };
         for fields in &file.partition {
             let mut names = fields.names.clone();
@@ -142,6 +166,9 @@ impl Cluster {
             }
             for name in names {
                 let power = resolve_partition(&name, fields, &fields.site(&site), data)?;
+                cluster
+                    .embodied
+                    .insert(name.clone(), resolve_embodied(&name, fields, data)?);
                 if let Some(nodes) = &fields.nodes {
                     cluster.node_lists.insert(name.clone(), nodes.clone());
                 }
@@ -163,8 +190,58 @@ impl Cluster {
                 &fields.site(&site),
                 data,
             )?);
+            cluster.fallback_embodied = Some(resolve_embodied("default", fields, data)?);
         }
         Ok(cluster)
+    }
+
+    /// A fingerprint of the resolved description (every figure a job's energy, emissions and
+    /// embodied share depend on) and of the way figures are computed: stored figures with
+    /// another fingerprint are out of date.
+    pub fn fingerprint(&self) -> String {
+        let resolved = serde_json::to_string(&(
+            FIGURES_VERSION,
+            &self.partitions,
+            &self.fallback,
+            &self.embodied,
+            &self.fallback_embodied,
+        ))
+        .unwrap_or_default();
+        // FNV-1a: stable across Rust releases, unlike the standard library's hasher.
+        let hash = resolved.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        format!("v{FIGURES_VERSION}-{hash:016x}")
+    }
+
+    /// The job's share of its partition's embodied emissions, kg CO2e: node-hours held (whole
+    /// nodes, else its share of a node's cores when the cores per node are known) times the
+    /// per-node-hour figure, plus GPU-hours times the per-GPU-hour figure; 0 where the
+    /// description gives neither.
+    pub fn embodied_kg(&self, partition: &str, usage: &JobUsage) -> f64 {
+        let first = partition.split(',').next().unwrap_or("").trim();
+        let (Some(embodied), Ok(power)) = (
+            self.embodied.get(first).or(self.fallback_embodied.as_ref()),
+            self.partition(partition),
+        ) else {
+            return 0.0;
+        };
+        let hours = usage.elapsed.0;
+        let nodes = f64::from(usage.nodes.max(1));
+        let node_share = match power.cores_per_node {
+            Some(cores) if cores > 0 && !had_whole_nodes(usage, power) => {
+                (f64::from(usage.cpus) / f64::from(cores)).min(nodes)
+            }
+            _ => nodes,
+        };
+        let node = embodied
+            .per_node_hour
+            .as_ref()
+            .map_or(0.0, |f| f.range.value * node_share * hours);
+        let gpu = embodied.per_gpu_hour.as_ref().map_or(0.0, |f| {
+            f.range.value * f64::from(usage.gpus) * usage.gpu_share * hours
+        });
+        node + gpu
     }
 
     /// The description of the partition a job ran in (the first of a comma list, as sacct
@@ -189,6 +266,55 @@ impl Cluster {
     pub fn all_partitions(&self) -> impl Iterator<Item = &PartitionPower> {
         self.partitions.values().chain(self.fallback.iter())
     }
+}
+
+fn resolve_embodied(
+    name: &str,
+    fields: &PartitionFields,
+    data: &Dataset,
+) -> Result<PartitionEmbodied, ClusterError> {
+    let given = |value: Option<f64>, field: &str, quantity: &str| match value {
+        Some(kg) if (0.0..10.0).contains(&kg) => Ok(Some(Factor {
+            range: Ranged::exact(kg),
+            provenance: Provenance::given(quantity, format!("{kg} kg CO2e per hour")),
+        })),
+        Some(kg) => Err(invalid(
+            name,
+            format!("{field} = {kg}: expected 0-10 kg CO2e per hour"),
+        )),
+        None => Ok(None),
+    };
+    let per_node_hour = given(
+        fields.embodied_kg_per_node_hour,
+        "embodied_kg_per_node_hour",
+        "embodied emissions per node-hour",
+    )?;
+    let mut per_gpu_hour = given(
+        fields.embodied_kg_per_gpu_hour,
+        "embodied_kg_per_gpu_hour",
+        "embodied emissions per GPU-hour",
+    )?;
+    if per_gpu_hour.is_none()
+        && let Some(model) = &fields.gpu
+        && let Ok(hardware) = data.find_hardware(model)
+        && let Ok(card) = device_figure(data, hardware)
+    {
+        let per_hour = card.per_unit.value.0 / card.lifetime.0;
+        let mut provenance = card.provenance;
+        provenance.quantity = "embodied emissions per GPU-hour".into();
+        provenance.value = format!(
+            "{per_hour:.5} kg CO2e ({} kg per card / {:.0} h lifetime)",
+            card.per_unit.value.0, card.lifetime.0
+        );
+        per_gpu_hour = Some(Factor {
+            range: Ranged::exact(per_hour),
+            provenance,
+        });
+    }
+    Ok(PartitionEmbodied {
+        per_node_hour,
+        per_gpu_hour,
+    })
 }
 
 fn invalid(partition: &str, message: impl Into<String>) -> ClusterError {

@@ -11,13 +11,13 @@ pub mod json;
 pub mod report;
 pub mod row;
 
-pub use cluster::{Cluster, ClusterError};
+pub use cluster::{Cluster, ClusterError, PartitionEmbodied};
 pub use fields::JobState;
 pub use job::{Grouper, GroupingCounts, Jobs, SlurmJob};
 pub use json::read_json_rows;
 pub use report::{
-    GroupBy, JobFilter, Method, ReportError, ReportOptions, SacctReportError, SlurmReport, Totals,
-    difference, report_sacct,
+    GroupBy, JobFigures, JobFilter, JobKeys, Method, ReportError, ReportOptions, SacctReportError,
+    SlurmReport, Totals, difference, job_figures, report_sacct,
 };
 pub use row::{ParsableReader, SacctRow};
 

@@ -42,18 +42,46 @@ impl GroupBy {
         }
     }
 
-    fn key(self, job: &SlurmJob) -> String {
+    fn key<'a>(self, job: &JobKeys<'a>) -> &'a str {
         let text = match self {
-            GroupBy::User => job.user.as_str(),
-            GroupBy::Account => job.account.as_str(),
+            GroupBy::User => job.user,
+            GroupBy::Account => job.account,
             GroupBy::Partition => job.partition.split(',').next().unwrap_or(""),
-            GroupBy::Month => job.month().unwrap_or(""),
-            GroupBy::State => job.state.map_or("", |s| s.label()),
+            GroupBy::Month => job.day.get(..7).unwrap_or(""),
+            GroupBy::State => job.state,
         };
-        if text.is_empty() {
-            "(none)".to_string()
-        } else {
-            text.to_string()
+        if text.is_empty() { "(none)" } else { text }
+    }
+}
+
+/// What a report groups, filters and lists a job by: the job's own fields, or the same fields
+/// stored with its figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobKeys<'a> {
+    pub id: &'a str,
+    pub user: &'a str,
+    pub account: &'a str,
+    /// As sacct printed it (a comma list for jobs that never started).
+    pub partition: &'a str,
+    /// The state's label, empty when sacct printed only steps.
+    pub state: &'a str,
+    pub end: &'a str,
+    /// `YYYY-MM-DD` the job counts on (its end, else start, else submission), empty if none.
+    pub day: &'a str,
+    pub gpus: u32,
+}
+
+impl SlurmJob {
+    pub fn keys(&self) -> JobKeys<'_> {
+        JobKeys {
+            id: &self.id,
+            user: &self.user,
+            account: &self.account,
+            partition: &self.partition,
+            state: self.state.map_or("", |s| s.label()),
+            end: &self.end,
+            day: self.day().unwrap_or(""),
+            gpus: self.gpus,
         }
     }
 }
@@ -67,8 +95,7 @@ pub struct JobFilter {
 }
 
 impl JobFilter {
-    fn keeps(&self, job: &SlurmJob) -> bool {
-        let day = job.day().unwrap_or("");
+    fn keeps(&self, day: &str) -> bool {
         self.since.as_deref().is_none_or(|s| day >= s)
             && self.until.as_deref().is_none_or(|u| day <= u)
     }
@@ -105,10 +132,14 @@ pub struct Totals {
     pub modelled_jobs: u64,
     pub mixed_jobs: u64,
     pub elapsed_hours: f64,
+    /// Emissions of making the hardware, the job's share of it (mlcarbon's method, where the
+    /// cluster description gives a figure); not in `emissions_kg`.
+    pub embodied_kg: f64,
 }
 
 impl Totals {
     fn add(&mut self, figures: &JobFigures) {
+        self.embodied_kg += figures.embodied_kg;
         let e = &figures.energy;
         self.jobs += 1;
         self.energy_kwh += e.energy.value.0;
@@ -148,10 +179,83 @@ impl Totals {
     }
 }
 
-struct JobFigures {
-    energy: JobEnergy,
-    failed: bool,
-    elapsed_hours: f64,
+/// The figures of one finished job, as a report adds them up. `slurm import --cluster` stores
+/// them, so a report from the database adds stored numbers instead of modelling every job again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobFigures {
+    pub energy: JobEnergy,
+    pub failed: bool,
+    pub elapsed_hours: f64,
+    /// The job's share of the hardware's embodied emissions, 0 where none is described.
+    pub embodied_kg: f64,
+}
+
+/// The figures of one job by a method; `None` for a job still pending or running (its
+/// accounting is not final).
+pub fn job_figures(method: &Method<'_>, job: &SlurmJob) -> Result<Option<JobFigures>, ReportError> {
+    Ok(Some(match method {
+        Method::Mlcarbon(cluster) => {
+            if job.is_unfinished() {
+                return Ok(None);
+            }
+            let partition =
+                cluster
+                    .partition(&job.partition)
+                    .map_err(|error| ReportError::Cluster {
+                        job: job.id.clone(),
+                        error,
+                    })?;
+            if job.gpus > 0 && partition.gpu.is_none() {
+                return Err(ReportError::Cluster {
+                    job: job.id.clone(),
+                    error: ClusterError::Partition {
+                        partition: partition.name.clone(),
+                        message: format!(
+                            "the job had {} GPUs but the partition names no `gpu` model; add gpu = \"...\"",
+                            job.gpus
+                        ),
+                    },
+                });
+            }
+            let usage = usage_of(job, partition);
+            JobFigures {
+                energy: job_energy(&usage, partition),
+                failed: job.is_failed(),
+                elapsed_hours: job.elapsed_s / 3600.0,
+                embodied_kg: cluster.embodied_kg(&job.partition, &usage),
+            }
+        }
+        Method::Ga4hpc(cluster) => {
+            let Some(compat) = ga4hpc_job(job) else {
+                return Ok(None);
+            };
+            let partition = job.partition.split(',').next().unwrap_or("");
+            let e = ga4hpc_job_energy(&compat, partition, cluster).map_err(|error| {
+                ReportError::Ga4hpc {
+                    job: job.id.clone(),
+                    error,
+                }
+            })?;
+            let exact = |kwh: f64| mlcarbon_model::Ranged::exact(KilowattHours(kwh));
+            JobFigures {
+                energy: JobEnergy {
+                    method: EnergyMethod::Modelled,
+                    cpu: exact(e.cpu_kwh),
+                    gpu: exact(e.gpu_kwh),
+                    ram: exact(e.ram_kwh),
+                    it_energy: exact(e.cpu_kwh + e.gpu_kwh + e.ram_kwh),
+                    energy: exact(e.energy_kwh),
+                    emissions: mlcarbon_model::Ranged::exact(mlcarbon_model::KgCo2e(
+                        e.emissions_kg,
+                    )),
+                    ..JobEnergy::ZERO
+                },
+                failed: compat.failed,
+                elapsed_hours: compat.elapsed_hours,
+                embodied_kg: 0.0,
+            }
+        }
+    }))
 }
 
 /// One group's totals.
@@ -233,6 +337,8 @@ pub struct ReportBuilder<'a> {
     top: usize,
     totals: Totals,
     groups: BTreeMap<Vec<String>, Totals>,
+    /// The group key of the job being added, reused so that a known group costs no allocation.
+    scratch_key: Vec<String>,
     heap: BinaryHeap<Ranked>,
     unfinished: u64,
     outside: u64,
@@ -248,6 +354,7 @@ impl<'a> ReportBuilder<'a> {
             top,
             totals: Totals::default(),
             groups: BTreeMap::new(),
+            scratch_key: Vec::new(),
             heap: BinaryHeap::new(),
             unfinished: 0,
             outside: 0,
@@ -257,80 +364,42 @@ impl<'a> ReportBuilder<'a> {
 
     /// Adds one job (skipped when unfinished or outside the window).
     pub fn add(&mut self, job: &SlurmJob) -> Result<(), ReportError> {
-        let figures = match &self.method {
-            Method::Mlcarbon(cluster) => {
-                if job.is_unfinished() {
-                    self.unfinished += 1;
-                    return Ok(());
-                }
-                let partition =
-                    cluster
-                        .partition(&job.partition)
-                        .map_err(|error| ReportError::Cluster {
-                            job: job.id.clone(),
-                            error,
-                        })?;
-                if job.gpus > 0 && partition.gpu.is_none() {
-                    return Err(ReportError::Cluster {
-                        job: job.id.clone(),
-                        error: ClusterError::Partition {
-                            partition: partition.name.clone(),
-                            message: format!(
-                                "the job had {} GPUs but the partition names no `gpu` model; add gpu = \"...\"",
-                                job.gpus
-                            ),
-                        },
-                    });
-                }
-                let energy = job_energy(&usage_of(job, partition), partition);
-                JobFigures {
-                    energy,
-                    failed: job.is_failed(),
-                    elapsed_hours: job.elapsed_s / 3600.0,
-                }
-            }
-            Method::Ga4hpc(cluster) => {
-                let Some(compat) = ga4hpc_job(job) else {
-                    self.unfinished += 1;
-                    return Ok(());
-                };
-                let partition = job.partition.split(',').next().unwrap_or("");
-                let e = ga4hpc_job_energy(&compat, partition, cluster).map_err(|error| {
-                    ReportError::Ga4hpc {
-                        job: job.id.clone(),
-                        error,
-                    }
-                })?;
-                let exact = |kwh: f64| mlcarbon_model::Ranged::exact(KilowattHours(kwh));
-                JobFigures {
-                    energy: JobEnergy {
-                        method: EnergyMethod::Modelled,
-                        cpu: exact(e.cpu_kwh),
-                        gpu: exact(e.gpu_kwh),
-                        ram: exact(e.ram_kwh),
-                        it_energy: exact(e.cpu_kwh + e.gpu_kwh + e.ram_kwh),
-                        energy: exact(e.energy_kwh),
-                        emissions: mlcarbon_model::Ranged::exact(mlcarbon_model::KgCo2e(
-                            e.emissions_kg,
-                        )),
-                        ..JobEnergy::ZERO
-                    },
-                    failed: compat.failed,
-                    elapsed_hours: compat.elapsed_hours,
-                }
-            }
-        };
-        if !self.filter.keeps(job) {
+        match job_figures(&self.method, job)? {
+            None => self.add_unfinished(),
+            Some(figures) => self.add_figures(&job.keys(), &figures),
+        }
+        Ok(())
+    }
+
+    /// Counts a job left out as unfinished.
+    pub fn add_unfinished(&mut self) {
+        self.unfinished += 1;
+    }
+
+    /// Adds a finished job's figures (skipped when outside the window).
+    pub fn add_figures(&mut self, job: &JobKeys<'_>, figures: &JobFigures) {
+        if !self.filter.keeps(job.day) {
             self.outside += 1;
-            return Ok(());
+            return;
         }
         if figures.energy.gpu_utilisation_recorded {
             self.recorded_util += 1;
         }
-        self.totals.add(&figures);
+        self.totals.add(figures);
         if !self.by.is_empty() {
-            let key: Vec<String> = self.by.iter().map(|b| b.key(job)).collect();
-            self.groups.entry(key).or_default().add(&figures);
+            self.scratch_key.resize(self.by.len(), String::new());
+            for (slot, by) in self.scratch_key.iter_mut().zip(&self.by) {
+                slot.clear();
+                slot.push_str(by.key(job));
+            }
+            match self.groups.get_mut(&self.scratch_key) {
+                Some(totals) => totals.add(figures),
+                None => {
+                    let mut totals = Totals::default();
+                    totals.add(figures);
+                    self.groups.insert(self.scratch_key.clone(), totals);
+                }
+            }
         }
         if self.top > 0 {
             let candidate = figures.energy.emissions.value.0;
@@ -341,12 +410,12 @@ impl<'a> ReportBuilder<'a> {
                     .is_some_and(|smallest| candidate > smallest.0.emissions_kg);
             if beats_smallest {
                 self.heap.push(Ranked(TopJob {
-                    id: job.id.clone(),
-                    user: job.user.clone(),
-                    account: job.account.clone(),
-                    partition: job.partition.clone(),
-                    state: job.state.map_or("", |s| s.label()).to_string(),
-                    end: job.end.clone(),
+                    id: job.id.to_string(),
+                    user: job.user.to_string(),
+                    account: job.account.to_string(),
+                    partition: job.partition.to_string(),
+                    state: job.state.to_string(),
+                    end: job.end.to_string(),
                     elapsed_hours: figures.elapsed_hours,
                     gpus: job.gpus,
                     method: figures.energy.method,
@@ -358,7 +427,6 @@ impl<'a> ReportBuilder<'a> {
                 }
             }
         }
-        Ok(())
     }
 
     pub fn finish(self, counts: GroupingCounts) -> SlurmReport {

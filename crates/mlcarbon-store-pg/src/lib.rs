@@ -11,6 +11,7 @@
 //! whatever the batch's size) with `ON CONFLICT (run_id, seq) DO NOTHING`: a retried batch
 //! stores each sample once, and only the samples actually inserted are added to the totals.
 
+mod codecarbon;
 mod pool;
 pub mod schema;
 #[cfg(all(unix, feature = "throwaway"))]
@@ -19,10 +20,10 @@ pub mod throwaway;
 use std::str::FromStr;
 
 use mlcarbon_store::{
-    ComponentKind, ComponentPower, ComponentRecord, ComponentSample, JobPlacement, NewRun, Order,
-    POINT_WINDOW, PowerPoint, PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId,
-    RunRecord, RunStart, RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck,
-    validate,
+    CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentKind, ComponentPower,
+    ComponentRecord, ComponentSample, JobPlacement, NewRun, Order, POINT_WINDOW, PowerPoint,
+    PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart,
+    RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck, validate,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -1205,5 +1206,57 @@ impl RunStore for PgStore {
 
     fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError> {
         Ok(self.machine_tracker_on_pg(hostname)?)
+    }
+
+    fn cc_organizations(&self) -> Result<Vec<CcOrganization>, StoreError> {
+        Ok(self.cc_organizations_pg()?)
+    }
+
+    fn cc_organization(&self, id: &str) -> Result<Option<CcOrganization>, StoreError> {
+        Ok(self.cc_organization_pg(id)?)
+    }
+
+    fn add_cc_organization(&self, org: &CcOrganization) -> Result<(), StoreError> {
+        Ok(self.add_cc_organization_pg(org)?)
+    }
+
+    fn cc_projects(&self, organization_id: &str) -> Result<Vec<CcProject>, StoreError> {
+        Ok(self.cc_projects_pg(organization_id)?)
+    }
+
+    fn cc_project(&self, id: &str) -> Result<Option<CcProject>, StoreError> {
+        Ok(self.cc_project_pg(id)?)
+    }
+
+    fn add_cc_project(&self, new: &CcProject) -> Result<(), StoreError> {
+        Ok(self.add_cc_project_pg(new)?)
+    }
+
+    fn cc_experiments(&self, project_id: &str) -> Result<Vec<CcExperiment>, StoreError> {
+        Ok(self.cc_experiments_pg(project_id)?)
+    }
+
+    fn cc_experiment(&self, id: &str) -> Result<Option<CcExperiment>, StoreError> {
+        Ok(self.cc_experiment_pg(id)?)
+    }
+
+    fn add_cc_experiment(&self, new: &CcExperiment) -> Result<(), StoreError> {
+        Ok(self.add_cc_experiment_pg(new)?)
+    }
+
+    fn ensure_cc_experiment(&self, id: &str, now: &str) -> Result<CcExperiment, StoreError> {
+        Ok(self.ensure_cc_experiment_pg(id, now)?)
+    }
+
+    fn add_cc_project_token(&self, token: &CcProjectToken) -> Result<(), StoreError> {
+        Ok(self.add_cc_project_token_pg(token)?)
+    }
+
+    fn cc_project_of_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self.cc_project_of_token_pg(token_id, secret_sha256)?)
     }
 }

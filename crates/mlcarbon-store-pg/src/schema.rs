@@ -181,6 +181,73 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, position)
     );
     "#,
+    // v6: Slurm job figures as computed at import or by `slurm recompute`, with the
+    // fingerprint of the cluster description they were computed with.
+    r#"
+    CREATE TABLE slurm_job_figures (
+        cluster                  TEXT NOT NULL,
+        job_id                   TEXT NOT NULL,
+        description              TEXT NOT NULL DEFAULT '',
+        day                      TEXT NOT NULL DEFAULT '',
+        "user"                   TEXT NOT NULL DEFAULT '',
+        account                  TEXT NOT NULL DEFAULT '',
+        partition                TEXT NOT NULL DEFAULT '',
+        state                    TEXT NOT NULL DEFAULT '',
+        end_time                 TEXT NOT NULL DEFAULT '',
+        gpus                     BIGINT NOT NULL DEFAULT 0,
+        unfinished               BIGINT NOT NULL DEFAULT 0,
+        failed                   BIGINT NOT NULL DEFAULT 0,
+        method                   BIGINT NOT NULL DEFAULT 0,
+        gpu_utilisation_recorded BIGINT NOT NULL DEFAULT 0,
+        elapsed_hours            DOUBLE PRECISION NOT NULL DEFAULT 0,
+        cpu_kwh                  DOUBLE PRECISION NOT NULL DEFAULT 0,
+        gpu_kwh                  DOUBLE PRECISION NOT NULL DEFAULT 0,
+        ram_kwh                  DOUBLE PRECISION NOT NULL DEFAULT 0,
+        measured_node_kwh        DOUBLE PRECISION NOT NULL DEFAULT 0,
+        energy_kwh               DOUBLE PRECISION NOT NULL DEFAULT 0,
+        energy_low_kwh           DOUBLE PRECISION NOT NULL DEFAULT 0,
+        energy_high_kwh          DOUBLE PRECISION NOT NULL DEFAULT 0,
+        emissions_kg             DOUBLE PRECISION NOT NULL DEFAULT 0,
+        emissions_low_kg         DOUBLE PRECISION NOT NULL DEFAULT 0,
+        emissions_high_kg        DOUBLE PRECISION NOT NULL DEFAULT 0,
+        embodied_kg              DOUBLE PRECISION NOT NULL DEFAULT 0,
+        PRIMARY KEY (cluster, job_id)
+    );
+    INSERT INTO slurm_job_figures (cluster, job_id) SELECT cluster, job_id FROM slurm_jobs;
+    "#,
+    // v7: CodeCarbon's organisations, projects and experiments, and project tokens (the
+    // secret kept only as its SHA-256).
+    r#"
+    CREATE TABLE codecarbon_organizations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE codecarbon_projects (
+        id              TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        name            TEXT NOT NULL,
+        description     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        UNIQUE (organization_id, name)
+    );
+    CREATE TABLE codecarbon_experiments (
+        id          TEXT PRIMARY KEY,
+        project_id  TEXT REFERENCES codecarbon_projects (id),
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX codecarbon_experiments_by_project ON codecarbon_experiments (project_id);
+    CREATE TABLE codecarbon_project_tokens (
+        token_id      TEXT PRIMARY KEY,
+        project_id    TEXT NOT NULL REFERENCES codecarbon_projects (id),
+        name          TEXT NOT NULL,
+        secret_sha256 BYTEA NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

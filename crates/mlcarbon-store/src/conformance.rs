@@ -3,9 +3,10 @@
 //! Each check panics with the scenario's name and what differed.
 
 use crate::{
-    Attribution, ComponentKind, ComponentSample, IntensityOrigin, JobPlacement, Method,
-    NewComponent, NewRun, Order, Prediction, ReportedInterval, RunEnd, RunFilter, RunStart,
-    RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck,
+    Attribution, CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentKind,
+    ComponentSample, IntensityOrigin, JobPlacement, Method, NewComponent, NewRun, Order,
+    Prediction, ReportedInterval, RunEnd, RunFilter, RunStart, RunStatus, RunStore, RunWindow,
+    SampleRow, StoreError, TrackerCheck,
 };
 
 /// Makes a fresh, empty store that reads runs with the given check.
@@ -33,6 +34,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("jobs_across_hosts", jobs_across_hosts),
     ("windows_of_a_run", windows_of_a_run),
     ("reported_intervals", reported_intervals),
+    (
+        "codecarbon_hierarchy_and_tokens",
+        codecarbon_hierarchy_and_tokens,
+    ),
 ];
 
 /// Runs every scenario, each on a store of its own; prints each name as it starts.
@@ -787,4 +792,127 @@ fn reported_intervals(make: &mut MakeStore<'_>) {
         store.add_reported_interval(id + 1000, &interval(0.001, 1.0)),
         Err(StoreError::NotFound(_))
     ));
+}
+
+fn codecarbon_hierarchy_and_tokens(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let at = "2024-03-01T10:00:00Z".to_string();
+    let org = |id: &str, name: &str| CcOrganization {
+        id: id.into(),
+        name: name.into(),
+        description: "lab".into(),
+        created_at: at.clone(),
+    };
+    ok(store.add_cc_organization(&org("o2", "zoo")), "org");
+    ok(store.add_cc_organization(&org("o1", "Lab")), "org");
+    assert!(matches!(
+        store.add_cc_organization(&org("o3", "zoo")),
+        Err(StoreError::Exists { .. })
+    ));
+    assert!(matches!(
+        store.add_cc_organization(&org("o1", "other")),
+        Err(StoreError::Exists { .. })
+    ));
+    let names: Vec<String> = ok(store.cc_organizations(), "orgs")
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(names, ["Lab", "zoo"]);
+    assert_eq!(
+        ok(store.cc_organization("o1"), "org"),
+        Some(org("o1", "Lab"))
+    );
+    assert_eq!(ok(store.cc_organization("none"), "no org"), None);
+
+    let project = |id: &str, org: &str, name: &str| CcProject {
+        id: id.into(),
+        organization_id: org.into(),
+        name: name.into(),
+        description: "p".into(),
+        created_at: at.clone(),
+    };
+    ok(
+        store.add_cc_project(&project("p1", "o1", "vision")),
+        "project",
+    );
+    assert!(matches!(
+        store.add_cc_project(&project("p2", "o1", "vision")),
+        Err(StoreError::Exists { .. })
+    ));
+    assert!(matches!(
+        store.add_cc_project(&project("p3", "nowhere", "nlp")),
+        Err(StoreError::Unknown { .. })
+    ));
+    ok(
+        store.add_cc_project(&project("p4", "o2", "vision")),
+        "same name elsewhere",
+    );
+    assert_eq!(
+        ok(store.cc_projects("o1"), "projects"),
+        vec![project("p1", "o1", "vision")]
+    );
+    assert_eq!(
+        ok(store.cc_project("p4"), "project").map(|p| p.organization_id),
+        Some("o2".into())
+    );
+
+    let experiment = CcExperiment {
+        id: "e1".into(),
+        project_id: Some("p1".into()),
+        name: "baseline".into(),
+        description: "e".into(),
+        created_at: at.clone(),
+    };
+    ok(store.add_cc_experiment(&experiment), "experiment");
+    assert!(matches!(
+        store.add_cc_experiment(&experiment),
+        Err(StoreError::Exists { .. })
+    ));
+    assert!(matches!(
+        store.add_cc_experiment(&CcExperiment {
+            id: "e2".into(),
+            project_id: Some("nope".into()),
+            ..experiment.clone()
+        }),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert_eq!(
+        ok(store.cc_experiments("p1"), "experiments"),
+        vec![experiment.clone()]
+    );
+    let seen = ok(store.ensure_cc_experiment("e9", &at), "first seen");
+    assert_eq!((seen.project_id, seen.name.as_str()), (None, "e9"));
+    assert_eq!(
+        ok(store.ensure_cc_experiment("e1", &at), "known"),
+        experiment
+    );
+
+    let token = CcProjectToken {
+        token_id: "t1".into(),
+        project_id: "p1".into(),
+        name: "ci".into(),
+        secret_sha256: [7; 32],
+        created_at: at.clone(),
+    };
+    ok(store.add_cc_project_token(&token), "token");
+    assert!(matches!(
+        store.add_cc_project_token(&CcProjectToken {
+            token_id: "t2".into(),
+            project_id: "nope".into(),
+            ..token.clone()
+        }),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert_eq!(
+        ok(store.cc_project_of_token("t1", &[7; 32]), "right secret"),
+        Some("p1".to_string())
+    );
+    assert_eq!(
+        ok(store.cc_project_of_token("t1", &[8; 32]), "wrong secret"),
+        None
+    );
+    assert_eq!(
+        ok(store.cc_project_of_token("t9", &[7; 32]), "unknown id"),
+        None
+    );
 }

@@ -56,6 +56,12 @@ pub enum StoreError {
     #[error("sample {seq} of run {run} names component `{key}`, which the run did not declare")]
     UnknownComponent { run: RunId, seq: u64, key: String },
 
+    #[error("{what} `{name}` already exists")]
+    Exists { what: &'static str, name: String },
+
+    #[error("no {what} with id `{id}`")]
+    Unknown { what: &'static str, id: String },
+
     #[error("invalid {field}: {reason}")]
     Invalid { field: &'static str, reason: String },
 

@@ -20,7 +20,10 @@
 //!   reading).
 //! - `cpu_energy`, `gpu_energy`, `ram_energy`: IT energy × PUE, as CodeCarbon applies the PUE to
 //!   every component; they add up to `energy_consumed` when the sampler's total is IT × PUE.
-//! - `water_consumed` 0 and `wue` 0: mlcarbon does not account for water.
+//! - `wue` and `water_consumed`: the provider's published water usage effectiveness (L/kWh)
+//!   when the exporter is given a lookup ([`RunsWriter::with_wue`]; the store holds no data
+//!   tables), and on-site water = WUE × IT energy, litres (WUE is defined per kWh of IT
+//!   energy); `0` and `0` as CodeCarbon writes them without a WUE.
 //! - `country_iso_code`: what the run was stored with. CodeCarbon writes ISO 3166 alpha-3
 //!   (`USA`); mlcarbon's zones are alpha-2 (`US`): convert before storing to match it exactly.
 //! - `region`: the grid zone (`US-VA`), or the cloud region when no zone is known.
@@ -102,7 +105,23 @@ pub struct RunsWriter<W: Write> {
     sink: Sink<W>,
     written: u64,
     buffer: Vec<u8>,
+    wue: Option<WueOf>,
 }
+
+/// The published WUE of a run's provider (its region's where the data has one), from
+/// `water.csv` of `data`.
+pub fn published_wue(data: &mlcarbon_data::Dataset) -> WueOf {
+    // The water table is a few dozen rows: copied, so the writer outlives any borrow.
+    let rows = data.water.clone();
+    Box::new(move |run: &RunRecord| {
+        mlcarbon_data::Wue::applying(&rows, run.provider.as_deref()?, run.region.as_deref())
+            .map(|wue| wue.wue_l_per_kwh)
+    })
+}
+
+/// The water usage effectiveness (L per kWh of IT energy) that applies to a run, from data the
+/// store does not hold (its provider's and region's published figure).
+pub type WueOf = Box<dyn Fn(&RunRecord) -> Option<f64> + Send>;
 
 enum Sink<W: Write> {
     // Boxed: the CSV writer's buffer state is large beside a bare output.
@@ -147,13 +166,21 @@ impl<W: Write> RunsWriter<W> {
             sink,
             written: 0,
             buffer: Vec::new(),
+            wue: None,
         })
+    }
+
+    /// CodeCarbon's `wue` and `water_consumed` from `wue` (see the module docs).
+    pub fn with_wue(mut self, wue: WueOf) -> Self {
+        self.wue = Some(wue);
+        self
     }
 
     pub fn write(&mut self, run: &RunRecord) -> Result<(), StoreError> {
         match (&mut self.sink, self.format) {
             (Sink::Csv(writer), RunsFormat::Codecarbon) => {
-                writer.write_record(codecarbon_row(run)?)?;
+                let wue = self.wue.as_ref().and_then(|wue| wue(run));
+                writer.write_record(codecarbon_row(run, wue)?)?;
             }
             (Sink::Csv(writer), _) => writer.write_record(run_values(run)?)?,
             (Sink::Text(out), RunsFormat::Jsonl) => {
@@ -207,7 +234,10 @@ pub fn codecarbon_csv(runs: &[RunRecord]) -> Result<String, StoreError> {
     runs_text(RunsFormat::Codecarbon, runs)
 }
 
-fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
+/// One run as a row of CodeCarbon 3.3.2's `emissions.csv` ([`CODECARBON_HEADER`]'s order);
+/// `wue` (L/kWh of IT energy) fills `wue` and `water_consumed`, 0 without one.
+pub fn codecarbon_row(run: &RunRecord, wue: Option<f64>) -> Result<[String; 38], StoreError> {
+    let wue = wue.filter(|w| w.is_finite() && *w >= 0.0).unwrap_or(0.0);
     let at = run
         .ended_at
         .as_deref()
@@ -244,7 +274,7 @@ fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
         (run.gpu_energy_kwh * run.pue).to_string(),
         (run.ram_energy_kwh * run.pue).to_string(),
         run.energy_kwh.to_string(),
-        "0".into(),
+        (wue * run.it_energy_kwh()).to_string(),
         text(&run.country_name),
         text(&run.country_iso),
         text(&run.zone.clone().or_else(|| run.region.clone())),
@@ -267,7 +297,7 @@ fn codecarbon_row(run: &RunRecord) -> Result<[String; 38], StoreError> {
         text(&run.ram_used_gb),
         if run.provider.is_some() { "Y" } else { "N" }.into(),
         run.pue.to_string(),
-        "0".into(),
+        wue.to_string(),
     ])
 }
 

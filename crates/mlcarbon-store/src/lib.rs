@@ -11,6 +11,7 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod codecarbon;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -27,6 +28,7 @@ mod store;
 mod types;
 pub mod validate;
 
+pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use jobs::{HostShare, JobTotal};
 pub use run_store::{RunStore, SqliteRunStore};

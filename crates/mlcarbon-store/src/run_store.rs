@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::{
-    ComponentRecord, JobTotal, NewRun, Order, PowerSeries, Prediction, ReportedInterval, RunEnd,
-    RunFilter, RunId, RunRecord, RunWindow, SampleRow, Store, StoreError, TrackerCheck,
+    CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentRecord, JobTotal, NewRun,
+    Order, PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId, RunRecord,
+    RunWindow, SampleRow, Store, StoreError, TrackerCheck,
 };
 
 /// A run database shared by the threads of a server: every method takes `&self`, and a
@@ -145,6 +146,44 @@ pub trait RunStore: Send + Sync {
 
     /// A running, machine-wide run on `hostname` whose tracker is alive, if any.
     fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Every CodeCarbon organisation, by name.
+    fn cc_organizations(&self) -> Result<Vec<CcOrganization>, StoreError>;
+
+    fn cc_organization(&self, id: &str) -> Result<Option<CcOrganization>, StoreError>;
+
+    /// Stores a new organisation; [`StoreError::Exists`] when its name or id is taken.
+    fn add_cc_organization(&self, org: &CcOrganization) -> Result<(), StoreError>;
+
+    /// The projects of an organisation, by name.
+    fn cc_projects(&self, organization_id: &str) -> Result<Vec<CcProject>, StoreError>;
+
+    fn cc_project(&self, id: &str) -> Result<Option<CcProject>, StoreError>;
+
+    /// Stores a new project of an existing organisation, its name unique there.
+    fn add_cc_project(&self, new: &CcProject) -> Result<(), StoreError>;
+
+    /// The experiments of a project, by name.
+    fn cc_experiments(&self, project_id: &str) -> Result<Vec<CcExperiment>, StoreError>;
+
+    fn cc_experiment(&self, id: &str) -> Result<Option<CcExperiment>, StoreError>;
+
+    /// Stores a new experiment; its project, if it names one, must exist.
+    fn add_cc_experiment(&self, new: &CcExperiment) -> Result<(), StoreError>;
+
+    /// The experiment with this id, recorded without a project if it is new.
+    fn ensure_cc_experiment(&self, id: &str, now: &str) -> Result<CcExperiment, StoreError>;
+
+    /// Stores a project token (its project must exist).
+    fn add_cc_project_token(&self, token: &CcProjectToken) -> Result<(), StoreError>;
+
+    /// The project of the token with this id whose stored hash equals `secret_sha256`
+    /// (compared in constant time).
+    fn cc_project_of_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<String>, StoreError>;
 
     /// A store to use for one long read (a streamed download) so that it does not hold up
     /// other requests: SQLite opens its own read-only connection; `None` (the default) where
@@ -322,6 +361,58 @@ impl RunStore for SqliteRunStore {
 
     fn machine_tracker_on(&self, hostname: &str) -> Result<Option<RunRecord>, StoreError> {
         self.lock().machine_tracker_on(hostname)
+    }
+
+    fn cc_organizations(&self) -> Result<Vec<CcOrganization>, StoreError> {
+        self.lock().cc_organizations()
+    }
+
+    fn cc_organization(&self, id: &str) -> Result<Option<CcOrganization>, StoreError> {
+        self.lock().cc_organization(id)
+    }
+
+    fn add_cc_organization(&self, org: &CcOrganization) -> Result<(), StoreError> {
+        self.lock().add_cc_organization(org)
+    }
+
+    fn cc_projects(&self, organization_id: &str) -> Result<Vec<CcProject>, StoreError> {
+        self.lock().cc_projects(organization_id)
+    }
+
+    fn cc_project(&self, id: &str) -> Result<Option<CcProject>, StoreError> {
+        self.lock().cc_project(id)
+    }
+
+    fn add_cc_project(&self, new: &CcProject) -> Result<(), StoreError> {
+        self.lock().add_cc_project(new)
+    }
+
+    fn cc_experiments(&self, project_id: &str) -> Result<Vec<CcExperiment>, StoreError> {
+        self.lock().cc_experiments(project_id)
+    }
+
+    fn cc_experiment(&self, id: &str) -> Result<Option<CcExperiment>, StoreError> {
+        self.lock().cc_experiment(id)
+    }
+
+    fn add_cc_experiment(&self, new: &CcExperiment) -> Result<(), StoreError> {
+        self.lock().add_cc_experiment(new)
+    }
+
+    fn ensure_cc_experiment(&self, id: &str, now: &str) -> Result<CcExperiment, StoreError> {
+        self.lock().ensure_cc_experiment(id, now)
+    }
+
+    fn add_cc_project_token(&self, token: &CcProjectToken) -> Result<(), StoreError> {
+        self.lock().add_cc_project_token(token)
+    }
+
+    fn cc_project_of_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<String>, StoreError> {
+        self.lock().cc_project_of_token(token_id, secret_sha256)
     }
 
     /// A read-only connection of its own, reading runs as the shared one does; none for a

@@ -181,6 +181,78 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, position)
     ) WITHOUT ROWID;
     "#,
+    // Slurm job figures: each job's energy, emissions and embodied share as computed at import
+    // (`slurm import --cluster`) or by `slurm recompute`, with the fingerprint of the cluster
+    // description they were computed with, so a report adds stored numbers (a cluster-year in
+    // about a second) instead of modelling every job again. The group keys are repeated here
+    // to keep the rows a report scans narrow. Jobs imported before get an empty fingerprint:
+    // out of date until recomputed.
+    r#"
+    CREATE TABLE slurm_job_figures (
+        cluster                  TEXT NOT NULL,
+        job_id                   TEXT NOT NULL,
+        description              TEXT NOT NULL DEFAULT '',  -- fingerprint; '' = none yet
+        day                      TEXT NOT NULL DEFAULT '',  -- YYYY-MM-DD the job counts on
+        user                     TEXT NOT NULL DEFAULT '',
+        account                  TEXT NOT NULL DEFAULT '',
+        partition                TEXT NOT NULL DEFAULT '',
+        state                    TEXT NOT NULL DEFAULT '',
+        end_time                 TEXT NOT NULL DEFAULT '',
+        gpus                     INTEGER NOT NULL DEFAULT 0,
+        unfinished               INTEGER NOT NULL DEFAULT 0,
+        failed                   INTEGER NOT NULL DEFAULT 0,
+        method                   INTEGER NOT NULL DEFAULT 0,  -- 0 modelled, 1 measured, 2 mixed
+        gpu_utilisation_recorded INTEGER NOT NULL DEFAULT 0,
+        elapsed_hours            REAL NOT NULL DEFAULT 0,
+        cpu_kwh                  REAL NOT NULL DEFAULT 0,   -- IT energy, no PUE
+        gpu_kwh                  REAL NOT NULL DEFAULT 0,
+        ram_kwh                  REAL NOT NULL DEFAULT 0,
+        measured_node_kwh        REAL NOT NULL DEFAULT 0,
+        energy_kwh               REAL NOT NULL DEFAULT 0,   -- with PUE
+        energy_low_kwh           REAL NOT NULL DEFAULT 0,
+        energy_high_kwh          REAL NOT NULL DEFAULT 0,
+        emissions_kg             REAL NOT NULL DEFAULT 0,
+        emissions_low_kg         REAL NOT NULL DEFAULT 0,
+        emissions_high_kg        REAL NOT NULL DEFAULT 0,
+        embodied_kg              REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (cluster, job_id)
+    ) WITHOUT ROWID;
+    INSERT INTO slurm_job_figures (cluster, job_id) SELECT cluster, job_id FROM slurm_jobs;
+    "#,
+    // v7: the organisations, projects and experiments that CodeCarbon's API and CLI name runs
+    // by (ids chosen by the server, or by a client for an experiment first seen in a run), and
+    // project tokens: `token_id` selects the row, the secret is kept only as its SHA-256.
+    r#"
+    CREATE TABLE codecarbon_organizations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE codecarbon_projects (
+        id              TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        name            TEXT NOT NULL,
+        description     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        UNIQUE (organization_id, name)
+    );
+    CREATE TABLE codecarbon_experiments (
+        id          TEXT PRIMARY KEY,
+        project_id  TEXT REFERENCES codecarbon_projects (id),  -- none: first seen in a run
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX codecarbon_experiments_by_project ON codecarbon_experiments (project_id);
+    CREATE TABLE codecarbon_project_tokens (
+        token_id      TEXT PRIMARY KEY,
+        project_id    TEXT NOT NULL REFERENCES codecarbon_projects (id),
+        name          TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

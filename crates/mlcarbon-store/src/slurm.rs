@@ -43,6 +43,117 @@ pub struct StoredSlurmJob {
     pub any_unfinished: bool,
     pub any_running: bool,
     pub all_completed: bool,
+    /// The job's figures, when computed at import; `None` stores it as out of date (the
+    /// report computes it, `slurm recompute` stores it).
+    pub figures: Option<StoredSlurmFigures>,
+}
+
+/// A job's figures as stored, with the fingerprint of the cluster description they were
+/// computed with and the day the job counts on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredSlurmFigures {
+    pub description: String,
+    /// `YYYY-MM-DD`, empty when sacct printed no date.
+    pub day: String,
+    pub numbers: SlurmJobNumbers,
+}
+
+/// What a report adds up for one job.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SlurmJobNumbers {
+    /// Pending or running when imported: left out of reports.
+    pub unfinished: bool,
+    pub failed: bool,
+    /// 0 modelled, 1 measured, 2 mixed.
+    pub method: u8,
+    pub gpu_utilisation_recorded: bool,
+    pub elapsed_hours: f64,
+    pub cpu_kwh: f64,
+    pub gpu_kwh: f64,
+    pub ram_kwh: f64,
+    pub measured_node_kwh: f64,
+    pub energy_kwh: f64,
+    pub energy_low_kwh: f64,
+    pub energy_high_kwh: f64,
+    pub emissions_kg: f64,
+    pub emissions_low_kg: f64,
+    pub emissions_high_kg: f64,
+    pub embodied_kg: f64,
+}
+
+/// One stored job's figures with what a report groups and lists it by, borrowed from the row
+/// being read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlurmFiguresRow<'a> {
+    pub job_id: &'a str,
+    pub user: &'a str,
+    pub account: &'a str,
+    pub partition: &'a str,
+    pub state: &'a str,
+    pub end: &'a str,
+    pub day: &'a str,
+    pub gpus: u32,
+    pub numbers: SlurmJobNumbers,
+}
+
+/// What [`Store::each_slurm_figures`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FiguresScan {
+    /// Every job had figures of the description asked for; this many jobs were read.
+    Fresh { jobs: u64 },
+    /// A job's figures were of another description (or none): stopped there.
+    Stale,
+}
+
+const FIGURE_COLUMNS: &str = "cluster, job_id, description, day, user, account, partition, \
+    state, end_time, gpus, unfinished, failed, method, gpu_utilisation_recorded, elapsed_hours, \
+    cpu_kwh, gpu_kwh, ram_kwh, measured_node_kwh, energy_kwh, energy_low_kwh, energy_high_kwh, \
+    emissions_kg, emissions_low_kg, emissions_high_kg, embodied_kg";
+
+fn insert_figures(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    job: &StoredSlurmJob,
+    figures: Option<&StoredSlurmFigures>,
+) -> rusqlite::Result<()> {
+    let empty = StoredSlurmFigures::default();
+    let f = figures.unwrap_or(&empty);
+    let n = &f.numbers;
+    statement.execute(params![
+        job.cluster,
+        job.job_id,
+        f.description,
+        f.day,
+        job.user,
+        job.account,
+        job.partition,
+        job.state.as_deref().unwrap_or(""),
+        job.end,
+        job.gpus,
+        n.unfinished,
+        n.failed,
+        n.method,
+        n.gpu_utilisation_recorded,
+        n.elapsed_hours,
+        n.cpu_kwh,
+        n.gpu_kwh,
+        n.ram_kwh,
+        n.measured_node_kwh,
+        n.energy_kwh,
+        n.energy_low_kwh,
+        n.energy_high_kwh,
+        n.emissions_kg,
+        n.emissions_low_kg,
+        n.emissions_high_kg,
+        n.embodied_kg,
+    ])?;
+    Ok(())
+}
+
+fn insert_figures_sql() -> String {
+    format!(
+        "INSERT OR REPLACE INTO slurm_job_figures ({FIGURE_COLUMNS}) VALUES ({})",
+        vec!["?"; 26].join(", ")
+    )
 }
 
 const COLUMNS: &str = "cluster, job_id, user, account, partition, state, submit, start, end_time, \
@@ -81,12 +192,14 @@ impl Store {
                 let mut insert = tx.prepare_cached(&format!(
                     "INSERT OR REPLACE INTO slurm_jobs ({COLUMNS}) VALUES ({placeholders})"
                 ))?;
+                let mut insert_figures_row = tx.prepare_cached(&insert_figures_sql())?;
                 for job in jobs.by_ref().take(batch.max(1)) {
                     let j = match job {
                         Ok(j) => j,
                         Err(e) => {
                             // The jobs before the error are kept: an import can be resumed.
                             drop(insert);
+                            drop(insert_figures_row);
                             drop(exists);
                             tx.commit()?;
                             return Ok(Err(e));
@@ -129,6 +242,7 @@ impl Store {
                         j.any_running,
                         j.all_completed,
                     ])?;
+                    insert_figures(&mut insert_figures_row, &j, j.figures.as_ref())?;
                     counts.jobs += 1;
                 }
             }
@@ -154,6 +268,114 @@ impl Store {
             }
         }
         Ok(Ok(()))
+    }
+
+    /// Calls `each` with every stored job's figures of `cluster` (every cluster when `None`), as
+    /// long as they were computed with the cluster description `description`; stops at the
+    /// first that was not ([`FiguresScan::Stale`]).
+    pub fn each_slurm_figures<E>(
+        &self,
+        cluster: Option<&str>,
+        description: &str,
+        mut each: impl FnMut(&SlurmFiguresRow<'_>) -> Result<(), E>,
+    ) -> Result<Result<FiguresScan, E>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {FIGURE_COLUMNS} FROM slurm_job_figures WHERE ?1 IS NULL OR cluster = ?1"
+        ))?;
+        let mut rows = statement.query(params![cluster])?;
+        let mut jobs = 0;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| -> Result<&str, rusqlite::Error> {
+                row.get_ref(i)?.as_str().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })
+            };
+            if text(2)? != description {
+                return Ok(Ok(FiguresScan::Stale));
+            }
+            let figures = SlurmFiguresRow {
+                job_id: text(1)?,
+                day: text(3)?,
+                user: text(4)?,
+                account: text(5)?,
+                partition: text(6)?,
+                state: text(7)?,
+                end: text(8)?,
+                gpus: row.get(9)?,
+                numbers: SlurmJobNumbers {
+                    unfinished: row.get(10)?,
+                    failed: row.get(11)?,
+                    method: row.get(12)?,
+                    gpu_utilisation_recorded: row.get(13)?,
+                    elapsed_hours: row.get(14)?,
+                    cpu_kwh: row.get(15)?,
+                    gpu_kwh: row.get(16)?,
+                    ram_kwh: row.get(17)?,
+                    measured_node_kwh: row.get(18)?,
+                    energy_kwh: row.get(19)?,
+                    energy_low_kwh: row.get(20)?,
+                    energy_high_kwh: row.get(21)?,
+                    emissions_kg: row.get(22)?,
+                    emissions_low_kg: row.get(23)?,
+                    emissions_high_kg: row.get(24)?,
+                    embodied_kg: row.get(25)?,
+                },
+            };
+            jobs += 1;
+            if let Err(e) = each(&figures) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(FiguresScan::Fresh { jobs }))
+    }
+
+    /// Computes the figures of every stored job of `cluster` (every cluster when `None`) again
+    /// with `figures` and stores them, in one transaction: all or nothing. Returns the number
+    /// of jobs.
+    pub fn recompute_slurm_figures<E>(
+        &self,
+        cluster: Option<&str>,
+        mut figures: impl FnMut(&StoredSlurmJob) -> Result<StoredSlurmFigures, E>,
+    ) -> Result<Result<u64, E>, StoreError> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let mut jobs = 0;
+        {
+            let mut insert = tx.prepare_cached(&insert_figures_sql())?;
+            let mut select = tx.prepare(&format!(
+                "SELECT {COLUMNS} FROM slurm_jobs WHERE ?1 IS NULL OR cluster = ?1"
+            ))?;
+            let mut rows = select.query(params![cluster])?;
+            while let Some(row) = rows.next()? {
+                let job = read_job(row)?;
+                match figures(&job) {
+                    Ok(f) => insert_figures(&mut insert, &job, Some(&f))?,
+                    // Dropping the transaction rolls it back.
+                    Err(e) => return Ok(Err(e)),
+                }
+                jobs += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(Ok(jobs))
+    }
+
+    /// Whether the database has the Slurm tables (a database of an older mlcarbon opened
+    /// read-only may not).
+    pub fn has_slurm_tables(&self) -> Result<bool, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' \
+             AND name IN ('slurm_jobs', 'slurm_job_figures')",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(count == 2)
     }
 
     /// The clusters stored, each with its number of jobs.
@@ -200,6 +422,7 @@ fn read_job(row: &Row<'_>) -> Result<StoredSlurmJob, rusqlite::Error> {
         any_unfinished: row.get(29)?,
         any_running: row.get(30)?,
         all_completed: row.get(31)?,
+        figures: None,
     })
 }
 

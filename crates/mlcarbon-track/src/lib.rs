@@ -25,6 +25,7 @@ mod pending;
 pub mod placement;
 
 pub use pending::{MAX_PENDING_SAMPLES, PendingSamples};
+pub use placement::{AttributionChoice, Downgrade, choose_attribution};
 
 /// Why a run could not be tracked.
 #[derive(Debug, thiserror::Error)]
@@ -130,14 +131,43 @@ pub fn machine_sampler(
     cpu: Option<&str>,
     roots: &Roots,
 ) -> Result<SamplerChoice, TrackError> {
-    let model = cpu_model_name(roots);
-    let tdp = match cpu {
+    let given = match cpu {
         Some(name) => Some(data.find_cpu(name)??.tdp_w),
-        None => model
+        None => None,
+    };
+    sampler_with_cpu_tdp(data, given, roots)
+}
+
+/// [`machine_sampler`] with the CPU's power at full load given in watts (CodeCarbon's
+/// `force_cpu_power`), used where the CPU has no RAPL counters.
+pub fn machine_sampler_cpu_watts(
+    data: &Dataset,
+    cpu_w: f64,
+    roots: &Roots,
+) -> Result<SamplerChoice, TrackError> {
+    if !(cpu_w.is_finite() && cpu_w > 0.0 && cpu_w <= MAX_CPU_W) {
+        return Err(TrackError::Lookup(format!(
+            "the CPU's power must be between 0 and {MAX_CPU_W} W, not {cpu_w}"
+        )));
+    }
+    sampler_with_cpu_tdp(data, Some(cpu_w), roots)
+}
+
+/// A given CPU power above this is a typo (the largest server CPUs are rated at 500 W).
+pub const MAX_CPU_W: f64 = 2000.0;
+
+fn sampler_with_cpu_tdp(
+    data: &Dataset,
+    given_tdp_w: Option<f64>,
+    roots: &Roots,
+) -> Result<SamplerChoice, TrackError> {
+    let model = cpu_model_name(roots);
+    let tdp = given_tdp_w.or_else(|| {
+        model
             .as_deref()
             .and_then(|m| data.cpu_for_model_name(m).ok().flatten())
-            .map(|c| c.tdp_w),
-    };
+            .map(|c| c.tdp_w)
+    });
     // A CPU the table does not know (a VM's generic name, or none): its logical CPUs at the
     // data's per-vCPU full-load figure, for the whole machine (one "socket"), defaulted.
     let fallback = match (tdp, data.constant(constant_ids::CPU_W_PER_VCPU)) {
@@ -176,7 +206,7 @@ pub fn machine_sampler(
                 .as_deref()
                 .map_or("model unknown".to_string(), |m| format!("`{m}`"))
         ));
-    } else if let (None, Some(name), None) = (tdp, model.as_deref(), cpu) {
+    } else if let (None, Some(name)) = (tdp, model.as_deref()) {
         warnings.push(format!(
             "CPU `{name}` is not in the CPU table: give --cpu NAME (`mlcarbon hardware --cpus` lists them) to count the CPU"
         ));
@@ -433,15 +463,22 @@ impl Tracker {
     /// Takes a sample, keeps it for the store (committing when the period is up), and returns
     /// the run's figures so far.
     pub fn sample(&mut self) -> Tick {
-        self.take_sample(false)
+        self.take_sample(false, true)
+    }
+
+    /// A sample at a boundary the user marks (a window's start or end): a fresh reading, kept
+    /// and folded into the next sample (so windows add no rows to the store), never committed
+    /// here, so that marking costs a reading and no database write.
+    pub fn sample_boundary(&mut self) -> Tick {
+        self.take_sample(false, false)
     }
 
     /// The run's last sample: sensors read their exact sources (the NVML counter) for it.
     pub fn sample_last(&mut self) -> Tick {
-        self.take_sample(true)
+        self.take_sample(true, true)
     }
 
-    fn take_sample(&mut self, last: bool) -> Tick {
+    fn take_sample(&mut self, last: bool, may_commit: bool) -> Tick {
         let process_mode = self.process_mode;
         // Borrowed, not copied: the loop should allocate as little as it can.
         let now = Instant::now();
@@ -479,10 +516,15 @@ impl Tracker {
             emissions_kg: accounted.emissions_kg,
             warnings,
         };
-        self.pending.push(row);
+        if may_commit {
+            self.pending.push(row);
+        } else {
+            self.pending.push_boundary(row);
+        }
         let mut tick = tick;
-        if self.pending.len() >= self.commit_samples
-            || self.last_flush.elapsed() >= self.commit_every
+        if may_commit
+            && (self.pending.len() >= self.commit_samples
+                || self.last_flush.elapsed() >= self.commit_every)
         {
             if let Some(warning) = self.flush() {
                 tick.warnings.push(warning);
@@ -490,6 +532,12 @@ impl Tracker {
             self.read_progress();
         }
         tick
+    }
+
+    /// Commits the kept samples now (a front end's explicit flush); a warning when the store
+    /// cannot take them (they stay kept).
+    pub fn commit_now(&mut self) -> Option<String> {
+        self.flush()
     }
 
     /// Hands the kept samples to the store. When it cannot take them (a full disk) they stay

@@ -17,6 +17,9 @@ pub struct PendingSamples {
     /// Samples folded into their neighbour while the store failed.
     merged: u64,
     limit: Option<usize>,
+    /// The last kept sample was taken at a boundary a user marked: the next one is folded
+    /// into it, so marking adds readings but no rows.
+    last_is_boundary: bool,
 }
 
 impl PendingSamples {
@@ -37,6 +40,24 @@ impl PendingSamples {
     }
 
     pub fn push(&mut self, sample: SampleRow) {
+        if std::mem::take(&mut self.last_is_boundary)
+            && let Some(boundary) = self.samples.last_mut()
+        {
+            merge_into(boundary, sample);
+            return;
+        }
+        self.push_row(sample);
+    }
+
+    /// A sample taken at a boundary (a window's start or end): kept, and the next sample
+    /// (boundary or not) is folded into it, so a run stores no more rows for its windows and
+    /// its totals stay the sum of its parts.
+    pub fn push_boundary(&mut self, sample: SampleRow) {
+        self.push(sample);
+        self.last_is_boundary = true;
+    }
+
+    fn push_row(&mut self, sample: SampleRow) {
         if self.samples.len() >= self.limit.unwrap_or(MAX_PENDING_SAMPLES) {
             let later = self.samples.remove(1);
             merge_into(&mut self.samples[0], later);
@@ -58,6 +79,7 @@ impl PendingSamples {
             Ok(()) => {
                 let kept = self.samples.len();
                 self.samples.clear();
+                self.last_is_boundary = false;
                 self.failing.take().map(|_| {
                     let merged = std::mem::take(&mut self.merged);
                     if merged > 0 {

@@ -12,7 +12,8 @@
 //!   job; the start time, to the 10-minute window, tells them apart. Ranks that start in two
 //!   different windows get two keys: pass `--job` (or set the launcher's run id) to be sure.
 
-use mlcarbon_model::run::JobPlacement;
+use mlcarbon_model::run::{Attribution, JobPlacement};
+use mlcarbon_store::RunId;
 use mlcarbon_time::UtcTime;
 
 /// Width of the start-time window of a `MASTER_ADDR:MASTER_PORT` key, seconds.
@@ -78,6 +79,82 @@ pub fn detect(
     }
 }
 
+/// Why a run counts less of the machine than it was asked to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Downgrade {
+    /// Not local rank 0 of its job: local rank 0 measures this host for the whole job.
+    NotLocalRankZero {
+        local_rank: u32,
+        job_key: Option<String>,
+    },
+    /// Another live run on this host (`run`, tracked by process `pid`) already measures the
+    /// whole machine.
+    HostMeasured { run: RunId, pid: u32 },
+}
+
+impl std::fmt::Display for Downgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Downgrade::NotLocalRankZero {
+                local_rank,
+                job_key,
+            } => write!(
+                f,
+                "local rank {local_rank} of job {}: local rank 0 measures this machine; this run records only its link to the job",
+                job_key.as_deref().unwrap_or("(no job key)")
+            ),
+            Downgrade::HostMeasured { run, pid } => write!(
+                f,
+                "run {run} (pid {pid}) already measures this machine's whole energy; this run counts only its own processes, so the machine is not counted twice"
+            ),
+        }
+    }
+}
+
+/// What a run counts, and why when it is less than asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributionChoice {
+    pub attribution: Attribution,
+    pub because: Option<Downgrade>,
+}
+
+/// The one rule every front end applies at a run's start: a machine-wide run by a job's local
+/// rank other than 0 records only its link (local rank 0 measures the host for the job);
+/// otherwise, when `machine_tracker` (a live machine-wide run on this host, its id and pid,
+/// from [`mlcarbon_store::Store::machine_tracker_on`]) exists, the run counts its own processes'
+/// share. Whoever cannot follow its processes records a link instead.
+pub fn choose_attribution(
+    requested: Attribution,
+    placement: &JobPlacement,
+    machine_tracker: Option<(RunId, u32)>,
+) -> AttributionChoice {
+    if requested != Attribution::Machine {
+        return AttributionChoice {
+            attribution: requested,
+            because: None,
+        };
+    }
+    if !placement.measures_host() {
+        return AttributionChoice {
+            attribution: Attribution::Link,
+            because: Some(Downgrade::NotLocalRankZero {
+                local_rank: placement.local_rank.unwrap_or(0),
+                job_key: placement.job_key.clone(),
+            }),
+        };
+    }
+    match machine_tracker {
+        Some((run, pid)) => AttributionChoice {
+            attribution: Attribution::Process,
+            because: Some(Downgrade::HostMeasured { run, pid }),
+        },
+        None => AttributionChoice {
+            attribution: Attribution::Machine,
+            because: None,
+        },
+    }
+}
+
 /// `slurm:JOB[.STEP]`, with an array task named `ARRAYJOB_TASK` as sacct names it.
 fn slurm_key(value: &impl Fn(&str) -> Option<String>) -> Option<String> {
     let job = match (value("SLURM_ARRAY_JOB_ID"), value("SLURM_ARRAY_TASK_ID")) {
@@ -102,6 +179,36 @@ mod tests {
             .collect();
         let at = UtcTime::parse("2026-12-03T10:17:42Z").expect("a valid time");
         detect(job, |name| vars.get(name).cloned(), at)
+    }
+
+    #[test]
+    fn local_rank_zero_measures_once_per_host_and_the_others_link_or_count_their_share() {
+        let rank1 = detect_with(None, &[("LOCAL_RANK", "1"), ("TORCHELASTIC_RUN_ID", "j")]);
+        let choice = choose_attribution(Attribution::Machine, &rank1, Some((4, 99)));
+        assert_eq!(choice.attribution, Attribution::Link);
+        assert!(
+            choice
+                .because
+                .as_ref()
+                .is_some_and(|d| d.to_string().contains("local rank 1 of job torchelastic:j"))
+        );
+        let rank0 = detect_with(None, &[("LOCAL_RANK", "0")]);
+        let alone = choose_attribution(Attribution::Machine, &rank0, None);
+        assert_eq!(
+            (alone.attribution, alone.because),
+            (Attribution::Machine, None)
+        );
+        let second = choose_attribution(Attribution::Machine, &rank0, Some((4, 99)));
+        assert_eq!(second.attribution, Attribution::Process);
+        assert_eq!(
+            second.because,
+            Some(Downgrade::HostMeasured { run: 4, pid: 99 })
+        );
+        let asked = choose_attribution(Attribution::Process, &rank1, Some((4, 99)));
+        assert_eq!(
+            (asked.attribution, asked.because),
+            (Attribution::Process, None)
+        );
     }
 
     #[test]

@@ -217,3 +217,32 @@ fn uuids_are_version_4_and_differ() {
     assert_eq!(&a[14..15], "4");
     assert_ne!(a, b);
 }
+
+#[test]
+fn boundary_readings_fold_into_the_next_sample_and_keep_the_totals() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut tracker = tracker(dir.path());
+    tracker.begin();
+    let mut boundary_energy = Vec::new();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(20));
+        boundary_energy.push(tracker.sample_boundary().energy_kwh);
+        std::thread::sleep(Duration::from_millis(20));
+        boundary_energy.push(tracker.sample_boundary().energy_kwh);
+        std::thread::sleep(Duration::from_millis(20));
+        tracker.sample();
+    }
+    tracker.sample_last();
+    assert!(
+        boundary_energy.windows(2).all(|w| w[0] < w[1]),
+        "each boundary is a fresh reading: {boundary_energy:?}"
+    );
+    tracker
+        .finish(Some(0), None, RunStatus::Finished)
+        .expect("finished");
+    let (record, _) = tracker.record().expect("record");
+    // Three regular samples and the last one: the six boundaries added no rows.
+    assert_eq!(record.samples, 4);
+    assert!(record.energy_kwh > *boundary_energy.last().expect("a boundary"));
+    assert_totals_add_up(&tracker);
+}

@@ -27,8 +27,11 @@
   function calculator() {
     var form = $("#calc");
     if (!form) { return; }
+    var hardwareList = $("#hardware-list");
+    // After an ambiguous name the server lists its matches: keep them as the suggestions.
     getJson("/api/hardware").then(function (rows) {
-      fill($("#hardware-list"), rows.map(function (h) {
+      if (hardwareList.hasAttribute("data-matches")) { return; }
+      fill(hardwareList, rows.map(function (h) {
         return { value: h.name, label: h.vendor + " · " + h.power_w + " W" };
       }));
     }).catch(function () {});

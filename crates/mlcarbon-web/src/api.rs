@@ -5,8 +5,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlcarbon_data::{Hardware, LookupError, Zone, ZoneKind};
-use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
+use mlcarbon_data::{Dataset, Hardware, LookupError, Zone, ZoneKind};
+use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter, published_wue};
 use mlcarbon_store::{
     NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow, SqliteRunStore,
     StoreError,
@@ -118,7 +118,12 @@ fn statement(state: &AppState, params: &Params) -> ApiResult {
         .unwrap_or("markdown");
     let activity = calc::activity(params)?;
     let request = params.estimate_request()?;
-    let s = calc::statements(state.data(), &request, &activity)?;
+    let s = calc::statements(
+        state.data(),
+        &request,
+        &activity,
+        calc::statement_style(params)?,
+    )?;
     Ok(match format {
         "latex" => bytes("application/x-latex; charset=utf-8", s.latex),
         "bibtex" => bytes("application/x-bibtex; charset=utf-8", s.bibtex),
@@ -254,8 +259,9 @@ pub async fn runs_export(
     };
     let shown = state.shows_commands(Some(&headers));
     let (content_type, name) = runs_file(format, "runs");
+    let data = state.data();
     let body = state.stream_from_store(move |store, out| {
-        let mut writer = RunsWriter::new(format, out)?;
+        let mut writer = RunsWriter::new(format, out)?.with_wue(published_wue(data));
         let mut write = |mut run: RunRecord| {
             runs::hide_commands_unless(shown, std::slice::from_mut(&mut run));
             writer.write(&run)
@@ -309,9 +315,16 @@ fn export_format(params: &Params) -> Result<RunsFormat, ApiError> {
     )
 }
 
-fn export_runs(format: RunsFormat, found: &[RunRecord], stem: &str) -> ApiResult {
+fn export_runs(
+    data: &'static Dataset,
+    format: RunsFormat,
+    found: &[RunRecord],
+    stem: &str,
+) -> ApiResult {
     let (content_type, name) = runs_file(format, stem);
-    let mut writer = RunsWriter::new(format, Vec::new()).map_err(ApiError::store)?;
+    let mut writer = RunsWriter::new(format, Vec::new())
+        .map_err(ApiError::store)?
+        .with_wue(published_wue(data));
     for run in found {
         writer.write(run).map_err(ApiError::store)?;
     }
@@ -371,7 +384,7 @@ pub async fn run_export(
         std::slice::from_mut(&mut run),
     );
     let stem = format!("run-{}", run.id);
-    export_runs(format, &[run], &stem)
+    export_runs(state.data(), format, &[run], &stem)
 }
 
 /// `/api/runs/{id}/samples`: every sample of the run, streamed as the database reads them.

@@ -1,5 +1,6 @@
 //! Writing needs the server's token: `Authorization: Bearer TOKEN`, compared in constant time.
-//! CodeCarbon clients send theirs as `x-api-token` instead ([`codecarbon_writer`]).
+//! CodeCarbon clients send theirs, or a project token the server issued, as `x-api-token`
+//! instead ([`codecarbon_writer`]).
 
 use axum::http::{HeaderMap, StatusCode, header};
 use subtle::{Choice, ConstantTimeEq};
@@ -15,6 +16,22 @@ pub const API_TOKEN_HEADER: &str = "x-api-token";
 pub enum ApiWriter {
     /// The bearer of the server's write token (`--token`, `MLCARBON_TOKEN`).
     Server,
+    /// The bearer of a token of this CodeCarbon project (`POST /projects/{id}/api-tokens`):
+    /// writes runs of that project's experiments only.
+    Project(String),
+}
+
+/// How project tokens start: `mlcc_<token id>_<secret>`.
+pub const PROJECT_TOKEN_PREFIX: &str = "mlcc_";
+
+/// A project token's id and the SHA-256 of its secret, if `token` has a project token's shape.
+pub fn split_project_token(token: &str) -> Option<(&str, [u8; 32])> {
+    use sha2::{Digest, Sha256};
+    let (id, secret) = token.strip_prefix(PROJECT_TOKEN_PREFIX)?.split_once('_')?;
+    if id.is_empty() || secret.is_empty() {
+        return None;
+    }
+    Some((id, Sha256::digest(secret.as_bytes()).into()))
 }
 
 /// The writer that a CodeCarbon client's `x-api-token` names: the one place that decides, so
@@ -31,11 +48,23 @@ pub async fn codecarbon_writer(
         .get(API_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
+    let wrong = || {
+        unauthorized(
+            "wrong x-api-token: CodeCarbon's api_key must be this server's write token or a project token it issued",
+        )
+    };
     match given {
         Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => Ok(ApiWriter::Server),
-        Some(_) => Err(unauthorized(
-            "wrong x-api-token: CodeCarbon's api_key must be this server's write token",
-        )),
+        Some(token) => {
+            let Some((id, secret_sha256)) = split_project_token(token) else {
+                return Err(wrong());
+            };
+            let id = id.to_string();
+            let project = state
+                .with_store(move |store| store.cc_project_of_token(&id, &secret_sha256))
+                .await?;
+            project.map(ApiWriter::Project).ok_or_else(wrong)
+        }
         None => Err(unauthorized(
             "missing `x-api-token` header: set CodeCarbon's api_key to this server's write token",
         )),

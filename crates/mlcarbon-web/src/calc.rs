@@ -6,12 +6,13 @@
 
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_report};
 use mlcarbon_model::report::{
     CompareBy, CompareReport, EstimateOutput, compare_report, estimate_output,
 };
 use mlcarbon_model::request::{EstimateRequest, MAX_CANDIDATES, RequestError, resolve};
-use mlcarbon_model::statement::Statements;
+use mlcarbon_model::statement::{StatementStyle, Statements};
 use mlcarbon_model::statement_report::request_statements;
 use serde::Serialize;
 
@@ -30,7 +31,7 @@ pub const ESTIMATE_EXTRA: [&str; 3] = ["compat", "dataset", "format"];
 /// Parameters of `/api/compare` besides the job's.
 pub const COMPARE_EXTRA: [&str; 4] = ["by", "limit", "with", "format"];
 /// Parameters of `/api/statement` besides the job's.
-pub const STATEMENT_EXTRA: [&str; 2] = ["activity", "format"];
+pub const STATEMENT_EXTRA: [&str; 4] = ["activity", "format", "long", "lang"];
 
 /// The most rows a comparison returns.
 pub const MAX_LIMIT: usize = 1000;
@@ -132,8 +133,24 @@ pub fn statements(
     data: &Dataset,
     request: &EstimateRequest,
     activity: &str,
+    style: StatementStyle,
 ) -> Result<Statements, ApiError> {
-    Ok(request_statements(data, request, activity)?)
+    Ok(request_statements(data, request, activity, style)?)
+}
+
+/// `lang`: en (the default) or de.
+pub fn lang(params: &Params) -> Result<Lang, ApiError> {
+    let code = params.choice("lang", &["en", "de"])?.unwrap_or("en");
+    Ok(Lang::parse(code).unwrap_or_default())
+}
+
+/// `long=true` and `lang`: which statement.
+pub fn statement_style(params: &Params) -> Result<StatementStyle, ApiError> {
+    let long = params.choice("long", &["true", "false"])? == Some("true");
+    Ok(StatementStyle {
+        long,
+        lang: lang(params)?,
+    })
 }
 
 /// `activity`: what the figure covers; plain words only, at most 60 characters.

@@ -25,14 +25,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use mlcarbon_store::{
-    Attribution, ComponentKind, ComponentSample, IntensityOrigin, Method, NewComponent, NewRun,
-    ReportedInterval, RunStart,
+    Attribution, CcExperiment, ComponentKind, ComponentSample, IntensityOrigin, JobPlacement,
+    Method, NewComponent, NewRun, ReportedInterval, RunStart, RunStore, StoreError,
 };
 use mlcarbon_time::UtcTime;
 use serde::Deserialize;
 
 use crate::api::{ApiResult, json, json_body};
-use crate::auth;
+use crate::auth::{self, ApiWriter};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -96,13 +96,69 @@ pub async fn runs_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::codecarbon_writer(&state, &headers).await?;
+    let writer = auth::codecarbon_writer(&state, &headers).await?;
     let posted: RunCreate = json_body(&body)?;
     let uuid = new_uuid()?;
     let host = client_host(peer.map(|Extension(ConnectInfo(addr))| addr));
-    let run = new_run(&posted, uuid.clone(), host)?;
-    state.with_store(move |store| store.start_run(&run)).await?;
+    let mut run = new_run(&posted, uuid.clone(), host)?;
+    let now = mlcarbon_time::now_rfc3339();
+    state
+        .with_store(move |store| {
+            let experiment = posted.experiment_id.trim();
+            run.start.project = match experiment_project(store, &writer, experiment, &now)? {
+                Ok(project) => project,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            store.start_run(&run).map(Ok)
+        })
+        .await??;
     created(&uuid)
+}
+
+/// The name of the project that `experiment_id` belongs to ([`DEFAULT_PROJECT`] for none),
+/// the experiment recorded on first use: under the writer's project for a project token, else
+/// without one. A project token may not write to another project's experiment (403).
+fn experiment_project(
+    store: &dyn RunStore,
+    writer: &ApiWriter,
+    experiment_id: &str,
+    now: &str,
+) -> Result<Result<String, ApiError>, StoreError> {
+    let project_id = match (store.cc_experiment(experiment_id)?, writer) {
+        (Some(found), ApiWriter::Project(own)) if found.project_id.as_ref() != Some(own) => {
+            return Ok(Err(other_project("experiment_id")));
+        }
+        (Some(found), _) => found.project_id,
+        (None, ApiWriter::Server) => store.ensure_cc_experiment(experiment_id, now)?.project_id,
+        (None, ApiWriter::Project(own)) => {
+            store.add_cc_experiment(&CcExperiment {
+                id: experiment_id.to_string(),
+                project_id: Some(own.clone()),
+                name: experiment_id.to_string(),
+                description: FIRST_SEEN.to_string(),
+                created_at: now.to_string(),
+            })?;
+            Some(own.clone())
+        }
+    };
+    let project = match project_id {
+        Some(id) => store.cc_project(&id)?.map(|p| p.name),
+        None => None,
+    };
+    Ok(Ok(project.unwrap_or_else(|| DEFAULT_PROJECT.to_string())))
+}
+
+/// What an experiment first named by a tracker is described as.
+pub const FIRST_SEEN: &str = "first seen in a run";
+
+fn other_project(field: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!(
+            "{field}: this project token's project does not own it; use the token of its project"
+        ),
+        Some(field),
+    )
 }
 
 /// `POST /emissions`.
@@ -111,7 +167,7 @@ pub async fn emissions_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::codecarbon_writer(&state, &headers).await?;
+    let writer = auth::codecarbon_writer(&state, &headers).await?;
     let posted: EmissionCreate = json_body(&body)?;
     let timestamp = instant("timestamp", &posted.timestamp)?;
     for (field, value) in [
@@ -133,27 +189,38 @@ pub async fn emissions_post(
     let stored = state
         .with_store(move |store| {
             let Some(id) = store.run_id_by_uuid(&uuid)? else {
-                return Ok(None);
+                return Ok(Err(ApiError::not_found(
+                    "run_id: no run with this id; POST /runs first (CodeCarbon does so itself)",
+                )));
             };
             let run = store.run(id)?;
+            if let ApiWriter::Project(own) = &writer {
+                let experiment = match &run.experiment {
+                    Some(e) => store.cc_experiment(e)?,
+                    None => None,
+                };
+                if experiment.and_then(|e| e.project_id).as_ref() != Some(own) {
+                    return Ok(Err(other_project("run_id")));
+                }
+            }
             let declared = store.components(id)?;
             let interval = interval(&posted, timestamp, run.ram_total_gb, |key| {
                 declared.iter().any(|c| c.key == key)
             });
-            store.add_reported_interval(id, &interval).map(Some)
+            store.add_reported_interval(id, &interval).map(Ok)
         })
-        .await?;
-    match stored {
-        Some(sample) => created(&sample.seq),
-        None => Err(ApiError::not_found(
-            "run_id: no run with this id; POST /runs first (CodeCarbon does so itself)",
-        )),
-    }
+        .await??;
+    created(&stored.seq)
 }
 
 /// 201 with `{"id": ...}`: CodeCarbon takes any other status as a failure.
-fn created(id: &impl serde::Serialize) -> ApiResult {
-    let mut response: Response = json(&serde_json::json!({ "id": id }))?;
+pub(crate) fn created(id: &impl serde::Serialize) -> ApiResult {
+    created_with(&serde_json::json!({ "id": id }))
+}
+
+/// 201 with `value` as JSON.
+pub(crate) fn created_with(value: &impl serde::Serialize) -> ApiResult {
+    let mut response: Response = json(value)?;
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)
 }
@@ -179,7 +246,6 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
     for (name, value) in [
         ("codecarbon-version", &posted.codecarbon_version),
         ("python", &posted.python_version),
-        ("tracking-mode", &posted.tracking_mode),
     ] {
         if let Some(value) = text(name, value.as_ref())? {
             tags.push(format!("{name}:{value}"));
@@ -189,7 +255,7 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
         (Some(p), Some(r)) => format!("{p}/{r}"),
         (None, Some(r)) => r.clone(),
         (Some(p), None) => p.clone(),
-        (None, None) => "not sent by CodeCarbon".to_string(),
+        (None, None) => "an unknown place (CodeCarbon sent no region)".to_string(),
     };
     let component = |key: &str, kind, label: String| NewComponent {
         key: key.to_string(),
@@ -212,7 +278,7 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
     components.push(component(
         "ram",
         ComponentKind::Ram,
-        format!("RAM ({ram_total_gb} GB)"),
+        format!("RAM ({ram_total_gb:.1} GB)"),
     ));
     Ok(NewRun {
         start: RunStart {
@@ -250,15 +316,27 @@ fn new_run(posted: &RunCreate, uuid: String, hostname: String) -> Result<NewRun,
             gpu_count,
             ram_total_gb,
             interval_s: FIRST_INTERVAL_S,
-            // CodeCarbon's own tracking mode: the whole machine, or its process's share.
-            attribution: match posted.tracking_mode.as_deref() {
-                Some("process") => Attribution::Process,
-                _ => Attribution::Machine,
-            },
-            placement: Default::default(),
+            attribution: attribution(posted.tracking_mode.as_deref())?,
+            // CodeCarbon knows no distributed job.
+            placement: JobPlacement::default(),
         },
         components,
     })
+}
+
+/// CodeCarbon's `tracking_mode`: the whole machine (its default) or the process's share.
+fn attribution(tracking_mode: Option<&str>) -> Result<Attribution, ApiError> {
+    match tracking_mode {
+        None | Some("machine") => Ok(Attribution::Machine),
+        Some("process") => Ok(Attribution::Process),
+        Some(other) => Err(ApiError::bad(
+            "tracking_mode",
+            format!(
+                "tracking_mode: `{}` is neither `machine` nor `process`",
+                other.chars().take(50).collect::<String>()
+            ),
+        )),
+    }
 }
 
 /// The sample a CodeCarbon `POST /emissions` becomes: components the run declared get their
@@ -308,7 +386,7 @@ fn instant(field: &str, value: &str) -> Result<UtcTime, ApiError> {
 }
 
 /// A client's text, trimmed; none when blank; 400 when longer than [`MAX_TEXT`].
-fn text(field: &str, value: Option<&String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn text(field: &str, value: Option<&String>) -> Result<Option<String>, ApiError> {
     let Some(value) = value.map(|v| v.trim()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -330,7 +408,7 @@ fn client_host(peer: Option<SocketAddr>) -> String {
 }
 
 /// A random (version 4) UUID from the system's generator.
-fn new_uuid() -> Result<String, ApiError> {
+pub(crate) fn new_uuid() -> Result<String, ApiError> {
     let mut bytes = random_bytes::<16>()?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;

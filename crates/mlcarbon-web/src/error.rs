@@ -119,6 +119,10 @@ impl ApiError {
                 ApiError::new(StatusCode::CONFLICT, e.to_string(), Some("samples"))
             }
             e @ StoreError::UnknownComponent { .. } => ApiError::bad("samples", e.to_string()),
+            e @ StoreError::Exists { .. } => {
+                ApiError::new(StatusCode::CONFLICT, e.to_string(), None)
+            }
+            e @ StoreError::Unknown { .. } => ApiError::not_found(e.to_string()),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -22,6 +22,7 @@ mod cache;
 mod calc;
 mod capabilities;
 mod codecarbon;
+mod codecarbon_manage;
 mod conn;
 mod error;
 mod html;
@@ -112,9 +113,31 @@ pub fn app(state: AppState) -> Router {
         // CodeCarbon joins its base URL and the path: a base URL ending in `/` sends these.
         .route("//runs", post(codecarbon::runs_post))
         .route("//emissions", post(codecarbon::emissions_post))
+        .route("/auth/check", get(codecarbon_manage::auth_check))
+        .route(
+            "/organizations",
+            get(codecarbon_manage::organizations).post(codecarbon_manage::organizations_post),
+        )
+        .route("/organizations/{id}", get(codecarbon_manage::organization))
+        .route(
+            "/organizations/{id}/projects",
+            get(codecarbon_manage::organization_projects),
+        )
+        .route("/projects", post(codecarbon_manage::projects_post))
+        .route("/projects/{id}", get(codecarbon_manage::project))
+        .route(
+            "/projects/{id}/experiments",
+            get(codecarbon_manage::project_experiments),
+        )
+        .route(
+            "/projects/{id}/api-tokens",
+            post(codecarbon_manage::project_tokens_post),
+        )
+        .route("/experiments", post(codecarbon_manage::experiments_post))
+        .route("/experiments/{id}", get(codecarbon_manage::experiment))
         .route("/runs/{id}", get(run_page))
-        .route("/jobs", get(jobs::list_page))
-        .route("/jobs/{key}", get(jobs::job_page))
+        .route("/jobs", get(pages::jobs::list_page))
+        .route("/jobs/{key}", get(pages::jobs::job_page))
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))

@@ -1,6 +1,9 @@
 //! `/metrics` in the Prometheus text format (version 0.0.4): energy, emissions and power of the
-//! stored runs (active and finished) by run, component and method, and the server's own request
-//! counters by route and status.
+//! stored runs (active and finished) by run, component and method, each labelled with its host,
+//! job and project, and the server's own request counters by route and status.
+//!
+//! `job` is the run's job key. Prometheus sets a `job` label of its own on what it scrapes and
+//! renames ours `exported_job`, unless the scrape config says `honor_labels: true`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -169,7 +172,7 @@ pub fn render(
     let mut comp_energy = Family::new(
         "mlcarbon_component_energy_kwh",
         "gauge",
-        "IT energy of one component of a run, kWh (before PUE); method says whether it was measured (counter, integrated_power) or modelled (model).",
+        "IT energy of one component of a run, kWh (before PUE); method says whether it was measured (counter, integrated_power), modelled (model) or reported by a CodeCarbon client (reported).",
     );
     let mut comp_power = Family::new(
         "mlcarbon_component_power_watts",
@@ -179,9 +182,21 @@ pub fn render(
     let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
     for (run, components) in runs {
         let id = run.id.to_string();
-        let base = [
+        // Every run series says where it ran (host), which distributed job it is part of (its
+        // job key; empty for a run of no job) and its project, so that a dashboard can sum by
+        // any of them; `run` keeps two runs of one host and job apart.
+        let job = run.placement.job_key.as_deref().unwrap_or("");
+        let who = [
             ("run", id.as_str()),
+            ("host", run.hostname.as_str()),
+            ("job", job),
             ("project", run.project.as_str()),
+        ];
+        let base = [
+            who[0],
+            who[1],
+            who[2],
+            who[3],
             ("status", run.status.as_str()),
         ];
         run_energy.push(&base, run.energy_kwh);
@@ -189,7 +204,7 @@ pub fn render(
         run_power.push(&base, run.cpu_power_w + run.gpu_power_w + run.ram_power_w);
         run_duration.push(&base, run.elapsed_s());
         run_active.push(
-            &[("run", id.as_str()), ("project", run.project.as_str())],
+            &who,
             if run.status == RunStatus::Running {
                 1.0
             } else {
@@ -199,7 +214,10 @@ pub fn render(
         *by_status.entry(run.status.as_str()).or_default() += 1;
         for c in components {
             let pairs = [
-                ("run", id.as_str()),
+                who[0],
+                who[1],
+                who[2],
+                who[3],
                 ("component", c.key.as_str()),
                 ("kind", c.kind.as_str()),
                 ("method", c.method.as_str()),

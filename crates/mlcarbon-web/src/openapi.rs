@@ -240,6 +240,50 @@ fn codecarbon_post(summary: &str, body: &str, id: &str) -> Value {
     })
 }
 
+/// A management `GET`: the server's token as a bearer token.
+fn manage_get(summary: &str, params: Vec<Value>, ok: Value) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "bearer": [] }],
+        "parameters": params,
+        "responses": {
+            "200": json_response("Found.", ok),
+            "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("Not found.", schema_ref("Error"))
+        }
+    })
+}
+
+/// A management `POST`: 201 with what was created.
+fn manage_post(summary: &str, params: Vec<Value>, body: &str, made: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "bearer": [] }],
+        "parameters": params,
+        "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(body) } } },
+        "responses": {
+            "201": json_response("Created.", schema_ref(made)),
+            "400": json_response("Bad body; `field` names the field at fault.", schema_ref("Error")),
+            "401": json_response("Missing or wrong bearer token.", schema_ref("Error")),
+            "403": json_response("The server is read-only (started without a token).", schema_ref("Error")),
+            "404": json_response("The organisation or project named does not exist.", schema_ref("Error")),
+            "409": json_response("The name is taken.", schema_ref("Error")),
+            "413": { "description": "Body larger than 64 KiB." }
+        }
+    })
+}
+
+fn id_param(description: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "description": description,
+        "schema": { "type": "string", "maxLength": 200 } })
+}
+
+/// A required name or id: 1 to 200 characters.
+fn manage_name() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 200 })
+}
+
 /// A text field of a CodeCarbon body: longer ones are refused.
 fn cc_text() -> Value {
     json!({ "type": "string", "maxLength": 200, "nullable": true })
@@ -257,7 +301,8 @@ fn codecarbon_run_schema() -> Value {
             "gpu_count": count, "gpu_model": cc_text(),
             "region": cc_text(), "provider": cc_text(),
             "ram_total_size": { "type": "number", "minimum": 0, "nullable": true, "description": "GB." },
-            "tracking_mode": cc_text() } })
+            "tracking_mode": { "type": "string", "enum": ["machine", "process"], "nullable": true,
+                "description": "Kept as the run's attribution." } } })
 }
 
 fn codecarbon_emission_schema() -> Value {
@@ -314,6 +359,16 @@ pub fn document() -> Value {
             "format",
             "markdown (default), latex, bibtex, or json with all three.",
             &["markdown", "latex", "bibtex", "json"],
+        ),
+        choice(
+            "long",
+            "true: the full text (ranges, formula, embodied emissions, every input and source); default short.",
+            &["true", "false"],
+        ),
+        choice(
+            "lang",
+            "Language of the text: en (default) or de.",
+            &["en", "de"],
         ),
     ];
     let text_ok = |t: &str| {
@@ -386,6 +441,26 @@ pub fn document() -> Value {
     if let Some(list) = export_get["parameters"].as_array_mut() {
         list.insert(0, run_id);
     }
+    let estimate_report = json!({ "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
+                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
+                    "properties": {
+                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
+                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
+                        "hours": { "type": "number" }, "location": { "type": "object" },
+                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
+                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" },
+                        "energy_kwh_low": { "type": "number" }, "energy_kwh_high": { "type": "number" },
+                        "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" },
+                        "intensity_g_per_kwh_low": { "type": "number" }, "intensity_g_per_kwh_high": { "type": "number" },
+                        "pue_low": { "type": "number" }, "pue_high": { "type": "number" },
+                        "range": { "type": "object", "description": "The same ends as nested {low, high} objects (kept for older readers)." },
+                        "components": { "type": "array", "items": { "type": "object" } },
+                        "provenance": { "type": "array", "items": { "type": "object" } },
+                        "equivalents": { "type": "array", "items": { "type": "object" } },
+                        "greener_options": { "type": "array", "items": schema_ref("Option") },
+                        "caveats": { "type": "array", "items": { "type": "string" } },
+                        "mlco2": { "type": "object", "nullable": true } } });
     let mut document = json!({
         "openapi": "3.0.3",
         "info": {
@@ -467,6 +542,18 @@ pub fn document() -> Value {
             "/emissions": { "post": codecarbon_post(
                 "CodeCarbon's API client posts the energy and emissions of the interval since its last post: one sample of the run, added to its totals. Also served as `//emissions`.",
                 "CodeCarbonEmission", "The sample's sequence number in the run.") },
+            "/auth/check": { "get": manage_get("Whether the bearer token is the server's (CodeCarbon's CLI checks its login so).", vec![], json!({ "type": "object" })) },
+            "/organizations": {
+                "get": manage_get("CodeCarbon organisations, by name.", vec![], json!({ "type": "array", "items": schema_ref("CodeCarbonOrganization") })),
+                "post": manage_post("A new CodeCarbon organisation.", vec![], "CodeCarbonOrganizationCreate", "CodeCarbonOrganization") },
+            "/organizations/{id}": { "get": manage_get("One organisation.", vec![id_param("Organisation id.")], schema_ref("CodeCarbonOrganization")) },
+            "/organizations/{id}/projects": { "get": manage_get("The projects of an organisation.", vec![id_param("Organisation id.")], json!({ "type": "array", "items": schema_ref("CodeCarbonProject") })) },
+            "/projects": { "post": manage_post("A new CodeCarbon project in an organisation; its runs are stored in the mlcarbon project of its name.", vec![], "CodeCarbonProjectCreate", "CodeCarbonProject") },
+            "/projects/{id}": { "get": manage_get("One project.", vec![id_param("Project id.")], schema_ref("CodeCarbonProject")) },
+            "/projects/{id}/experiments": { "get": manage_get("The experiments of a project.", vec![id_param("Project id.")], json!({ "type": "array", "items": schema_ref("CodeCarbonExperiment") })) },
+            "/projects/{id}/api-tokens": { "post": manage_post("A token for trackers of this project (their api_key): it writes runs of the project's experiments only. Shown once; the server keeps its SHA-256.", vec![id_param("Project id.")], "CodeCarbonTokenCreate", "CodeCarbonToken") },
+            "/experiments": { "post": manage_post("A new CodeCarbon experiment in a project; its id is what trackers send as experiment_id.", vec![], "CodeCarbonExperimentCreate", "CodeCarbonExperiment") },
+            "/experiments/{id}": { "get": manage_get("One experiment (also those first named by a tracker, without a project).", vec![id_param("Experiment id.")], schema_ref("CodeCarbonExperiment")) },
             "/metrics": { "get": { "summary": "Prometheus text format: runs' energy, emissions and power by run, component and method; the server's request counters.",
                 "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
         },
@@ -478,21 +565,7 @@ pub fn document() -> Value {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
                     "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
-                "EstimateReport": { "type": "object", "description": "Fields of `mlcarbon estimate --format json`, documented in docs/cli.md.",
-                    "required": ["mlcarbon_version", "dataset", "mode", "job", "location", "energy_kwh", "emissions_kg", "range", "provenance"],
-                    "properties": {
-                        "mlcarbon_version": { "type": "string" }, "dataset": { "type": "string" }, "mode": { "type": "string" },
-                        "job": { "type": "string" }, "hardware": { "type": "string", "nullable": true }, "count": { "type": "integer" },
-                        "hours": { "type": "number" }, "location": { "type": "object" },
-                        "energy_kwh": { "type": "number" }, "it_energy_kwh": { "type": "number" }, "emissions_kg": { "type": "number" },
-                        "offset_kg": { "type": "number", "nullable": true }, "offset_percent": { "type": "number", "nullable": true },
-                        "intensity_g_per_kwh": { "type": "number" }, "pue": { "type": "number" }, "range": { "type": "object" },
-                        "components": { "type": "array", "items": { "type": "object" } },
-                        "provenance": { "type": "array", "items": { "type": "object" } },
-                        "equivalents": { "type": "array", "items": { "type": "object" } },
-                        "greener_options": { "type": "array", "items": schema_ref("Option") },
-                        "caveats": { "type": "array", "items": { "type": "string" } },
-                        "mlco2": { "type": "object", "nullable": true } } },
+                "EstimateReport": estimate_report,
                 "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
                 "Option": { "type": "object", "properties": {
                     "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },
@@ -514,6 +587,24 @@ pub fn document() -> Value {
                     "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
                 "CodeCarbonRun": codecarbon_run_schema(),
                 "CodeCarbonEmission": codecarbon_emission_schema(),
+                "CodeCarbonOrganization": { "type": "object", "required": ["id", "name"], "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonProject": { "type": "object", "required": ["id", "name", "organization_id"], "properties": {
+                    "id": { "type": "string" }, "organization_id": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonExperiment": { "type": "object", "required": ["id", "name"], "properties": {
+                    "id": { "type": "string" }, "project_id": { "type": "string", "nullable": true }, "name": { "type": "string" }, "description": { "type": "string" }, "created_at": { "type": "string" } } },
+                "CodeCarbonToken": { "type": "object", "required": ["id", "project_id", "token"], "properties": {
+                    "id": { "type": "string" }, "project_id": { "type": "string" }, "name": { "type": "string" },
+                    "token": { "type": "string", "description": "mlcc_<id>_<secret>: the tracker's api_key." }, "created_at": { "type": "string" } } },
+                "CodeCarbonOrganizationCreate": { "type": "object", "required": ["name"], "properties": {
+                    "name": manage_name(), "description": cc_text() } },
+                "CodeCarbonProjectCreate": { "type": "object", "required": ["name", "organization_id"], "properties": {
+                    "name": manage_name(), "description": cc_text(), "organization_id": manage_name() } },
+                "CodeCarbonExperimentCreate": { "type": "object", "required": ["name", "project_id"],
+                    "description": "CodeCarbon's ExperimentCreate; its timestamp, on_cloud and location fields are not kept.",
+                    "properties": { "name": manage_name(), "description": cc_text(), "project_id": manage_name() } },
+                "CodeCarbonTokenCreate": { "type": "object", "description": "CodeCarbon's CLI also sends project_id and x_token, not needed.",
+                    "properties": { "name": cc_text() } },
                 "PostedRun": { "type": "object", "required": ["run"], "properties": {
                     "run": { "type": "object", "description": "mlcarbon_store::NewRun: uuid, project, started_at (RFC 3339), components, …" },
                     "samples": { "type": "array", "items": { "type": "object", "description": "mlcarbon_store::SampleRow" } },

@@ -2,6 +2,7 @@
 //! values treated as absent (what an HTML form sends for an empty field), every bad value a 400
 //! that names its parameter.
 
+use mlcarbon_model::duration::{DurationUnit, parse_duration};
 use mlcarbon_model::params::{self, Param};
 use mlcarbon_model::report::CompareBy;
 use mlcarbon_model::request::EstimateRequest;
@@ -245,8 +246,21 @@ impl Params {
     }
 
     /// A number parameter, checked against its description: the message is the model's.
+    /// Durations in hours also take units (`hours=90m`), as the CLI's flags do.
     pub fn value(&self, param: &Param) -> Result<Option<f64>, ApiError> {
-        let Some(value) = self.number(param.name)? else {
+        let value = if param.is_hours() {
+            match self.get(param.name) {
+                None => None,
+                Some(text) => {
+                    Some(parse_duration(text, DurationUnit::Hours).map_err(|why| {
+                        ApiError::bad(param.name, format!("{}: {why}", param.name))
+                    })?)
+                }
+            }
+        } else {
+            self.number(param.name)?
+        };
+        let Some(value) = value else {
             return Ok(None);
         };
         match param.problem(value) {
@@ -336,6 +350,17 @@ pub fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_take_the_cli_durations() {
+        let p = Params::parse(Some("hours=1h30m&within=2d"));
+        assert_eq!(p.value(&params::HOURS).expect("1h30m"), Some(1.5));
+        assert_eq!(p.value(&params::WITHIN).expect("2d"), Some(48.0));
+        let bad = Params::parse(Some("hours=90x"));
+        let error = bad.value(&params::HOURS).expect_err("90x");
+        assert_eq!(error.body.field.as_deref(), Some("hours"));
+        assert!(error.body.error.contains("hours"), "{}", error.body.error);
+    }
 
     #[test]
     fn kebab_names_and_empty_values() {

@@ -247,11 +247,38 @@ impl Page {
         self.call("Input.insertText", json!({ "text": text })).await;
     }
 
+    /// A window `width` CSS pixels wide (1280: a laptop; 390: a phone).
+    async fn viewport(&mut self, width: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 1600, "deviceScaleFactor": 1, "mobile": width < 600 }),
+        )
+        .await;
+    }
+
+    /// How far the page reaches past the window's right edge, in CSS pixels (0: no sideways
+    /// scrolling).
+    async fn overflow(&mut self) -> f64 {
+        self.eval("document.documentElement.scrollWidth - window.innerWidth")
+            .await
+            .as_f64()
+            .expect("a width")
+    }
+
     async fn screenshot(&mut self, path: &Path) {
+        self.capture(path, true).await;
+    }
+
+    /// The window only: a long page at a phone's width is taller than Chromium captures.
+    async fn screenshot_window(&mut self, path: &Path) {
+        self.capture(path, false).await;
+    }
+
+    async fn capture(&mut self, path: &Path, whole_page: bool) {
         let shot = self
             .call(
                 "Page.captureScreenshot",
-                json!({ "format": "png", "captureBeyondViewport": true }),
+                json!({ "format": "png", "captureBeyondViewport": whole_page }),
             )
             .await;
         let bytes = base64_decode(shot["data"].as_str().expect("png data"));
@@ -423,7 +450,142 @@ async fn calculator_and_dashboard_in_chromium() {
         .eval("!document.querySelector('#statement-latex').hidden")
         .await;
     assert_eq!(latex_shown, Value::Bool(true));
+    // Short by default; the long text behind its toggle.
+    assert!(
+        statement
+            .as_str()
+            .is_some_and(|s| !s.contains("Data sources:")),
+        "{statement}"
+    );
+    page.click("#statement-long summary").await;
+    let long = page
+        .eval("document.querySelector('#statement-long-markdown').offsetHeight > 0 && document.querySelector('#statement-long-markdown').value")
+        .await;
+    assert!(
+        long.as_str().is_some_and(|l| l.contains("Data sources:")),
+        "{long}"
+    );
+    // Three equivalents, the rest behind "more".
+    assert_eq!(
+        page.eval("document.querySelectorAll('#equivalents li').length")
+            .await,
+        3
+    );
+    assert_eq!(
+        page.eval("document.querySelector('#more-equivalents').open")
+            .await,
+        Value::Bool(false)
+    );
     page.screenshot(&artefacts.join("calculator.png")).await;
+    let result_url = page.eval("location.href").await;
+    let result_url = result_url.as_str().expect("url").to_string();
+
+    // German: the switch keeps the job and turns the labels and the statement German.
+    page.click("#lang-de").await;
+    page.wait_for("document.querySelector('#statement-markdown') && document.querySelector('#statement-markdown').value.startsWith('Das Training')")
+        .await;
+    let german = page
+        .eval("document.querySelector('#statement-markdown').value")
+        .await;
+    assert!(
+        german.as_str().is_some_and(|g| g
+            .starts_with("Das Training lief 72 h lang auf 8 × A100 SXM4 80GB")
+            && g.contains("CO₂-Äquivalent")),
+        "{german}"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('#estimate').textContent")
+            .await,
+        "Berechnen"
+    );
+    assert!(
+        page.eval("location.href")
+            .await
+            .as_str()
+            .is_some_and(|u| u.contains("lang=de") && u.contains("region=us-east-1"))
+    );
+    page.screenshot(&artefacts.join("calculator-de.png")).await;
+
+    // A family name: the page offers the devices it matches, and one click estimates with one.
+    page.goto(&format!("{base}/")).await;
+    page.wait_for("document.querySelector('#calc') && !document.querySelector('#emissions')")
+        .await;
+    page.type_into("#hardware", "tpu").await;
+    page.type_into("#hours", "3").await;
+    page.click("#where-zone").await;
+    page.type_into("#zone", "FR").await;
+    page.click("#estimate").await;
+    page.wait_for("document.querySelector('#hardware-choices a')")
+        .await;
+    let offered = page
+        .eval("Array.from(document.querySelectorAll('#hardware-list option')).map(o => o.value).join('|')")
+        .await;
+    assert!(
+        offered
+            .as_str()
+            .is_some_and(|o| o.starts_with("TPU v2 (chip)|TPU v3")),
+        "the datalist holds the matches: {offered}"
+    );
+    page.click("#hardware-choices a").await;
+    page.wait_for("document.querySelector('#emissions')").await;
+    assert!(
+        page.eval("document.querySelector('#hardware').value")
+            .await
+            .as_str()
+            .is_some_and(|h| h == "TPU v2 (chip)")
+    );
+
+    // The published calculator's mode: its layout, three equivalents and its LaTeX paragraph.
+    page.goto(&format!(
+        "{base}/?hardware=Tesla+V100-SXM2-16GB&hours=3&where=cloud&provider=gcp&region=us-central1&compat=mlco2"
+    ))
+    .await;
+    page.wait_for("document.querySelector('#mlco2-latex')")
+        .await;
+    let paragraph = page
+        .eval("document.querySelector('#mlco2-latex').value")
+        .await;
+    assert!(
+        paragraph.as_str().is_some_and(
+            |p| p.contains("\\citep{lacoste2019quantifying}") && p.contains("kg CO$_2$eq")
+        ),
+        "{paragraph}"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#equivalents li').length")
+            .await,
+        3
+    );
+    let notes = page
+        .eval("document.querySelector('#mlco2-notes').textContent")
+        .await;
+    assert!(
+        notes.as_str().is_some_and(|n| !n.contains("--")),
+        "the page's words, not the CLI's flags: {notes}"
+    );
+    page.screenshot(&artefacts.join("calculator-mlco2.png"))
+        .await;
+
+    // No sideways scrolling on a laptop or a phone.
+    for width in [1280, 390] {
+        page.viewport(width).await;
+        for (name, url) in [
+            ("calculator", result_url.clone()),
+            ("data", format!("{base}/data")),
+        ] {
+            page.goto(&url).await;
+            page.wait_for("document.readyState === 'complete' && document.querySelector('main')")
+                .await;
+            let overflow = page.overflow().await;
+            assert!(
+                overflow <= 0.5,
+                "{name} at {width} px scrolls sideways by {overflow} px"
+            );
+            page.screenshot_window(&artefacts.join(format!("{name}-{width}.png")))
+                .await;
+        }
+    }
+    page.viewport(1280).await;
 
     // A tiny and a huge result render too.
     page.goto(&format!(

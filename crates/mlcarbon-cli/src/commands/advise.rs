@@ -7,6 +7,8 @@ use anyhow::Result;
 use mlcarbon_data::Dataset;
 use mlcarbon_model::advise::ActionCost;
 use mlcarbon_model::advise_report::{AdviseQuery, AdviseReport, advise_report};
+use mlcarbon_model::format::{common_scale, mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_mass, human_number};
 
 use crate::cli::{AdviseArgs, TableFormat};
@@ -55,11 +57,12 @@ fn table(report: &AdviseReport, with_details: bool) -> Table {
         headers.push(("basis", false));
     }
     let mut t = Table::new(&headers);
+    let saved = common_scale(report.actions.iter().map(|a| a.saving.0), mass_scale);
     for (i, a) in report.actions.iter().enumerate() {
         let mut row = vec![
             (i + 1).to_string(),
             a.label.clone(),
-            format!("{} CO2e", human_mass(a.saving.0)),
+            format!("{} CO2e", saved.show(a.saving.0, Lang::En)),
             format!("{:.0} %", a.saving_percent),
             cost_text(&a.cost),
         ];
@@ -74,8 +77,9 @@ fn table(report: &AdviseReport, with_details: bool) -> Table {
 
 fn human(report: &AdviseReport) -> String {
     let b = &report.baseline;
+    let baseline = mass_scale(b.emissions_kg);
     let mut out = format!(
-        "Advice for {}{} in {}: {} CO2e (range {}–{})\n",
+        "Advice for {}{} in {}: {} CO2e{}\n",
         report.job,
         if b.hours > 0.0 {
             format!(" for {} h", human_number(b.hours))
@@ -83,9 +87,8 @@ fn human(report: &AdviseReport) -> String {
             String::new()
         },
         report.location.label,
-        human_mass(b.emissions_kg),
-        human_mass(b.emissions_kg_low),
-        human_mass(b.emissions_kg_high),
+        baseline.show(b.emissions_kg, Lang::En),
+        range_suffix(baseline, b.emissions_kg_low, b.emissions_kg_high),
     );
     if let Some(n) = report.search_trials {
         out.push_str(&format!(

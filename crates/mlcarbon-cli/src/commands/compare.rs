@@ -2,6 +2,8 @@
 
 use anyhow::{Result, anyhow};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::report::{self, compare_report};
 use mlcarbon_model::statement::human_number;
 
@@ -56,12 +58,16 @@ pub fn run(data: &Dataset, args: &CompareArgs) -> Result<String> {
         TableFormat::Csv => t.csv(),
         TableFormat::Markdown => Ok(t.markdown()),
         TableFormat::Human => {
+            let baseline = mass_scale(report.baseline.emissions_kg);
             let mut out = format!(
-                "Baseline: {} — {} kg CO2e (range {}–{})\nCompared by {name}",
+                "Baseline: {} — {} CO2e{}\nCompared by {name}",
                 report.baseline.label,
-                human_number(report.baseline.emissions_kg),
-                human_number(report.baseline.emissions_kg_low),
-                human_number(report.baseline.emissions_kg_high),
+                baseline.show(report.baseline.emissions_kg, Lang::En),
+                range_suffix(
+                    baseline,
+                    report.baseline.emissions_kg_low,
+                    report.baseline.emissions_kg_high
+                ),
             );
             if let Some(a) = &report.assumption {
                 out.push_str(&format!("; {a}"));

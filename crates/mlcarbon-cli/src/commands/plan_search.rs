@@ -3,6 +3,8 @@
 
 use anyhow::Result;
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{Scale, common_scale, energy_scale, mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::search::SearchCost;
 use mlcarbon_model::search_report::{PlanReport, PlanSearchQuery, plan_search_report};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
@@ -12,14 +14,27 @@ use crate::db::job_source;
 use crate::inputs::user_error;
 use crate::output::{Table, json};
 
-fn cost_cells(cost: &SearchCost) -> (String, String) {
+/// The units of the table's energy and emissions columns: one each, from every row's cost.
+struct Columns {
+    energy: Scale,
+    mass: Scale,
+}
+
+fn columns(costs: &[&SearchCost]) -> Columns {
+    Columns {
+        energy: common_scale(costs.iter().map(|c| c.energy.value.0), energy_scale),
+        mass: common_scale(costs.iter().map(|c| c.emissions.value.0), mass_scale),
+    }
+}
+
+fn cost_cells(cost: &SearchCost, columns: &Columns) -> (String, String) {
+    let mass = columns.mass;
     (
-        human_energy(cost.energy.value.0),
+        columns.energy.show(cost.energy.value.0, Lang::En),
         format!(
-            "{} CO2e (range {}–{})",
-            human_mass(cost.emissions.value.0),
-            human_mass(cost.emissions.low.0),
-            human_mass(cost.emissions.high.0)
+            "{} CO2e{}",
+            mass.show(cost.emissions.value.0, Lang::En),
+            range_suffix(mass, cost.emissions.low.0, cost.emissions.high.0)
         ),
     )
 }
@@ -58,7 +73,13 @@ fn table(report: &PlanReport) -> Table {
         ("emissions", true),
         ("saves", true),
     ]);
-    let (e, kg) = cost_cells(&plan.grid_cost);
+    let costs: Vec<&SearchCost> = [Some(&plan.grid_cost), Some(&plan.random_cost)]
+        .into_iter()
+        .chain([plan.halving_cost.as_ref()])
+        .flatten()
+        .collect();
+    let units = columns(&costs);
+    let (e, kg) = cost_cells(&plan.grid_cost, &units);
     t.push(vec![
         grid_label(report),
         plan.grid_cost.configurations.to_string(),
@@ -67,7 +88,7 @@ fn table(report: &PlanReport) -> Table {
         kg,
         "-".to_string(),
     ]);
-    let (e, kg) = cost_cells(&plan.random_cost);
+    let (e, kg) = cost_cells(&plan.random_cost, &units);
     t.push(vec![
         format!(
             "random search (best {} % with p = {} %)",
@@ -81,7 +102,7 @@ fn table(report: &PlanReport) -> Table {
         saving_cell(plan.random_saving.0, plan.random_saving_percent),
     ]);
     if let (Some(h), Some(cost)) = (&plan.halving, &plan.halving_cost) {
-        let (e, kg) = cost_cells(cost);
+        let (e, kg) = cost_cells(cost, &units);
         t.push(vec![
             format!(
                 "successive halving (η = {}, first rung {} of a trial)",
@@ -103,8 +124,9 @@ fn table(report: &PlanReport) -> Table {
 
 fn human(report: &PlanReport) -> String {
     let trial = &report.trial;
+    let trial_mass = mass_scale(trial.emissions_kg);
     let mut out = format!(
-        "One trial: {}{} in {} — {}, {} CO2e (range {}–{})\n\n",
+        "One trial: {}{} in {} — {}, {} CO2e{}\n\n",
         trial.job,
         if trial.hours > 0.0 {
             format!(" for {} h", human_number(trial.hours))
@@ -113,9 +135,8 @@ fn human(report: &PlanReport) -> String {
         },
         trial.location,
         human_energy(trial.energy_kwh),
-        human_mass(trial.emissions_kg),
-        human_mass(trial.emissions_kg_low),
-        human_mass(trial.emissions_kg_high),
+        trial_mass.show(trial.emissions_kg, Lang::En),
+        range_suffix(trial_mass, trial.emissions_kg_low, trial.emissions_kg_high),
     );
     out.push_str(&table(report).human());
     let plan = &report.plan;

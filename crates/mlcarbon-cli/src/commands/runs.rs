@@ -4,6 +4,8 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{common_scale, energy_scale, mass_scale};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
 use mlcarbon_store::{
@@ -57,6 +59,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         ("CO2e", true),
         ("command", false),
     ]);
+    let energy = common_scale(runs.iter().map(|r| r.energy_kwh), energy_scale);
+    let mass = common_scale(runs.iter().map(|r| r.emissions_kg), mass_scale);
     for r in &runs {
         t.push(vec![
             r.id.to_string(),
@@ -68,8 +72,8 @@ pub fn list(args: &RunsArgs) -> Result<String> {
             clock::duration(r.elapsed_s()),
             r.status.to_string(),
             printable(&r.project).into_owned(),
-            human_energy(r.energy_kwh),
-            human_mass(r.emissions_kg),
+            energy.show(r.energy_kwh, Lang::En),
+            mass.show(r.emissions_kg, Lang::En),
             printable(&r.command.join(" ")).into_owned(),
         ]);
     }
@@ -98,6 +102,8 @@ pub fn jobs(args: &JobsArgs) -> Result<String> {
         ("energy", true),
         ("CO2e", true),
     ]);
+    let energy = common_scale(jobs.iter().map(|j| j.energy_kwh), energy_scale);
+    let mass = common_scale(jobs.iter().map(|j| j.emissions_kg), mass_scale);
     for job in &jobs {
         t.push(vec![
             printable(&job.job_key).into_owned(),
@@ -105,8 +111,8 @@ pub fn jobs(args: &JobsArgs) -> Result<String> {
             started(&job.started_at),
             job.nodes.len().to_string(),
             job.runs.to_string(),
-            human_energy(job.energy_kwh),
-            human_mass(job.emissions_kg),
+            energy.show(job.energy_kwh, Lang::En),
+            mass.show(job.emissions_kg, Lang::En),
         ]);
     }
     match args.format {
@@ -163,13 +169,15 @@ fn show_job(store: &Store, key: &str, format: TableFormat) -> Result<String> {
         ("runs", false),
         ("ranks", false),
     ]);
+    let energy = common_scale(job.nodes.iter().map(|n| n.energy_kwh), energy_scale);
+    let mass = common_scale(job.nodes.iter().map(|n| n.emissions_kg), mass_scale);
     for node in &job.nodes {
         let list = |items: Vec<String>| items.join(",");
         hosts.push(vec![
             printable(&node.host).into_owned(),
             node.counted_as.to_string(),
-            human_energy(node.energy_kwh),
-            human_mass(node.emissions_kg),
+            energy.show(node.energy_kwh, Lang::En),
+            mass.show(node.emissions_kg, Lang::En),
             list(node.run_ids.iter().map(i64::to_string).collect()),
             list(node.ranks.iter().map(u32::to_string).collect()),
         ]);
@@ -274,7 +282,7 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
 
 /// Writes the export to `out` as the database hands out runs or samples: memory stays
 /// constant whatever the number of runs or samples.
-pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
+pub fn export(data: &Dataset, args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let (store, _) = open_store(args.db.as_deref())?;
     let named: Vec<RunRecord> = if args.all {
         Vec::new()
@@ -310,7 +318,7 @@ pub fn export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
         ExportFormat::Json => RunsFormat::Json,
         ExportFormat::Jsonl => RunsFormat::Jsonl,
     };
-    let mut writer = RunsWriter::new(format, out)?;
+    let mut writer = RunsWriter::new(format, out)?.with_wue(export::published_wue(data));
     if args.all {
         // Oldest first, as a log grows.
         store.each_run(&RunFilter::default(), Order::OldestFirst, |run| {

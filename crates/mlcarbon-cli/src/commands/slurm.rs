@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use mlcarbon_data::Dataset;
+use mlcarbon_model::format::{energy_scale, mass_scale, range_suffix};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass};
 use mlcarbon_slurm::ga4hpc::parse_cluster_info;
 use mlcarbon_slurm::report::{GroupTotals, MethodDifference, TopJob};
@@ -15,35 +17,178 @@ use mlcarbon_slurm::{
 use serde::Serialize;
 
 use crate::cli::{
-    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmReportArgs, TableFormat,
+    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs, SlurmReportArgs,
+    TableFormat,
 };
 use crate::output::{self, Table};
 use crate::{db, files};
+use mlcarbon_model::cluster::{EnergyMethod, JobEnergy};
+use mlcarbon_model::units::{KgCo2e, KilowattHours, Ranged};
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
 use mlcarbon_slurm::report::ReportBuilder;
-use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, SlurmError, read_json_rows};
+use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
+use mlcarbon_slurm::{JobFigures, JobKeys, job_figures};
 use mlcarbon_store::Store;
-use mlcarbon_store::slurm::StoredSlurmJob;
+use mlcarbon_store::slurm::{
+    FiguresScan, SlurmFiguresRow, SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob,
+};
 
 pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     match command {
         SlurmCommand::Report(args) => report(data, args),
-        SlurmCommand::Import(args) => import(args),
+        SlurmCommand::Import(args) => import(data, args),
+        SlurmCommand::Recompute(args) => recompute(data, args),
     }
+}
+
+fn read_cluster(data: &Dataset, path: &Path) -> Result<Cluster> {
+    let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
+    Cluster::parse(&text, data).with_context(|| format!("--cluster {}", path.display()))
+}
+
+/// A cluster description and its fingerprint, the key of the figures computed with it.
+struct Described {
+    cluster: Cluster,
+    fingerprint: String,
+}
+
+impl Described {
+    fn read(data: &Dataset, path: &Path) -> Result<Described> {
+        let cluster = read_cluster(data, path)?;
+        let fingerprint = cluster.fingerprint();
+        Ok(Described {
+            cluster,
+            fingerprint,
+        })
+    }
+
+    fn figures(&self, job: &SlurmJob) -> Result<StoredSlurmFigures, mlcarbon_slurm::ReportError> {
+        let figures = job_figures(&Method::Mlcarbon(&self.cluster), job)?;
+        Ok(StoredSlurmFigures {
+            description: self.fingerprint.clone(),
+            day: job.day().unwrap_or("").to_string(),
+            numbers: figures.map_or(
+                SlurmJobNumbers {
+                    unfinished: true,
+                    ..SlurmJobNumbers::default()
+                },
+                |f| numbers_of(&f),
+            ),
+        })
+    }
+}
+
+fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
+    let e = &f.energy;
+    SlurmJobNumbers {
+        unfinished: false,
+        failed: f.failed,
+        method: match e.method {
+            EnergyMethod::Modelled => 0,
+            EnergyMethod::Measured => 1,
+            EnergyMethod::Mixed => 2,
+        },
+        gpu_utilisation_recorded: e.gpu_utilisation_recorded,
+        elapsed_hours: f.elapsed_hours,
+        cpu_kwh: e.cpu.value.0,
+        gpu_kwh: e.gpu.value.0,
+        ram_kwh: e.ram.value.0,
+        measured_node_kwh: e.measured_nodes.0,
+        energy_kwh: e.energy.value.0,
+        energy_low_kwh: e.energy.low.0,
+        energy_high_kwh: e.energy.high.0,
+        emissions_kg: e.emissions.value.0,
+        emissions_low_kg: e.emissions.low.0,
+        emissions_high_kg: e.emissions.high.0,
+        embodied_kg: f.embodied_kg,
+    }
+}
+
+/// Stored figures as the report adds them: the components' ranges are not stored (a report
+/// totals only their values).
+fn figures_of(n: &SlurmJobNumbers) -> JobFigures {
+    let kwh = |v: f64| Ranged::exact(KilowattHours(v));
+    let it = n.cpu_kwh + n.gpu_kwh + n.ram_kwh + n.measured_node_kwh;
+    JobFigures {
+        energy: JobEnergy {
+            method: match n.method {
+                1 => EnergyMethod::Measured,
+                2 => EnergyMethod::Mixed,
+                _ => EnergyMethod::Modelled,
+            },
+            cpu: kwh(n.cpu_kwh),
+            gpu: kwh(n.gpu_kwh),
+            ram: kwh(n.ram_kwh),
+            measured_nodes: KilowattHours(n.measured_node_kwh),
+            gpu_utilisation_recorded: n.gpu_utilisation_recorded,
+            it_energy: kwh(it),
+            energy: Ranged {
+                value: KilowattHours(n.energy_kwh),
+                low: KilowattHours(n.energy_low_kwh),
+                high: KilowattHours(n.energy_high_kwh),
+            },
+            emissions: Ranged {
+                value: KgCo2e(n.emissions_kg),
+                low: KgCo2e(n.emissions_low_kg),
+                high: KgCo2e(n.emissions_high_kg),
+            },
+        },
+        failed: n.failed,
+        elapsed_hours: n.elapsed_hours,
+        embodied_kg: n.embodied_kg,
+    }
+}
+
+fn recompute(data: &Dataset, args: &SlurmRecomputeArgs) -> Result<String> {
+    let described = Described::read(data, &args.cluster)?;
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let jobs = store.recompute_slurm_figures(args.cluster_name.as_deref(), |stored| {
+        described.figures(&from_stored(stored.clone()))
+    })??;
+    if jobs == 0 {
+        bail!("{}", no_jobs_message(args.cluster_name.as_deref()));
+    }
+    Ok(format!(
+        "computed and stored the figures of {jobs} jobs in {} with {} ({})\n",
+        path.display(),
+        args.cluster.display(),
+        described.fingerprint
+    ))
+}
+
+fn no_jobs_message(cluster: Option<&str>) -> String {
+    format!(
+        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
+        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
+    )
 }
 
 /// Jobs stored per transaction: large enough that commits cost little, small enough that an
 /// interrupted import keeps most of its work.
 const IMPORT_BATCH: usize = 20_000;
 
-fn import(args: &SlurmImportArgs) -> Result<String> {
+fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
     if args.cluster_name.trim().is_empty() {
         bail!(
             "--cluster-name is empty; name the cluster the jobs ran on (job ids repeat across clusters)"
         );
     }
+    let described = match &args.cluster {
+        Some(path) => Some(Described::read(data, path)?),
+        None => None,
+    };
     let (store, path) = db::open_store_writable(args.db.as_deref())?;
     let cluster = args.cluster_name.as_str();
+    let described = described.as_ref();
+    let to_stored = |j: SlurmJob| -> Result<StoredSlurmJob> {
+        let figures = described.map(|d| d.figures(&j)).transpose().map_err(|e| {
+            anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
+        })?;
+        Ok(StoredSlurmJob {
+            figures,
+            ..to_stored(cluster, j)
+        })
+    };
     let mut input = open_input(&args.file)?;
     let mut imported = mlcarbon_store::slurm::SlurmImport::default();
     let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
@@ -56,26 +201,28 @@ fn import(args: &SlurmImportArgs) -> Result<String> {
         let mut failure = None;
         read_json_rows(input, |rows| {
             pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
-            if pending.len() >= IMPORT_BATCH {
-                let batch = pending.drain(..).map(|j| Ok(to_stored(cluster, j)));
-                match store.import_slurm_jobs::<SlurmError>(batch, IMPORT_BATCH) {
+            if pending.len() >= IMPORT_BATCH && failure.is_none() {
+                let batch = pending.drain(..).map(to_stored);
+                match store.import_slurm_jobs(batch, IMPORT_BATCH) {
                     Ok(Ok(counts)) => add(counts),
-                    Ok(Err(e)) => return Err(e),
-                    Err(e) => failure = Some(e),
+                    Ok(Err(e)) => failure = Some(e),
+                    Err(e) => failure = Some(e.into()),
                 }
             }
             Ok(())
         })?;
         if let Some(e) = failure {
-            return Err(e.into());
+            return Err(e);
         }
         pending.extend(grouper.finish());
-        let rest = pending.into_iter().map(|j| Ok(to_stored(cluster, j)));
-        add(store.import_slurm_jobs::<SlurmError>(rest, IMPORT_BATCH)??);
+        let rest = pending.into_iter().map(to_stored);
+        add(store.import_slurm_jobs(rest, IMPORT_BATCH)??);
         grouper.counts()
     } else {
         let mut jobs = Jobs::new(ParsableReader::new(input)?);
-        let stored = jobs.by_ref().map(|j| j.map(|j| to_stored(cluster, j)));
+        let stored = jobs
+            .by_ref()
+            .map(|j| j.map_err(anyhow::Error::from).and_then(to_stored));
         add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
         jobs.counts()
     };
@@ -138,6 +285,7 @@ fn to_stored(cluster: &str, j: SlurmJob) -> StoredSlurmJob {
         any_unfinished: j.largest.any_unfinished,
         any_running: j.largest.any_running,
         all_completed: j.largest.all_completed,
+        figures: None,
     }
 }
 
@@ -190,6 +338,33 @@ impl Source<'_> {
         match self {
             Source::File(path) => Ok(report_sacct(open_input(path)?, options)?),
             Source::Store(store, cluster) => {
+                if let Method::Mlcarbon(description) = &options.method {
+                    let fingerprint = description.fingerprint();
+                    let mut builder = ReportBuilder::new(
+                        Method::Mlcarbon(description),
+                        options.filter.clone(),
+                        options.by.clone(),
+                        options.top,
+                    );
+                    let scan = store.each_slurm_figures(*cluster, &fingerprint, |row| {
+                        add_stored(&mut builder, row);
+                        Ok::<_, std::convert::Infallible>(())
+                    })??;
+                    match scan {
+                        FiguresScan::Fresh { jobs: 0 } => bail!("{}", no_jobs_message(*cluster)),
+                        FiguresScan::Fresh { jobs } => {
+                            return Ok(builder.finish(GroupingCounts {
+                                rows: jobs,
+                                jobs,
+                                repeated_rows: 0,
+                            }));
+                        }
+                        FiguresScan::Stale => eprintln!(
+                            "note: the stored figures were computed with another cluster description (or none): computing every job now; `mlcarbon slurm recompute --cluster FILE{}` stores them so that reports add stored numbers",
+                            cluster.map_or(String::new(), |c| format!(" --cluster-name {c}"))
+                        ),
+                    }
+                }
                 let mut builder =
                     ReportBuilder::new(options.method, options.filter, options.by, options.top);
                 let mut jobs = 0;
@@ -198,10 +373,7 @@ impl Source<'_> {
                     builder.add(&from_stored(stored))
                 })??;
                 if jobs == 0 {
-                    bail!(
-                        "no Slurm jobs stored{}; store some with `mlcarbon slurm import FILE --cluster-name NAME`",
-                        cluster.map_or(String::new(), |c| format!(" for cluster `{c}`"))
-                    );
+                    bail!("{}", no_jobs_message(*cluster));
                 }
                 Ok(builder.finish(GroupingCounts {
                     rows: jobs,
@@ -216,6 +388,24 @@ impl Source<'_> {
     fn can_reread(&self) -> bool {
         !matches!(self, Source::File(path) if *path == Path::new("-"))
     }
+}
+
+fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
+    if row.numbers.unfinished {
+        builder.add_unfinished();
+        return;
+    }
+    let keys = JobKeys {
+        id: row.job_id,
+        user: row.user,
+        account: row.account,
+        partition: row.partition,
+        state: row.state,
+        end: row.end,
+        day: row.day,
+        gpus: row.gpus,
+    };
+    builder.add_figures(&keys, &figures_of(&row.numbers));
 }
 
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
@@ -267,21 +457,21 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
         })
         .collect();
     let cluster = match &args.cluster {
-        Some(path) => {
-            let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
-            Some(
-                Cluster::parse(&text, data)
-                    .with_context(|| format!("--cluster {}", path.display()))?,
-            )
-        }
+        Some(path) => Some(read_cluster(data, path)?),
         None => None,
     };
     let source = match &args.file {
         Some(path) => Source::File(path),
-        None => Source::Store(
-            db::open_store(args.db.as_deref())?.0,
-            args.cluster_name.as_deref(),
-        ),
+        None => {
+            let (store, path) = db::open_store(args.db.as_deref())?;
+            if !store.has_slurm_tables()? {
+                bail!(
+                    "{} has no Slurm jobs tables (built by another mlcarbon version, or read-only and not yet migrated); import jobs into a new database with `mlcarbon slurm import FILE --cluster-name NAME --db NEW.sqlite`, or report a sacct file directly",
+                    path.display()
+                );
+            }
+            Source::Store(store, args.cluster_name.as_deref())
+        }
     };
     let options = |method| ReportOptions {
         method,
@@ -358,23 +548,17 @@ fn human(out: &Output<'_>) -> String {
         r.rows,
         method_line(r)
     );
-    let range = |low: f64, high: f64, unit: fn(f64) -> String| {
-        let (low, high) = (unit(low), unit(high));
-        if low == high {
-            String::new()
-        } else {
-            format!("  (range {low}–{high})")
-        }
-    };
+    let mass = mass_scale(t.emissions_kg);
     text += &format!(
         "  emissions    {} CO2e{}\n",
-        human_mass(t.emissions_kg),
-        range(t.emissions_low_kg, t.emissions_high_kg, human_mass)
+        mass.show(t.emissions_kg, Lang::En),
+        range_suffix(mass, t.emissions_low_kg, t.emissions_high_kg)
     );
+    let energy = energy_scale(t.energy_kwh);
     text += &format!(
         "  energy       {}{} (with PUE)\n",
-        human_energy(t.energy_kwh),
-        range(t.energy_low_kwh, t.energy_high_kwh, human_energy)
+        energy.show(t.energy_kwh, Lang::En),
+        range_suffix(energy, t.energy_low_kwh, t.energy_high_kwh)
     );
     text += &format!(
         "  IT energy    CPU {} · GPU {} · memory {}{}\n",

@@ -15,11 +15,13 @@ pub fn run(data: &Dataset, args: &StatementArgs) -> Result<String> {
             data,
             &measured_run(name, args.db.as_deref())?,
             &args.activity,
+            args.style(),
         ),
         None => request_statements(
             data,
             &estimate_request(&args.job, &args.location),
             &args.activity,
+            args.style(),
         ),
     }
     .map_err(user_error)?;

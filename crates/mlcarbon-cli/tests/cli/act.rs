@@ -898,6 +898,7 @@ fn embodied_emissions_are_reported_beside_and_never_added() {
         "72",
         "--zone",
         "FR",
+        "--long",
     ]);
     assert!(
         statement.contains("Manufacturing") && statement.contains("reported separately"),
@@ -1298,7 +1299,7 @@ fn the_summary_of_a_run_shows_embodied_and_what_the_rest_will_emit() {
     assert!(text.contains("the remaining 80 % would add"), "{text}");
     let statement = s
         .command()
-        .args(["statement", "--run", "last"])
+        .args(["statement", "--run", "last", "--long"])
         .output()
         .expect("statement");
     let statement = String::from_utf8_lossy(&statement.stdout);

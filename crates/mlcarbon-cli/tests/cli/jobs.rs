@@ -177,7 +177,7 @@ fn a_second_machine_wide_tracker_on_a_host_does_not_count_it_again() {
     assert!(second.status.success());
     let warning = String::from_utf8_lossy(&second.stderr);
     assert!(
-        warning.contains("counts only its command's processes"),
+        warning.contains("counts only its own processes"),
         "{warning}"
     );
     let _ = first.wait();

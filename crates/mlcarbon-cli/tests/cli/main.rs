@@ -49,7 +49,7 @@ fn json_of(args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("mlcarbon {args:?} printed invalid JSON ({e}): {text}"))
 }
 
-/// The number at a JSON pointer (`/range/emissions_kg/low`).
+/// The number at a JSON pointer (`/emissions_kg_low`).
 fn num(value: &Value, pointer: &str) -> f64 {
     value
         .pointer(pointer)
@@ -295,8 +295,8 @@ fn check_estimate_report(report: &Value) {
     }
     for quantity in ["emissions_kg", "energy_kwh"] {
         let value = num(report, &format!("/{quantity}"));
-        let low = num(report, &format!("/range/{quantity}/low"));
-        let high = num(report, &format!("/range/{quantity}/high"));
+        let low = num(report, &format!("/{quantity}_low"));
+        let high = num(report, &format!("/{quantity}_high"));
         assert!(
             low <= value && value <= high,
             "{quantity}: {value} outside its range {low}–{high}"
@@ -449,7 +449,7 @@ fn estimate_range_stays_within_rated_power_at_full_utilization() {
         "json",
     ]);
     // A device's mean draw cannot exceed its rated limit: 400 W × 10 h = 4 kWh at most.
-    let high = num(&report, "/range/energy_kwh/high");
+    let high = num(&report, "/energy_kwh_high");
     assert!(high <= 4.0 + 1e-9, "energy range high {high} kWh > 4 kWh");
 }
 
@@ -1311,5 +1311,20 @@ fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {
     let out = stdout_with(mlcarbon(), &["runs", "--db", db]);
     assert!(out.contains("finished"), "{out}");
     let stderr = usage_error(&["runs", "--db", db, "--limit", "0"]);
+    assert!(stderr.contains("--limit"), "{stderr}");
+    let stderr = usage_error(&["runs", "--db", db, "--status", "bogus"]);
+    assert!(stderr.contains("expected one of: running"), "{stderr}");
+    // No rows asked for is a mistake, not an empty answer.
+    let stderr = usage_error(&[
+        "compare",
+        "--hardware",
+        "A100",
+        "--hours",
+        "1",
+        "--zone",
+        "FR",
+        "--limit",
+        "0",
+    ]);
     assert!(stderr.contains("--limit"), "{stderr}");
 }

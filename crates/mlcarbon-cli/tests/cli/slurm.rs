@@ -155,6 +155,8 @@ fn imported_jobs_report_as_the_file_does_and_importing_twice_adds_nothing() {
         &traps,
         "--cluster-name",
         "hpc",
+        "--cluster",
+        &fixture("cluster.toml"),
         "--db",
         db,
     ]);
@@ -165,6 +167,8 @@ fn imported_jobs_report_as_the_file_does_and_importing_twice_adds_nothing() {
         &traps,
         "--cluster-name",
         "hpc",
+        "--cluster",
+        &fixture("cluster.toml"),
         "--db",
         db,
     ]);
@@ -217,4 +221,161 @@ fn imported_jobs_report_as_the_file_does_and_importing_twice_adds_nothing() {
         none.contains("no Slurm jobs stored for cluster `other`"),
         "{none}"
     );
+}
+
+/// The report of the trap fixture from the file, with a cluster description.
+fn file_report(cluster: &str, by: &str) -> serde_json::Value {
+    json_of(&[
+        "slurm",
+        "report",
+        &fixture("traps.psv"),
+        "--cluster",
+        cluster,
+        "--by",
+        by,
+        "--format",
+        "json",
+    ])
+}
+
+/// The report of the jobs stored in `db`, and what it said on standard error.
+fn db_report(db: &str, cluster: &str, by: &str) -> (serde_json::Value, String) {
+    let output = mlcarbon()
+        .args([
+            "slurm",
+            "report",
+            "--from-db",
+            "--db",
+            db,
+            "--cluster",
+            cluster,
+            "--by",
+            by,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("mlcarbon starts");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "{stderr}");
+    let json = serde_json::from_slice(&output.stdout).expect("JSON");
+    (json, stderr)
+}
+
+fn assert_same_report(a: &serde_json::Value, b: &serde_json::Value) {
+    for part in [
+        "totals",
+        "groups",
+        "top_jobs",
+        "unfinished_jobs_skipped",
+        "jobs_with_recorded_gpu_utilisation",
+    ] {
+        assert_eq!(a[part], b[part], "{part}");
+    }
+}
+
+#[test]
+fn figures_stored_at_import_report_as_the_file_does_until_the_description_changes() {
+    let db = super::temp_dir("slurm-figures").join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let cluster = fixture("cluster.toml");
+    let other = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/cluster.toml"
+    );
+    let traps = fixture("traps.psv");
+    super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--cluster",
+        &cluster,
+        "--db",
+        db,
+    ]);
+    // Stored figures: no note, the file's numbers.
+    let (stored, note) = db_report(db, &cluster, "month");
+    assert!(note.is_empty(), "{note}");
+    let from_file = file_report(&cluster, "month");
+    assert_same_report(&stored, &from_file);
+    // The A100 partition has the embodied.csv card figure per GPU-hour by default.
+    assert!(num(&stored, "/totals/embodied_kg") > 0.0);
+    // Another description: every job computed again, said, and still the file's numbers.
+    let (recomputed, note) = db_report(db, other, "account");
+    assert!(note.contains("mlcarbon slurm recompute"), "{note}");
+    assert_same_report(&recomputed, &file_report(other, "account"));
+    let done = super::stdout_of(&[
+        "slurm",
+        "recompute",
+        "--cluster",
+        other,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(
+        done.starts_with("computed and stored the figures of 10 jobs"),
+        "{done}"
+    );
+    let (after, note) = db_report(db, other, "account");
+    assert!(note.is_empty(), "{note}");
+    assert_same_report(&after, &recomputed);
+    // Importing without a description leaves the jobs' figures out of date again.
+    super::stdout_of(&[
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    let (_, note) = db_report(db, other, "account");
+    assert!(note.contains("recompute"), "{note}");
+}
+
+#[test]
+fn a_database_without_slurm_jobs_gets_one_line_with_the_fix() {
+    let dir = super::temp_dir("slurm-no-table");
+    let cluster = fixture("cluster.toml");
+    // Only a header: a database with the tables and no job.
+    let empty = dir.join("empty.psv");
+    std::fs::write(&empty, "JobID|User|State\n").expect("write");
+    let db = dir.join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    super::stdout_of(&[
+        "slurm",
+        "import",
+        empty.to_str().expect("UTF-8 path"),
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    let report = [
+        "slurm",
+        "report",
+        "--from-db",
+        "--db",
+        db,
+        "--cluster",
+        &cluster,
+    ];
+    let none = app_error(&report);
+    assert!(
+        none.contains("no Slurm jobs stored; store some with `mlcarbon slurm import"),
+        "{none}"
+    );
+    // The tables gone (a database another mlcarbon built): named, not a raw SQLite error.
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch("DROP TABLE slurm_job_figures; DROP TABLE slurm_jobs;")
+        .expect("drop");
+    drop(conn);
+    let missing = app_error(&report);
+    assert!(missing.contains("has no Slurm jobs tables"), "{missing}");
+    assert!(missing.contains("mlcarbon slurm import"), "{missing}");
+    assert!(!missing.contains("no such table"), "{missing}");
 }

@@ -337,6 +337,37 @@ fn codecarbon_export_has_its_38_columns() {
         "oldest first, alpha-3 country: {}",
         rows[0]
     );
+    // A cloud run gets its provider's published WUE and the on-site water it implies.
+    s.run(&[
+        "run",
+        "-q",
+        "--replay",
+        &trace,
+        "--provider",
+        "aws",
+        "--region",
+        "us-east-1",
+        "--",
+        "sleep",
+        "0.5",
+    ]);
+    let out = s.run(&["export", "last", "--format", "codecarbon"]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut table = csv::Reader::from_reader(text.as_bytes());
+    let header = table.headers().expect("header").clone();
+    let row = table.records().next().expect("a row").expect("a record");
+    let field = |name: &str| -> f64 {
+        let at = header.iter().position(|h| h == name).expect("column");
+        row[at].parse().expect("a number")
+    };
+    let run = &s.runs()[0];
+    let it_kwh = run["cpu_energy_kwh"].as_f64().unwrap_or(0.0)
+        + run["gpu_energy_kwh"].as_f64().unwrap_or(0.0)
+        + run["ram_energy_kwh"].as_f64().unwrap_or(0.0);
+    assert_eq!(field("wue"), 0.12, "aws's fleet WUE in water.csv");
+    assert!(it_kwh > 0.0);
+    assert!((field("water_consumed") - 0.12 * it_kwh).abs() < 1e-12);
+
     let written = s.dir.join("out.jsonl");
     let out = s.run(&[
         "export",
@@ -391,8 +422,18 @@ fn a_statement_of_a_run_uses_the_measured_energy() {
     let out = s.run(&["statement", "--run", "last"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("measured"), "{text}");
+    // Said once, in a sentence that agrees with it ("a measured", never "an measured").
+    assert_eq!(text.matches("measured").count(), 1, "{text}");
+    assert!(text.contains("It used a measured "), "{text}");
+    let out = s.run(&["statement", "--run", "last", "--long"]);
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("IT energy"), "{text}");
+    let out = s.run(&["statement", "--run", "last", "--lang", "de"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Der gemessene Stromverbrauch betrug "),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,7 +5,11 @@ use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use mlcarbon_model::mlco2_report::Mlco2Report;
+use mlcarbon_data::Dataset;
+use mlcarbon_model::KgCo2e;
+use mlcarbon_model::equivalents::{EquivalentAmount, equivalents};
+use mlcarbon_model::format::{Scale, energy_scale, human_power, mass_scale, range_suffix};
+use mlcarbon_model::mlco2_report::{Mlco2Report, mlco2_latex};
 use mlcarbon_model::report::{CompareBy, CompareReport, EmbodiedReport, EstimateReport};
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
@@ -16,9 +20,11 @@ use crate::pages::{Nav, escape, html, layout, table};
 use crate::query::{ESTIMATE_PARAMS, Params, encode};
 use crate::state::AppState;
 use crate::svg::{Bar, WIDE, bar_chart};
+use mlcarbon_data::LookupError;
 use mlcarbon_model::advise_report::{AdviseQuery, advise_report};
+use mlcarbon_model::lang::{Lang, Msg, say, text};
 use mlcarbon_model::params;
-use mlcarbon_model::statement::Statements;
+use mlcarbon_model::statement::{StatementStyle, Statements};
 use mlcarbon_model::subject::JobSource;
 
 /// Location parameters by the kind of place the form's radio buttons choose.
@@ -27,7 +33,7 @@ const ZONE: [&str; 1] = ["zone"];
 const INTENSITY: [&str; 2] = ["intensity", "offset_percent"];
 
 /// The parameters the page keeps in its shareable URL, in order.
-const SHARED: [&str; 18] = [
+const SHARED: [&str; 19] = [
     "hardware",
     "count",
     "hours",
@@ -46,6 +52,7 @@ const SHARED: [&str; 18] = [
     "pue",
     "lifetime_years",
     "compat",
+    "lang",
 ];
 
 /// The form's choice of location drops the fields of the other kinds of place (a browser
@@ -112,7 +119,15 @@ pub fn page(state: &AppState, query: Option<&str>) -> Response {
     let raw = Params::parse(query);
     let (params, place) = effective_params(&raw);
     let mut body = String::new();
-    body.push_str(r#"<h1>How much CO<sub>2</sub> does your ML job emit?</h1>"#);
+    let lang = page_lang(&params);
+    let _ = write!(
+        body,
+        r#"<div lang="{code}"><p class="lang-switch" id="lang-switch">{switch}</p><h1>{heading}</h1>"#,
+        code = lang.code(),
+        switch = lang_switch(&params, place, lang),
+        heading = text(lang, Msg::PageHeading),
+    );
+    let mut matches = Vec::new();
     let mut error_field = None;
     let mut result_html = String::new();
     let mut status = StatusCode::OK;
@@ -122,11 +137,15 @@ pub fn page(state: &AppState, query: Option<&str>) -> Response {
             Err(e) => {
                 status = StatusCode::OK;
                 error_field = e.body.field.clone();
+                if error_field.as_deref() == Some("hardware") {
+                    matches = hardware_matches(state, &params);
+                }
                 let _ = write!(
                     result_html,
-                    r#"<section class="result"><p class="error" id="error" role="alert" data-field="{f}">{m}</p></section>"#,
+                    r#"<section class="result"><p class="error" id="error" role="alert" data-field="{f}">{m}</p>{choices}</section>"#,
                     f = escape(e.body.field.as_deref().unwrap_or("")),
                     m = escape(&e.body.error),
+                    choices = choices_html(&params, place, &matches, lang),
                 );
             }
         }
@@ -135,8 +154,15 @@ pub fn page(state: &AppState, query: Option<&str>) -> Response {
             r#"<section class="result intro" id="intro"><p>Fill in the job and press <b>Estimate</b>. Every figure comes with a range and the data row it rests on. Example: <a id="example" href="/?hardware=A100+SXM4+80GB&amp;count=8&amp;hours=72&amp;where=cloud&amp;provider=aws&amp;region=us-east-1">8 × A100 for 72 h in AWS us-east-1</a>.</p></section>"#,
         );
     }
-    body.push_str(&form(state, &params, place, error_field.as_deref()));
+    body.push_str(&form(
+        state,
+        &params,
+        place,
+        error_field.as_deref(),
+        &matches,
+    ));
     body.push_str(&result_html);
+    body.push_str("</div>");
     html(status, layout("Calculator", Nav::Calculator, &body))
 }
 
@@ -151,7 +177,15 @@ fn invalid(error_field: Option<&str>, names: &[&str]) -> &'static str {
     }
 }
 
-fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str>) -> String {
+/// The form; `matches`: the devices an ambiguous hardware name matched, offered first.
+fn form(
+    state: &AppState,
+    params: &Params,
+    place: &str,
+    error_field: Option<&str>,
+    matches: &[String],
+) -> String {
+    let lang = page_lang(params);
     let checked = |p: &str| if place == p { " checked" } else { "" };
     let mut providers = String::from(r#"<option value="">provider…</option>"#);
     for p in state.data().providers.iter() {
@@ -185,12 +219,12 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
     .any(|k| params.get(k).is_some() || error_field == Some(k));
     format!(
         r#"<form id="calc" class="calc" method="get" action="/">
-<fieldset><legend>What ran</legend>
-<label>Hardware <input id="hardware" name="hardware" list="hardware-list" autocomplete="off" placeholder="A100 SXM4 80GB" value="{hardware}"{e_hw}></label>
-<datalist id="hardware-list"></datalist>
-<label>Count <input id="count" name="count"{a_count} placeholder="1" value="{count}"{e_count}></label>
-<label>Hours <input id="hours" name="hours"{a_hours} placeholder="24" value="{hours}"{e_hours}></label>
-<label>Utilization <input id="utilization" name="utilization"{a_utilization} placeholder="default: measured median" value="{utilization}"{e_util}></label>
+<fieldset><legend>{l_what}</legend>{lang_input}
+<label>{l_hardware} <input id="hardware" name="hardware" list="hardware-list" autocomplete="off" placeholder="A100 SXM4 80GB" value="{hardware}"{e_hw}></label>
+<datalist id="hardware-list"{matches_attr}>{matches}</datalist>
+<label>{l_count} <input id="count" name="count"{a_count} placeholder="1" value="{count}"{e_count}></label>
+<label>{l_hours} <input id="hours" name="hours"{a_hours} placeholder="24" value="{hours}"{e_hours}></label>
+<label>{l_util} <input id="utilization" name="utilization"{a_utilization} placeholder="default: measured median" value="{utilization}"{e_util}></label>
 <details{adv}><summary>Host CPU, RAM, a metered energy, hardware lifetime</summary>
 <label>CPU <input id="cpu" name="cpu" placeholder="AMD EPYC 7763" value="{cpu}"{e_cpu}></label>
 <label>CPU sockets <input id="cpu-count" name="cpu-count"{a_cpu_count} value="{cpu_count}"{e_cpuc}></label>
@@ -200,19 +234,19 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 <label>Hardware lifetime (years, for embodied emissions) <input id="lifetime-years" name="lifetime-years"{a_lifetime_years} placeholder="default: 4" value="{lifetime}"{e_life}></label>
 </details>
 </fieldset>
-<fieldset><legend>Where it ran</legend>
+<fieldset><legend>{l_where}</legend>
 <div class="where">
-<label><input type="radio" name="where" value="cloud" id="where-cloud"{c_cloud}> Cloud region</label>
-<label><input type="radio" name="where" value="zone" id="where-zone"{c_zone}> Grid zone</label>
-<label><input type="radio" name="where" value="intensity" id="where-intensity"{c_int}> Custom intensity</label>
+<label><input type="radio" name="where" value="cloud" id="where-cloud"{c_cloud}> {l_cloud}</label>
+<label><input type="radio" name="where" value="zone" id="where-zone"{c_zone}> {l_zonechoice}</label>
+<label><input type="radio" name="where" value="intensity" id="where-intensity"{c_int}> {l_intchoice}</label>
 </div>
 <div class="place" data-where="cloud">
-<label>Provider <select id="provider" name="provider"{e_prov}>{providers}</select></label>
-<label>Region <input id="region" name="region" list="region-list" autocomplete="off" placeholder="us-east-1" value="{region}"{e_region}></label>
+<label>{l_provider} <select id="provider" name="provider"{e_prov}>{providers}</select></label>
+<label>{l_region} <input id="region" name="region" list="region-list" autocomplete="off" placeholder="us-east-1" value="{region}"{e_region}></label>
 <datalist id="region-list"></datalist>
 </div>
 <div class="place" data-where="zone">
-<label>Zone <input id="zone" name="zone" list="zone-list" autocomplete="off" placeholder="FR, US-IA, WORLD" value="{zone}"{e_zone}></label>
+<label>{l_zone} <input id="zone" name="zone" list="zone-list" autocomplete="off" placeholder="FR, US-IA, WORLD" value="{zone}"{e_zone}></label>
 <datalist id="zone-list"></datalist>
 </div>
 <div class="place" data-where="intensity">
@@ -221,11 +255,37 @@ fn form(state: &AppState, params: &Params, place: &str, error_field: Option<&str
 </div>
 <label>PUE <input id="pue" name="pue"{a_pue} placeholder="default: region, provider or 1.56" value="{pue}"{e_pue}></label>
 <label>Basis <select id="basis" name="basis" title="{basis_help}"{e_basis}><option value=""{b_default}>life-cycle (default)</option><option value="direct"{b_direct}>direct (combustion only)</option></select></label>
-<label class="check"><input type="checkbox" id="compat" name="compat" value="mlco2"{compat}> As the published ML Emissions Calculator computes it (<code>compat=mlco2</code>)</label>
+<label class="check"><input type="checkbox" id="compat" name="compat" value="mlco2"{compat}> <span>As the published ML Emissions Calculator computes it (<code>compat=mlco2</code>)</span></label>
 </fieldset>
-<p><button id="estimate" type="submit">Estimate</button></p>
+<p><button id="estimate" type="submit">{l_estimate}</button></p>
 </form>
 "#,
+        l_what = text(lang, Msg::PageWhatRan),
+        l_where = text(lang, Msg::PageWhereRan),
+        l_hardware = text(lang, Msg::PageHardware),
+        l_count = text(lang, Msg::PageCount),
+        l_hours = text(lang, Msg::PageHours),
+        l_util = text(lang, Msg::PageUtilization),
+        l_cloud = text(lang, Msg::PageCloudRegion),
+        l_zonechoice = text(lang, Msg::PageZoneChoice),
+        l_intchoice = text(lang, Msg::PageIntensityChoice),
+        l_provider = text(lang, Msg::PageProvider),
+        l_region = text(lang, Msg::PageRegion),
+        l_zone = text(lang, Msg::PageZone),
+        l_estimate = text(lang, Msg::PageEstimate),
+        lang_input = match lang {
+            Lang::En => String::new(),
+            Lang::De => r#"<input type="hidden" name="lang" value="de">"#.to_string(),
+        },
+        matches_attr = if matches.is_empty() {
+            ""
+        } else {
+            " data-matches"
+        },
+        matches = matches
+            .iter()
+            .map(|m| format!(r#"<option value="{}">"#, escape(m)))
+            .collect::<String>(),
         a_count = number_attrs(&params::COUNT),
         a_hours = number_attrs(&params::HOURS),
         a_utilization = number_attrs(&params::UTILIZATION),
@@ -299,13 +359,21 @@ fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiE
     match &answer {
         EstimateAnswer::Report(output) => {
             let report = &output.report;
-            out.push_str(&report_html(report, &output.embodied));
+            out.push_str(&report_html(report, &output.embodied, page_lang(params)));
             out.push_str(&chart_html(state, params, report));
             out.push_str(&hardware_html(state, params, report));
             out.push_str(&act_html(state, params, report));
             let request = params.estimate_request()?;
-            match calc::statements(state.data(), &request, "training") {
-                Ok(statements) => out.push_str(&statement_html(&statements)),
+            let lang = page_lang(params);
+            let style = |long| StatementStyle { long, lang };
+            let both = calc::statements(state.data(), &request, "training", style(false)).and_then(
+                |short| {
+                    calc::statements(state.data(), &request, "training", style(true))
+                        .map(|long| (short, long))
+                },
+            );
+            match both {
+                Ok((short, long)) => out.push_str(&statement_html(&short, &long, lang)),
                 Err(e) => {
                     let _ = write!(
                         out,
@@ -315,7 +383,9 @@ fn result(state: &AppState, params: &Params, place: &str) -> Result<String, ApiE
                 }
             }
         }
-        EstimateAnswer::Compat(report) => out.push_str(&compat_html(report)),
+        EstimateAnswer::Compat(report) => {
+            out.push_str(&compat_html(report, state.data(), page_lang(params)))
+        }
     }
     out.push_str(&share_html(params, place));
     Ok(out)
@@ -325,7 +395,15 @@ fn range(low: f64, high: f64, show: impl Fn(f64) -> String) -> String {
     format!("range {}–{}", show(low), show(high))
 }
 
-fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
+/// "range 35–268 kWh" in the unit `scale` picks for `value`; nothing when it reads as one number.
+fn scaled_range(value: f64, low: f64, high: f64, scale: fn(f64) -> Scale) -> String {
+    range_suffix(scale(value), low, high)
+        .trim_start_matches(" (")
+        .trim_end_matches(')')
+        .to_string()
+}
+
+fn report_html(r: &EstimateReport, embodied: &EmbodiedReport, lang: Lang) -> String {
     let mut out = String::new();
     let hours = if r.hours > 0.0 {
         format!(" for {} h", human_number(r.hours))
@@ -338,39 +416,43 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
 <h2 id="job">{job}{hours} in {place}</h2>
 <p class="headline"><output id="emissions">{mass} CO<sub>2</sub>e</output> <span class="range" id="emissions-range">{range}</span></p>
 <dl class="figures">
-<dt>Energy</dt><dd id="energy">{energy} <span class="range">{erange}</span> · IT {it} × PUE {pue:.2}</dd>
-<dt>Grid intensity</dt><dd id="intensity-used">{intensity} g CO<sub>2</sub>e/kWh <span class="range">{irange}</span></dd>
+<dt>{l_energy}</dt><dd id="energy">{energy} <span class="range">{erange}</span> · IT {it} × PUE {pue:.2}</dd>
+<dt>{l_intensity}</dt><dd id="intensity-used">{intensity} g CO<sub>2</sub>e/kWh <span class="range">{irange}</span></dd>
 <dt>PUE</dt><dd>{pue:.2} <span class="range">{prange}</span></dd>
-<dt>Offset claim</dt><dd id="offset">{offset}</dd>
-<dt>Embodied</dt><dd id="embodied">{embodied}</dd>
+<dt>{l_offset}</dt><dd id="offset">{offset}</dd>
+<dt>{l_embodied}</dt><dd id="embodied">{embodied}</dd>
 </dl>
 "#,
         kg = r.emissions_kg,
+        l_energy = text(lang, Msg::PageEnergy),
+        l_intensity = text(lang, Msg::PageGridIntensity),
+        l_offset = text(lang, Msg::PageOffsetClaim),
+        l_embodied = text(lang, Msg::PageEmbodied),
         job = escape(&r.job),
         place = escape(&r.location.label),
         mass = escape(&human_mass(r.emissions_kg)),
-        range = escape(&range(
-            r.range.emissions_kg.low,
-            r.range.emissions_kg.high,
-            human_mass
+        range = escape(&scaled_range(
+            r.emissions_kg,
+            r.emissions_kg_low,
+            r.emissions_kg_high,
+            mass_scale
         )),
         energy = escape(&human_energy(r.energy_kwh)),
-        erange = escape(&range(
-            r.range.energy_kwh.low,
-            r.range.energy_kwh.high,
-            human_energy
+        erange = escape(&scaled_range(
+            r.energy_kwh,
+            r.energy_kwh_low,
+            r.energy_kwh_high,
+            energy_scale
         )),
         it = escape(&human_energy(r.it_energy_kwh)),
         pue = r.pue,
         intensity = escape(&human_number(r.intensity_g_per_kwh)),
         irange = escape(&range(
-            r.range.intensity_g_per_kwh.low,
-            r.range.intensity_g_per_kwh.high,
+            r.intensity_g_per_kwh_low,
+            r.intensity_g_per_kwh_high,
             human_number
         )),
-        prange = escape(&range(r.range.pue.low, r.range.pue.high, |p| format!(
-            "{p:.2}"
-        ))),
+        prange = escape(&range(r.pue_low, r.pue_high, |p| format!("{p:.2}"))),
         offset = match (r.offset_kg, r.offset_percent) {
             (Some(kg), Some(p)) => escape(&format!(
                 "{} CO2e ({p:.0} % offset or matched by the provider; shown beside the figure, not subtracted)",
@@ -382,9 +464,13 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
             "not counted: no manufacturing figure for this hardware".to_string()
         } else {
             format!(
-                "{} CO2e ({}) for the manufacturing share of {}; beside the figure above, not in it",
+                "{} CO2e{} for the manufacturing share of {}; beside the figure above, not in it",
                 human_mass(embodied.total_kg),
-                range(embodied.total_kg_low, embodied.total_kg_high, human_mass),
+                range_suffix(
+                    mass_scale(embodied.total_kg),
+                    embodied.total_kg_low,
+                    embodied.total_kg_high
+                ),
                 embodied.parts_text()
             )
         }),
@@ -396,7 +482,7 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
             .map(|c| {
                 vec![
                     escape(&c.label),
-                    escape(&format!("{} W", human_number(c.mean_power_w))),
+                    escape(&human_power(c.mean_power_w)),
                     escape(&human_energy(c.it_energy_kwh)),
                 ]
             })
@@ -409,22 +495,7 @@ fn report_html(r: &EstimateReport, embodied: &EmbodiedReport) -> String {
             &rows,
         ));
     }
-    out.push_str(r#"<h3>Equivalent to</h3><ul id="equivalents" class="equivalents">"#);
-    for e in &r.equivalents {
-        let _ = write!(
-            out,
-            r#"<li data-id="{}"><b>{}</b> {} <span class="muted">({}; {} g per {}, {} {})</span></li>"#,
-            escape(&e.id),
-            escape(&human_number(e.amount)),
-            escape(&e.unit),
-            escape(&e.name),
-            escape(&human_number(e.g_co2e_per_unit)),
-            escape(&e.unit),
-            escape(&e.source),
-            e.year
-        );
-    }
-    out.push_str("</ul>");
+    out.push_str(&equivalents_html(&r.equivalents, lang));
     out.push_str("<h3>Where the numbers come from</h3>");
     let rows: Vec<Vec<String>> = r
         .provenance
@@ -633,22 +704,151 @@ fn hardware_html(state: &AppState, params: &Params, r: &EstimateReport) -> Strin
     out
 }
 
-fn statement_html(s: &Statements) -> String {
+/// The equivalents a reader takes in at once: a distance by car, the same distance flown (per
+/// passenger-km, never a share of one route), phone charges. The rest sit behind "more".
+const FIRST_EQUIVALENTS: [&str; 3] = ["car_km", "flight_passenger_km", "smartphone_charge"];
+
+fn equivalent_item(e: &EquivalentAmount) -> String {
     format!(
-        r#"<section id="statement"><h3>Statement for a paper or model card</h3>
-<div class="tabs" role="tablist"><button type="button" role="tab" data-tab="statement-markdown" aria-selected="true">Markdown</button><button type="button" role="tab" data-tab="statement-latex" aria-selected="false">LaTeX</button><button type="button" role="tab" data-tab="statement-bibtex" aria-selected="false">BibTeX</button></div>
-<textarea id="statement-markdown" class="statement" readonly rows="12">{md}</textarea>
-<textarea id="statement-latex" class="statement" readonly rows="12" hidden>{tex}</textarea>
-<textarea id="statement-bibtex" class="statement" readonly rows="12" hidden>{bib}</textarea>
-<p><button type="button" class="copy" id="copy-statement" data-copy-active="statement">Copy</button> <span class="copied" aria-live="polite"></span></p>
-</section>"#,
-        md = escape(&s.markdown),
-        tex = escape(&s.latex),
-        bib = escape(&s.bibtex),
+        r#"<li data-id="{}"><b>{}</b> {} <span class="muted">({}; {} g per {}, {} {})</span></li>"#,
+        escape(&e.id),
+        escape(&human_number(e.amount)),
+        escape(&e.unit),
+        escape(&e.name),
+        escape(&human_number(e.g_co2e_per_unit)),
+        escape(&e.unit),
+        escape(&e.source),
+        e.year
     )
 }
 
-fn compat_html(r: &Mlco2Report) -> String {
+/// Three equivalents, then the others behind a toggle.
+fn equivalents_html(equivalents: &[EquivalentAmount], lang: Lang) -> String {
+    let (first, rest): (Vec<&EquivalentAmount>, Vec<&EquivalentAmount>) = equivalents
+        .iter()
+        .partition(|e| FIRST_EQUIVALENTS.contains(&e.id.as_str()));
+    let mut out = format!(
+        r#"<h3>{}</h3><ul id="equivalents" class="equivalents">"#,
+        text(lang, Msg::PageEquivalentTo)
+    );
+    for e in first {
+        out.push_str(&equivalent_item(e));
+    }
+    out.push_str("</ul>");
+    if !rest.is_empty() {
+        let _ = write!(
+            out,
+            r#"<details id="more-equivalents"><summary>{}</summary><ul class="equivalents">"#,
+            say(lang, Msg::PageMore, &[("count", &rest.len().to_string())])
+        );
+        for e in rest {
+            out.push_str(&equivalent_item(e));
+        }
+        out.push_str("</ul></details>");
+    }
+    out
+}
+
+/// The devices a hardware name could mean: every match of an ambiguous name, or the
+/// suggestions for an unknown one.
+fn hardware_matches(state: &AppState, params: &Params) -> Vec<String> {
+    let Some(query) = params.get("hardware") else {
+        return Vec::new();
+    };
+    match state.data().find_hardware(query) {
+        Err(LookupError::Ambiguous { candidates, .. }) => candidates,
+        Err(LookupError::NotFound { suggestions, .. }) => suggestions,
+        Ok(_) => Vec::new(),
+    }
+}
+
+/// "Did you mean": each device a link to the same job with that device.
+fn choices_html(params: &Params, place: &str, matches: &[String], lang: Lang) -> String {
+    if matches.is_empty() {
+        return String::new();
+    }
+    let others = share_query(&params.without(&["hardware"]), place);
+    let mut out = format!(
+        r#"<p>{}</p><ul class="choices" id="hardware-choices">"#,
+        text(lang, Msg::PageDidYouMean)
+    );
+    for name in matches {
+        let href = format!("/?hardware={}&{others}", encode(name));
+        let _ = write!(
+            out,
+            r#"<li><a class="button" href="{}">{}</a></li>"#,
+            escape(&href),
+            escape(name)
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// Links to the same page in the other languages.
+fn lang_switch(params: &Params, place: &str, current: Lang) -> String {
+    let others = share_query(&params.without(&["lang"]), place);
+    Lang::ALL
+        .iter()
+        .map(|lang| {
+            let name = match lang {
+                Lang::En => "English",
+                Lang::De => "Deutsch",
+            };
+            if *lang == current {
+                format!("<b>{name}</b>")
+            } else {
+                let query = match lang {
+                    Lang::En => others.clone(),
+                    Lang::De => format!("lang=de&{others}"),
+                };
+                format!(
+                    r#"<a href="/?{}" hreflang="{}" id="lang-{}">{name}</a>"#,
+                    escape(query.trim_end_matches('&')),
+                    lang.code(),
+                    lang.code()
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The page's language: `lang=de` for German; anything else reads as English.
+fn page_lang(params: &Params) -> Lang {
+    params.get("lang").and_then(Lang::parse).unwrap_or_default()
+}
+
+/// The short statement in three tabs, and the long one behind a toggle.
+fn statement_html(short: &Statements, long: &Statements, lang: Lang) -> String {
+    format!(
+        r#"<section id="statement" lang="{code}"><h3>{heading}</h3>
+<div class="tabs" role="tablist"><button type="button" role="tab" data-tab="statement-markdown" aria-selected="true">Markdown</button><button type="button" role="tab" data-tab="statement-latex" aria-selected="false">LaTeX</button><button type="button" role="tab" data-tab="statement-bibtex" aria-selected="false">BibTeX</button></div>
+<textarea id="statement-markdown" class="statement" readonly rows="6">{md}</textarea>
+<textarea id="statement-latex" class="statement" readonly rows="6" hidden>{tex}</textarea>
+<textarea id="statement-bibtex" class="statement" readonly rows="6" hidden>{bib}</textarea>
+<p><button type="button" class="copy" id="copy-statement" data-copy-active="statement">Copy</button> <span class="copied" aria-live="polite"></span></p>
+<details id="statement-long"><summary>{toggle}</summary>
+<label>Markdown <textarea id="statement-long-markdown" class="statement-text" readonly rows="12">{long_md}</textarea></label>
+<label>LaTeX <textarea id="statement-long-latex" class="statement-text" readonly rows="8">{long_tex}</textarea></label>
+<label>BibTeX <textarea id="statement-long-bibtex" class="statement-text" readonly rows="8">{long_bib}</textarea></label>
+</details>
+</section>"#,
+        code = lang.code(),
+        heading = text(lang, Msg::PageStatementHeading),
+        toggle = text(lang, Msg::PageLongToggle),
+        md = escape(&short.markdown),
+        tex = escape(&short.latex),
+        bib = escape(&short.bibtex),
+        long_md = escape(&long.markdown),
+        long_tex = escape(&long.latex),
+        long_bib = escape(&long.bibtex),
+    )
+}
+
+/// The published calculator's result layout: energy, intensity, emissions, offset, three
+/// equivalents and its LaTeX paragraph.
+fn compat_html(r: &Mlco2Report, data: &Dataset, lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -706,11 +906,28 @@ fn compat_html(r: &Mlco2Report) -> String {
             highlight: false,
         });
     }
-    out.push_str(r#"<ul class="notes">"#);
-    for n in &r.notes {
-        let _ = write!(out, "<li>{}</li>", escape(n));
-    }
-    out.push_str("</ul></section>");
+    out.push_str(&equivalents_html(
+        &equivalents(KgCo2e(r.emissions_kg), &data.equivalents),
+        lang,
+    ));
+    let _ = write!(
+        out,
+        r#"<h3>LaTeX</h3><textarea id="mlco2-latex" class="statement-text" readonly rows="5">{}</textarea>
+<p><button type="button" class="copy" data-copy="mlco2-latex">Copy</button> <span class="copied" aria-live="polite"></span></p>"#,
+        escape(&mlco2_latex(r, lang))
+    );
+    // The page's own words for the report's notes, which name the CLI's flags.
+    let arithmetic = if r.mode == "exact" {
+        "exact arithmetic (no truncation or rounding)"
+    } else {
+        "its arithmetic (g/kWh truncated to an integer, every step rounded to 0.01 as JavaScript's toFixed does)"
+    };
+    let _ = write!(
+        out,
+        r#"<ul class="notes" id="mlco2-notes"><li>The published calculator's data ({}, licence {}) and {arithmetic}; one device, no PUE, 100 % of TDP.</li><li>Untick “As the published ML Emissions Calculator computes it” for mlcarbon's current data, PUE, utilization and ranges.</li></ul></section>"#,
+        escape(r.provenance.data),
+        escape(r.provenance.license),
+    );
     let _ = write!(
         out,
         r#"<section id="chart">{}</section>"#,
@@ -734,6 +951,13 @@ fn deadline_hours(job_hours: f64) -> f64 {
 /// The attributes of a number input, from the parameter's description: its type, bounds, step
 /// and help as a tooltip.
 fn number_attrs(param: &params::Param) -> String {
+    if param.is_hours() {
+        // Durations also take units (90m, 1h30m), which a number input would refuse.
+        return format!(
+            " type=\"text\" inputmode=\"decimal\" title=\"{}\"",
+            escape(param.help)
+        );
+    }
     let mut out = String::from(" type=\"number\"");
     if let Some((min, _, max, _)) = param.bounds() {
         out.push_str(&format!(" min=\"{min}\""));

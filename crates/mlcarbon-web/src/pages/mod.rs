@@ -3,6 +3,7 @@
 
 pub mod calculator;
 pub mod data;
+pub mod jobs;
 pub mod runs;
 
 use std::fmt::Write;

@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use mlcarbon_model::format::{common_scale, energy_scale, mass_scale, power_scale};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::{ComponentRecord, PowerSeries, RunFilter, RunRecord};
 
@@ -181,6 +183,8 @@ fn summary_html(s: &Summary) -> String {
         &week_bars,
         NARROW,
     ));
+    let energy = common_scale(s.by_week.values().map(|t| t.energy_kwh), energy_scale);
+    let mass = common_scale(s.by_week.values().map(|t| t.emissions_kg), mass_scale);
     let rows: Vec<Vec<String>> = s
         .by_week
         .iter()
@@ -188,8 +192,8 @@ fn summary_html(s: &Summary) -> String {
             vec![
                 escape(week),
                 t.runs.to_string(),
-                escape(&human_energy(t.energy_kwh)),
-                escape(&human_mass(t.emissions_kg)),
+                escape(&energy.show(t.energy_kwh, Lang::En)),
+                escape(&mass.show(t.emissions_kg, Lang::En)),
             ]
         })
         .collect();
@@ -218,6 +222,8 @@ fn summary_html(s: &Summary) -> String {
         &project_bars,
         NARROW,
     ));
+    let energy = common_scale(s.by_project.values().map(|t| t.energy_kwh), energy_scale);
+    let mass = common_scale(s.by_project.values().map(|t| t.emissions_kg), mass_scale);
     let rows: Vec<Vec<String>> = s
         .by_project
         .iter()
@@ -225,8 +231,8 @@ fn summary_html(s: &Summary) -> String {
             vec![
                 escape(p),
                 t.runs.to_string(),
-                escape(&human_energy(t.energy_kwh)),
-                escape(&human_mass(t.emissions_kg)),
+                escape(&energy.show(t.energy_kwh, Lang::En)),
+                escape(&mass.show(t.emissions_kg, Lang::En)),
             ]
         })
         .collect();
@@ -245,6 +251,8 @@ fn runs_table(runs: &[RunRecord]) -> String {
         return r#"<p id="no-runs">No runs match. <code>mlcarbon run -- CMD</code> records one.</p>"#
             .to_string();
     }
+    let energy = common_scale(runs.iter().map(|r| r.energy_kwh), energy_scale);
+    let mass = common_scale(runs.iter().map(|r| r.emissions_kg), mass_scale);
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -261,8 +269,8 @@ fn runs_table(runs: &[RunRecord]) -> String {
                     s = escape(r.status.as_str())
                 ),
                 escape(&duration(r.elapsed_s())),
-                escape(&human_energy(r.energy_kwh)),
-                escape(&human_mass(r.emissions_kg)),
+                escape(&energy.show(r.energy_kwh, Lang::En)),
+                escape(&mass.show(r.emissions_kg, Lang::En)),
                 escape(&r.location_label),
                 command_html(&r.command),
             ]
@@ -370,7 +378,7 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
         started = escape(&started(&run.started_at)),
         host = escape(&run.hostname),
         os = escape(&run.os),
-        job = crate::jobs::run_job_html(run)
+        job = crate::pages::jobs::run_job_html(run)
             .map(|job| format!("\n<dt>Job</dt><dd id=\"run-job\">{job}</dd>"))
             .unwrap_or_default(),
         duration = escape(&duration(run.elapsed_s())),
@@ -504,6 +512,8 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
         &bars,
         WIDE,
     ));
+    let power = common_scale(components.iter().map(|c| c.mean_power_w), power_scale);
+    let energy = common_scale(components.iter().map(|c| c.energy_kwh), energy_scale);
     let rows: Vec<Vec<String>> = components
         .iter()
         .map(|c| {
@@ -520,8 +530,8 @@ fn run_html(run: &RunRecord, components: &[ComponentRecord], series: &PowerSerie
                     },
                     escape(c.method.label())
                 ),
-                escape(&format!("{} W", human_number(c.mean_power_w))),
-                escape(&human_energy(c.energy_kwh)),
+                escape(&power.show(c.mean_power_w, Lang::En)),
+                escape(&energy.show(c.energy_kwh, Lang::En)),
                 share(c.energy_kwh),
             ]
         })

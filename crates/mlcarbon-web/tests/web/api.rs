@@ -139,7 +139,7 @@ async fn compare_by_regions_and_hardware() {
 async fn statements_in_three_formats() {
     let app = bare();
     let q = "hardware=A100%20SXM4%2080GB&count=8&hours=72&provider=aws&region=us-east-1";
-    let md = get(&app, &format!("/api/statement?{q}")).await;
+    let md = get(&app, &format!("/api/statement?{q}&long=true")).await;
     assert_eq!(md.status, StatusCode::OK);
     assert!(md.content_type().starts_with("text/markdown"));
     assert!(
@@ -164,7 +164,7 @@ async fn statements_in_three_formats() {
     );
     let tex = get(
         &app,
-        &format!("/api/statement?{q}&format=latex&activity=fine-tuning"),
+        &format!("/api/statement?{q}&format=latex&activity=fine-tuning&long=true"),
     )
     .await;
     assert!(tex.body.contains("\\citet{lacoste2019quantifying}"));
@@ -176,6 +176,17 @@ async fn statements_in_three_formats() {
     assert!(tex.body.starts_with("The fine-tuning ran"));
     let bib = get(&app, &format!("/api/statement?{q}&format=bibtex")).await;
     assert!(bib.body.starts_with("@article{lacoste2019quantifying,"));
+    // Short by default: the method and the grid intensity's source only.
+    assert_eq!(bib.body.matches('@').count(), 2, "{}", bib.body);
+    let de = get(&app, &format!("/api/statement?{q}&lang=de")).await;
+    assert!(
+        de.body
+            .starts_with("Das Training lief 72 h lang auf 8 × A100 SXM4 80GB"),
+        "{}",
+        de.body
+    );
+    let bad = get(&app, &format!("/api/statement?{q}&lang=fr")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
 /// (query, status, field)

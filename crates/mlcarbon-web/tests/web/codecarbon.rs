@@ -129,7 +129,7 @@ async fn a_codecarbon_run_and_its_intervals_become_a_run_with_totals() {
         .iter()
         .filter_map(|t| t.as_str())
         .collect();
-    assert!(tags.contains(&"tracking-mode:machine"), "{tags:?}");
+    assert_eq!(run["attribution"], "machine", "CodeCarbon's tracking_mode");
     assert!(tags.contains(&"codecarbon-version:3.3.2"), "{tags:?}");
     // A loopback client without a socket (oneshot): no address to record.
     assert_eq!(run["hostname"], "codecarbon@unknown");
@@ -260,4 +260,138 @@ async fn bad_bodies_name_their_field() {
         "{}",
         answer.body
     );
+}
+
+/// A management request with the server's token as a bearer token, as CodeCarbon's CLI sends.
+async fn manage(app: &axum::Router, method: &str, uri: &str, body: Option<&str>) -> Answer {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {TOKEN}"));
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    send(app, request.body(body).expect("request")).await
+}
+
+fn id_of(answer: &Answer) -> String {
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().expect("an id").to_string()
+}
+
+#[tokio::test]
+async fn organisations_projects_experiments_and_project_tokens() {
+    let db = Db::new();
+    let app = db.router(Some(TOKEN));
+    assert_eq!(
+        manage(&app, "GET", "/auth/check", None).await.status,
+        StatusCode::OK
+    );
+    let anonymous = get(&app, "/organizations").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    let org_body = r#"{"name": "Lab", "description": "a lab"}"#;
+    let org = id_of(&manage(&app, "POST", "/organizations", Some(org_body)).await);
+    let again = manage(&app, "POST", "/organizations", Some(org_body)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let listed = manage(&app, "GET", "/organizations", None).await.json();
+    assert_eq!(listed[0]["name"], "Lab");
+    assert_eq!(
+        manage(&app, "GET", &format!("/organizations/{org}"), None)
+            .await
+            .json()["id"],
+        org.as_str()
+    );
+
+    let project_body =
+        format!(r#"{{"name": "vision", "description": "", "organization_id": "{org}"}}"#);
+    let project = id_of(&manage(&app, "POST", "/projects", Some(&project_body)).await);
+    let orphan = r#"{"name": "x", "description": "", "organization_id": "nope"}"#;
+    let answer = manage(&app, "POST", "/projects", Some(orphan)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+    let projects = manage(&app, "GET", &format!("/organizations/{org}/projects"), None).await;
+    assert_eq!(projects.json()[0]["id"], project.as_str());
+
+    let experiment_body = format!(
+        r#"{{"timestamp": "2024-01-10T09:00:00+01:00", "name": "resnet", "description": "d",
+            "on_cloud": false, "project_id": "{project}", "country_name": null}}"#
+    );
+    let experiment = id_of(&manage(&app, "POST", "/experiments", Some(&experiment_body)).await);
+    let experiments = manage(
+        &app,
+        "GET",
+        &format!("/projects/{project}/experiments"),
+        None,
+    )
+    .await;
+    assert_eq!(experiments.json()[0]["name"], "resnet");
+    assert_eq!(
+        manage(&app, "GET", &format!("/experiments/{experiment}"), None)
+            .await
+            .json()["project_id"],
+        project.as_str()
+    );
+
+    // What `codecarbon get-token` sends.
+    let token_body =
+        format!(r#"{{"project_id": "{project}", "name": "api token", "x_token": "???"}}"#);
+    let issued = manage(
+        &app,
+        "POST",
+        &format!("/projects/{project}/api-tokens"),
+        Some(&token_body),
+    )
+    .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let token = issued.json()["token"].as_str().expect("token").to_string();
+    assert!(token.starts_with("mlcc_"), "{token}");
+    assert_ne!(token, TOKEN);
+
+    // The project token writes runs of its project's experiments.
+    let run = post_cc(&app, "/runs", &run_body(&experiment), Some(&token)).await;
+    let uuid = id_of(&run);
+    let answer = post_cc(
+        &app,
+        "/emissions",
+        &emission_body(&uuid, 5, 5, 0.001, 0.0),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let stored = get(&app, "/api/runs?project=vision").await.json();
+    assert_eq!(stored[0]["uuid"], uuid.as_str());
+    assert_eq!(stored[0]["experiment"], experiment.as_str());
+    // An experiment it names first joins its project.
+    let fresh = id_of(&post_cc(&app, "/runs", &run_body("new-exp"), Some(&token)).await);
+    let listed = get(&app, "/api/runs?project=vision&experiment=new-exp")
+        .await
+        .json();
+    assert_eq!(listed[0]["uuid"], fresh.as_str());
+
+    // Not another project's experiment, nor its runs.
+    let other = id_of(&post_cc(&app, "/runs", &run_body("server-exp"), Some(TOKEN)).await);
+    let refused = post_cc(&app, "/runs", &run_body("server-exp"), Some(&token)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let refused = post_cc(
+        &app,
+        "/emissions",
+        &emission_body(&other, 5, 5, 0.001, 0.0),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    // A wrong secret is a wrong token.
+    let (selector, _) = token.rsplit_once('_').expect("mlcc_ID_SECRET");
+    let forged = format!("{selector}_{}", "0".repeat(64));
+    let answer = post_cc(&app, "/runs", &run_body(&experiment), Some(&forged)).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+
+    // The secret is kept nowhere on disk, only its hash.
+    let secret = token.rsplit_once('_').expect("secret").1;
+    for entry in std::fs::read_dir(db.dir.path()).expect("the database folder") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("readable");
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the token's secret is stored in plain text"
+        );
+    }
 }

@@ -180,7 +180,9 @@ async fn a_run_whose_tracker_is_gone_reads_as_interrupted_without_a_write() {
     assert!(page.contains(r#"<span class="status interrupted">interrupted</span>"#));
     let metrics = get(&app, "/metrics").await.body;
     assert!(
-        metrics.contains(r#"mlcarbon_run_active{run="2",project="team \"x\"\\y"} 0"#),
+        metrics.contains(
+            r#"mlcarbon_run_active{run="2",host="gpu-box",job="",project="team \"x\"\\y"} 0"#
+        ),
         "{metrics}"
     );
 

@@ -7,11 +7,16 @@ use anyhow::{Result, bail};
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::Mlco2Edition;
 use mlcarbon_model::Provenance;
+use mlcarbon_model::format::{
+    Scale, common_scale, energy_scale, human_energy, human_hours, human_mass, mass_scale,
+    power_scale,
+};
+use mlcarbon_model::lang::Lang;
 use mlcarbon_model::prediction_report::{
     PredictionQuery, PredictionReport, estimate_with_prediction, with_elapsed_hours,
 };
 use mlcarbon_model::report::{EmbodiedReport, EstimateReport};
-use mlcarbon_model::statement::human_number;
+use mlcarbon_model::statement::{StatementStyle, human_number};
 use mlcarbon_model::statement_report::request_statements;
 
 use crate::cli::{DatasetName, EstimateArgs, Format};
@@ -30,13 +35,23 @@ fn equivalent_label(id: &str, unit: &str) -> String {
     }
 }
 
-fn range_text(value: f64, low: f64, high: f64, unit: &str) -> String {
+/// "3.32 kg CO2e  (range 0.66–10.5)": the value's unit (from `scale`) for all three.
+fn range_text(scale: fn(f64) -> Scale, value: f64, low: f64, high: f64, suffix: &str) -> String {
+    let unit = scale(value);
     format!(
-        "{} {unit}  (range {}–{})",
-        human_number(value),
-        human_number(low),
-        human_number(high)
+        "{} {}{suffix}  (range {}–{})",
+        unit.number(value, Lang::En),
+        unit.unit,
+        unit.number(low, Lang::En),
+        unit.number(high, Lang::En)
     )
+}
+
+fn intensity_scale(_: f64) -> Scale {
+    Scale {
+        unit: "g CO2e/kWh",
+        per_unit: 1.0,
+    }
 }
 
 fn human(
@@ -58,23 +73,25 @@ fn human(
     t.push(vec![
         "emissions".into(),
         range_text(
+            mass_scale,
             report.emissions_kg,
-            report.range.emissions_kg.low,
-            report.range.emissions_kg.high,
-            "kg CO2e",
+            report.emissions_kg_low,
+            report.emissions_kg_high,
+            " CO2e",
         ),
     ]);
     t.push(vec![
         "energy".into(),
         format!(
-            "{}   IT {} kWh × PUE {:.2}",
+            "{}   IT {} × PUE {:.2}",
             range_text(
+                energy_scale,
                 report.energy_kwh,
-                report.range.energy_kwh.low,
-                report.range.energy_kwh.high,
-                "kWh"
+                report.energy_kwh_low,
+                report.energy_kwh_high,
+                ""
             ),
-            human_number(report.it_energy_kwh),
+            human_energy(report.it_energy_kwh),
             report.pue
         ),
     ]);
@@ -83,10 +100,11 @@ fn human(
         format!(
             "{}  {} basis",
             range_text(
+                intensity_scale,
                 report.intensity_g_per_kwh,
-                report.range.intensity_g_per_kwh.low,
-                report.range.intensity_g_per_kwh.high,
-                "g CO2e/kWh",
+                report.intensity_g_per_kwh_low,
+                report.intensity_g_per_kwh_high,
+                "",
             ),
             report.basis
         ),
@@ -95,8 +113,8 @@ fn human(
         "offset claim".into(),
         match (report.offset_kg, report.offset_percent) {
             (Some(kg), Some(p)) => format!(
-                "{} kg CO2e ({p:.0} % offset or matched by the provider; not subtracted above)",
-                human_number(kg)
+                "{} CO2e ({p:.0} % offset or matched by the provider; not subtracted above)",
+                human_mass(kg)
             ),
             _ => "unknown".to_string(),
         },
@@ -145,10 +163,10 @@ fn human(
         t.push(vec![
             "prediction".into(),
             format!(
-                "{:.0} % done after {} h and {} kWh of IT energy: {}",
+                "{:.0} % done after {} and {} of IT energy: {}",
                 p.prediction.progress * 100.0,
-                human_number(p.elapsed_hours),
-                human_number(p.it_energy_so_far_kwh),
+                human_hours(p.elapsed_hours, Lang::En),
+                human_energy(p.it_energy_so_far_kwh),
                 prediction_text(&p.prediction)
             ),
         ]);
@@ -159,11 +177,19 @@ fn human(
     if report.components.len() > 1 {
         out.push_str("\nBy component (IT energy, before PUE)\n");
         let mut c = Table::new(&[("  part", false), ("mean power", true), ("energy", true)]);
+        let power = common_scale(
+            report.components.iter().map(|c| c.mean_power_w),
+            power_scale,
+        );
+        let energy = common_scale(
+            report.components.iter().map(|c| c.it_energy_kwh),
+            energy_scale,
+        );
         for comp in &report.components {
             c.push(vec![
                 format!("  {}", comp.label),
-                format!("{} W", human_number(comp.mean_power_w)),
-                format!("{} kWh", human_number(comp.it_energy_kwh)),
+                power.show(comp.mean_power_w, Lang::En),
+                energy.show(comp.it_energy_kwh, Lang::En),
             ]);
         }
         out.push_str(&c.human());
@@ -222,11 +248,14 @@ fn human(
             ("saves", true),
             ("", true),
         ]);
-        for o in &report.greener_options {
+        let options = &report.greener_options;
+        let emitted = common_scale(options.iter().map(|o| o.emissions_kg), mass_scale);
+        let saved = common_scale(options.iter().map(|o| o.saving_kg), mass_scale);
+        for o in options {
             g.push(vec![
                 format!("  {}", o.label),
-                format!("{} kg", human_number(o.emissions_kg)),
-                format!("{} kg", human_number(o.saving_kg)),
+                emitted.show(o.emissions_kg, Lang::En),
+                saved.show(o.saving_kg, Lang::En),
                 format!("{:.0} %", o.saving_percent),
             ]);
         }
@@ -260,11 +289,11 @@ fn csv_row(report: &EstimateReport) -> Result<String> {
         report.hours.to_string(),
         report.location.label.clone(),
         report.energy_kwh.to_string(),
-        report.range.energy_kwh.low.to_string(),
-        report.range.energy_kwh.high.to_string(),
+        report.energy_kwh_low.to_string(),
+        report.energy_kwh_high.to_string(),
         report.emissions_kg.to_string(),
-        report.range.emissions_kg.low.to_string(),
-        report.range.emissions_kg.high.to_string(),
+        report.emissions_kg_low.to_string(),
+        report.emissions_kg_high.to_string(),
         report.offset_kg.map(|o| o.to_string()).unwrap_or_default(),
         report.intensity_g_per_kwh.to_string(),
         report.pue.to_string(),
@@ -300,7 +329,8 @@ pub fn run(data: &Dataset, args: &EstimateArgs) -> Result<String> {
     request.lifetime_years = args.lifetime_years;
     if matches!(args.format, Format::Markdown | Format::Latex) {
         let request = with_elapsed_hours(&request, &prediction).map_err(user_error)?;
-        let statements = request_statements(data, &request, "training").map_err(user_error)?;
+        let statements = request_statements(data, &request, "training", StatementStyle::default())
+            .map_err(user_error)?;
         return Ok(if args.format == Format::Latex {
             statements.latex
         } else {
