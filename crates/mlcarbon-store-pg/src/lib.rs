@@ -39,6 +39,9 @@ const JOULES_PER_KWH: f64 = 3.6e6;
 /// machine, far below PostgreSQL's default cap of 100.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
 
+/// How long a connection attempt waits when the URL sets no `connect_timeout`.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Errors inside the backend, turned into [`StoreError`] at the trait.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PgError {
@@ -94,13 +97,17 @@ impl PgStore {
 
     /// [`PgStore::connect`] with at most `max_connections` open at once.
     pub fn connect_with(url: &str, max_connections: usize) -> Result<PgStore, StoreError> {
-        let config = Config::from_str(url).map_err(|e| StoreError::Invalid {
+        let mut config = Config::from_str(url).map_err(|e| StoreError::Invalid {
             field: "database URL",
             reason: format!(
                 "{e}; expected postgresql://USER@HOST[:PORT]/DB (a password, if any, after \
                  USER: as USER:PASSWORD)"
             ),
         })?;
+        // A host that drops packets would otherwise hold `serve` for minutes before its error.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let location = describe(&config);
         if config.get_dbname().is_none() {
             return Err(StoreError::Invalid {
