@@ -5,7 +5,8 @@
 #
 #   .ci/slurm-localhost.sh [OUT_DIR]     (default target/slurm-live)
 #
-# Not run by .ci/run yet: it installs system packages and starts daemons.
+# MLCARBON_BIN names the mlcarbon binary to test (default: `cargo run`). The CLI test
+# `slurm_live` runs this where slurmctld is installed or MLCARBON_REQUIRE_SLURM=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/slurm-live}"
@@ -20,6 +21,9 @@ if ! command -v slurmctld >/dev/null 2>&1; then
     slurm-wlm slurmdbd mariadb-server munge >/dev/null
 fi
 host="$(hostname -s)"
+# One run at a time on a machine (several checkouts' test suites may start it at once).
+exec 9>/run/lock/mlcarbon-slurm-localhost.lock
+flock 9
 
 if ! pgrep -x munged >/dev/null; then
   mkdir -p /etc/munge /var/log/munge /run/munge /var/lib/munge
@@ -85,17 +89,20 @@ wait_for sh -c 'sinfo -h -o %t | grep -qx idle'
 sinfo
 
 since="$(date +%Y-%m-%dT%H:%M:%S)"
-sbatch -J ok -n 1 --mem=100M --wrap 'srun sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done"; sleep 2'
-sbatch -J fails -n 1 --mem=100M --wrap 'sleep 1; exit 3'
-sbatch -J arr -a 1-2 -n 1 --mem-per-cpu=50M --wrap 'sleep 2'
+ok="$(sbatch --parsable -J ok -n 1 --mem=100M --wrap 'srun sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done"; sleep 2')"
+fails="$(sbatch --parsable -J fails -n 1 --mem=100M --wrap 'sleep 1; exit 3')"
+array="$(sbatch --parsable -J arr -a 1-2 -n 1 --mem-per-cpu=50M --wrap 'sleep 2')"
 cancel="$(sbatch --parsable -J cancel -n 1 --mem=100M --wrap 'sleep 60')"
+echo "submitted jobs $ok $fails ${array}_[1-2] $cancel"
+ids="$ok,$fails,$array,$cancel"
 sleep 4 && scancel "$cancel"
-for _ in $(seq 60); do [ -z "$(squeue -h)" ] && break; sleep 1; done
+for _ in $(seq 60); do [ -z "$(squeue -h -j "$ids" 2>/dev/null)" ] && break; sleep 1; done
 sleep 3 # slurmdbd receives the last records
 
 fields=JobID,User,Account,Partition,State,Submit,Start,End,Elapsed,TotalCPU,CPUTime,NCPUS,NNodes,ReqMem,MaxRSS,AllocTRES,TRESUsageInTot,ConsumedEnergyRaw,NodeList
-sacct -a --parsable2 -S "$since" --format "$fields" >"$out/sacct.psv"
-sacct -a --json -S "$since" >"$out/sacct.json"
+# Only this run's jobs: another run's may be in the same accounting database.
+sacct -a --parsable2 -S "$since" -j "$ids" --format "$fields" >"$out/sacct.psv"
+sacct -a --json -S "$since" -j "$ids" >"$out/sacct.json"
 cat >"$out/cluster.toml" <<EOF
 intensity_g_per_kwh = 50
 pue = 1.2
@@ -103,9 +110,28 @@ pue = 1.2
 name = "debug"
 cpu_w_per_core = 5
 EOF
+if [ -n "${MLCARBON_BIN:-}" ]; then mlcarbon() { "$MLCARBON_BIN" "$@"; }
+else mlcarbon() { cargo run -q -p mlcarbon-cli -- "$@"; }; fi
 for file in sacct.psv sacct.json; do
-  cargo run -q -p mlcarbon-cli -- slurm report "$out/$file" --cluster "$out/cluster.toml" --by state --format json >"$out/$file.report.json"
+  mlcarbon slurm report "$out/$file" --cluster "$out/cluster.toml" --by state --format json >"$out/$file.report.json"
   jobs="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["jobs"])' "$out/$file.report.json")"
   echo "$file: $jobs jobs"
   [ "$jobs" = 5 ] || { echo "expected 5 jobs from $file" >&2; exit 1; }
 done
+
+# sacct run by mlcarbon (one query for today's week), then the epilog for one job.
+db="$out/runs.sqlite"
+rm -f "$db" "$db-wal" "$db-shm"
+today="$(date +%Y-%m-%d)"
+mlcarbon slurm import --since "$today" --until "$today" --cluster-name mlcarbonci \
+  --cluster "$out/cluster.toml" --db "$db"
+mlcarbon slurm report --from-db --db "$db" --cluster "$out/cluster.toml" --format json >"$out/db.report.json"
+jobs="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["jobs"])' "$out/db.report.json")"
+echo "import --since: $jobs jobs"
+[ "$jobs" -ge 5 ] || { echo "expected at least the 5 jobs from slurm import --since" >&2; exit 1; }
+epilog_db="$out/epilog.sqlite"
+rm -f "$epilog_db" "$epilog_db-wal" "$epilog_db-shm"
+SLURM_JOB_ID="$cancel" SLURM_CLUSTER_NAME=mlcarbonci mlcarbon slurm epilog --db "$epilog_db" 2>"$out/epilog.err"
+cat "$out/epilog.err"
+grep -q "job $cancel of cluster \`mlcarbonci\` stored" "$out/epilog.err" \
+  || { echo "the epilog did not store job $cancel" >&2; exit 1; }

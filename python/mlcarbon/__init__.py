@@ -9,8 +9,11 @@ CodeCarbon's ``EmissionsTracker``.
 
 from __future__ import annotations
 
-import json as _json
-from typing import Any, Dict
+# `typing` (and the `re` it loads) costs more than the rest of the package's import: the
+# annotations are strings (PEP 563), so it is needed by type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 from mlcarbon import _native
 from mlcarbon._errors import InputError, MlcarbonError, MlcarbonWarning
@@ -32,7 +35,10 @@ __all__ = [
 
 
 def _call(function: Any, arguments: Dict[str, Any]) -> Dict[str, Any]:
-    return _json.loads(function(_json.dumps(arguments)))
+    # Imported on first use: `json` pulls in `re`, half of this package's import time.
+    import json
+
+    return json.loads(function(json.dumps(arguments)))
 
 
 def estimate(**arguments: Any) -> Dict[str, Any]:

@@ -6,6 +6,9 @@ the class users catch."""
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 from mlcarbon import _native
 
 MlcarbonError = _native.MlcarbonError
@@ -14,3 +17,11 @@ InputError = _native.InputError
 
 class MlcarbonWarning(UserWarning):
     """Something the user should hear once: a fallback, a defaulted figure, a downgraded run."""
+
+
+def warn_user(message: str) -> None:
+    """Warns with the user's line as the place: the first frame outside this package."""
+    level, frame = 2, sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("mlcarbon"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, MlcarbonWarning, stacklevel=level)

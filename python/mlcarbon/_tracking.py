@@ -8,24 +8,22 @@ so ``mlcarbon runs`` and ``mlcarbon show`` list them, with the command ``python 
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
-import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, TypeVar
+# `typing` (and the `re` it loads) costs more than the rest of the package's import: the
+# annotations are strings (PEP 563), so it is needed by type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from mlcarbon import _native
-from mlcarbon._errors import MlcarbonWarning
-
-F = TypeVar("F", bound=Callable[..., Any])
+from mlcarbon._errors import warn_user
 
 # SIGINT, recorded with a run that a KeyboardInterrupt ended.
 _SIGINT = 2
 
 
 def _warn(message: str) -> None:
-    # stacklevel 3: the user's line that started or stopped the run.
-    warnings.warn(f"mlcarbon: {message}", MlcarbonWarning, stacklevel=3)
+    warn_user(f"mlcarbon: {message}")
 
 
 class Run:
@@ -41,6 +39,9 @@ class Run:
     def __init__(self, native_run: Any) -> None:
         self._native = native_run
         self._status: Optional[str] = None
+        # Imported on first use: `json` pulls in `re`, half of this package's import time.
+        import json
+
         started = json.loads(native_run.started_json())
         #: What the run counts: ``machine``, ``process`` (its share) or ``link`` (nothing:
         #: another tracker on this host measures the machine for the job).
@@ -90,12 +91,16 @@ class Run:
     def windows(self) -> List[Dict[str, Any]]:
         """The closed windows, in order: ``name``, ``started_at``, ``ended_at``,
         ``start_t_s``, ``end_t_s``, ``energy_kwh``, ``emissions_kg``."""
+        import json
+
         return json.loads(self._native.windows_json())
 
     def summary(self) -> Dict[str, Any]:
         """The run as stored: ``run``, ``components``, ``samples`` (as ``mlcarbon show RUN
         --format json``) and ``windows``. While running, the stored totals are those of the last
         commit (every 5 s); :meth:`flush` commits now."""
+        import json
+
         return json.loads(self._native.summary_json())
 
     def flush(self) -> None:
@@ -175,6 +180,8 @@ class track:
         # `@mlcarbon.track` without parentheses hands the function over as `project`.
         self._function: Optional[Callable[..., Any]] = None
         if callable(project):
+            import functools  # on first use: it loads `collections`
+
             self._function = project
             project = None
             functools.update_wrapper(self, self._function)
@@ -208,6 +215,8 @@ class track:
         """Starts a run (``stop()`` ends it); the context manager does both."""
         arguments = dict(self._arguments)
         arguments["command"] = ["python", *sys.argv]
+        import json
+
         self._run = Run(_native.track_start(json.dumps(arguments)))
         return self._run
 
@@ -245,6 +254,7 @@ class track:
         if len(args) != 1 or kwargs or not callable(args[0]):
             raise TypeError("track(...) decorates one function: @mlcarbon.track(project=...)")
         function = args[0]
+        import functools
 
         @functools.wraps(function)
         def tracked(*inner_args: Any, **inner_kwargs: Any) -> Any:

@@ -30,16 +30,16 @@ the machine twice.
 
 from __future__ import annotations
 
-import csv
-import functools
 import os
-import platform
-import uuid
-import warnings
-from typing import Any, Callable, Dict, List, Optional
+
+# Kept off the import path (loaded where used): `csv`, `platform`, `uuid`, `functools` and
+# `typing` together cost several times the rest of the module.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 from mlcarbon import _native
-from mlcarbon._errors import InputError, MlcarbonWarning
+from mlcarbon._errors import InputError, warn_user
 from mlcarbon._tracking import Run, track
 
 __all__ = ["EmissionsTracker", "OfflineEmissionsTracker", "track_emissions", "EmissionsData", "CODECARBON_HEADER"]
@@ -97,7 +97,7 @@ _said: set = set()
 def _say_once(key: str, message: str) -> None:
     if key not in _said:
         _said.add(key)
-        warnings.warn(f"mlcarbon.codecarbon: {message}", MlcarbonWarning, stacklevel=4)
+        warn_user(f"mlcarbon.codecarbon: {message}")
 
 
 class EmissionsData:
@@ -136,11 +136,11 @@ class _Tracker:
     _online_default = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args:
-            # CodeCarbon's first positional argument is project_name.
-            kwargs.setdefault("project_name", args[0])
-            if len(args) > 1:
-                kwargs["positional arguments after project_name"] = args[1:]
+        # CodeCarbon's first two parameters, the only ones passed by position in practice.
+        for name, value in zip(("project_name", "measure_power_secs"), args):
+            kwargs.setdefault(name, value)
+        if len(args) > 2:
+            kwargs["positional arguments after measure_power_secs"] = args[2:]
         self._options = kwargs
         unsupported = sorted(
             name
@@ -230,6 +230,8 @@ class _Tracker:
     def _row(self) -> List[str]:
         assert self._run is not None
         cells = list(self._run._native.codecarbon_row(self._wue))
+        import platform
+
         cells[CODECARBON_HEADER.index("python_version")] = platform.python_version()
         return cells
 
@@ -248,6 +250,8 @@ class _Tracker:
         new = not os.path.exists(path) or os.path.getsize(path) == 0
         os.makedirs(self._output_dir, exist_ok=True)
         with open(path, "a", newline="") as out:
+            import csv
+
             writer = csv.writer(out, lineterminator="\n")
             if new:
                 writer.writerow(CODECARBON_HEADER)
@@ -284,6 +288,8 @@ class _Tracker:
             self.start()
         if self._task is not None:
             self.stop_task()
+        import uuid
+
         name = task_name or str(uuid.uuid4())
         assert self._run is not None
         window = self._run.window(name)
@@ -346,6 +352,8 @@ def track_emissions(fn: Optional[Callable[..., Any]] = None, *, offline: bool = 
     (``offline=True`` for ``OfflineEmissionsTracker``'s arguments)."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        import functools
+
         @functools.wraps(function)
         def tracked(*args: Any, **inner: Any) -> Any:
             tracker = (OfflineEmissionsTracker if offline else EmissionsTracker)(**kwargs)

@@ -78,3 +78,7 @@ def test_import_loads_only_the_standard_library_and_the_extension():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # The package's own small modules; the CodeCarbon drop-in loads only when imported.
     assert out.stdout.strip() == "['mlcarbon', 'mlcarbon._errors', 'mlcarbon._native', 'mlcarbon._tracking']"
+    # `json`, `typing` and the `re` they load cost more than the package: loaded on first use.
+    code = "import sys, mlcarbon; print(sorted(m for m in ('json', 're', 'typing') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

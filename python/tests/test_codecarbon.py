@@ -160,3 +160,17 @@ def test_bad_numbers_are_input_errors():
 def test_unknown_arguments_are_accepted_with_one_warning_naming_them():
     with pytest.warns(mlcarbon.MlcarbonWarning, match="colour, made_up_option"):
         codecarbon.OfflineEmissionsTracker(country_iso_code="FRA", made_up_option=3, colour="blue")
+
+
+def test_project_name_and_interval_are_taken_by_position(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLCARBON_DB", str(tmp_path / "runs.sqlite"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mlcarbon.MlcarbonWarning)
+        tracker = codecarbon.OfflineEmissionsTracker(
+            "positional", 0.5, country_iso_code="FRA", output_dir=str(tmp_path)
+        )
+    with tracker:
+        pass
+    stored = tracker.run.summary()["run"]
+    assert (stored["project"], stored["interval_s"]) == ("positional", 0.5)
+    assert tracker.final_emissions_data.project_name == "positional"

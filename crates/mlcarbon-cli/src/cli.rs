@@ -985,6 +985,7 @@ pub enum SlurmCommand {
     /// Store the jobs of sacct output in the database (a job imported twice is stored once).
     #[command(after_help = "Examples:\n  \
         mlcarbon slurm import jan.txt --cluster-name hpc1\n  \
+        mlcarbon slurm import --since 2026-01-01 --until 2026-12-31 --cluster-name hpc1 --cluster cluster.toml\n  \
         mlcarbon slurm report --from-db --cluster-name hpc1 --cluster cluster.toml --by account --by month")]
     Import(SlurmImportArgs),
     /// Compute the stored jobs' figures again with a cluster description and store them, so
@@ -992,6 +993,31 @@ pub enum SlurmCommand {
     #[command(after_help = "Examples:\n  \
         mlcarbon slurm recompute --cluster cluster.toml --cluster-name hpc1")]
     Recompute(SlurmRecomputeArgs),
+    /// For Slurm's `Epilog` or `EpilogSlurmctld`: store the job that just ended ($SLURM_JOB_ID),
+    /// asking sacct for it. Never fails the node: any problem is a line on standard error and
+    /// exit status 0.
+    #[command(after_help = "slurm.conf (docs/slurm.md):\n  \
+        EpilogSlurmctld=/etc/slurm/mlcarbon-epilog.sh\n\
+        with the script:\n  \
+        #!/bin/sh\n  \
+        exec /usr/local/bin/mlcarbon slurm epilog --db /var/lib/mlcarbon/runs.sqlite --cluster /etc/slurm/cluster.toml")]
+    Epilog(SlurmEpilogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmEpilogArgs {
+    /// The cluster's name [default: $SLURM_CLUSTER_NAME, set by Slurm].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// The cluster description: the job's figures are stored with it.
+    #[arg(long, value_name = "PATH")]
+    pub cluster: Option<PathBuf>,
+    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Seconds to wait for sacct before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -1010,8 +1036,20 @@ pub struct SlurmRecomputeArgs {
 #[derive(Debug, Args)]
 pub struct SlurmImportArgs {
     /// sacct output: `--parsable2` with its header line, or `--json`; `-` for standard input.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// Without it, `--since` runs sacct.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "since",
+        conflicts_with = "since"
+    )]
+    pub file: Option<PathBuf>,
+    /// Run `sacct` (on PATH) for every job from this day (YYYY-MM-DD) on, one week per query:
+    /// sacct servers refuse or time out on wide ranges.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// With --since: the last day, included [default: today].
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
     /// The cluster the jobs ran on (job ids are unique per cluster).
     #[arg(long, value_name = "NAME")]
     pub cluster_name: String,

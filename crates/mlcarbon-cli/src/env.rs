@@ -13,6 +13,9 @@ pub const PROGRESS_FILE: &str = "MLCARBON_PROGRESS_FILE";
 pub const RUN_ID: &str = "MLCARBON_RUN_ID";
 /// The write token of `mlcarbon serve` (same as --token, without showing it in the process list).
 pub const TOKEN: &str = "MLCARBON_TOKEN";
+/// Set by Slurm for prologs and epilogs: the job's id, and the cluster's name.
+pub const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
+pub const SLURM_CLUSTER_NAME: &str = "SLURM_CLUSTER_NAME";
 /// Overrides the configuration file's location.
 pub const CONFIG: &str = "MLCARBON_CONFIG";
 /// Language of statements (same as `statement --lang`): en or de.

@@ -72,6 +72,8 @@ pub struct Started {
     pub attribution: Attribution,
     pub placement: JobPlacement,
     pub hostname: String,
+    /// The process that started the run.
+    pub pid: u32,
     /// Sensor fallbacks, recovered runs, the attribution's downgrade: say each once.
     pub warnings: Vec<String>,
 }
@@ -334,6 +336,7 @@ impl LiveRun {
             attribution,
             placement,
             hostname: host,
+            pid: me,
             warnings,
         };
         let shared = Arc::new(Shared {
@@ -533,10 +536,14 @@ impl LiveRun {
 }
 
 impl Drop for LiveRun {
-    /// A run dropped without being stopped (the interpreter exiting) ends interrupted, with
+    /// A run dropped without being stopped (its last reference gone) ends interrupted, with
     /// what it had.
     fn drop(&mut self) {
-        let _ = self.stop(RunStatus::Interrupted, None);
+        // A forked child (a data loader's worker) holds a copy without the sampling thread:
+        // the run is its parent's to end.
+        if std::process::id() == self.started.pid {
+            let _ = self.stop(RunStatus::Interrupted, None);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod job;
 pub mod json;
 pub mod report;
 pub mod row;
+pub mod stored;
 
 pub use cluster::{Cluster, ClusterError, PartitionEmbodied};
 pub use fields::JobState;

@@ -18,6 +18,8 @@ pub enum ReportError {
     Cluster { job: String, error: ClusterError },
     #[error("job {job}: {error}")]
     Ga4hpc { job: String, error: Ga4hpcError },
+    #[error("job {job}: no stored figures; compute them with a cluster description")]
+    NotStored { job: String },
 }
 
 /// What totals are grouped by.
@@ -107,6 +109,9 @@ pub enum Method<'a> {
     Mlcarbon(&'a Cluster),
     /// GA4HPC's formula and its cluster_info.yaml.
     Ga4hpc(&'a Ga4hpcCluster),
+    /// mlcarbon's, computed earlier and stored: jobs come with their figures
+    /// ([`ReportBuilder::add_figures`]); a job without figures is an error.
+    Stored,
 }
 
 /// Sums over jobs, in the field names of the JSON output. Components are IT energy (before
@@ -194,6 +199,11 @@ pub struct JobFigures {
 /// accounting is not final).
 pub fn job_figures(method: &Method<'_>, job: &SlurmJob) -> Result<Option<JobFigures>, ReportError> {
     Ok(Some(match method {
+        Method::Stored => {
+            return Err(ReportError::NotStored {
+                job: job.id.clone(),
+            });
+        }
         Method::Mlcarbon(cluster) => {
             if job.is_unfinished() {
                 return Ok(None);
@@ -439,6 +449,7 @@ impl<'a> ReportBuilder<'a> {
         let (method, partitions) = match self.method {
             Method::Mlcarbon(cluster) => ("mlcarbon", cluster.all_partitions().cloned().collect()),
             Method::Ga4hpc(_) => ("ga4hpc", Vec::new()),
+            Method::Stored => ("mlcarbon", Vec::new()),
         };
         SlurmReport {
             method,

@@ -85,6 +85,9 @@ pub struct SlurmJobNumbers {
 /// being read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SlurmFiguresRow<'a> {
+    /// The fingerprint of the cluster description they were computed with; empty for a job
+    /// imported without one.
+    pub description: &'a str,
     pub job_id: &'a str,
     pub user: &'a str,
     pub account: &'a str,
@@ -94,15 +97,6 @@ pub struct SlurmFiguresRow<'a> {
     pub day: &'a str,
     pub gpus: u32,
     pub numbers: SlurmJobNumbers,
-}
-
-/// What [`Store::each_slurm_figures`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FiguresScan {
-    /// Every job had figures of the description asked for; this many jobs were read.
-    Fresh { jobs: u64 },
-    /// A job's figures were of another description (or none): stopped there.
-    Stale,
 }
 
 const FIGURE_COLUMNS: &str = "cluster, job_id, description, day, user, account, partition, \
@@ -270,15 +264,13 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// Calls `each` with every stored job's figures of `cluster` (every cluster when `None`), as
-    /// long as they were computed with the cluster description `description`; stops at the
-    /// first that was not ([`FiguresScan::Stale`]).
+    /// Calls `each` with every stored job's figures of `cluster` (every cluster when `None`),
+    /// one row at a time; returns the number of jobs read.
     pub fn each_slurm_figures<E>(
         &self,
         cluster: Option<&str>,
-        description: &str,
         mut each: impl FnMut(&SlurmFiguresRow<'_>) -> Result<(), E>,
-    ) -> Result<Result<FiguresScan, E>, StoreError> {
+    ) -> Result<Result<u64, E>, StoreError> {
         let mut statement = self.conn.prepare(&format!(
             "SELECT {FIGURE_COLUMNS} FROM slurm_job_figures WHERE ?1 IS NULL OR cluster = ?1"
         ))?;
@@ -294,10 +286,8 @@ impl Store {
                     )
                 })
             };
-            if text(2)? != description {
-                return Ok(Ok(FiguresScan::Stale));
-            }
             let figures = SlurmFiguresRow {
+                description: text(2)?,
                 job_id: text(1)?,
                 day: text(3)?,
                 user: text(4)?,
@@ -330,7 +320,7 @@ impl Store {
                 return Ok(Err(e));
             }
         }
-        Ok(Ok(FiguresScan::Fresh { jobs }))
+        Ok(Ok(jobs))
     }
 
     /// Computes the figures of every stored job of `cluster` (every cluster when `None`) again

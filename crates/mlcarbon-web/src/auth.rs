@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The header CodeCarbon's API client puts its `api_key` in.
 pub const API_TOKEN_HEADER: &str = "x-api-token";
@@ -34,41 +33,49 @@ pub fn split_project_token(token: &str) -> Option<(&str, [u8; 32])> {
     Some((id, Sha256::digest(secret.as_bytes()).into()))
 }
 
-/// The writer that a CodeCarbon client's `x-api-token` names: the one place that decides, so
-/// that per-user tokens can take over from the server's token here alone. 403 when the server
-/// is read-only, 401 without the header or with a token it does not know.
-pub async fn codecarbon_writer(
-    state: &AppState,
+/// What a CodeCarbon client's `x-api-token` presents: the server's write token, or a
+/// project token's id and the SHA-256 of its secret (which the caller looks up in the store:
+/// `crate::codecarbon` turns it into its writer). The one place that reads the header: 403
+/// when the server is read-only, 401 without the header or with a token of neither shape.
+pub fn codecarbon_credential(
     headers: &HeaderMap,
-) -> Result<ApiWriter, ApiError> {
-    let Some(expected) = state.token() else {
+    server_token: Option<&str>,
+) -> Result<Credential, ApiError> {
+    let Some(expected) = server_token else {
         return Err(read_only());
     };
     let given = headers
         .get(API_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    let wrong = || {
-        unauthorized(
-            "wrong x-api-token: CodeCarbon's api_key must be this server's write token or a project token it issued",
-        )
-    };
     match given {
-        Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => Ok(ApiWriter::Server),
-        Some(token) => {
-            let Some((id, secret_sha256)) = split_project_token(token) else {
-                return Err(wrong());
-            };
-            let id = id.to_string();
-            let project = state
-                .with_store(move |store| store.cc_project_of_token(&id, &secret_sha256))
-                .await?;
-            project.map(ApiWriter::Project).ok_or_else(wrong)
+        Some(token) if tokens_match(token.as_bytes(), expected.as_bytes()) => {
+            Ok(Credential::Server)
         }
+        Some(token) => split_project_token(token)
+            .map(|(id, secret_sha256)| Credential::ProjectToken {
+                id: id.to_string(),
+                secret_sha256,
+            })
+            .ok_or_else(wrong_codecarbon_token),
         None => Err(unauthorized(
             "missing `x-api-token` header: set CodeCarbon's api_key to this server's write token",
         )),
     }
+}
+
+/// A CodeCarbon client's token as presented, before the store is asked about a project token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Server,
+    ProjectToken { id: String, secret_sha256: [u8; 32] },
+}
+
+/// 401 for an `x-api-token` that is neither the server's token nor one it issued.
+pub fn wrong_codecarbon_token() -> ApiError {
+    unauthorized(
+        "wrong x-api-token: CodeCarbon's api_key must be this server's write token or a project token it issued",
+    )
 }
 
 fn read_only() -> ApiError {

@@ -7,7 +7,7 @@
 //!   added to the run's totals by [`mlcarbon_store::Store::add_reported_interval`].
 //!
 //! Both answer exactly 201 (CodeCarbon takes any other status as a failure) and take the token
-//! in `x-api-token` ([`crate::auth::codecarbon_writer`]). A base URL ending in `/` puts `//runs`
+//! in `x-api-token` ([`codecarbon_writer`]). A base URL ending in `/` puts `//runs`
 //! on the wire: both paths are also served with a doubled slash.
 //!
 //! CodeCarbon sends no hostname and no end of run. A run is stored under the client's address
@@ -32,7 +32,7 @@ use mlcarbon_time::UtcTime;
 use serde::Deserialize;
 
 use crate::api::{ApiResult, json, json_body};
-use crate::auth::{self, ApiWriter};
+use crate::auth::{self, ApiWriter, Credential};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -96,7 +96,7 @@ pub async fn runs_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let writer = auth::codecarbon_writer(&state, &headers).await?;
+    let writer = codecarbon_writer(&state, &headers).await?;
     let posted: RunCreate = json_body(&body)?;
     let uuid = new_uuid()?;
     let host = client_host(peer.map(|Extension(ConnectInfo(addr))| addr));
@@ -167,7 +167,7 @@ pub async fn emissions_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let writer = auth::codecarbon_writer(&state, &headers).await?;
+    let writer = codecarbon_writer(&state, &headers).await?;
     let posted: EmissionCreate = json_body(&body)?;
     let timestamp = instant("timestamp", &posted.timestamp)?;
     for (field, value) in [
@@ -435,4 +435,17 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ApiError> {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The writer that a CodeCarbon client's `x-api-token` names (see
+/// [`auth::codecarbon_credential`]): the server, or the project whose token it is.
+async fn codecarbon_writer(state: &AppState, headers: &HeaderMap) -> Result<ApiWriter, ApiError> {
+    match auth::codecarbon_credential(headers, state.token())? {
+        Credential::Server => Ok(ApiWriter::Server),
+        Credential::ProjectToken { id, secret_sha256 } => state
+            .with_store(move |store| store.cc_project_of_token(&id, &secret_sha256))
+            .await?
+            .map(ApiWriter::Project)
+            .ok_or_else(auth::wrong_codecarbon_token),
+    }
 }

@@ -33,6 +33,7 @@ pub mod pages;
 mod pretty;
 mod query;
 mod runs;
+mod slurm;
 mod state;
 mod svg;
 
@@ -177,6 +178,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/regions", get(api::regions))
         .route("/api/sources", get(api::sources))
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/slurm", get(slurm::api))
+        .route("/slurm", get(slurm::page))
         .route("/api/runs", get(api::runs_list).post(api::runs_post))
         .route("/api/runs/export", get(api::runs_export))
         .route("/api/runs/{id}", get(api::run_get))

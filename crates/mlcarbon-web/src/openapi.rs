@@ -617,5 +617,21 @@ pub fn document() -> Value {
     {
         paths.extend(more);
     }
+    if let Some(paths) = document["paths"].as_object_mut() {
+        paths.insert("/api/slurm".to_string(), slurm_path());
+    }
     document
+}
+
+/// `/api/slurm` (apart from the document's one `json!`, which is at the macro's depth limit).
+fn slurm_path() -> Value {
+    json!({ "get": get("Slurm jobs imported into the database (`mlcarbon slurm import --cluster`), totalled from their stored figures: clusters, totals, groups, top jobs (as `mlcarbon slurm report --from-db --format json`).",
+        vec![
+            text("cluster", "Only this cluster's jobs (its name at import)."),
+            text("since", "Jobs that ended on or after this day (YYYY-MM-DD)."),
+            text("until", "Jobs that ended on or before this day (YYYY-MM-DD)."),
+            text("by", "Totals per group, comma-separated, nested in order: user, account, partition, month, state."),
+            integer("top", "How many of the most emitting jobs to list.", 1, 100),
+        ],
+        json_response("Totals.", json!({ "type": "object", "required": ["clusters", "totals", "groups", "top_jobs", "jobs_without_figures"] }))) })
 }

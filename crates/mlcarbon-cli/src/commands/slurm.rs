@@ -17,27 +17,28 @@ use mlcarbon_slurm::{
 use serde::Serialize;
 
 use crate::cli::{
-    SlurmCommand, SlurmCompat, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs, SlurmReportArgs,
-    TableFormat,
+    SlurmCommand, SlurmCompat, SlurmEpilogArgs, SlurmGroupBy, SlurmImportArgs, SlurmRecomputeArgs,
+    SlurmReportArgs, TableFormat,
 };
 use crate::output::{self, Table};
-use crate::{db, files};
-use mlcarbon_model::cluster::{EnergyMethod, JobEnergy};
-use mlcarbon_model::units::{KgCo2e, KilowattHours, Ranged};
+use crate::{db, env, files};
+
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
+use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
+use mlcarbon_slurm::stored::{add_stored, numbers_of};
 use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
-use mlcarbon_slurm::{JobFigures, JobKeys, job_figures};
 use mlcarbon_store::Store;
-use mlcarbon_store::slurm::{
-    FiguresScan, SlurmFiguresRow, SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob,
-};
+use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
+
+mod sacct;
 
 pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     match command {
         SlurmCommand::Report(args) => report(data, args),
         SlurmCommand::Import(args) => import(data, args),
         SlurmCommand::Recompute(args) => recompute(data, args),
+        SlurmCommand::Epilog(args) => epilog(data, args),
     }
 }
 
@@ -75,67 +76,6 @@ impl Described {
                 |f| numbers_of(&f),
             ),
         })
-    }
-}
-
-fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
-    let e = &f.energy;
-    SlurmJobNumbers {
-        unfinished: false,
-        failed: f.failed,
-        method: match e.method {
-            EnergyMethod::Modelled => 0,
-            EnergyMethod::Measured => 1,
-            EnergyMethod::Mixed => 2,
-        },
-        gpu_utilisation_recorded: e.gpu_utilisation_recorded,
-        elapsed_hours: f.elapsed_hours,
-        cpu_kwh: e.cpu.value.0,
-        gpu_kwh: e.gpu.value.0,
-        ram_kwh: e.ram.value.0,
-        measured_node_kwh: e.measured_nodes.0,
-        energy_kwh: e.energy.value.0,
-        energy_low_kwh: e.energy.low.0,
-        energy_high_kwh: e.energy.high.0,
-        emissions_kg: e.emissions.value.0,
-        emissions_low_kg: e.emissions.low.0,
-        emissions_high_kg: e.emissions.high.0,
-        embodied_kg: f.embodied_kg,
-    }
-}
-
-/// Stored figures as the report adds them: the components' ranges are not stored (a report
-/// totals only their values).
-fn figures_of(n: &SlurmJobNumbers) -> JobFigures {
-    let kwh = |v: f64| Ranged::exact(KilowattHours(v));
-    let it = n.cpu_kwh + n.gpu_kwh + n.ram_kwh + n.measured_node_kwh;
-    JobFigures {
-        energy: JobEnergy {
-            method: match n.method {
-                1 => EnergyMethod::Measured,
-                2 => EnergyMethod::Mixed,
-                _ => EnergyMethod::Modelled,
-            },
-            cpu: kwh(n.cpu_kwh),
-            gpu: kwh(n.gpu_kwh),
-            ram: kwh(n.ram_kwh),
-            measured_nodes: KilowattHours(n.measured_node_kwh),
-            gpu_utilisation_recorded: n.gpu_utilisation_recorded,
-            it_energy: kwh(it),
-            energy: Ranged {
-                value: KilowattHours(n.energy_kwh),
-                low: KilowattHours(n.energy_low_kwh),
-                high: KilowattHours(n.energy_high_kwh),
-            },
-            emissions: Ranged {
-                value: KgCo2e(n.emissions_kg),
-                low: KgCo2e(n.emissions_low_kg),
-                high: KgCo2e(n.emissions_high_kg),
-            },
-        },
-        failed: n.failed,
-        elapsed_hours: n.elapsed_hours,
-        embodied_kg: n.embodied_kg,
     }
 }
 
@@ -177,66 +117,204 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
         Some(path) => Some(Described::read(data, path)?),
         None => None,
     };
-    let (store, path) = db::open_store_writable(args.db.as_deref())?;
-    let cluster = args.cluster_name.as_str();
-    let described = described.as_ref();
-    let to_stored = |j: SlurmJob| -> Result<StoredSlurmJob> {
-        let figures = described.map(|d| d.figures(&j)).transpose().map_err(|e| {
-            anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
-        })?;
-        Ok(StoredSlurmJob {
-            figures,
-            ..to_stored(cluster, j)
-        })
-    };
-    let mut input = open_input(&args.file)?;
-    let mut imported = mlcarbon_store::slurm::SlurmImport::default();
-    let mut add = |counts: mlcarbon_store::slurm::SlurmImport| {
-        imported.jobs += counts.jobs;
-        imported.replaced += counts.replaced;
-    };
-    let counts = if starts_with_json(&mut input)? {
-        let mut grouper = Grouper::new();
-        let mut pending = Vec::with_capacity(IMPORT_BATCH);
-        let mut failure = None;
-        read_json_rows(input, |rows| {
-            pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
-            if pending.len() >= IMPORT_BATCH && failure.is_none() {
-                let batch = pending.drain(..).map(to_stored);
-                match store.import_slurm_jobs(batch, IMPORT_BATCH) {
-                    Ok(Ok(counts)) => add(counts),
-                    Ok(Err(e)) => failure = Some(e),
-                    Err(e) => failure = Some(e.into()),
-                }
+    let windows = match (&args.file, &args.since) {
+        (Some(_), _) => None,
+        (None, Some(since)) => {
+            let since_day = day_number(since, "--since")?;
+            let until_day = match &args.until {
+                Some(until) => day_number(until, "--until")?,
+                None => mlcarbon_time::now().utc_day(),
+            };
+            if until_day < since_day {
+                bail!(
+                    "--until {} is before --since {since}; give the first day, then the last",
+                    mlcarbon_time::format_day(until_day)
+                );
             }
-            Ok(())
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
+            Some(sacct::weeks(since_day, until_day))
         }
-        pending.extend(grouper.finish());
-        let rest = pending.into_iter().map(to_stored);
-        add(store.import_slurm_jobs(rest, IMPORT_BATCH)??);
-        grouper.counts()
-    } else {
-        let mut jobs = Jobs::new(ParsableReader::new(input)?);
-        let stored = jobs
-            .by_ref()
-            .map(|j| j.map_err(anyhow::Error::from).and_then(to_stored));
-        add(store.import_slurm_jobs(stored, IMPORT_BATCH)??);
-        jobs.counts()
+        (None, None) => bail!("give sacct output (FILE, or - for standard input) or --since DATE"),
     };
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &args.cluster_name,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    let from = match (&args.file, windows) {
+        (Some(file), _) => {
+            importer.add(open_input(file)?)?;
+            String::new()
+        }
+        (None, windows) => {
+            let windows = windows.unwrap_or_default();
+            for window in &windows {
+                let what = format!("--starttime {} --endtime {}", window.start, window.end);
+                sacct::stream(&sacct::window_args(window), &what, |output| {
+                    importer.add(Box::new(output))
+                })?;
+            }
+            let n = windows.len();
+            format!(
+                " from sacct ({n} quer{} of a week at most)",
+                if n == 1 { "y" } else { "ies" }
+            )
+        }
+    };
+    let (imported, counts) = (importer.imported, importer.counts);
     Ok(format!(
-        "imported {} jobs ({} rows) of cluster `{cluster}` into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
+        "imported {} jobs ({} rows) of cluster `{}`{from} into {}; {} were already stored and were replaced, {} rows of jobs printed twice were skipped\n",
         imported.jobs,
         counts.rows,
+        args.cluster_name,
         path.display(),
         imported.replaced,
         counts.repeated_rows
     ))
 }
 
-fn starts_with_json(input: &mut Box<dyn BufRead>) -> Result<bool> {
+fn day_number(text: &str, flag: &str) -> Result<i64> {
+    mlcarbon_time::parse_date(text)
+        .with_context(|| format!("{flag} `{text}`: expected a day as YYYY-MM-DD, e.g. 2026-01-31"))
+}
+
+/// Imports sacct outputs one after the other into the store, adding up the counts.
+struct Importer<'a> {
+    store: &'a Store,
+    cluster: &'a str,
+    described: Option<&'a Described>,
+    imported: mlcarbon_store::slurm::SlurmImport,
+    counts: GroupingCounts,
+}
+
+impl Importer<'_> {
+    fn to_stored(&self, j: SlurmJob) -> Result<StoredSlurmJob> {
+        let figures = self
+            .described
+            .map(|d| d.figures(&j))
+            .transpose()
+            .map_err(|e| {
+                anyhow::anyhow!("{e}; fix the cluster description or import without --cluster")
+            })?;
+        Ok(StoredSlurmJob {
+            figures,
+            ..to_stored(self.cluster, j)
+        })
+    }
+
+    fn add_counts(&mut self, counts: mlcarbon_store::slurm::SlurmImport) {
+        self.imported.jobs += counts.jobs;
+        self.imported.replaced += counts.replaced;
+    }
+
+    /// One sacct output, `--json` or `--parsable2`, streamed into the store.
+    fn add(&mut self, mut input: Box<dyn BufRead + '_>) -> Result<()> {
+        let counts = if starts_with_json(&mut input)? {
+            let mut grouper = Grouper::new();
+            let mut pending = Vec::with_capacity(IMPORT_BATCH);
+            let mut failure = None;
+            read_json_rows(input, |rows| {
+                pending.extend(rows.into_iter().filter_map(|row| grouper.push(row)));
+                if pending.len() >= IMPORT_BATCH && failure.is_none() {
+                    let batch: Vec<_> = pending.drain(..).map(|j| self.to_stored(j)).collect();
+                    match self.store.import_slurm_jobs(batch, IMPORT_BATCH) {
+                        Ok(Ok(counts)) => self.add_counts(counts),
+                        Ok(Err(e)) => failure = Some(e),
+                        Err(e) => failure = Some(e.into()),
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            pending.extend(grouper.finish());
+            let rest: Vec<_> = pending.into_iter().map(|j| self.to_stored(j)).collect();
+            let counts = self.store.import_slurm_jobs(rest, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            grouper.counts()
+        } else {
+            let mut jobs = Jobs::new(ParsableReader::new(input)?);
+            let this = &*self;
+            let stored = jobs.by_ref().map(|j| {
+                j.map_err(anyhow::Error::from)
+                    .and_then(|j| this.to_stored(j))
+            });
+            let counts = self.store.import_slurm_jobs(stored, IMPORT_BATCH)??;
+            self.add_counts(counts);
+            jobs.counts()
+        };
+        self.counts.rows += counts.rows;
+        self.counts.jobs += counts.jobs;
+        self.counts.repeated_rows += counts.repeated_rows;
+        Ok(())
+    }
+}
+
+/// What `slurm epilog` prints before its lines, so that a node's log says who wrote them.
+const EPILOG_PREFIX: &str = "mlcarbon slurm epilog";
+
+fn epilog(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    // An epilog that fails drains the node: whatever goes wrong is said, never returned.
+    match store_ended_job(data, args) {
+        Ok(line) => eprintln!("{EPILOG_PREFIX}: {line}"),
+        Err(e) => eprintln!(
+            "{EPILOG_PREFIX}: {e:#}; the job was not stored (the node is not affected; `mlcarbon slurm import --since DAY` catches up later)"
+        ),
+    }
+    Ok(String::new())
+}
+
+fn store_ended_job(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
+    let job = std::env::var(env::SLURM_JOB_ID)
+        .ok()
+        .filter(|j| !j.trim().is_empty())
+        .context("SLURM_JOB_ID is not set: run this as Slurm's Epilog or EpilogSlurmctld (docs/slurm.md)")?;
+    let job = job.trim();
+    if !job
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"_+.".contains(&b))
+    {
+        bail!("SLURM_JOB_ID `{job}` is not a Slurm job id");
+    }
+    let cluster = match &args.cluster_name {
+        Some(name) => name.clone(),
+        None => std::env::var(env::SLURM_CLUSTER_NAME)
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+            .context("no cluster name: give --cluster-name (Slurm sets SLURM_CLUSTER_NAME for EpilogSlurmctld)")?,
+    };
+    let described = match &args.cluster {
+        Some(path) => Some(Described::read(data, path)?),
+        None => None,
+    };
+    let output = sacct::output_within(
+        &sacct::job_args(job),
+        &format!("--jobs {job}"),
+        std::time::Duration::from_secs(args.timeout),
+    )?;
+    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let mut importer = Importer {
+        store: &store,
+        cluster: &cluster,
+        described: described.as_ref(),
+        imported: Default::default(),
+        counts: GroupingCounts::default(),
+    };
+    importer.add(Box::new(std::io::Cursor::new(output)))?;
+    if importer.imported.jobs == 0 {
+        bail!("sacct printed no record of job {job} (is the accounting storage enabled?)");
+    }
+    Ok(format!(
+        "job {job} of cluster `{cluster}` stored in {} ({} rows)",
+        path.display(),
+        importer.counts.rows
+    ))
+}
+
+fn starts_with_json(input: &mut Box<dyn BufRead + '_>) -> Result<bool> {
     loop {
         let buffer = input.fill_buf().context("reading sacct output")?;
         let Some(&first) = buffer.iter().find(|b| !b.is_ascii_whitespace()) else {
@@ -346,20 +424,25 @@ impl Source<'_> {
                         options.by.clone(),
                         options.top,
                     );
-                    let scan = store.each_slurm_figures(*cluster, &fingerprint, |row| {
+                    // A job computed with another description (or none) stops the scan.
+                    struct Stale;
+                    let scan = store.each_slurm_figures(*cluster, |row| {
+                        if row.description != fingerprint {
+                            return Err(Stale);
+                        }
                         add_stored(&mut builder, row);
-                        Ok::<_, std::convert::Infallible>(())
-                    })??;
+                        Ok(())
+                    })?;
                     match scan {
-                        FiguresScan::Fresh { jobs: 0 } => bail!("{}", no_jobs_message(*cluster)),
-                        FiguresScan::Fresh { jobs } => {
+                        Ok(0) => bail!("{}", no_jobs_message(*cluster)),
+                        Ok(jobs) => {
                             return Ok(builder.finish(GroupingCounts {
                                 rows: jobs,
                                 jobs,
                                 repeated_rows: 0,
                             }));
                         }
-                        FiguresScan::Stale => eprintln!(
+                        Err(Stale) => eprintln!(
                             "note: the stored figures were computed with another cluster description (or none): computing every job now; `mlcarbon slurm recompute --cluster FILE{}` stores them so that reports add stored numbers",
                             cluster.map_or(String::new(), |c| format!(" --cluster-name {c}"))
                         ),
@@ -388,24 +471,6 @@ impl Source<'_> {
     fn can_reread(&self) -> bool {
         !matches!(self, Source::File(path) if *path == Path::new("-"))
     }
-}
-
-fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
-    if row.numbers.unfinished {
-        builder.add_unfinished();
-        return;
-    }
-    let keys = JobKeys {
-        id: row.job_id,
-        user: row.user,
-        account: row.account,
-        partition: row.partition,
-        state: row.state,
-        end: row.end,
-        day: row.day,
-        gpus: row.gpus,
-    };
-    builder.add_figures(&keys, &figures_of(&row.numbers));
 }
 
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {

@@ -379,3 +379,178 @@ fn a_database_without_slurm_jobs_gets_one_line_with_the_fix() {
     assert!(missing.contains("mlcarbon slurm import"), "{missing}");
     assert!(!missing.contains("no such table"), "{missing}");
 }
+
+/// A stand-in `sacct` in a folder of its own: it appends its arguments to `args.log` there and
+/// prints, in --parsable2, one job per query (dated by --starttime, or the job asked for).
+fn fake_sacct(name: &str, exit_code: u8) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = super::temp_dir(name);
+    let log = dir.join("args.log");
+    let _ = std::fs::remove_file(&log);
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> "{log}"
+start=""; job=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --starttime) start="$2"; shift ;;
+    --jobs) job="$2"; shift ;;
+  esac
+  shift
+done
+if [ {exit_code} -ne 0 ]; then echo "sacct: error: Problem talking to the database" >&2; exit {exit_code}; fi
+echo "JobID|User|Account|Partition|State|Submit|Start|End|Elapsed|TotalCPU|CPUTime|NCPUS|NNodes|ReqMem|MaxRSS|AllocTRES|TRESUsageInTot|ConsumedEnergyRaw|NodeList"
+if [ -n "$job" ]; then id="$job"; day=2026-01-03; else day="${{start%%T*}}"; id="$(echo "$day" | tr -d -)"; fi
+echo "$id|alice|physics|cpu|COMPLETED|${{day}}T09:00:00|${{day}}T09:00:00|${{day}}T10:00:00|01:00:00|01:00:00|01:00:00|1|1|1G||billing=1,cpu=1,mem=1G,node=1||0|cpu01"
+echo "$id.batch||physics||COMPLETED|${{day}}T09:00:00|${{day}}T09:00:00|${{day}}T10:00:00|01:00:00|01:00:00|01:00:00|1|1||1000K|cpu=1,mem=1G,node=1|cpu=01:00:00||cpu01"
+"#,
+        log = log.display()
+    );
+    let path = dir.join("sacct");
+    std::fs::write(&path, script).expect("write sacct");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
+}
+
+fn path_with(dir: &std::path::Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn import_since_runs_sacct_week_by_week_with_the_fields_it_reads() {
+    let sacct = fake_sacct("slurm-sacct-weeks", 0);
+    let db = sacct.join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let mut cmd = mlcarbon();
+    cmd.env("PATH", path_with(&sacct));
+    let out = super::stdout_with(
+        cmd,
+        &[
+            "slurm",
+            "import",
+            "--since",
+            "2026-01-01",
+            "--until",
+            "2026-01-20",
+            "--cluster-name",
+            "hpc",
+            "--cluster",
+            &fixture("cluster.toml"),
+            "--db",
+            db,
+        ],
+    );
+    assert!(
+        out.starts_with(
+            "imported 3 jobs (6 rows) of cluster `hpc` from sacct (3 queries of a week at most)"
+        ),
+        "{out}"
+    );
+    let log = std::fs::read_to_string(sacct.join("args.log")).expect("log");
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 3, "{log}");
+    assert!(calls[0].contains("--starttime 2026-01-01T00:00:00 --endtime 2026-01-08T00:00:00"));
+    assert!(calls[1].contains("--starttime 2026-01-08T00:00:00 --endtime 2026-01-15T00:00:00"));
+    assert!(calls[2].contains("--starttime 2026-01-15T00:00:00 --endtime 2026-01-21T00:00:00"));
+    for call in &calls {
+        assert!(
+            call.contains("--parsable2") && call.contains("--allusers"),
+            "{call}"
+        );
+        assert!(
+            call.contains("--format JobID,User,Account,Partition,State,")
+                && call.contains("ConsumedEnergyRaw"),
+            "{call}"
+        );
+    }
+    let (report, _) = db_report(db, &fixture("cluster.toml"), "month");
+    assert_eq!(num(&report, "/totals/jobs"), 3.0);
+    // sacct failing stops the import with its window named.
+    let broken = fake_sacct("slurm-sacct-broken", 1);
+    let mut cmd = mlcarbon();
+    cmd.env("PATH", path_with(&broken));
+    let error = super::app_error_with(
+        cmd,
+        &[
+            "slurm",
+            "import",
+            "--since",
+            "2026-01-01",
+            "--until",
+            "2026-01-02",
+            "--cluster-name",
+            "hpc",
+            "--db",
+            db,
+        ],
+    );
+    assert!(
+        error.contains("sacct --starttime 2026-01-01T00:00:00"),
+        "{error}"
+    );
+    assert!(error.contains("failed"), "{error}");
+    let backwards = app_error(&[
+        "slurm",
+        "import",
+        "--since",
+        "2026-02-01",
+        "--until",
+        "2026-01-01",
+        "--cluster-name",
+        "hpc",
+        "--db",
+        db,
+    ]);
+    assert!(backwards.contains("is before --since"), "{backwards}");
+}
+
+#[test]
+fn the_epilog_stores_the_ended_job_and_never_fails_the_node() {
+    let sacct = fake_sacct("slurm-epilog", 0);
+    let db = sacct.join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let epilog = |path: String, job: Option<&str>| {
+        let mut cmd = mlcarbon();
+        cmd.env("PATH", path)
+            .env("SLURM_CLUSTER_NAME", "hpc")
+            .env_remove("SLURM_JOB_ID");
+        if let Some(job) = job {
+            cmd.env("SLURM_JOB_ID", job);
+        }
+        let out = cmd
+            .args([
+                "slurm",
+                "epilog",
+                "--db",
+                db,
+                "--cluster",
+                &fixture("cluster.toml"),
+            ])
+            .output()
+            .expect("mlcarbon starts");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let stored = epilog(path_with(&sacct), Some("4242"));
+    assert!(
+        stored.contains("mlcarbon slurm epilog: job 4242 of cluster `hpc` stored"),
+        "{stored}"
+    );
+    let log = std::fs::read_to_string(sacct.join("args.log")).expect("log");
+    assert!(log.contains("--jobs 4242"), "{log}");
+    let (report, note) = db_report(db, &fixture("cluster.toml"), "user");
+    assert!(note.is_empty(), "{note}");
+    assert_eq!(text(&report, "/top_jobs/0/id"), "4242");
+    // Without Slurm's variables, without sacct, with a strange id: a line, exit 0.
+    let no_job = epilog(path_with(&sacct), None);
+    assert!(no_job.contains("SLURM_JOB_ID is not set"), "{no_job}");
+    let empty = super::temp_dir("slurm-epilog-no-sacct");
+    let no_sacct = epilog(empty.display().to_string(), Some("4243"));
+    assert!(no_sacct.contains("cannot run `sacct`"), "{no_sacct}");
+    let odd = epilog(path_with(&sacct), Some("42; rm -rf /"));
+    assert!(odd.contains("is not a Slurm job id"), "{odd}");
+}

@@ -10,4 +10,5 @@ mod props;
 mod runs;
 mod schemathesis;
 mod server;
+mod slurm;
 mod support;
