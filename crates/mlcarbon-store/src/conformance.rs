@@ -240,6 +240,19 @@ fn round_trip(make: &mut MakeStore<'_>) {
         ok(store.power_series(bare_id, 10), "bare series").points,
         []
     );
+
+    // No Slurm jobs yet: the tables are there and empty.
+    assert!(ok(store.has_slurm_tables(), "slurm tables"));
+    assert!(ok(store.slurm_clusters(), "slurm clusters").is_empty());
+    let mut seen = 0;
+    let jobs = ok(
+        store.each_slurm_figures(None, &mut |_| {
+            seen += 1;
+            Ok(())
+        }),
+        "slurm figures",
+    );
+    assert_eq!((jobs, seen), (0, 0));
 }
 
 fn retried_batches_are_stored_once(make: &mut MakeStore<'_>) {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::slurm::SlurmFiguresRow;
 use crate::{
     CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentRecord, JobTotal, NewRun,
     Order, PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId, RunRecord,
@@ -184,6 +185,20 @@ pub trait RunStore: Send + Sync {
         token_id: &str,
         secret_sha256: &[u8; 32],
     ) -> Result<Option<String>, StoreError>;
+
+    /// Whether the database has the Slurm tables (an old SQLite file read-only may not).
+    fn has_slurm_tables(&self) -> Result<bool, StoreError>;
+
+    /// The Slurm clusters stored, each with its number of jobs, by name.
+    fn slurm_clusters(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Hands the stored figures of every Slurm job of `cluster` (all when `None`) to `each`;
+    /// returns the number of jobs; stops at `each`'s first error.
+    fn each_slurm_figures(
+        &self,
+        cluster: Option<&str>,
+        each: &mut dyn FnMut(&SlurmFiguresRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError>;
 
     /// A store to use for one long read (a streamed download) so that it does not hold up
     /// other requests: SQLite opens its own read-only connection; `None` (the default) where
@@ -413,6 +428,22 @@ impl RunStore for SqliteRunStore {
         secret_sha256: &[u8; 32],
     ) -> Result<Option<String>, StoreError> {
         self.lock().cc_project_of_token(token_id, secret_sha256)
+    }
+
+    fn has_slurm_tables(&self) -> Result<bool, StoreError> {
+        self.lock().has_slurm_tables()
+    }
+
+    fn slurm_clusters(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.lock().slurm_clusters()
+    }
+
+    fn each_slurm_figures(
+        &self,
+        cluster: Option<&str>,
+        each: &mut dyn FnMut(&SlurmFiguresRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.lock().each_slurm_figures(cluster, each)?
     }
 
     /// A read-only connection of its own, reading runs as the shared one does; none for a

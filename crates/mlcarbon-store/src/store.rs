@@ -514,7 +514,7 @@ pub(crate) fn insert_sample(
 
 impl Store {
     pub fn set_prediction(&self, run: RunId, prediction: &Prediction) -> Result<(), StoreError> {
-        crate::validate::prediction(prediction)?;
+        validate_prediction(prediction)?;
         let updated = self.conn.execute(
             "UPDATE runs SET progress = ?2, predicted_energy_kwh = ?3, predicted_emissions_kg = ?4
              WHERE id = ?1",
@@ -531,7 +531,7 @@ impl Store {
     /// Records how the run ended. Also accepted for a run already marked `interrupted` (its
     /// writer was thought dead but was not): the writer knows best.
     pub fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError> {
-        crate::validate::run_end(end)?;
+        validate_run_end(end)?;
         let updated = self.conn.execute(
             "UPDATE runs SET status = ?2, ended_at = ?3, duration_s = ?4, exit_code = ?5,
                  signal = ?6
@@ -1205,6 +1205,32 @@ pub(crate) fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
         return Err(StoreError::invalid(
             "window end_t_s",
             "a window cannot end before it starts",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_prediction(prediction: &Prediction) -> Result<(), StoreError> {
+    if !(0.0..=1.0).contains(&prediction.progress) {
+        return Err(StoreError::invalid(
+            "progress",
+            format!("{} is not within 0..=1", prediction.progress),
+        ));
+    }
+    finite_non_negative("predicted_energy_kwh", prediction.predicted_energy_kwh)?;
+    finite_non_negative("predicted_emissions_kg", prediction.predicted_emissions_kg)
+}
+
+pub(crate) fn validate_run_end(end: &RunEnd) -> Result<(), StoreError> {
+    check_timestamp("ended_at", &end.ended_at)?;
+    finite_non_negative("duration_s", end.duration_s)?;
+    if !end.status.is_final() {
+        return Err(StoreError::invalid(
+            "status",
+            format!(
+                "`{}`: a run ends as `finished`, `failed` or `interrupted`",
+                end.status
+            ),
         ));
     }
     Ok(())

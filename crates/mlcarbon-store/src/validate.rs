@@ -29,30 +29,12 @@ pub fn window(window: &RunWindow) -> Result<(), StoreError> {
 }
 
 pub fn prediction(prediction: &Prediction) -> Result<(), StoreError> {
-    if !(0.0..=1.0).contains(&prediction.progress) {
-        return Err(StoreError::invalid(
-            "progress",
-            format!("{} is not within 0..=1", prediction.progress),
-        ));
-    }
-    finite_non_negative("predicted_energy_kwh", prediction.predicted_energy_kwh)?;
-    finite_non_negative("predicted_emissions_kg", prediction.predicted_emissions_kg)
+    crate::store::validate_prediction(prediction)
 }
 
 /// How a run ended: a final status, a timestamp, a duration.
 pub fn run_end(end: &RunEnd) -> Result<(), StoreError> {
-    timestamp("ended_at", &end.ended_at)?;
-    finite_non_negative("duration_s", end.duration_s)?;
-    if !end.status.is_final() {
-        return Err(StoreError::invalid(
-            "status",
-            format!(
-                "`{}`: a run ends as `finished`, `failed` or `interrupted`",
-                end.status
-            ),
-        ));
-    }
-    Ok(())
+    crate::store::validate_run_end(end)
 }
 
 /// Mean power of `energy_j` over `seconds`; 0 before any time has passed.
