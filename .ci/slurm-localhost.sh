@@ -6,7 +6,7 @@
 #   .ci/slurm-localhost.sh [OUT_DIR]     (default target/slurm-live)
 #
 # MLCARBON_BIN names the mlcarbon binary to test (default: `cargo run`). The CLI test
-# `slurm_live` runs this where slurmctld is installed or MLCARBON_REQUIRE_SLURM=1.
+# `slurm_live` runs this when MLCARBON_REQUIRE_SLURM=1 (it starts system daemons: never by surprise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/slurm-live}"
@@ -22,19 +22,23 @@ if ! command -v slurmctld >/dev/null 2>&1; then
 fi
 host="$(hostname -s)"
 # One run at a time on a machine (several checkouts' test suites may start it at once).
+# The daemons started below must not inherit the lock (`9>&-`), or it is never released.
 exec 9>/run/lock/mlcarbon-slurm-localhost.lock
-flock 9
+if ! flock -w 600 9; then
+  echo "error: another local Slurm run has held /run/lock/mlcarbon-slurm-localhost.lock for 10 min" >&2
+  exit 1
+fi
 
 if ! pgrep -x munged >/dev/null; then
   mkdir -p /etc/munge /var/log/munge /run/munge /var/lib/munge
   [ -f /etc/munge/munge.key ] || dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
   chown -R munge:munge /etc/munge /var/log/munge /run/munge /var/lib/munge
   chmod 400 /etc/munge/munge.key
-  su -s /bin/sh munge -c /usr/sbin/munged
+  su -s /bin/sh munge -c /usr/sbin/munged 9>&-
 fi
 if ! pgrep -x mariadbd >/dev/null; then
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
-  (mysqld_safe >/dev/null 2>&1 &)
+  (mysqld_safe >/dev/null 2>&1 9>&- &)
   for _ in $(seq 30); do mysql -e 'select 1' >/dev/null 2>&1 && break; sleep 1; done
 fi
 mysql -e "CREATE DATABASE IF NOT EXISTS slurm_acct_db; CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY 'slurm-ci'; ALTER USER 'slurm'@'localhost' IDENTIFIED BY 'slurm-ci'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost'; FLUSH PRIVILEGES;"
@@ -79,12 +83,12 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 # Each daemon waits for the one before it: slurmctld exits at once without a listening slurmdbd.
 wait_for() { for _ in $(seq 60); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done; "$@"; }
-pgrep -x slurmdbd >/dev/null || slurmdbd
+pgrep -x slurmdbd >/dev/null || slurmdbd 9>&-
 wait_for sacctmgr -n show cluster
 sacctmgr -i add cluster mlcarbonci >/dev/null 2>&1 || true
-pgrep -x slurmctld >/dev/null || slurmctld
+pgrep -x slurmctld >/dev/null || slurmctld 9>&-
 wait_for sinfo
-pgrep -x slurmd >/dev/null || slurmd
+pgrep -x slurmd >/dev/null || slurmd 9>&-
 wait_for sh -c 'sinfo -h -o %t | grep -qx idle'
 sinfo
 

@@ -122,7 +122,9 @@ async fn the_codecarbon_client_records_its_run_and_emissions_here() {
     let kg = run["emissions_kg"].as_f64().expect("emissions");
     assert!(kg > 0.0, "{run}");
     assert!(run["energy_kwh"].as_f64().is_some_and(|e| e > 0.0), "{run}");
-    assert!(run["samples"].as_u64().is_some_and(|n| n >= 2), "{run}");
+    // At least the interval `stop()` posts; on a loaded machine CodeCarbon's 1 s measuring
+    // thread may not have posted another within the script's 3.5 s.
+    assert!(run["samples"].as_u64().is_some_and(|n| n >= 1), "{run}");
     // The client does not send intervals shorter than a second: what it sent is at most what
     // it counted.
     assert!(kg <= client_kg * (1.0 + 1e-9), "{kg} > {client_kg}");
