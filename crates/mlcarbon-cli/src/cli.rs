@@ -777,8 +777,9 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
-    /// Runs database for the dashboard [default: $MLCARBON_DB, else the XDG data dir's].
-    #[arg(long, value_name = "PATH")]
+    /// Runs database for the dashboard: a SQLite file, or a team server's PostgreSQL as
+    /// postgresql://USER@HOST[:PORT]/DB [default: $MLCARBON_DB, else the XDG data dir's].
+    #[arg(long, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Allow writes (POST /api/runs) with `Authorization: Bearer TOKEN`; read-only without it.
     /// Every local user sees a command line's arguments (`ps`): prefer MLCARBON_TOKEN or

@@ -63,6 +63,10 @@ pub const ALL: &[&str] = &[
     mlcarbon_meter::env::HWMON_ROOT,
     mlcarbon_meter::env::PROC_ROOT,
     mlcarbon_meter::env::NVML_LIBRARY,
+    // Read by the throwaway PostgreSQL cluster of the tests (mlcarbon-store-pg's `throwaway`
+    // feature): PostgreSQL's binaries, and whether their absence fails the tests.
+    "MLCARBON_PG_BIN",
+    "MLCARBON_REQUIRE_POSTGRES",
 ];
 
 #[cfg(test)]

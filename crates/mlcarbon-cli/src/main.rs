@@ -108,9 +108,19 @@ fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
     // The default database may not exist yet (no run tracked): the calculator still serves,
     // and the dashboard says how to record runs. A database named with --db must exist.
     let path = settings::db_path(args.db.as_deref())?;
-    options.db =
-        (args.db.is_some() || std::env::var_os(env::DB).is_some() || path.exists()).then_some(path);
     options.token = settings::serve_token(args)?;
+    if let Some(url) = path
+        .to_str()
+        .filter(|p| mlcarbon_store_pg::is_postgres_url(p))
+    {
+        // A team server's PostgreSQL: connected (and migrated) here, before the server's
+        // runtime starts, as its synchronous client runs a runtime of its own.
+        let store = mlcarbon_store_pg::PgStore::connect(url)?;
+        options.run_store = Some(std::sync::Arc::new(store));
+    } else {
+        options.db = (args.db.is_some() || std::env::var_os(env::DB).is_some() || path.exists())
+            .then_some(path);
+    }
     options.public_commands = args.public_commands;
     mlcarbon_web::serve_blocking(options)?;
     Ok(Outcome::Exit(0))

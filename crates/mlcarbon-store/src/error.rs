@@ -81,6 +81,15 @@ pub enum StoreError {
     #[error("run database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
+    /// A database server (PostgreSQL) could not be reached or logged into; `location` is its
+    /// URL without the password.
+    #[error("cannot connect to the run database at {location}: {reason}")]
+    Connect { location: String, reason: String },
+
+    /// An error a database server (PostgreSQL) answered with.
+    #[error("run database error: {0}")]
+    Server(#[source] Box<dyn std::error::Error + Send + Sync>),
+
     #[error("cannot write the export: {0}")]
     Write(#[source] std::io::Error),
 

@@ -12,6 +12,8 @@
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
 mod codecarbon;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 pub mod export;
 mod ingest;
@@ -20,16 +22,19 @@ pub mod liveness;
 pub mod measured;
 pub mod paths;
 mod reported;
+mod run_store;
 pub mod schema;
 pub mod slurm;
 mod spool;
 mod store;
 mod types;
+pub mod validate;
 
 pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use ingest::{IngestedRun, PositionedWindow};
 pub use jobs::{HostShare, JobTotal};
+pub use run_store::{RunStore, SqliteRunStore};
 pub use schema::SCHEMA_VERSION;
 pub use spool::{Ack, Delivery};
 pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};

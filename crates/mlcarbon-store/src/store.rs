@@ -53,6 +53,36 @@ impl TrackerCheck {
             now: None,
         }
     }
+
+    /// The run as readers see it: a `running` run whose tracker is gone is `interrupted`,
+    /// ended at its last sample, as [`Store::recover_interrupted`] would record it.
+    pub fn apply(&self, mut run: RunRecord) -> RunRecord {
+        let TrackerCheck::On { this_host, now } = self else {
+            return run;
+        };
+        if run.status != RunStatus::Running {
+            return run;
+        }
+        let gone = if run.hostname == *this_host {
+            !crate::liveness::pid_is_running(run.pid)
+        } else {
+            let last = run.last_sample_at.as_deref().unwrap_or(&run.started_at);
+            let now = now.unwrap_or_else(mlcarbon_time::now);
+            mlcarbon_time::UtcTime::parse(last).is_ok_and(|last| {
+                (now.unix_seconds() - last.unix_seconds()) as f64 > stale_after_s(run.interval_s)
+            })
+        };
+        if gone {
+            run.status = RunStatus::Interrupted;
+            run.ended_at = Some(
+                run.last_sample_at
+                    .clone()
+                    .unwrap_or_else(|| run.started_at.clone()),
+            );
+            run.duration_s = Some(run.last_t_s.unwrap_or(0.0));
+        }
+        run
+    }
 }
 
 /// Seconds without a stored sample after which a run of another host is taken as abandoned:
@@ -343,6 +373,9 @@ impl Store {
             validate_sample(sample)?;
         }
         let tx = self.write()?;
+        if !run_exists(&tx, run)? {
+            return Err(StoreError::NotFound(run));
+        }
         let declared = declared_components(&tx, run)?;
         for sample in samples {
             insert_sample(&tx, run, sample, &declared)?;
@@ -361,18 +394,16 @@ pub(crate) fn insert_sample(
 ) -> Result<(), StoreError> {
     let seq = sample_seq(sample)?;
     let readings = resolve_readings(tx, run, sample, declared)?;
+    // A sample stored already (a retried batch) is skipped: its totals are counted once.
+    match insert_sample_row(tx, run, seq, sample, true) {
+        Ok(0) => return Ok(()),
+        // The only constraint left to fail is the run's foreign key.
+        Err(StoreError::Sqlite(e)) if is_constraint(&e) => return Err(StoreError::NotFound(run)),
+        other => other?,
+    };
     if add_to_totals(tx, run, sample, &readings, true)? == 0 {
         return Err(StoreError::NotFound(run));
     }
-    match insert_sample_row(tx, run, seq, sample, false) {
-        Err(StoreError::Sqlite(e)) if is_constraint(&e) => {
-            return Err(StoreError::DuplicateSample {
-                run,
-                seq: sample.seq,
-            });
-        }
-        other => other?,
-    };
     insert_readings(tx, run, seq, &readings)
 }
 
@@ -441,8 +472,10 @@ pub(crate) fn add_to_totals(
     Ok(tx
         .prepare_cached(
             "UPDATE runs SET
-                 energy_kwh = CASE WHEN ?13 THEN ?2 ELSE energy_kwh END,
-                 emissions_kg = CASE WHEN ?13 THEN ?3 ELSE emissions_kg END,
+                 energy_kwh = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?2
+                     ELSE energy_kwh END,
+                 emissions_kg = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?3
+                     ELSE emissions_kg END,
                  cpu_energy_kwh = cpu_energy_kwh + ?4,
                  gpu_energy_kwh = gpu_energy_kwh + ?5,
                  ram_energy_kwh = ram_energy_kwh + ?6,
@@ -452,8 +485,10 @@ pub(crate) fn add_to_totals(
                  gpu_utilization_n = gpu_utilization_n + (?8 IS NOT NULL),
                  ram_used_gb_sum = ram_used_gb_sum + coalesce(?9, 0),
                  ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
-                 last_t_s = CASE WHEN ?13 THEN ?10 ELSE last_t_s END,
-                 last_sample_at = CASE WHEN ?13 THEN ?11 ELSE last_sample_at END,
+                 last_sample_at = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?11
+                     ELSE last_sample_at END,
+                 last_t_s = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?10
+                     ELSE last_t_s END,
                  sample_count = sample_count + 1,
                  peak_power_w = max(coalesce(peak_power_w, 0), ?12)
              WHERE id = ?1",
@@ -540,14 +575,7 @@ pub(crate) fn insert_readings(
 
 impl Store {
     pub fn set_prediction(&self, run: RunId, prediction: &Prediction) -> Result<(), StoreError> {
-        if !(0.0..=1.0).contains(&prediction.progress) {
-            return Err(StoreError::invalid(
-                "progress",
-                format!("{} is not within 0..=1", prediction.progress),
-            ));
-        }
-        finite_non_negative("predicted_energy_kwh", prediction.predicted_energy_kwh)?;
-        finite_non_negative("predicted_emissions_kg", prediction.predicted_emissions_kg)?;
+        validate_prediction(prediction)?;
         let updated = self.conn.execute(
             "UPDATE runs SET progress = ?2, predicted_energy_kwh = ?3, predicted_emissions_kg = ?4
              WHERE id = ?1",
@@ -564,17 +592,7 @@ impl Store {
     /// Records how the run ended. Also accepted for a run already marked `interrupted` (its
     /// writer was thought dead but was not): the writer knows best.
     pub fn finish_run(&self, run: RunId, end: &RunEnd) -> Result<(), StoreError> {
-        check_timestamp("ended_at", &end.ended_at)?;
-        finite_non_negative("duration_s", end.duration_s)?;
-        if !end.status.is_final() {
-            return Err(StoreError::invalid(
-                "status",
-                format!(
-                    "`{}`: a run ends as `finished`, `failed` or `interrupted`",
-                    end.status
-                ),
-            ));
-        }
+        validate_run_end(end)?;
         let updated = self.conn.execute(
             "UPDATE runs SET status = ?2, ended_at = ?3, duration_s = ?4, exit_code = ?5,
                  signal = ?6
@@ -684,32 +702,8 @@ impl Store {
     /// The run as readers see it: a `running` run whose tracker is gone (see [`TrackerCheck`])
     /// is `interrupted`, ended at its last sample, as [`Store::recover_interrupted`] would
     /// record it; nothing is written.
-    fn effective(&self, mut run: RunRecord) -> RunRecord {
-        let TrackerCheck::On { this_host, now } = &self.trackers else {
-            return run;
-        };
-        if run.status != RunStatus::Running {
-            return run;
-        }
-        let gone = if run.hostname == *this_host {
-            !crate::liveness::pid_is_running(run.pid)
-        } else {
-            let last = run.last_sample_at.as_deref().unwrap_or(&run.started_at);
-            let now = now.unwrap_or_else(mlcarbon_time::now);
-            mlcarbon_time::UtcTime::parse(last).is_ok_and(|last| {
-                (now.unix_seconds() - last.unix_seconds()) as f64 > stale_after_s(run.interval_s)
-            })
-        };
-        if gone {
-            run.status = RunStatus::Interrupted;
-            run.ended_at = Some(
-                run.last_sample_at
-                    .clone()
-                    .unwrap_or_else(|| run.started_at.clone()),
-            );
-            run.duration_s = Some(run.last_t_s.unwrap_or(0.0));
-        }
-        run
+    fn effective(&self, run: RunRecord) -> RunRecord {
+        self.trackers.apply(run)
     }
 
     /// The run started last; `None` in an empty database.
@@ -1185,7 +1179,7 @@ fn found(updated: usize, run: RunId) -> Result<(), StoreError> {
     }
 }
 
-fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
+pub(crate) fn mean_power(energy_j: f64, seconds: Option<f64>) -> f64 {
     match seconds {
         Some(s) if s > 0.0 => energy_j / s,
         _ => 0.0,
@@ -1272,6 +1266,32 @@ pub(crate) fn validate_window(window: &RunWindow) -> Result<(), StoreError> {
         return Err(StoreError::invalid(
             "window end_t_s",
             "a window cannot end before it starts",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_prediction(prediction: &Prediction) -> Result<(), StoreError> {
+    if !(0.0..=1.0).contains(&prediction.progress) {
+        return Err(StoreError::invalid(
+            "progress",
+            format!("{} is not within 0..=1", prediction.progress),
+        ));
+    }
+    finite_non_negative("predicted_energy_kwh", prediction.predicted_energy_kwh)?;
+    finite_non_negative("predicted_emissions_kg", prediction.predicted_emissions_kg)
+}
+
+pub(crate) fn validate_run_end(end: &RunEnd) -> Result<(), StoreError> {
+    check_timestamp("ended_at", &end.ended_at)?;
+    finite_non_negative("duration_s", end.duration_s)?;
+    if !end.status.is_final() {
+        return Err(StoreError::invalid(
+            "status",
+            format!(
+                "`{}`: a run ends as `finished`, `failed` or `interrupted`",
+                end.status
+            ),
         ));
     }
     Ok(())

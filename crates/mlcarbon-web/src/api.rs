@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Dataset, Hardware, LookupError, Zone, ZoneKind};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter, published_wue};
 use mlcarbon_store::{
-    NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, SampleRow, Store, StoreError,
+    NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow, SqliteRunStore,
+    StoreError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -421,7 +422,7 @@ pub async fn run_samples(
     };
     let body = state.stream_from_store(move |store, out| {
         let mut writer = SamplesWriter::new(format, keys, out)?;
-        store.each_sample(run_id, |sample| writer.write(&sample))?;
+        store.each_sample(run_id, &mut |sample| writer.write(&sample))?;
         let out = writer.finish()?;
         if format == SamplesFormat::Json {
             out.write_all(b"\n").map_err(StoreError::Write)?;
@@ -472,7 +473,7 @@ struct Created {
     status: RunStatus,
 }
 
-fn record(store: &Store, posted: &PostedRun) -> Result<Created, StoreError> {
+fn record(store: &dyn RunStore, posted: &PostedRun) -> Result<Created, StoreError> {
     let id = store.start_run(&posted.run)?;
     store.add_samples(id, &posted.samples)?;
     if let Some(end) = &posted.end {
@@ -506,7 +507,7 @@ pub async fn runs_post(
             // A rehearsal in a scratch database first: a run that would fail halfway (a sample
             // naming an undeclared component, a bad timestamp) is refused before anything is
             // written to the real one.
-            let scratch = Store::open_in_memory()?;
+            let scratch = SqliteRunStore::open_in_memory()?;
             record(&scratch, &posted)?;
             record(store, &posted)
         })

@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use mlcarbon_store::{
     Attribution, CcExperiment, ComponentKind, ComponentSample, IntensityOrigin, JobPlacement,
-    Method, NewComponent, NewRun, ReportedInterval, RunStart, Store, StoreError,
+    Method, NewComponent, NewRun, ReportedInterval, RunStart, RunStore, StoreError,
 };
 use mlcarbon_time::UtcTime;
 use serde::Deserialize;
@@ -119,7 +119,7 @@ pub async fn runs_post(
 /// the experiment recorded on first use: under the writer's project for a project token, else
 /// without one. A project token may not write to another project's experiment (403).
 fn experiment_project(
-    store: &Store,
+    store: &dyn RunStore,
     writer: &ApiWriter,
     experiment_id: &str,
     now: &str,

@@ -10,7 +10,9 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use mlcarbon_store::{CcExperiment, CcOrganization, CcProject, CcProjectToken, Store, StoreError};
+use mlcarbon_store::{
+    CcExperiment, CcOrganization, CcProject, CcProjectToken, RunStore, StoreError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiResult, json, json_body};
@@ -87,7 +89,7 @@ async fn one<T: Serialize + Send + 'static>(
     headers: &HeaderMap,
     what: &str,
     id: String,
-    read: fn(&Store, &str) -> Result<Option<T>, StoreError>,
+    read: fn(&dyn RunStore, &str) -> Result<Option<T>, StoreError>,
 ) -> ApiResult {
     auth::require_token(headers, state.token())?;
     let key = id.clone();
@@ -106,7 +108,7 @@ async fn create<T: Serialize + Clone + Send + 'static>(
     state: &AppState,
     headers: &HeaderMap,
     value: Result<T, ApiError>,
-    write: fn(&Store, &T) -> Result<(), StoreError>,
+    write: fn(&dyn RunStore, &T) -> Result<(), StoreError>,
 ) -> ApiResult {
     auth::require_token(headers, state.token())?;
     let value = value?;
@@ -120,7 +122,10 @@ pub async fn organization(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "organization", id, Store::cc_organization).await
+    one(&state, &headers, "organization", id, |store, id| {
+        store.cc_organization(id)
+    })
+    .await
 }
 
 pub async fn organization_projects(
@@ -142,7 +147,10 @@ pub async fn project(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "project", id, Store::cc_project).await
+    one(&state, &headers, "project", id, |store, id| {
+        store.cc_project(id)
+    })
+    .await
 }
 
 pub async fn project_experiments(
@@ -164,7 +172,10 @@ pub async fn experiment(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "experiment", id, Store::cc_experiment).await
+    one(&state, &headers, "experiment", id, |store, id| {
+        store.cc_experiment(id)
+    })
+    .await
 }
 
 pub async fn organizations_post(
@@ -181,7 +192,10 @@ pub async fn organizations_post(
             created_at: mlcarbon_time::now_rfc3339(),
         })
     })();
-    create(&state, &headers, org, Store::add_cc_organization).await
+    create(&state, &headers, org, |store, new| {
+        store.add_cc_organization(new)
+    })
+    .await
 }
 
 pub async fn projects_post(
@@ -199,7 +213,10 @@ pub async fn projects_post(
             created_at: mlcarbon_time::now_rfc3339(),
         })
     })();
-    create(&state, &headers, project, Store::add_cc_project).await
+    create(&state, &headers, project, |store, new| {
+        store.add_cc_project(new)
+    })
+    .await
 }
 
 pub async fn experiments_post(
@@ -217,7 +234,10 @@ pub async fn experiments_post(
             created_at: mlcarbon_time::now_rfc3339(),
         })
     })();
-    create(&state, &headers, experiment, Store::add_cc_experiment).await
+    create(&state, &headers, experiment, |store, new| {
+        store.add_cc_experiment(new)
+    })
+    .await
 }
 
 /// `POST /projects/{id}/api-tokens`: a new token for trackers of this project, answered once.

@@ -44,6 +44,7 @@ use std::future::Future;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
@@ -53,7 +54,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use mlcarbon_data::Dataset;
-use mlcarbon_store::Store;
+use mlcarbon_store::{RunStore, SqliteRunStore, Store};
 use tokio::net::TcpListener;
 
 pub use crate::conn::ConnectionLimits;
@@ -76,6 +77,8 @@ pub struct ServeOptions {
     pub bind: SocketAddr,
     /// The runs database (opened, created if missing); none: the dashboard says so.
     pub db: Option<PathBuf>,
+    /// A run database already open, of any backend (PostgreSQL); used instead of `db`.
+    pub run_store: Option<Arc<dyn RunStore>>,
     /// Enables writing (`POST /api/runs`) for requests that bear it, and shows them command
     /// lines; none: read-only. An empty token is refused ([`WebError::EmptyToken`]).
     pub token: Option<String>,
@@ -96,6 +99,7 @@ impl ServeOptions {
         ServeOptions {
             bind: DEFAULT_BIND,
             db: None,
+            run_store: None,
             token: None,
             public_commands: false,
             limits: ConnectionLimits::for_this_process(),
@@ -251,12 +255,16 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
         Some(_) => Store::open(path),
         None => Store::open_read_only(path),
     };
-    let store = match &options.db {
-        Some(path) => Some(open(path).map_err(|source| WebError::Store {
-            path: path.clone(),
-            source,
-        })?),
-        None => None,
+    let store: Option<Arc<dyn RunStore>> = match (&options.run_store, &options.db) {
+        (Some(store), _) => Some(store.clone()),
+        (None, Some(path)) => {
+            let store = open(path).map_err(|source| WebError::Store {
+                path: path.clone(),
+                source,
+            })?;
+            Some(Arc::new(SqliteRunStore::new(store, Some(path.clone()))))
+        }
+        (None, None) => None,
     };
     let listener = bind(options.bind).await?;
     let addr = listener.local_addr().unwrap_or(options.bind);
@@ -270,8 +278,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
             } else {
                 "read-only"
             },
-            match &options.db {
-                Some(p) => format!("runs from {}", p.display()),
+            match &store {
+                Some(store) => format!("runs from {}", store.location()),
                 None => "no run database".to_string(),
             },
             if options.public_commands {
@@ -281,7 +289,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
             }
         );
     }
-    let state = AppState::with(options.data, store, options.db, options.token);
+    let state = AppState::with_run_store(options.data, store, options.token);
     state.set_public_commands(options.public_commands);
     serve_on_with(listener, state, options.limits, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, RunStatus, Store, StoreError};
+use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, RunStatus, RunStore, StoreError};
 
 /// The finished runs reported besides every running one: the most recent ones.
 pub const MAX_FINISHED_RUNS: usize = 500;
@@ -113,7 +113,9 @@ impl Family {
 }
 
 /// The runs `/metrics` reports: every running one and the most recent others.
-pub fn load_runs(store: &Store) -> Result<Vec<(RunRecord, Vec<ComponentRecord>)>, StoreError> {
+pub fn load_runs(
+    store: &dyn RunStore,
+) -> Result<Vec<(RunRecord, Vec<ComponentRecord>)>, StoreError> {
     let mut runs = store.runs(&RunFilter {
         status: Some(RunStatus::Running),
         ..RunFilter::default()

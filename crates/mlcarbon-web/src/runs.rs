@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, Store, StoreError};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, RunStore, StoreError};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -77,7 +77,7 @@ pub enum RunRef {
 
 impl RunRef {
     /// The run this names; `NotFound(0)` for `last` in an empty database.
-    pub fn find(&self, store: &Store) -> Result<RunRecord, StoreError> {
+    pub fn find(&self, store: &dyn RunStore) -> Result<RunRecord, StoreError> {
         match self {
             RunRef::Id(id) => store.run(*id),
             RunRef::Last => store.latest_run()?.ok_or(StoreError::NotFound(0)),

@@ -12,7 +12,7 @@ use axum::response::Response;
 use mlcarbon_slurm::report::ReportBuilder;
 use mlcarbon_slurm::stored::add_stored;
 use mlcarbon_slurm::{GroupBy, GroupingCounts, JobFilter, Method, SlurmReport};
-use mlcarbon_store::{Store, StoreError};
+use mlcarbon_store::{RunStore, StoreError};
 use serde::Serialize;
 
 use crate::api::{ApiResult, json};
@@ -117,7 +117,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiRes
 }
 
 fn totals(
-    store: &Store,
+    store: &dyn RunStore,
     cluster: Option<&str>,
     filter: JobFilter,
     by: Vec<GroupBy>,
@@ -133,7 +133,7 @@ fn totals(
             .filter(|(name, _)| cluster.is_none_or(|c| c == name))
             .map(|(name, jobs)| ClusterJobs { name, jobs })
             .collect();
-        let jobs = store.each_slurm_figures(cluster, |row| {
+        let jobs = store.each_slurm_figures(cluster, &mut |row| {
             if row.description.is_empty() {
                 without += 1;
             } else {
@@ -142,9 +142,9 @@ fn totals(
                 }
                 add_stored(&mut builder, row);
             }
-            Ok::<_, std::convert::Infallible>(())
+            Ok(())
         })?;
-        (clusters, jobs.unwrap_or_else(|never| match never {}))
+        (clusters, jobs)
     } else {
         (Vec::new(), 0)
     };

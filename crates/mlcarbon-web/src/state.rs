@@ -2,15 +2,15 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
 
 use mlcarbon_data::Dataset;
 use mlcarbon_data::mlco2::{Mlco2Dataset, Mlco2Edition};
-use mlcarbon_store::{Store, StoreError};
+use mlcarbon_store::{RunStore, SqliteRunStore, Store, StoreError};
 
 use crate::cache::AnswerCache;
 use crate::error::ApiError;
@@ -24,7 +24,7 @@ pub struct AppState {
 
 struct Inner {
     data: &'static Dataset,
-    store: Option<Arc<Mutex<Store>>>,
+    store: Option<Arc<dyn RunStore>>,
     db_path: Option<PathBuf>,
     token: Option<String>,
     /// Command lines shown to requests without the token (`serve --public-commands`).
@@ -49,19 +49,32 @@ impl AppState {
         db_path: Option<PathBuf>,
         token: Option<String>,
     ) -> Self {
-        AppState::build(data, store, db_path, token)
+        let shared = store.map(|store| {
+            Arc::new(SqliteRunStore::new(store, db_path.clone())) as Arc<dyn RunStore>
+        });
+        AppState::build(data, shared, db_path, token)
+    }
+
+    /// A state on a run database of any backend (SQLite shared, PostgreSQL); `token` enables
+    /// the writing endpoints.
+    pub fn with_run_store(
+        data: &'static Dataset,
+        store: Option<Arc<dyn RunStore>>,
+        token: Option<String>,
+    ) -> Self {
+        AppState::build(data, store, None, token)
     }
 
     fn build(
         data: &'static Dataset,
-        store: Option<Store>,
+        store: Option<Arc<dyn RunStore>>,
         db_path: Option<PathBuf>,
         token: Option<String>,
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 data,
-                store: store.map(|s| Arc::new(Mutex::new(s))),
+                store,
                 db_path,
                 token: token.filter(|t| !t.is_empty()),
                 public_commands: AtomicBool::new(false),
@@ -122,20 +135,14 @@ impl AppState {
     pub(crate) async fn with_store<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&dyn RunStore) -> Result<T, StoreError> + Send + 'static,
     {
         let Some(store) = self.inner.store.clone() else {
             return Err(ApiError::not_found(
                 "this server has no run database: start it with --db PATH",
             ));
         };
-        let joined = tokio::task::spawn_blocking(move || {
-            let guard: MutexGuard<'_, Store> = store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&guard)
-        })
-        .await;
+        let joined = tokio::task::spawn_blocking(move || f(store.as_ref())).await;
         match joined {
             Ok(result) => result.map_err(ApiError::store),
             Err(e) => Err(ApiError::internal(format!("database task failed: {e}"))),
@@ -149,14 +156,13 @@ impl AppState {
     /// cuts the body short, which the client sees as an incomplete response.
     pub(crate) fn stream_from_store<F>(&self, write: F) -> Result<Body, ApiError>
     where
-        F: FnOnce(&Store, &mut dyn Write) -> Result<(), StoreError> + Send + 'static,
+        F: FnOnce(&dyn RunStore, &mut dyn Write) -> Result<(), StoreError> + Send + 'static,
     {
         let Some(shared) = self.inner.store.clone() else {
             return Err(ApiError::not_found(
                 "this server has no run database: start it with --db PATH",
             ));
         };
-        let path = self.inner.db_path.clone();
         let (sender, mut receiver) =
             tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_CHUNKS);
         tokio::task::spawn_blocking(move || {
@@ -164,28 +170,12 @@ impl AppState {
                 sender,
                 buffer: Vec::with_capacity(STREAM_CHUNK_BYTES),
             };
-            // The writer's own connection reads runs as the shared one does.
-            let check = shared
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .tracker_check()
-                .clone();
-            let own = path.as_deref().map(|path| {
-                Store::open_read_only(path).map(|mut store| {
-                    store.set_tracker_check(check);
-                    store
-                })
-            });
-            let written = match own {
-                Some(Ok(store)) => write(&store, &mut out),
-                Some(Err(e)) => Err(e),
-                // A database without a path (in memory): the shared connection, held.
-                None => {
-                    let guard: MutexGuard<'_, Store> = shared
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    write(&guard, &mut out)
-                }
+            // A connection of the writer's own where the backend needs one (SQLite); else
+            // the shared store (a pool, or a database in memory).
+            let written = match shared.for_long_read() {
+                Ok(Some(own)) => write(own.as_ref(), &mut out),
+                Ok(None) => write(shared.as_ref(), &mut out),
+                Err(e) => Err(e),
             };
             let done = written.and_then(|()| out.flush().map_err(StoreError::Write));
             if let Err(e) = done {

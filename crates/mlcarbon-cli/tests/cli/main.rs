@@ -1279,6 +1279,9 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
 
 mod slurm;
 
+/// `serve --db postgresql://...` on a throwaway PostgreSQL cluster.
+mod postgres;
+
 #[test]
 fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {
     let dir = temp_dir("runs-no-match");

@@ -1,0 +1,190 @@
+//! `mlcarbon serve --db postgresql://...` on a real, throwaway PostgreSQL cluster: a run posted
+//! to the API reads back from the API and the dashboard; a server that cannot be reached, or a
+//! malformed URL, is one line of error.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mlcarbon_store::conformance::{new_run, sample};
+use mlcarbon_store::{RunEnd, RunStatus};
+use mlcarbon_store_pg::throwaway::{Cluster, require};
+
+fn sandbox(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("postgres")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the sandbox");
+    dir
+}
+
+fn mlcarbon(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlcarbon"));
+    cmd.env_remove("MLCARBON_DATA_DIR")
+        .env_remove("MLCARBON_TOKEN")
+        .env_remove("MLCARBON_DB")
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One HTTP/1.1 exchange: (status, body).
+fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+/// The server, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_on_postgres_records_and_shows_a_posted_run() {
+    let cluster = match Cluster::start() {
+        Ok(Some(cluster)) => cluster,
+        Ok(None) if !require() => {
+            eprintln!("skipped: PostgreSQL not installed");
+            return;
+        }
+        Ok(None) => panic!("PostgreSQL not installed, and MLCARBON_REQUIRE_POSTGRES=1"),
+        Err(e) => panic!("cannot start a throwaway PostgreSQL cluster: {e}"),
+    };
+    let url = cluster.create_database("serve").expect("create database");
+    let dir = sandbox("serve");
+    let port = free_port();
+    let child = mlcarbon(&dir)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        // The URL from the environment, as a team server's unit file would give it.
+        .env("MLCARBON_DB", &url)
+        .env("MLCARBON_TOKEN", "team-token")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mlcarbon serve starts");
+    let mut server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            let mut text = String::new();
+            if let Some(mut err) = server.0.stderr.take() {
+                let _ = err.read_to_string(&mut text);
+            }
+            panic!("mlcarbon serve exited ({status}): {text}");
+        }
+        assert!(Instant::now() < deadline, "the server never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let posted = serde_json::json!({
+        "run": new_run("pg-served-run", "team", "2024-03-01T10:00:00Z"),
+        "samples": (0..20).map(sample).collect::<Vec<_>>(),
+        "end": RunEnd {
+            ended_at: "2024-03-01T10:00:20Z".into(),
+            duration_s: 20.0,
+            exit_code: Some(0),
+            signal: None,
+            status: RunStatus::Finished,
+        },
+    })
+    .to_string();
+    let (status, body) = http(port, "POST", "/api/runs", Some("team-token"), &posted);
+    assert_eq!(status, 201, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(created["samples"], 20);
+    assert_eq!(created["status"], "finished");
+    let id = created["id"].as_i64().expect("an id");
+
+    // The same run again: the uuid is taken (409), nothing doubled.
+    let (status, _) = http(port, "POST", "/api/runs", Some("team-token"), &posted);
+    assert_eq!(status, 409);
+
+    let (status, body) = http(port, "GET", "/api/runs", None, "");
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let runs = listed.as_array().expect("a list of runs");
+    assert_eq!(runs.len(), 1, "{body}");
+    assert_eq!(runs[0]["uuid"], "pg-served-run");
+    assert_eq!(runs[0]["samples"], 20);
+    let energy = runs[0]["energy_kwh"].as_f64().expect("energy");
+    assert!((energy - sample(19).energy_kwh).abs() < 1e-12, "{energy}");
+
+    let (status, body) = http(port, "GET", &format!("/api/runs/{id}/samples"), None, "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.matches("\"seq\"").count(), 20, "{body}");
+
+    let (status, page) = http(port, "GET", "/runs", None, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("team"),
+        "the dashboard lists the run's project"
+    );
+    let (status, page) = http(port, "GET", &format!("/runs/{id}"), None, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("pg-served-run"), "the run page names the run");
+}
+
+#[test]
+fn serve_names_an_unreachable_or_malformed_postgres_url_in_one_line() {
+    let dir = sandbox("unreachable");
+    let closed = free_port();
+    for (url, expected) in [
+        (
+            format!("postgresql://team:secret@127.0.0.1:{closed}/runs"),
+            format!(
+                "cannot connect to the run database at postgresql://team@127.0.0.1:{closed}/runs"
+            ),
+        ),
+        (
+            "postgresql://team@127.0.0.1:notaport/runs".to_string(),
+            "postgresql://USER@HOST[:PORT]/DB".to_string(),
+        ),
+    ] {
+        let out = mlcarbon(&dir)
+            .args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())])
+            .args(["--db", &url])
+            .output()
+            .expect("mlcarbon starts");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("error: "), "{text}");
+        assert!(text.contains(&expected), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+}
