@@ -93,16 +93,14 @@ async fn read_body_in_time(
     if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
         return next.run(Request::from_parts(parts, body)).await;
     }
-    let read = axum::body::to_bytes(body, crate::MAX_BODY_BYTES + 1);
+    let limit = crate::body_limit(&parts.method, parts.uri.path());
+    let read = axum::body::to_bytes(body, limit + 1);
     let bytes = match tokio::time::timeout(deadline, read).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => {
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the request body is larger than {} bytes or was cut off",
-                    crate::MAX_BODY_BYTES
-                ),
+                format!("the request body is larger than {limit} bytes or was cut off"),
                 Some("body"),
             )
             .into_response();

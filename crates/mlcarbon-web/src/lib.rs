@@ -64,6 +64,19 @@ pub use crate::state::AppState;
 
 /// Largest request body accepted (bytes); larger gets 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest body a request to `path` may send: a tracker's batch of samples is larger than
+/// any other request (up to `ingest::MAX_BATCH` samples).
+pub(crate) fn body_limit(method: &axum::http::Method, path: &str) -> usize {
+    let samples = path
+        .strip_prefix("/api/runs/")
+        .is_some_and(|rest| rest.ends_with("/samples") && rest.matches('/').count() == 1);
+    if method == axum::http::Method::POST && samples {
+        ingest::MAX_INGEST_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 pub use crate::query::MAX_QUERY_BYTES;
 
 /// Where `mlcarbon serve` listens unless told otherwise.

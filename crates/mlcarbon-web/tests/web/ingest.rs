@@ -151,3 +151,56 @@ async fn a_full_batch_fits() {
     .await;
     assert_eq!(answer.json(), json!({ "received": 500, "stored": 500 }));
 }
+
+/// The same full batch through the real server on loopback: the connection layer, which reads
+/// every body before the router, must let a tracker's batch through as the route does (it
+/// refused any body over 64 KiB with a 413, so a tracker with a backlog never caught up).
+#[test]
+fn a_full_batch_fits_through_the_served_connection_layer() {
+    use std::io::{Read, Write};
+
+    let db = Db::new();
+    let state = mlcarbon_web::AppState::with(
+        crate::support::data(),
+        Some(db.store_at(crate::support::FIXTURE_NOW)),
+        Some(db.path()),
+        Some(TOKEN.to_string()),
+    );
+    let addr = crate::support::serve_on_loopback(state, mlcarbon_web::ConnectionLimits::default());
+    let exchange = |method: &str, path: &str, body: &str| -> String {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("sends");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("reads");
+        answer
+    };
+    let uuid = "served-big-batch";
+    let run = serde_json::to_string(&new_run(uuid, "lab", "2024-02-01T09:00:00Z")).expect("json");
+    let started = exchange("PUT", &format!("/api/runs/{uuid}"), &run);
+    assert!(started.starts_with("HTTP/1.1 201"), "{started}");
+    let base = samples(50, "2024-02-01T09:00");
+    let many: Vec<_> = (0..500u64)
+        .map(|seq| {
+            let mut sample = base[(seq % 50) as usize].clone();
+            sample.seq = seq;
+            sample
+        })
+        .collect();
+    let text = json!({ "samples": many }).to_string();
+    assert!(text.len() > 64 * 1024);
+    let answer = exchange("POST", &format!("/api/runs/{uuid}/samples"), &text);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert!(answer.contains(r#""stored":500"#), "{answer}");
+    // Other routes keep the usual limit.
+    let refused = exchange("POST", "/api/runs", &" ".repeat(70 * 1024));
+    assert!(refused.starts_with("HTTP/1.1 413"), "{refused}");
+}
