@@ -12,7 +12,7 @@ use crate::inputs::estimate_request;
 /// The database for a command that writes runs (`run`, `monitor`): created, user-only, when
 /// missing.
 pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
-    let path = crate::settings::db_path(flag)?;
+    let path = local_db_path(flag)?;
     let store = Store::open(&path).with_context(|| format!("runs database {}", path.display()))?;
     Ok((store, path))
 }
@@ -20,10 +20,23 @@ pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
 /// The database for a command that only reads runs: never created (a mistyped `--db` is an
 /// error naming the path), and readable where the user cannot write.
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
-    let path = crate::settings::db_path(flag)?;
+    let path = local_db_path(flag)?;
     // The store's error names the path and what to check.
     let store = Store::open_read_only(&path)?;
     Ok((store, path))
+}
+
+/// The local SQLite file of `--db`/`MLCARBON_DB`. A team server's PostgreSQL URL is refused
+/// here: only `serve` opens one (without this, `run` would make a local file of that name).
+fn local_db_path(flag: Option<&Path>) -> Result<PathBuf> {
+    let path = crate::settings::db_path(flag)?;
+    if mlcarbon_store_pg::is_postgres_url(&path.to_string_lossy()) {
+        // The URL is not repeated: it may hold a password.
+        bail!(
+            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens; track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
+        );
+    }
+    Ok(path)
 }
 
 /// A run named by id, `last`, or a uuid prefix.

@@ -191,3 +191,37 @@ fn a_second_machine_wide_tracker_on_a_host_does_not_count_it_again() {
     // Newest first: the second run counted its processes, the first the machine.
     assert_eq!(attributions, ["process", "machine"]);
 }
+
+/// A team server's PostgreSQL URL given where a local database is meant is refused in one line
+/// (without repeating a password), and no local file of that name is made.
+#[test]
+fn a_postgresql_url_is_not_a_local_database() {
+    let s = Sandbox::new("jobs-pg-url");
+    for args in [
+        vec!["run", "--replay", "demo", "--", "true"],
+        vec!["runs"],
+        vec!["jobs"],
+    ] {
+        let out = s
+            .command()
+            .env("MLCARBON_DB", "postgresql://team:secret@127.0.0.1/runs")
+            .args(&args)
+            .output()
+            .expect("mlcarbon starts");
+        assert!(!out.status.success(), "{args:?}");
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            message.contains("only `mlcarbon serve --db` opens"),
+            "{message}"
+        );
+        assert!(!message.contains("secret"), "{message}");
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+    }
+    assert!(!s.db().with_file_name("postgresql:").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(s.db().parent().expect("dir"))
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("postgres"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

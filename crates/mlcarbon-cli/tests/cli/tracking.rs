@@ -23,7 +23,7 @@ impl Sandbox {
         Sandbox { dir }
     }
 
-    fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.dir.join("runs.sqlite")
     }
 
