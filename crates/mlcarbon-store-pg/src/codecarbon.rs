@@ -3,6 +3,7 @@
 
 use mlcarbon_store::{CcExperiment, CcOrganization, CcProject, CcProjectToken, StoreError};
 use postgres::Row;
+use postgres::types::ToSql;
 use subtle::ConstantTimeEq;
 
 use crate::{PgError, PgStore};
@@ -57,20 +58,32 @@ impl PgStore {
         Ok(row.as_ref().map(organization))
     }
 
-    pub(crate) fn add_cc_organization_pg(&self, org: &CcOrganization) -> Result<(), PgError> {
-        let inserted = self.client()?.execute(
-            "INSERT INTO codecarbon_organizations (id, name, description, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[&org.id, &org.name, &org.description, &org.created_at],
-        )?;
-        if inserted == 0 {
+    /// Runs an `INSERT … ON CONFLICT DO NOTHING`; nothing inserted is `what` `name` existing.
+    fn insert_new(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+        name: &str,
+    ) -> Result<(), PgError> {
+        if self.client()?.execute(sql, params)? == 0 {
             return Err(StoreError::Exists {
-                what: "organization",
-                name: org.name.clone(),
+                what,
+                name: name.to_string(),
             }
             .into());
         }
         Ok(())
+    }
+
+    pub(crate) fn add_cc_organization_pg(&self, org: &CcOrganization) -> Result<(), PgError> {
+        self.insert_new(
+            "INSERT INTO codecarbon_organizations (id, name, description, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&org.id, &org.name, &org.description, &org.created_at],
+            "organization",
+            &org.name,
+        )
     }
 
     pub(crate) fn cc_projects_pg(&self, organization_id: &str) -> Result<Vec<CcProject>, PgError> {
@@ -96,7 +109,7 @@ impl PgStore {
             }
             .into());
         }
-        let inserted = self.client()?.execute(
+        self.insert_new(
             "INSERT INTO codecarbon_projects (id, organization_id, name, description, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             &[
@@ -106,15 +119,9 @@ impl PgStore {
                 &new.description,
                 &new.created_at,
             ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Exists {
-                what: "project",
-                name: new.name.clone(),
-            }
-            .into());
-        }
-        Ok(())
+            "project",
+            &new.name,
+        )
     }
 
     pub(crate) fn cc_experiments_pg(&self, project_id: &str) -> Result<Vec<CcExperiment>, PgError> {
@@ -142,7 +149,7 @@ impl PgStore {
             }
             .into());
         }
-        let inserted = self.client()?.execute(
+        self.insert_new(
             "INSERT INTO codecarbon_experiments (id, project_id, name, description, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             &[
@@ -152,15 +159,9 @@ impl PgStore {
                 &new.description,
                 &new.created_at,
             ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Exists {
-                what: "experiment",
-                name: new.id.clone(),
-            }
-            .into());
-        }
-        Ok(())
+            "experiment",
+            &new.id,
+        )
     }
 
     pub(crate) fn ensure_cc_experiment_pg(

@@ -42,5 +42,5 @@ pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
     JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
     ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
-    SampleRow,
+    SampleRow, uuid_v4,
 };

@@ -10,6 +10,21 @@ pub use mlcarbon_model::run::{
     Attribution, ComponentKind, IntensityOrigin, JobPlacement, Method, RunStatus,
 };
 
+/// A random (version 4) UUID as runs carry it, from 16 random bytes.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// What a run starts with: what runs, where, on which hardware, at which carbon intensity.
 /// [`NewRun`] adds the components that will report; [`RunRecord`] adds how far the run got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

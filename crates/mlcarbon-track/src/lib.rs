@@ -702,15 +702,5 @@ pub fn new_uuid() -> String {
             .as_nanos();
         bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
     }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    mlcarbon_store::uuid_v4(bytes)
 }

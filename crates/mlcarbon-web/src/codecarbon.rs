@@ -409,18 +409,7 @@ fn client_host(peer: Option<SocketAddr>) -> String {
 
 /// A random (version 4) UUID from the system's generator.
 pub(crate) fn new_uuid() -> Result<String, ApiError> {
-    let mut bytes = random_bytes::<16>()?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex(&bytes);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    Ok(mlcarbon_store::uuid_v4(random_bytes::<16>()?))
 }
 
 /// `N` bytes from the kernel's generator; a server that cannot read it refuses (500) rather

@@ -7,7 +7,8 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use mlcarbon_store::{NewRun, PositionedWindow, RunEnd, SampleRow};
+use mlcarbon_store::{NewRun, PositionedWindow, RunEnd, RunStore, SampleRow, StoreError};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiResult, json, json_body};
@@ -113,6 +114,32 @@ fn check_batch(field: &str, len: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A batch of a pushed run's items (`field`: "samples" or "windows"), each stored at most once
+/// by `store`, which answers how many were new.
+async fn ingest_batch<B, F>(
+    state: AppState,
+    uuid: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    field: &'static str,
+    items: fn(&B) -> usize,
+    store: F,
+) -> ApiResult
+where
+    B: DeserializeOwned + Send + 'static,
+    F: FnOnce(&dyn RunStore, &str, B) -> Result<usize, StoreError> + Send + 'static,
+{
+    auth::require_token(headers, state.token())?;
+    let uuid = checked_uuid(uuid)?;
+    let batch: B = json_body(body)?;
+    let received = items(&batch);
+    check_batch(field, received)?;
+    let stored = state
+        .with_store(move |run_store| store(run_store, &uuid, batch))
+        .await?;
+    json(&BatchAnswer { received, stored })
+}
+
 /// `POST /api/runs/{uuid}/samples` with `{"samples": [SampleRow, ...]}`.
 pub async fn post_samples(
     State(state): State<AppState>,
@@ -120,15 +147,16 @@ pub async fn post_samples(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
-    let uuid = checked_uuid(&uuid)?;
-    let batch: SampleBatch = json_body(&body)?;
-    check_batch("samples", batch.samples.len())?;
-    let received = batch.samples.len();
-    let stored = state
-        .with_store(move |store| store.ingest_samples(&uuid, &batch.samples))
-        .await?;
-    json(&BatchAnswer { received, stored })
+    ingest_batch(
+        state,
+        &uuid,
+        &headers,
+        &body,
+        "samples",
+        |batch: &SampleBatch| batch.samples.len(),
+        |store, uuid, batch| store.ingest_samples(uuid, &batch.samples),
+    )
+    .await
 }
 
 /// `POST /api/runs/{uuid}/windows` with `{"windows": [{"position": 0, ...RunWindow}, ...]}`.
@@ -138,15 +166,16 @@ pub async fn post_windows(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
-    let uuid = checked_uuid(&uuid)?;
-    let batch: WindowBatch = json_body(&body)?;
-    check_batch("windows", batch.windows.len())?;
-    let received = batch.windows.len();
-    let stored = state
-        .with_store(move |store| store.ingest_windows(&uuid, &batch.windows))
-        .await?;
-    json(&BatchAnswer { received, stored })
+    ingest_batch(
+        state,
+        &uuid,
+        &headers,
+        &body,
+        "windows",
+        |batch: &WindowBatch| batch.windows.len(),
+        |store, uuid, batch| store.ingest_windows(uuid, &batch.windows),
+    )
+    .await
 }
 
 /// `PUT /api/runs/{uuid}/end` with a `RunEnd`.
