@@ -360,6 +360,12 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_half_written() {
     assert!(matches!(refused, Err(StoreError::UnknownComponent { ref key, .. }) if key == "gpu:7"));
     assert_consistent(&store, id);
     assert_eq!(store.run(id).expect("run").samples, 1);
+    // Its transaction was rolled back: the same connection takes the next batch.
+    store
+        .add_samples(id, &[sample(1), sample(2)])
+        .expect("the connection writes again");
+    assert_consistent(&store, id);
+    assert_eq!(store.run(id).expect("run").samples, 3);
 
     let mut nan = sample(1);
     nan.components[0].power_w = f64::NAN;
