@@ -57,7 +57,7 @@ class track:
         intensity: Optional[float] = ...,
         pue: Optional[float] = ...,
         basis: Optional[Literal["lifecycle", "direct"]] = ...,
-        interval: float = ...,
+        interval: Optional[float] = ...,
         db: Optional[str] = ...,
         job: Optional[str] = ...,
         attribution: Literal["machine", "process"] = ...,
@@ -65,6 +65,8 @@ class track:
         cpu_watts: Optional[float] = ...,
         replay: Optional[str] = ...,
         commit_every: Optional[float] = ...,
+        server: Optional[str] = ...,
+        config: Optional[str] = ...,
     ) -> None: ...
     @property
     def run(self) -> Optional[Run]: ...

@@ -47,6 +47,10 @@ class Window:
     @property
     def emissions_kg(self) -> Optional[float]:
         """kg CO2e within the window; None until it closes."""
+    @property
+    def closed_by_stop(self) -> bool:
+        """True when the run stopped while the window was open: it was closed then, at the
+        run's last sample, and stored with `` [open at stop]`` after its name."""
     def record_json(self) -> Optional[str]: ...
     def __enter__(self) -> Window: ...
     def __exit__(self, *exc: Any) -> bool: ...

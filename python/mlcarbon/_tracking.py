@@ -152,6 +152,18 @@ class track:
     ``cpu``: the CPU's name in the CPU table, for its TDP, or ``cpu_watts``: its power at full
     load, W (used where the CPU has no RAPL counters).
 
+    Defaults come from the CLI's configuration file (``mlcarbon config set KEY VALUE``:
+    ``$MLCARBON_CONFIG``, else ``$XDG_CONFIG_HOME/mlcarbon/config``; ``config=`` names another),
+    as ``mlcarbon run`` reads it: an argument, else the environment, else the file, else the
+    default. Its ``zone``, ``provider``, ``region`` or ``intensity`` apply when no location
+    argument is given; ``pue``, ``project`` and ``interval`` when theirs is not; ``server``
+    (else ``$MLCARBON_SERVER``, else config ``server``) pushes the run to a team server with
+    ``$MLCARBON_TOKEN``, as ``mlcarbon run --server``.
+
+    A window still open when the run stops (``stop()`` first, or an exception) is closed at the
+    run's last sample and stored with `` [open at stop]`` after its name; its
+    ``closed_by_stop`` is True.
+
     An exception leaving the block records the run as failed, ``KeyboardInterrupt`` as
     interrupted; the exception always propagates. Bad arguments raise :class:`InputError`.
     """
@@ -168,7 +180,7 @@ class track:
         intensity: Optional[float] = None,
         pue: Optional[float] = None,
         basis: Optional[str] = None,
-        interval: float = 1.0,
+        interval: Optional[float] = None,
         db: Optional[str] = None,
         job: Optional[str] = None,
         attribution: str = "machine",
@@ -176,6 +188,8 @@ class track:
         cpu_watts: Optional[float] = None,
         replay: Optional[str] = None,
         commit_every: Optional[float] = None,
+        server: Optional[str] = None,
+        config: Optional[str] = None,
     ) -> None:
         # `@mlcarbon.track` without parentheses hands the function over as `project`.
         self._function: Optional[Callable[..., Any]] = None
@@ -203,6 +217,8 @@ class track:
             "cpu_watts": cpu_watts,
             "replay": None if replay is None else str(replay),
             "commit_every": commit_every,
+            "server": server,
+            "config": None if config is None else str(config),
         }
         self._run: Optional[Run] = None
 

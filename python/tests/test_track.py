@@ -169,6 +169,73 @@ def test_a_window_cannot_be_entered_twice(db):
                 pass
 
 
+def test_the_cli_config_file_gives_what_the_arguments_do_not(db, tmp_path, monkeypatch):
+    # The file `mlcarbon config set` writes: $XDG_CONFIG_HOME/mlcarbon/config.
+    config = tmp_path / "xdg-config" / "mlcarbon" / "config"
+    config.parent.mkdir(parents=True)
+    config.write_text("zone = DE\npue = 1.25\nproject = from-config\ninterval = 0.05\n")
+    if CLI is not None:
+        got = subprocess.run([str(CLI), "config", "get", "zone"], capture_output=True, text=True)
+        assert got.stdout.strip() == "DE", "the CLI reads the same file"
+    with mlcarbon.track(db=db, replay="demo") as run:
+        pass
+    stored = run.summary()["run"]
+    assert (stored["zone"], stored["pue"], stored["project"]) == ("DE", 1.25, "from-config")
+    assert stored["interval_s"] == 0.05
+    # An argument wins over the file; a location argument replaces the file's location.
+    with mlcarbon.track("mine", db=db, replay="demo", zone="FR", pue=1.1, interval=0.1) as run:
+        pass
+    stored = run.summary()["run"]
+    assert (stored["zone"], stored["pue"], stored["project"]) == ("FR", 1.1, "mine")
+    assert stored["interval_s"] == 0.1
+    # $MLCARBON_CONFIG names another file, as for the CLI; its values are checked.
+    other = tmp_path / "other-config"
+    other.write_text("pue = 7\n")
+    monkeypatch.setenv("MLCARBON_CONFIG", str(other))
+    with pytest.raises(mlcarbon.InputError, match="pue `7` is not a PUE between 1 and 5"):
+        mlcarbon.track(db=db, replay="demo").start()
+    # config= names one for this run only.
+    with mlcarbon.track(db=db, replay="demo", config=str(config)) as run:
+        pass
+    assert run.summary()["run"]["zone"] == "DE"
+
+
+def test_a_bad_server_in_the_config_is_said_before_tracking(db, tmp_path):
+    config = tmp_path / "bad-server"
+    config.write_text("server = ftp://example\n")
+    with pytest.raises(mlcarbon.InputError, match="config `server`"):
+        mlcarbon.track(db=db, replay="demo", config=str(config)).start()
+
+
+def test_windows_open_when_the_run_stops_are_closed_then_and_marked(db):
+    with pytest.raises(RuntimeError):
+        with mlcarbon.track(db=db, **FAST) as run:
+            left_open = run.window("epoch 3").__enter__()
+            with run.window("eval") as cut:
+                time.sleep(0.1)
+                run.stop()
+            time.sleep(0.05)
+            raise RuntimeError("boom")
+    assert run.status == "finished", "the first end stands"
+    assert cut.closed_by_stop and cut.energy_kwh > 0
+    assert not left_open.closed_by_stop and left_open.energy_kwh is None
+    names = [w["name"] for w in run.summary()["windows"]]
+    assert names == ["epoch 3 [open at stop]", "eval [open at stop]"]
+    # Leaving a window after the stop answers what the stop recorded.
+    left_open.__exit__(None, None, None)
+    assert left_open.closed_by_stop and left_open.energy_kwh == run.windows()[0]["energy_kwh"]
+
+    # An exception that unwinds past an entered window: the window ends with the run.
+    with pytest.raises(KeyError):
+        with mlcarbon.track(db=db, **FAST) as failed:
+            failed.window("epoch 1").__enter__()
+            time.sleep(0.1)
+            raise KeyError("x")
+    assert failed.status == "failed"
+    (window,) = failed.windows()
+    assert window["name"] == "epoch 1 [open at stop]" and window["energy_kwh"] > 0
+
+
 def run_script(code, env, tmp_path):
     """Runs `code` in a fresh interpreter with `env` added; returns its JSON on stdout."""
     script = tmp_path / "train.py"

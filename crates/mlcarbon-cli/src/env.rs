@@ -1,7 +1,5 @@
 //! Every environment variable mlcarbon reads or sets, in one place.
 
-use std::path::PathBuf;
-
 /// Folder of replacement tables (same as `--data-dir`).
 pub const DATA_DIR: &str = "MLCARBON_DATA_DIR";
 /// SQLite database of tracked runs (same as `--db`); where it defaults to is the store's rule,
@@ -12,39 +10,15 @@ pub const PROGRESS_FILE: &str = "MLCARBON_PROGRESS_FILE";
 /// Set by `mlcarbon run` for the child: the id of the tracked run.
 pub const RUN_ID: &str = "MLCARBON_RUN_ID";
 /// The write token of `mlcarbon serve` (same as --token, without showing it in the process list),
-/// and the one trackers send to it.
-pub const TOKEN: &str = "MLCARBON_TOKEN";
-/// The team server trackers push their runs to (same as `run --server`).
-pub const SERVER: &str = "MLCARBON_SERVER";
+/// and the one trackers send to it; the team server trackers push their runs to (same as
+/// `run --server`); the configuration file's location, and the file itself: the tracker
+/// library's, shared with the Python package.
+pub use mlcarbon_track::config::{CONFIG, SERVER, TOKEN, config_file};
 /// Set by Slurm for prologs and epilogs: the job's id, and the cluster's name.
 pub const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
 pub const SLURM_CLUSTER_NAME: &str = "SLURM_CLUSTER_NAME";
-/// Overrides the configuration file's location.
-pub const CONFIG: &str = "MLCARBON_CONFIG";
 /// Language of statements (same as `statement --lang`): en or de.
 pub const LANG: &str = "MLCARBON_LANG";
-
-fn non_empty(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
-fn home() -> Option<PathBuf> {
-    non_empty("HOME")
-}
-
-/// `$XDG_CONFIG_HOME/mlcarbon`, else `~/.config/mlcarbon`.
-pub fn config_dir() -> Option<PathBuf> {
-    non_empty("XDG_CONFIG_HOME")
-        .or_else(|| home().map(|h| h.join(".config")))
-        .map(|d| d.join("mlcarbon"))
-}
-
-/// The configuration file: `$MLCARBON_CONFIG`, else `config` in the config dir.
-pub fn config_file() -> Option<PathBuf> {
-    non_empty(CONFIG).or_else(|| config_dir().map(|d| d.join("config")))
-}
 
 /// Every `MLCARBON_*` variable any part of mlcarbon reads or sets: this module's, and the meter's
 /// roots of the hardware trees it reads (`mlcarbon_meter::env`).

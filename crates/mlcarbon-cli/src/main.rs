@@ -64,10 +64,7 @@ enum Outcome {
 }
 
 fn load_config() -> Result<config::Config> {
-    match env::config_file() {
-        Some(path) => config::Config::load(&path),
-        None => Ok(config::Config::default()),
-    }
+    Ok(config::Config::load_default()?)
 }
 
 fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> {

@@ -42,27 +42,10 @@ pub fn tracked_location<'d>(
         args.provider = config.get("provider").map(str::to_string);
         args.region = config.get("region").map(str::to_string);
         args.zone = config.get("zone").map(str::to_string);
-        args.intensity = match config.get("intensity") {
-            Some(text) => Some(
-                text.parse::<f64>()
-                    .ok()
-                    .filter(|g| g.is_finite() && *g >= 0.0)
-                    .with_context(|| {
-                        format!("config: intensity `{text}` is not a number of g/kWh")
-                    })?,
-            ),
-            None => None,
-        };
+        args.intensity = config.intensity()?;
     }
-    if args.pue.is_none()
-        && let Some(text) = config.get("pue")
-    {
-        args.pue = Some(
-            text.parse::<f64>()
-                .ok()
-                .filter(|p| (1.0..=5.0).contains(p))
-                .with_context(|| format!("config: pue `{text}` is not a PUE between 1 and 5"))?,
-        );
+    if args.pue.is_none() {
+        args.pue = config.pue()?;
     }
     let request = mlcarbon_model::request::EstimateRequest {
         provider: args.provider,
@@ -82,14 +65,9 @@ pub fn tracked_location<'d>(
 /// The sampling interval in seconds: `flag`, else config `interval`, else 1 s; checked (also by
 /// `config set`, so that a value every run would refuse is refused when set).
 pub fn sampling_interval(flag: Option<f64>, config: &Config) -> Result<f64> {
-    let interval = match (flag, config.get("interval")) {
-        (Some(seconds), _) => seconds,
-        (None, Some(text)) => text.trim().parse::<f64>().map_err(|_| {
-            anyhow!(
-                "config `interval` is `{text}`, not a number of seconds; `mlcarbon config set interval 1`"
-            )
-        })?,
-        (None, None) => 1.0,
+    let interval = match flag {
+        Some(seconds) => seconds,
+        None => config.interval()?.unwrap_or(1.0),
     };
     mlcarbon_track::check_periods(interval, mlcarbon_track::DEFAULT_COMMIT_EVERY_S)?;
     Ok(interval)

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use mlcarbon_store::{RunStatus, RunWindow};
 
 use crate::CallError;
-use crate::tracking::{LiveRun, Mark};
+use crate::tracking::LiveRun;
 
 create_exception!(
     mlcarbon,
@@ -220,8 +220,11 @@ impl NativeRun {
 
 #[derive(Default)]
 struct WindowState {
-    start: Option<Mark>,
+    /// The run's key of the window once entered.
+    key: Option<u64>,
     done: Option<RunWindow>,
+    /// Whether the run's stop closed it (still open then).
+    closed_by_stop: bool,
 }
 
 /// A named interval of a run: energy and emissions between `__enter__` and `__exit__`.
@@ -244,29 +247,33 @@ impl Window {
 impl Window {
     fn __enter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Self>> {
         let this = slf.get();
-        if this.state().start.is_some() {
+        if this.state().key.is_some() {
             return Err(input(format!(
                 "window `{}` is already open; make a new one with run.window(name)",
                 this.name
             )));
         }
-        let mark = py.allow_threads(|| this.run.mark()).map_err(raise)?;
-        this.state().start = Some(mark);
+        let key = py
+            .allow_threads(|| this.run.open_window(&this.name))
+            .map_err(raise)?;
+        this.state().key = Some(key);
         Ok(slf)
     }
 
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
-        let Some(start) = self.state().start.clone() else {
+        let Some(key) = self.state().key else {
             return Err(input(format!("window `{}` was never entered", self.name)));
         };
         if self.state().done.is_some() {
             return Ok(false);
         }
-        let window = py
-            .allow_threads(|| self.run.close_window(&self.name, &start))
+        let (window, closed_by_stop) = py
+            .allow_threads(|| self.run.close_window(key))
             .map_err(raise)?;
-        self.state().done = Some(window);
+        let mut state = self.state();
+        state.done = Some(window);
+        state.closed_by_stop = closed_by_stop;
         // Never swallow the block's exception.
         Ok(false)
     }
@@ -274,6 +281,13 @@ impl Window {
     #[getter]
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    /// True when the run stopped while the window was open: it was closed then, at the run's
+    /// last sample, and stored with ` [open at stop]` after its name.
+    #[getter]
+    fn closed_by_stop(&self) -> bool {
+        self.state().closed_by_stop
     }
 
     /// kWh (with PUE) within the window; None until it closes.

@@ -10,6 +10,7 @@
 //! finished windows are written by the sampling thread), so marking stays well under a
 //! millisecond.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -22,6 +23,8 @@ use mlcarbon_store::{
     Attribution, ComponentRecord, JobPlacement, RunId, RunRecord, RunStatus, RunWindow, Store,
     paths,
 };
+use mlcarbon_track::config::{self, Config};
+use mlcarbon_track::push::{BackgroundPusher, PushTarget, ServerUrl};
 use mlcarbon_track::{
     DEFAULT_COMMIT_EVERY_S, DEMO_TRACE, DEMO_TRACE_NAME, Downgrade, RunSettings, Tick, Tracker,
     choose_attribution, link_sampler, machine_sampler, replay_sampler,
@@ -33,6 +36,11 @@ use crate::{CallError, data};
 
 /// A replayed trace bigger than this is not a trace (the CLI's bound on an input file).
 const MAX_TRACE_BYTES: u64 = 64 << 20;
+/// How long stopping waits for the team server to take what is left (as `mlcarbon run`).
+const PUSH_DRAIN: Duration = Duration::from_secs(5);
+/// Added to the name of a window still open when its run stopped: it was closed then, at the
+/// run's last sample, not where the program meant to close it.
+pub const OPEN_AT_STOP: &str = " [open at stop]";
 
 /// What `track()` takes besides the location (the location's names are the estimate's:
 /// `provider`, `region`, `zone`, `intensity`, `pue`, `basis`, `offset_percent`).
@@ -62,6 +70,10 @@ struct TrackArgs {
     cpu: Option<String>,
     /// The CPU's power at full load, W (CodeCarbon's `force_cpu_power`), instead of a name.
     cpu_watts: Option<f64>,
+    /// The team server the run is pushed to; else `$MLCARBON_SERVER`, else config `server`.
+    server: Option<String>,
+    /// The configuration file, instead of `$MLCARBON_CONFIG` or the XDG one (the CLI's).
+    config: Option<PathBuf>,
 }
 
 /// What the run counts and why, for the Python side's one warning.
@@ -96,10 +108,27 @@ pub struct Mark {
     pub emissions_kg: f64,
 }
 
+impl Mark {
+    /// The run's figures as of `tick`, taken now.
+    fn now(tick: &Tick) -> Mark {
+        Mark {
+            at: mlcarbon_time::now_rfc3339(),
+            t_s: tick.t_s,
+            energy_kwh: tick.energy_kwh,
+            emissions_kg: tick.emissions_kg,
+        }
+    }
+}
+
 struct State {
     tracker: Tracker,
     energy_kwh: f64,
     emissions_kg: f64,
+    /// Windows entered and not yet left, by the key [`LiveRun::open_window`] gave them.
+    open: BTreeMap<u64, (String, Mark)>,
+    next_window: u64,
+    /// Windows the run's stop closed, by their key, for when they are left afterwards.
+    closed_at_stop: BTreeMap<u64, RunWindow>,
     /// Windows closed and not yet stored; the sampling thread writes them.
     unstored: Vec<RunWindow>,
     windows: Vec<RunWindow>,
@@ -165,6 +194,8 @@ impl Shared {
 pub struct LiveRun {
     shared: Arc<Shared>,
     sampler: Mutex<Option<JoinHandle<()>>>,
+    /// The team server's pusher and its address, while the run is pushed.
+    pusher: Mutex<Option<(BackgroundPusher, ServerUrl)>>,
     started: Started,
 }
 
@@ -202,6 +233,55 @@ fn track_error(e: mlcarbon_track::TrackError) -> CallError {
     }
 }
 
+fn config_error(e: config::ConfigError) -> CallError {
+    CallError::Input(e.to_string())
+}
+
+/// The config's location where the arguments give none (any of `zone`, `provider`, `region`,
+/// `intensity` given replaces all of the config's), and its PUE where none is given.
+fn apply_config(request: &mut EstimateRequest, config: &Config) -> Result<(), CallError> {
+    let given = request.provider.is_some()
+        || request.region.is_some()
+        || request.zone.is_some()
+        || request.intensity.is_some();
+    if !given {
+        request.provider = config.get("provider").map(str::to_string);
+        request.region = config.get("region").map(str::to_string);
+        request.zone = config.get("zone").map(str::to_string);
+        request.intensity = config.intensity().map_err(config_error)?;
+    }
+    if request.pue.is_none() {
+        request.pue = config.pue().map_err(config_error)?;
+    }
+    Ok(())
+}
+
+/// The team server: `server=`, else `$MLCARBON_SERVER`, else config `server`; none: the run
+/// stays local.
+fn push_server(given: Option<&str>, config: &Config) -> Result<Option<ServerUrl>, CallError> {
+    let from_env = std::env::var(config::SERVER)
+        .ok()
+        .filter(|text| !text.trim().is_empty());
+    let (text, origin) = match (given, from_env, config.get("server")) {
+        (Some(text), _, _) => (text.to_string(), "server"),
+        (None, Some(text), _) => (text, config::SERVER),
+        (None, None, Some(text)) => (text.to_string(), "config `server`"),
+        (None, None, None) => return Ok(None),
+    };
+    ServerUrl::parse(&text)
+        .map(Some)
+        .map_err(|e| CallError::Input(format!("{origin}: {e}")))
+}
+
+/// The token sent to the server: `$MLCARBON_TOKEN` (a server without one refuses writes,
+/// which the pusher says).
+fn push_token() -> Option<String> {
+    std::env::var(config::TOKEN)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
 impl LiveRun {
     /// Starts a run as `mlcarbon run` would (same location rules, database, attribution
     /// decision) and its sampling thread.
@@ -209,13 +289,25 @@ impl LiveRun {
         let args: Map<String, Value> = serde_json::from_str(args_json)
             .map_err(|e| CallError::Input(format!("arguments: {e}")))?;
         let (location, rest) = split_location(args);
-        let request: EstimateRequest = serde_json::from_value(Value::Object(location))
+        let mut request: EstimateRequest = serde_json::from_value(Value::Object(location))
             .map_err(|e| CallError::Input(format!("location: {e}")))?;
         let args: TrackArgs = serde_json::from_value(Value::Object(rest))
             .map_err(|e| CallError::Input(format!("track(): {e}")))?;
+        // The CLI's configuration file, with its precedence: an argument, else the
+        // environment, else the file, else the default.
+        let config = match &args.config {
+            Some(path) => Config::load(path),
+            None => Config::load_default(),
+        }
+        .map_err(config_error)?;
+        apply_config(&mut request, &config)?;
         let data = data()?;
         let location = tracked_location(data, &request)?;
-        let interval_s = args.interval.unwrap_or(1.0);
+        let interval_s = match args.interval {
+            Some(seconds) => seconds,
+            None => config.interval().map_err(config_error)?.unwrap_or(1.0),
+        };
+        let server = push_server(args.server.as_deref(), &config)?;
         let commit_every_s = args.commit_every.unwrap_or(DEFAULT_COMMIT_EVERY_S);
         mlcarbon_track::check_periods(interval_s, commit_every_s).map_err(track_error)?;
         let placement = mlcarbon_track::placement::detect(
@@ -299,7 +391,10 @@ impl LiveRun {
         };
         warnings.extend(sensors.warnings.iter().cloned());
         let settings = RunSettings {
-            project: args.project.unwrap_or_else(|| "default".to_string()),
+            project: args
+                .project
+                .or_else(|| config.get("project").map(str::to_string))
+                .unwrap_or_else(|| "default".to_string()),
             experiment: args.experiment,
             tags: args.tags,
             command: if args.command.is_empty() {
@@ -330,6 +425,27 @@ impl LiveRun {
             tracker.count_processes_only(true);
         }
         tracker.begin();
+        // As `mlcarbon run --server`: the local database is the spool the pusher sends from.
+        let pusher = match server {
+            Some(server) => {
+                tracker
+                    .store()
+                    .enroll_delivery(tracker.run_id(), server.as_str())
+                    .map_err(|e| CallError::Internal(e.to_string()))?;
+                let pusher = BackgroundPusher::spawn(
+                    db.clone(),
+                    PushTarget {
+                        server: server.clone(),
+                        token: push_token(),
+                    },
+                    Some(host.clone()),
+                    Some(tracker.run_id()),
+                    settings.commit_every.max(Duration::from_secs(1)),
+                );
+                Some((pusher, server))
+            }
+            None => None,
+        };
         let started = Started {
             id: tracker.run_id(),
             uuid: tracker.uuid().to_string(),
@@ -344,6 +460,9 @@ impl LiveRun {
                 tracker,
                 energy_kwh: 0.0,
                 emissions_kg: 0.0,
+                open: BTreeMap::new(),
+                next_window: 0,
+                closed_at_stop: BTreeMap::new(),
                 unstored: Vec::new(),
                 windows: Vec::new(),
                 warnings: Vec::new(),
@@ -363,6 +482,7 @@ impl LiveRun {
         Ok(LiveRun {
             shared,
             sampler: Mutex::new(Some(sampler)),
+            pusher: Mutex::new(pusher),
             started,
         })
     }
@@ -380,45 +500,44 @@ impl LiveRun {
 
     /// A fresh reading: where a window starts or ends.
     pub fn mark(&self) -> Result<Mark, CallError> {
-        let mut state = self.shared.lock();
-        if state.ended.is_some() {
-            return Err(CallError::Input(
-                "the run has stopped: windows belong inside `with track(...)`".to_string(),
-            ));
-        }
-        let tick = state.tracker.sample_boundary();
-        let mark = Mark {
-            at: mlcarbon_time::now_rfc3339(),
-            t_s: tick.t_s,
-            energy_kwh: tick.energy_kwh,
-            emissions_kg: tick.emissions_kg,
-        };
-        state.note(tick);
-        Ok(mark)
+        mark_in(&mut self.shared.lock())
     }
 
-    /// Closes a window opened at `start`: a fresh reading, the difference kept with the run
-    /// (stored by the sampling thread, or at the end).
-    pub fn close_window(&self, name: &str, start: &Mark) -> Result<RunWindow, CallError> {
-        if name.trim().is_empty() || name.len() > 200 {
-            return Err(CallError::Input(
-                "a window's name has 1 to 200 characters".to_string(),
-            ));
+    /// Opens a window named `name` at a fresh reading; returns its key for
+    /// [`LiveRun::close_window`]. A window still open when the run stops is closed then.
+    pub fn open_window(&self, name: &str) -> Result<u64, CallError> {
+        if name.trim().is_empty() || name.len() > MAX_WINDOW_NAME {
+            return Err(CallError::Input(format!(
+                "a window's name has 1 to {MAX_WINDOW_NAME} characters"
+            )));
         }
-        let end = self.mark()?;
-        let window = RunWindow {
-            name: name.to_string(),
-            started_at: start.at.clone(),
-            ended_at: end.at,
-            start_t_s: start.t_s,
-            end_t_s: end.t_s,
-            energy_kwh: (end.energy_kwh - start.energy_kwh).max(0.0),
-            emissions_kg: (end.emissions_kg - start.emissions_kg).max(0.0),
-        };
         let mut state = self.shared.lock();
+        let start = mark_in(&mut state)?;
+        let key = state.next_window;
+        state.next_window += 1;
+        state.open.insert(key, (name.to_string(), start));
+        Ok(key)
+    }
+
+    /// Closes the window opened as `key`: a fresh reading, the difference kept with the run
+    /// (stored by the sampling thread, or at the end). A window the run's stop closed already
+    /// answers as it was closed then (and `true`: closed by the stop).
+    pub fn close_window(&self, key: u64) -> Result<(RunWindow, bool), CallError> {
+        let mut state = self.shared.lock();
+        if let Some(window) = state.closed_at_stop.get(&key) {
+            return Ok((window.clone(), true));
+        }
+        let Some((name, start)) = state.open.get(&key).cloned() else {
+            return Err(CallError::Input(
+                "this window is not open: enter it first (`with run.window(name):`)".to_string(),
+            ));
+        };
+        let end = mark_in(&mut state)?;
+        state.open.remove(&key);
+        let window = window_between(name, &start, end);
         state.unstored.push(window.clone());
         state.windows.push(window.clone());
-        Ok(window)
+        Ok((window, false))
     }
 
     /// The windows closed so far, in order.
@@ -428,7 +547,16 @@ impl LiveRun {
 
     /// Warnings since the last call (sensor trouble, a store that cannot write).
     pub fn take_warnings(&self) -> Vec<String> {
-        std::mem::take(&mut self.shared.lock().warnings)
+        let mut warnings = std::mem::take(&mut self.shared.lock().warnings);
+        if let Some((pusher, _)) = self
+            .pusher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            warnings.extend(pusher.notices());
+        }
+        warnings
     }
 
     /// Commits the samples kept so far (CodeCarbon's `flush()`), so the stored run is current.
@@ -505,7 +633,15 @@ impl LiveRun {
         {
             let mut state = self.shared.lock();
             let tick = state.tracker.sample_last();
+            // Windows still open end here, at the run's last sample, and say so in their name.
+            let end = Mark::now(&tick);
             state.note(tick);
+            for (key, (name, start)) in std::mem::take(&mut state.open) {
+                let window = window_between(open_at_stop_name(&name), &start, end.clone());
+                state.unstored.push(window.clone());
+                state.windows.push(window.clone());
+                state.closed_at_stop.insert(key, window);
+            }
         }
         self.shared.store_windows();
         let mut state = self.shared.lock();
@@ -517,6 +653,23 @@ impl LiveRun {
         let finished = state.tracker.finish(exit_code, signal, status);
         state.ended = Some(status);
         let mut warnings = std::mem::take(&mut state.warnings);
+        drop(state);
+        // The end is pushed even when recording it failed: the server gets what is stored.
+        let pushing = self
+            .pusher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some((pusher, server)) = pushing {
+            let summary = pusher.finish(PUSH_DRAIN);
+            warnings.extend(summary.report.refused.iter().cloned());
+            if !(summary.run_delivered && summary.unsent_samples == 0) {
+                warnings.push(format!(
+                    "not all of the run reached {server} yet: {} samples wait in the local database; `mlcarbon push` sends them, as does the next tracker pushing from this host",
+                    summary.unsent_samples
+                ));
+            }
+        }
         match finished {
             Ok(more) => warnings.extend(more),
             Err(e) => return Err(CallError::Internal(format!("the run's end: {e}"))),
@@ -554,6 +707,43 @@ impl LiveRun {
         }
         Ok(row)
     }
+}
+
+/// A window's name is at most this long (bytes), as the store takes it.
+const MAX_WINDOW_NAME: usize = 200;
+
+/// A fresh reading of a run that has not stopped.
+fn mark_in(state: &mut State) -> Result<Mark, CallError> {
+    if state.ended.is_some() {
+        return Err(CallError::Input(
+            "the run has stopped: windows belong inside `with track(...)`".to_string(),
+        ));
+    }
+    let tick = state.tracker.sample_boundary();
+    let mark = Mark::now(&tick);
+    state.note(tick);
+    Ok(mark)
+}
+
+fn window_between(name: String, start: &Mark, end: Mark) -> RunWindow {
+    RunWindow {
+        name,
+        started_at: start.at.clone(),
+        ended_at: end.at,
+        start_t_s: start.t_s,
+        end_t_s: end.t_s,
+        energy_kwh: (end.energy_kwh - start.energy_kwh).max(0.0),
+        emissions_kg: (end.emissions_kg - start.emissions_kg).max(0.0),
+    }
+}
+
+/// `name` marked as closed by the run's stop, within the store's limit on a name's length.
+fn open_at_stop_name(name: &str) -> String {
+    let mut keep = MAX_WINDOW_NAME - OPEN_AT_STOP.len();
+    while !name.is_char_boundary(keep.min(name.len())) {
+        keep -= 1;
+    }
+    format!("{}{OPEN_AT_STOP}", &name[..keep.min(name.len())])
 }
 
 impl Drop for LiveRun {
@@ -604,8 +794,9 @@ mod tests {
     fn start_in(dir: &std::path::Path, extra: &str) -> LiveRun {
         let db = dir.join("runs.sqlite");
         let json = format!(
-            r#"{{"project":"p","zone":"FR","replay":"demo","interval":0.05,"db":{},"command":["python","t.py"]{extra}}}"#,
-            serde_json::to_string(&db).expect("path")
+            r#"{{"project":"p","zone":"FR","replay":"demo","interval":0.05,"db":{},"config":{},"command":["python","t.py"]{extra}}}"#,
+            serde_json::to_string(&db).expect("path"),
+            serde_json::to_string(&dir.join("no-config")).expect("path")
         );
         LiveRun::start(&json).expect("started")
     }
@@ -614,9 +805,11 @@ mod tests {
     fn a_run_samples_on_its_thread_and_keeps_its_windows() {
         let dir = tempfile::tempdir().expect("tempdir");
         let run = start_in(dir.path(), "");
-        let open = run.mark().expect("mark");
+        let open = run.open_window("epoch 1").expect("opened");
         std::thread::sleep(Duration::from_millis(200));
-        let window = run.close_window("epoch 1", &open).expect("window");
+        let (window, closed_by_stop) = run.close_window(open).expect("window");
+        assert!(!closed_by_stop);
+        assert!(run.close_window(open).is_err(), "closed once");
         assert!(window.energy_kwh > 0.0, "{window:?}");
         assert!(window.end_t_s > window.start_t_s);
         let (status, _) = run.stop(RunStatus::Finished, None).expect("stopped");
@@ -629,6 +822,59 @@ mod tests {
         assert!(summary.run.energy_kwh >= window.energy_kwh);
         let store = Store::open(&dir.path().join("runs.sqlite")).expect("store");
         assert_eq!(store.windows(summary.run.id).expect("windows"), [window]);
+    }
+
+    #[test]
+    fn a_window_open_at_stop_is_closed_then_and_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = start_in(dir.path(), "");
+        let done = run.open_window("warm-up").expect("opened");
+        run.close_window(done).expect("closed");
+        let open = run.open_window("epoch 1").expect("opened");
+        let long = run.open_window(&"é".repeat(100)).expect("a 200-byte name");
+        std::thread::sleep(Duration::from_millis(120));
+        run.stop(RunStatus::Failed, None).expect("stopped");
+        let (window, closed_by_stop) = run.close_window(open).expect("answered");
+        assert!(closed_by_stop);
+        assert_eq!(window.name, "epoch 1 [open at stop]");
+        assert!(window.energy_kwh > 0.0 && window.end_t_s > window.start_t_s);
+        let summary = run.summary().expect("summary");
+        let (long_window, _) = run.close_window(long).expect("answered");
+        assert!(long_window.name.len() <= 200 && long_window.name.ends_with(OPEN_AT_STOP));
+        assert!((window.end_t_s - summary.run.duration_s.unwrap_or(0.0)).abs() < 0.1);
+        let store = Store::open(&dir.path().join("runs.sqlite")).expect("store");
+        let stored = store.windows(summary.run.id).expect("windows");
+        let names: Vec<&str> = stored.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names.len(), 3);
+        assert_eq!(names[..2], ["warm-up", "epoch 1 [open at stop]"]);
+        assert!(run.open_window("late").is_err(), "the run has stopped");
+    }
+
+    #[test]
+    fn the_config_gives_the_location_and_pue_the_arguments_do_not() {
+        let config = Config::parse("zone = FR\npue = 1.3\nproject = cfg\n").expect("config");
+        let mut none = EstimateRequest::default();
+        apply_config(&mut none, &config).expect("applied");
+        assert_eq!(none.zone.as_deref(), Some("FR"));
+        assert_eq!(none.pue, Some(1.3));
+        let mut given = EstimateRequest {
+            provider: Some("aws".into()),
+            region: Some("us-east-1".into()),
+            pue: Some(1.1),
+            ..EstimateRequest::default()
+        };
+        apply_config(&mut given, &config).expect("applied");
+        assert_eq!(
+            (given.zone, given.pue),
+            (None, Some(1.1)),
+            "an argument wins"
+        );
+        let bad = Config::parse("pue = 9\n").expect("config");
+        let err = apply_config(&mut EstimateRequest::default(), &bad).expect_err("bad pue");
+        assert!(
+            err.to_string().contains("not a PUE between 1 and 5"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -652,7 +898,11 @@ mod tests {
     fn without_a_location_the_world_average_is_used_and_said() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = serde_json::to_string(&dir.path().join("r.sqlite")).expect("path");
-        let run = LiveRun::start(&format!(r#"{{"replay":"demo","db":{db}}}"#)).expect("started");
+        let config = serde_json::to_string(&dir.path().join("no-config")).expect("path");
+        let run = LiveRun::start(&format!(
+            r#"{{"replay":"demo","db":{db},"config":{config}}}"#
+        ))
+        .expect("started");
         run.stop(RunStatus::Finished, None).expect("stopped");
         let summary = run.summary().expect("summary");
         assert_eq!(summary.run.zone.as_deref(), Some("WORLD"));

@@ -21,6 +21,7 @@ use mlcarbon_store::{
     RunId, RunRecord, RunStart, RunStatus, SampleRow, Store, StoreError, liveness,
 };
 
+pub mod config;
 mod http;
 mod pending;
 pub mod placement;
