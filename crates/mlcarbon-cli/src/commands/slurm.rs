@@ -26,7 +26,7 @@ use crate::{db, env, files};
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
 use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
-use mlcarbon_slurm::stored::{add_stored, numbers_of};
+use mlcarbon_slurm::stored::{add_stored, numbers_of, report_from_group_totals};
 use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
 use mlcarbon_store::Store;
 use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
@@ -418,6 +418,18 @@ impl Source<'_> {
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
+                    let from_groups = ReportBuilder::new(
+                        Method::Mlcarbon(description),
+                        options.filter.clone(),
+                        options.by.clone(),
+                        options.top,
+                    );
+                    match report_from_group_totals(store, *cluster, &fingerprint, from_groups)? {
+                        Some(report) if report.rows == 0 => bail!("{}", no_jobs_message(*cluster)),
+                        Some(report) => return Ok(report),
+                        // A window inside months, or stale figures: job by job.
+                        None => {}
+                    }
                     let mut builder = ReportBuilder::new(
                         Method::Mlcarbon(description),
                         options.filter.clone(),
