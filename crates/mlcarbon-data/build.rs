@@ -331,6 +331,7 @@ const ZONE_COLUMNS: &[(&str, Kind)] = &[
     ("direct_high", Kind::OptF64),
     ("direct_year", Kind::OptU16),
     ("direct_source", Kind::Text),
+    ("direct_newest_year", Kind::OptU16),
     ("notes", Kind::Text),
 ];
 

@@ -1044,6 +1044,11 @@ pub struct SlurmEpilogArgs {
     /// The cluster description: the job's figures are stored with it.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -1057,6 +1062,11 @@ pub struct SlurmRecomputeArgs {
     /// The cluster description (docs/slurm.md).
     #[arg(long, value_name = "PATH")]
     pub cluster: PathBuf,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Only this cluster's jobs [default: every cluster stored].
     #[arg(long, value_name = "NAME")]
     pub cluster_name: Option<String>,
@@ -1089,6 +1099,11 @@ pub struct SlurmImportArgs {
     /// stored, so reports from the database with this description are fast.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -1131,6 +1146,11 @@ pub struct SlurmReportArgs {
     /// The cluster description (docs/slurm.md): per partition, CPU and GPU power, PUE, grid.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Compute as another tool does.
     #[arg(long, value_enum)]
     pub compat: Option<SlurmCompat>,

@@ -310,6 +310,10 @@ pub struct Zone {
     pub direct_year: Option<u16>,
     #[serde(default)]
     pub direct_source: Text,
+    /// The newest year of any direct figure the references hold for the zone (provider tables'
+    /// grid figures included): `direct_year` is never older.
+    #[serde(default)]
+    pub direct_newest_year: Option<u16>,
     #[serde(default)]
     pub notes: Text,
     /// Which file the row came from (`zones.csv` or the share-alike `zones_odbl.csv`).

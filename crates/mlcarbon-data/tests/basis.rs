@@ -27,6 +27,45 @@ fn no_central_value_is_older_than_the_newest_year_its_table_could_use() {
     }
 }
 
+#[test]
+fn no_direct_value_is_older_than_the_newest_direct_year_of_the_references() {
+    let mut with_direct = 0;
+    for z in data().zones.iter() {
+        let Some(direct) = z.direct_g_per_kwh else {
+            assert!(
+                z.direct_newest_year.is_none(),
+                "{}: the references hold a direct figure but the row has none",
+                z.id
+            );
+            continue;
+        };
+        with_direct += 1;
+        let newest = z
+            .direct_newest_year
+            .unwrap_or_else(|| panic!("{}: no direct_newest_year", z.id));
+        let year = z
+            .direct_year
+            .unwrap_or_else(|| panic!("{}: direct figure without a year", z.id));
+        assert!(
+            year >= newest,
+            "{}: direct value {direct} of {year} but a {newest} direct figure exists",
+            z.id
+        );
+    }
+    assert!(with_direct >= 50, "only {with_direct} direct figures");
+}
+
+#[test]
+fn frances_direct_figure_is_its_newest_not_the_2022_outage_year() {
+    let france = data().zone("FR").expect("FR");
+    let direct = france.figure(Basis::Direct).expect("direct figure");
+    let lifecycle = france.default_figure();
+    assert_eq!(direct.year, 2024);
+    assert!(direct.g_per_kwh < lifecycle.g_per_kwh, "{direct:?}");
+    // EEA's 2022 figure (74 g/kWh) stays in the range.
+    assert!(direct.low <= 74.0 && 74.0 <= direct.high, "{direct:?}");
+}
+
 fn check_range(zone: &Zone, f: &ZoneFigure) {
     assert!(
         f.low <= f.g_per_kwh && f.g_per_kwh <= f.high,

@@ -631,6 +631,26 @@ pub fn zone_location(data: &Dataset, zone: &Zone, basis: Basis) -> Result<Locati
     })
 }
 
+/// A location on the basis asked for; without one, life-cycle, else (a place the data holds
+/// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
+/// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
+pub fn on_basis(
+    asked: Option<Basis>,
+    locate: impl Fn(Basis) -> Result<Location, ScenarioError>,
+) -> Result<Location, ScenarioError> {
+    match (asked, locate(asked.unwrap_or(Basis::Lifecycle))) {
+        (None, Err(ScenarioError::NoFigure { place, .. })) => {
+            let mut location = locate(Basis::Direct)?;
+            location.intensity.provenance.note = format!(
+                "{place} has no life-cycle figure in the data: its direct figure (combustion only, lower than a life-cycle one) is used, and comparisons stay on the direct basis; {}",
+                location.intensity.provenance.note
+            );
+            Ok(location)
+        }
+        (_, result) => result,
+    }
+}
+
 /// The world average, flagged as defaulted, on its default figure's basis.
 pub fn default_location(data: &Dataset) -> Result<Location, ScenarioError> {
     let world = data
