@@ -93,3 +93,62 @@ impl Team {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(token_origin: Option<&str>) -> Team {
+        let server = ServerUrl::parse("http://team:8080").expect("url");
+        Team {
+            reader: TeamReader::new(server, token_origin.map(|_| "t".to_string())),
+            token_origin: token_origin.map(str::to_string),
+        }
+    }
+
+    fn denied(status: u16) -> ReadError {
+        ReadError::Denied {
+            server: "http://team:8080".into(),
+            status,
+            message: "missing or wrong bearer token".into(),
+        }
+    }
+
+    #[test]
+    fn a_refused_token_says_which_one_to_give() {
+        let sent = team(Some("--token-file /etc/t")).explain(denied(401), Asked::List);
+        let text = sent.to_string();
+        assert!(
+            text.contains("(401)") && text.contains("the token from --token-file /etc/t"),
+            "{text}"
+        );
+        let none = team(None).explain(denied(403), Asked::List).to_string();
+        assert!(
+            none.contains("wants a token") && none.contains("MLCARBON_TOKEN"),
+            "{none}"
+        );
+        assert!(!none.contains('\n') && !text.contains('\n'));
+    }
+
+    #[test]
+    fn an_unknown_job_points_at_the_servers_list() {
+        let missing = ReadError::NotFound {
+            server: "http://team:8080".into(),
+            field: Some("key".into()),
+            message: "no job `x`".into(),
+        };
+        let text = team(None).explain(missing, Asked::Job("x")).to_string();
+        assert_eq!(
+            text,
+            "no job `x` on the team server http://team:8080; `mlcarbon jobs --server http://team:8080` lists its jobs"
+        );
+        // A server without a database is not "no such job".
+        let no_db = ReadError::NotFound {
+            server: "http://team:8080".into(),
+            field: None,
+            message: "this server has no run database: start it with --db PATH".into(),
+        };
+        let text = team(None).explain(no_db, Asked::Job("x")).to_string();
+        assert!(text.contains("no run database"), "{text}");
+    }
+}

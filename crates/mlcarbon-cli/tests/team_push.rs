@@ -317,10 +317,12 @@ fn the_team_total_of_a_job_is_read_from_the_server() {
     let total = job["energy_kwh"].as_f64().expect("kWh");
     assert!((total - sum).abs() <= 1e-9 * sum, "{total} vs {sum}");
 
-    // Each host's own database knows only its own run of the job.
+    // Each host's own database knows only its own run of the job; MLCARBON_SERVER says where
+    // trackers push and does not turn the read into one of the server.
     let local = mlcarbon(&dir)
         .args(["jobs", "--format", "json", "--db"])
         .arg(dir.join("host-a.sqlite"))
+        .env("MLCARBON_SERVER", format!("http://127.0.0.1:{port}"))
         .output()
         .expect("mlcarbon jobs");
     let local: serde_json::Value = serde_json::from_slice(&local.stdout).expect("JSON");
@@ -358,6 +360,38 @@ fn the_team_total_of_a_job_is_read_from_the_server() {
         )),
         "{text}"
     );
+
+    // The token is sent: the server shows command lines only to requests bearing it.
+    assert!(
+        text.contains("command    (hidden by the server"),
+        "without a token: {text}"
+    );
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("token file");
+    let with_file = mlcarbon(&dir)
+        .args([
+            "show",
+            uuid,
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .arg("--token-file")
+        .arg(&token_file)
+        .output()
+        .expect("mlcarbon show");
+    let text = String::from_utf8_lossy(&with_file.stdout);
+    assert!(
+        text.contains("command    sleep "),
+        "with --token-file: {text}"
+    );
+    let with_env = mlcarbon(&dir)
+        .args(["runs", "--job", JOB, "--format", "json"])
+        .args(["--server", &format!("http://127.0.0.1:{port}")])
+        .env("MLCARBON_TOKEN", TOKEN)
+        .output()
+        .expect("mlcarbon runs");
+    let listed: serde_json::Value = serde_json::from_slice(&with_env.stdout).expect("JSON");
+    assert_eq!(listed[0]["command"][0], "sleep", "with MLCARBON_TOKEN");
 
     // A job or run the server does not have: one line naming the command that lists them.
     let (ok, _, stderr) = read_server(&dir, port, &["show", "job:nope"]);
