@@ -200,6 +200,8 @@ pub struct MonitorArgs {
 pub struct RunsArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// Only runs of this project.
     #[arg(long)]
     pub project: Option<String>,
@@ -228,10 +230,13 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job (with
+    /// --server: the server's run id, `last`, the whole uuid, or `job:KEY`).
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// Output format (human or json).
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -241,12 +246,28 @@ pub struct ShowArgs {
 pub struct JobsArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// At most this many jobs, the most recently started first (1 or more).
     #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
+}
+
+/// Reading a team server instead of the local database (`runs`, `show`, `jobs`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TeamReadArgs {
+    /// Read the team server at this address instead of the local database: a job's total
+    /// over all its hosts is there. Only this flag reads a server ($MLCARBON_SERVER and config
+    /// `server` say where trackers push).
+    #[arg(long, value_name = "http://HOST:PORT", conflicts_with = "db")]
+    pub server: Option<String>,
+    /// The token to read the server with, from this file's first line [default:
+    /// $MLCARBON_TOKEN]; sent as `Authorization: Bearer`.
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

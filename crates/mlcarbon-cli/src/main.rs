@@ -12,6 +12,7 @@ mod inputs;
 mod output;
 mod render;
 mod settings;
+mod team;
 mod tracking;
 
 use std::io::Write;

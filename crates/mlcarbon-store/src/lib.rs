@@ -41,6 +41,6 @@ pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
     JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
-    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
-    SampleRow, uuid_v4,
+    ReportedInterval, RunDetail, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus,
+    RunWindow, SampleRow, uuid_v4,
 };

@@ -301,6 +301,18 @@ pub struct ComponentRecord {
     pub mean_power_w: f64,
 }
 
+/// One run as `mlcarbon show --format json` prints it and `/api/runs/{id}` answers: the run,
+/// its components and windows, and its number of samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunRecord,
+    pub components: Vec<ComponentRecord>,
+    /// Absent from the answers of servers older than windows on the API: none then.
+    #[serde(default)]
+    pub windows: Vec<RunWindow>,
+    pub samples: u64,
+}
+
 /// The order of runs handed out by [`crate::Store::each_run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -311,7 +323,7 @@ pub enum Order {
 }
 
 /// A run's power and emissions over time, downsampled ([`crate::Store::power_series`]).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PowerSeries {
     pub points: Vec<PowerPoint>,
     /// Highest `total_power_w` of any sample, W; none for a run without samples, or one
@@ -322,7 +334,7 @@ pub struct PowerSeries {
 }
 
 /// A slice of consecutive samples summarized.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PowerPoint {
     /// `t_s` of the last sample averaged.
     pub t_s: f64,
@@ -337,7 +349,7 @@ pub struct PowerPoint {
 }
 
 /// One component's mean power within a [`PowerPoint`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentPower {
     pub key: String,
     pub mean_w: f64,

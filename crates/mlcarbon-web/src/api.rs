@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Dataset, Hardware, LookupError, Zone, ZoneKind};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter, published_wue};
 use mlcarbon_store::{
-    NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow, SqliteRunStore,
-    StoreError,
+    NewRun, Order, RunDetail, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow,
+    SqliteRunStore, StoreError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -332,13 +332,6 @@ fn export_runs(
     Ok(download_body(content_type, &name, Body::from(bytes)))
 }
 
-#[derive(Serialize)]
-struct Shown {
-    run: RunRecord,
-    components: Vec<mlcarbon_store::ComponentRecord>,
-    samples: u64,
-}
-
 pub async fn run_get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -352,12 +345,11 @@ pub async fn run_get(
     let mut shown = state
         .with_store(move |store| {
             let run = reference.find(store)?;
-            let components = store.components(run.id)?;
-            let samples = run.samples;
-            Ok(Shown {
+            Ok(RunDetail {
+                components: store.components(run.id)?,
+                windows: store.windows(run.id)?,
+                samples: run.samples,
                 run,
-                components,
-                samples,
             })
         })
         .await?;
@@ -385,6 +377,31 @@ pub async fn run_export(
     );
     let stem = format!("run-{}", run.id);
     export_runs(state.data(), format, &[run], &stem)
+}
+
+/// Points of `/api/runs/{id}/power` unless `points` says, and the most it may ask for.
+const DEFAULT_POWER_POINTS: usize = 60;
+const MAX_POWER_POINTS: usize = 2000;
+
+/// `/api/runs/{id}/power`: the run's power over time, downsampled by the database to `points`
+/// (what `mlcarbon show` draws as its sparkline).
+pub async fn run_power(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[], &[&["points", "format"]])?;
+    params.choice("format", &["json"])?;
+    let points = params.limit("points", DEFAULT_POWER_POINTS, MAX_POWER_POINTS)?;
+    let reference = runs::run_ref(&id)?;
+    let series = state
+        .with_store(move |store| {
+            let run = reference.find(store)?;
+            store.power_series(run.id, points)
+        })
+        .await?;
+    json(&series)
 }
 
 /// `/api/runs/{id}/samples`: every sample of the run, streamed as the database reads them.

@@ -3,6 +3,7 @@
 //! counted once ([`mlcarbon_store::JobTotal`]).
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use mlcarbon_store::{JobTotal, RunFilter, RunRecord};
 
 use crate::api::{ApiResult, json};
@@ -46,7 +47,9 @@ pub(crate) async fn load_job(
             Ok(JobTotal::from_runs(&key, &runs).map(|job| (job, runs)))
         })
         .await?;
-    found.ok_or_else(|| ApiError::not_found(missing))
+    // `field` names what was not found, so that a client tells an unknown job from a server
+    // without a database (also 404).
+    found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing, Some("key")))
 }
 
 /// `/api/jobs`: the most recently started jobs, newest first.

@@ -209,6 +209,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/windows", post(ingest::post_windows))
         .route("/api/runs/{id}/end", put(ingest::put_end))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/runs/{id}/power", get(api::run_power))
         .route("/api/jobs", get(jobs::jobs_list))
         .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)

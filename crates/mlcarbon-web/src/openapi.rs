@@ -472,8 +472,8 @@ pub fn document() -> Value {
         &["codecarbon", "csv", "json", "jsonl"],
     );
     let run_id = json!({ "name": "id", "in": "path", "required": true,
-        "description": "Run id, or `last`.",
-        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18})$" } });
+        "description": "Run id, `last`, or the run's uuid (the same on every server a pushed run reached).",
+        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$" } });
     let mut run_get = get(
         "One stored run with its components (as `mlcarbon show --format json`).",
         vec![],
@@ -513,6 +513,19 @@ pub fn document() -> Value {
         file_ok("The samples."),
     );
     if let Some(list) = samples_get["parameters"].as_array_mut() {
+        list.insert(0, run_id.clone());
+    }
+    let mut power_get = get(
+        "A run's power over time, downsampled by the database (what `mlcarbon show` draws).",
+        vec![integer(
+            "points",
+            "At most this many points (1 to 2000, default 60).",
+            1,
+            2000,
+        )],
+        json_response("The power series.", schema_ref("PowerSeries")),
+    );
+    if let Some(list) = power_get["parameters"].as_array_mut() {
         list.insert(0, run_id.clone());
     }
     let mut export_get = get(
@@ -611,6 +624,7 @@ pub fn document() -> Value {
             "/api/runs/{id}": { "get": run_get },
             "/api/runs/{id}/samples": { "get": samples_get },
             "/api/runs/{id}/export": { "get": export_get },
+            "/api/runs/{id}/power": { "get": power_get },
             "/api/jobs": { "get": get("Distributed jobs, the most recently started first (as `mlcarbon jobs --format json`): each host counted once.",
                 vec![integer("limit", "At most this many jobs (1 to 1000, default 50).", 1, 1000)],
                 json_response("Jobs.", array_of("JobTotal"))) },
@@ -665,8 +679,14 @@ pub fn document() -> Value {
                     "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
                 "JobTotal": job_total,
                 "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
-                "RunDetail": { "type": "object", "properties": {
-                    "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "RunDetail": { "type": "object", "required": ["run", "components", "windows", "samples"], "properties": {
+                    "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } },
+                    "windows": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "PowerSeries": { "type": "object", "required": ["points", "samples"], "properties": {
+                    "points": { "type": "array", "items": { "type": "object", "properties": {
+                        "t_s": { "type": "number" }, "mean_w": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "samples": { "type": "integer" }, "components": { "type": "array", "items": { "type": "object" } } } } },
+                    "peak_w": { "type": "number", "nullable": true }, "samples": { "type": "integer" } } },
                 "CodeCarbonRun": codecarbon_run_schema(),
                 "CodeCarbonEmission": codecarbon_emission_schema(),
                 "CodeCarbonOrganization": { "type": "object", "required": ["id", "name"], "properties": {

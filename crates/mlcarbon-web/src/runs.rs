@@ -69,10 +69,12 @@ pub fn hide_commands_unless(shown: bool, runs: &mut [RunRecord]) {
     }
 }
 
-/// A run named in a path: its id, or `last`.
+/// A run named in a path: its id, `last`, or its uuid (the same on every host a pushed run
+/// reached, where ids differ).
 pub enum RunRef {
     Id(RunId),
     Last,
+    Uuid(String),
 }
 
 impl RunRef {
@@ -81,6 +83,13 @@ impl RunRef {
         match self {
             RunRef::Id(id) => store.run(*id),
             RunRef::Last => store.latest_run()?.ok_or(StoreError::NotFound(0)),
+            RunRef::Uuid(uuid) => match store.run_id_by_uuid(uuid)? {
+                Some(id) => store.run(id),
+                None => Err(StoreError::Unknown {
+                    what: "run",
+                    id: uuid.clone(),
+                }),
+            },
         }
     }
 }
@@ -89,12 +98,25 @@ pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {
     if text.eq_ignore_ascii_case("last") || text.eq_ignore_ascii_case("latest") {
         return Ok(RunRef::Last);
     }
+    if is_uuid(text) {
+        return Ok(RunRef::Uuid(text.to_string()));
+    }
     text.parse::<RunId>().map(RunRef::Id).map_err(|_| {
         ApiError::bad(
             "id",
-            format!("`{text}` is not a run id (a whole number or `last`)"),
+            format!("`{text}` is not a run id (a whole number, `last` or the run's uuid)"),
         )
     })
+}
+
+/// Whether `text` is a uuid as runs carry them: 8-4-4-4-12 hexadecimal digits.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// `counter` and `integrated_power` read the hardware; `model` estimates from rated power.
