@@ -153,8 +153,12 @@ fn filter_form(params: &Params, projects: &BTreeSet<&str>) -> String {
 
 fn summary_html(s: &Summary) -> String {
     let mut out = format!(
-        r#"<section id="totals"><p class="headline-small">{} runs · <b id="total-emissions">{} CO<sub>2</sub>e</b> · {} · {}</p>"#,
-        s.total.runs,
+        r#"<section id="totals"><p class="headline-small">{} · <b id="total-emissions">{} CO<sub>2</sub>e</b> · {} · {}</p>"#,
+        super::count(
+            usize::try_from(s.total.runs).unwrap_or(usize::MAX),
+            "run",
+            "runs"
+        ),
         escape(&human_mass(s.total.emissions_kg)),
         escape(&human_energy(s.total.energy_kwh)),
         escape(&duration(s.total.duration_s)),
