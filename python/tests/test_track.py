@@ -207,6 +207,45 @@ def test_a_bad_server_in_the_config_is_said_before_tracking(db, tmp_path):
         mlcarbon.track(db=db, replay="demo", config=str(config)).start()
 
 
+@pytest.mark.skipif(CLI is None, reason="no target/{debug,release}/mlcarbon: run cargo build first")
+def test_the_config_files_server_gets_the_run(db, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = tmp_path / "token"
+    token.write_text("s3cret-token\n")
+    served = str(tmp_path / "server.sqlite")
+    server = subprocess.Popen(
+        [str(CLI), "serve", "--bind", f"127.0.0.1:{port}", "--db", served, "--token-file", str(token)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+        config = tmp_path / "xdg-config" / "mlcarbon" / "config"
+        config.parent.mkdir(parents=True)
+        config.write_text(f"zone = FR\nserver = http://127.0.0.1:{port}\n")
+        monkeypatch.setenv("MLCARBON_TOKEN", "s3cret-token")
+        with mlcarbon.track(db=db, replay="demo", interval=0.05) as run:
+            time.sleep(0.2)
+        listed = subprocess.run(
+            [str(CLI), "runs", "--db", served, "--format", "json"],
+            capture_output=True, text=True, check=True,
+        )
+        assert [r["uuid"] for r in json.loads(listed.stdout)] == [run.uuid]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def test_windows_open_when_the_run_stops_are_closed_then_and_marked(db):
     with pytest.raises(RuntimeError):
         with mlcarbon.track(db=db, **FAST) as run:
