@@ -662,7 +662,9 @@ pub fn document() -> Value {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
                     "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
                 "EstimateReport": estimate_report,
-                "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
+                "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`.", "properties": {
+                    "energy_kwh": { "type": "number" }, "energy_kwh_low": { "type": "number" }, "energy_kwh_high": { "type": "number" },
+                    "emissions_kg": { "type": "number" }, "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" } } },
                 "Option": { "type": "object", "properties": {
                     "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },
                     "zone": { "type": "string", "nullable": true }, "hardware": { "type": "string", "nullable": true }, "hours": { "type": "number" },
