@@ -261,6 +261,35 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, server)
     );
     "#,
+    // v9: accounts (SQLite's v9): teams are CodeCarbon organisations, project names unique on
+    // the server (a repeated name keeps its first row, the others get their id appended),
+    // users, their teams, and user tokens kept as a selector and the SHA-256 of the secret.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BYTEA NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -268,6 +268,37 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX run_deliveries_pending ON run_deliveries (server, run_id) WHERE ended = 0;
     "#,
+    // v9: accounts of a team server. A team is a CodeCarbon organisation; a project (the
+    // `project` of runs) belongs to at most one team through `codecarbon_projects`, whose
+    // names become unique on the server (a name repeated in two organisations before keeps
+    // its first row; the others get their id appended). Users belong to teams; a user token
+    // (selector + SHA-256 of the secret) reads or writes for one of its user's teams.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -48,6 +48,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         status: args.status,
         job_key: args.job.clone(),
         limit: Some(args.limit),
+        ..RunFilter::default()
     })?;
     let mut t = Table::new(&[
         ("id", true),
