@@ -305,14 +305,21 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
     let listener = bind(options.bind).await?;
     let addr = listener.local_addr().unwrap_or(options.bind);
     if !options.quiet {
+        // On a blocking thread: PostgreSQL's synchronous client runs a runtime of its own.
+        let accounts_on = match store.clone() {
+            Some(store) => tokio::task::spawn_blocking(move || store.has_user_tokens())
+                .await
+                .is_ok_and(|on| on.unwrap_or(false)),
+            None => false,
+        };
         // Written without panicking: a server started with a closed stderr still serves.
         let _ = writeln!(
             std::io::stderr(),
             "mlcarbon serve: http://{addr}/ ({}; {}; command lines {})",
-            if options.token.is_some() {
-                "writing allowed with the token"
-            } else {
-                "read-only"
+            match (accounts_on, options.token.is_some()) {
+                (true, _) => "accounts on: runs read and written with user tokens",
+                (false, true) => "writing allowed with the token",
+                (false, false) => "read-only",
             },
             match &store {
                 Some(store) => format!("runs from {}", store.location()),
