@@ -794,7 +794,11 @@ fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    /// Manage a team server's accounts instead of serving (see docs/team-server.md).
+    #[command(subcommand)]
+    pub admin: Option<ServeAdmin>,
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
@@ -814,6 +818,75 @@ pub struct ServeArgs {
     /// them (command lines can hold secrets passed as arguments).
     #[arg(long)]
     pub public_commands: bool,
+}
+
+/// `mlcarbon serve token|project ...`: a team server's accounts, in its database.
+#[derive(Debug, Subcommand)]
+pub enum ServeAdmin {
+    /// Users' tokens: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenAction),
+    /// Which team a project's runs belong to.
+    #[command(subcommand)]
+    Project(ProjectAction),
+}
+
+/// The database an account command works on.
+#[derive(Debug, Args)]
+pub struct AdminDb {
+    /// The server's database: a SQLite file or postgresql://USER@HOST[:PORT]/DB
+    /// [default: $MLCARBON_DB, else the XDG data dir's].
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Creates a token for USER in TEAM (both created when missing) and prints it once on
+    /// standard output; the server keeps only its SHA-256. The first token turns accounts on.
+    Create {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[arg(long, value_name = "TEAM")]
+        team: String,
+        /// `read`: the team's runs; `write`: also push runs to the team's projects.
+        #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+        scope: String,
+        /// A label to tell tokens apart in `serve token list`.
+        #[arg(long, value_name = "LABEL", default_value = "token")]
+        name: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Every token issued (never a secret): id, user, team, scope, label, created, revoked.
+    List {
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Revokes the token with this id (as `serve token list` shows it).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectAction {
+    /// Gives PROJECT (the `project` of runs) to TEAM (created when missing): its runs are then
+    /// visible to TEAM's members only and written by TEAM's write tokens.
+    Assign {
+        project: String,
+        #[arg(long, value_name = "TEAM")]
+        team: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Every project that belongs to a team.
+    List {
+        #[command(flatten)]
+        db: AdminDb,
+    },
 }
 
 /// Value parsers of the flags the model describes (`mlcarbon_model::params`): its ranges and

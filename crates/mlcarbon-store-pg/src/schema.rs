@@ -261,7 +261,7 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, server)
     );
     "#,
-    // Slurm totals per group (SQLite's step of the same number): integer sums of 1e-9 units,
+    // v9: Slurm totals per group (SQLite's step of the same number): integer sums of 1e-9 units,
     // and the index the top jobs are read from.
     r#"
     CREATE TABLE slurm_job_totals (
@@ -322,6 +322,35 @@ pub const MIGRATIONS: &[&str] = &[
         sum(CASE WHEN unfinished = 0 THEN trunc(embodied_kg * 1e9 + CASE WHEN embodied_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint
     FROM slurm_job_figures GROUP BY cluster, description, "user", account, partition, substr(day, 1, 7), state;
     CREATE INDEX slurm_job_figures_by_emissions ON slurm_job_figures (emissions_kg DESC, job_id);
+    "#,
+    // v10: accounts (SQLite's v10): teams are CodeCarbon organisations, project names unique on
+    // the server (a repeated name keeps its first row, the others get their id appended),
+    // users, their teams, and user tokens kept as a selector and the SHA-256 of the secret.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BYTEA NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
     "#,
 ];
 

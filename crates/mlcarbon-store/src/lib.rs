@@ -11,6 +11,7 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod accounts;
 mod codecarbon;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -30,6 +31,7 @@ mod store;
 mod types;
 pub mod validate;
 
+pub use accounts::{TokenHolder, TokenListing, TokenScope, User, UserToken, Visibility};
 pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use ingest::{IngestedRun, PositionedWindow};

@@ -268,7 +268,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX run_deliveries_pending ON run_deliveries (server, run_id) WHERE ended = 0;
     "#,
-    // Slurm totals per group, kept by `slurm import` and `slurm recompute` beside the jobs'
+    // v9: Slurm totals per group, kept by `slurm import` and `slurm recompute` beside the jobs'
     // figures, so a report of a cluster-year reads a few thousand rows instead of millions:
     // sums as integers of 1e-9 units, so that adding groups gives the very totals that adding
     // the jobs one by one gives (floating-point sums depend on their order). Top jobs are read
@@ -332,6 +332,37 @@ pub const MIGRATIONS: &[&str] = &[
         SUM(CASE WHEN unfinished = 0 THEN CAST(embodied_kg * 1e9 + CASE WHEN embodied_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END)
     FROM slurm_job_figures GROUP BY cluster, description, user, account, partition, substr(day, 1, 7), state;
     CREATE INDEX slurm_job_figures_by_emissions ON slurm_job_figures (emissions_kg DESC, job_id);
+    "#,
+    // v10: accounts of a team server. A team is a CodeCarbon organisation; a project (the
+    // `project` of runs) belongs to at most one team through `codecarbon_projects`, whose
+    // names become unique on the server (a name repeated in two organisations before keeps
+    // its first row; the others get their id appended). Users belong to teams; a user token
+    // (selector + SHA-256 of the secret) reads or writes for one of its user's teams.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
     "#,
 ];
 

@@ -192,6 +192,10 @@ pub struct RunFilter {
     pub job_key: Option<String>,
     /// At most this many runs, newest first.
     pub limit: Option<usize>,
+    /// Only runs a reader of these teams (ids) may see: of their projects or of projects of
+    /// no team (see `accounts`); `None`: every run. Set by the server, never from a request.
+    #[serde(skip)]
+    pub visible_to: Option<Vec<String>>,
 }
 
 /// A stored run: what it started with, how far it got or how it ended, and its totals.

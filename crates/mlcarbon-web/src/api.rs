@@ -13,7 +13,6 @@ use mlcarbon_store::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
 use crate::calc;
 use crate::error::ApiError;
 use crate::query::ESTIMATE_PARAMS;
@@ -342,9 +341,10 @@ pub async fn run_get(
     params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
     let mut shown = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
+            let run = reference.find(store, &visible)?;
             Ok(RunDetail {
                 components: store.components(run.id)?,
                 windows: store.windows(run.id)?,
@@ -370,7 +370,10 @@ pub async fn run_export(
     params.only(&[], &[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
-    let mut run = state.with_store(move |store| reference.find(store)).await?;
+    let visible = crate::accounts::reader()?;
+    let mut run = state
+        .with_store(move |store| reference.find(store, &visible))
+        .await?;
     runs::hide_commands_unless(
         state.shows_commands(Some(&headers)),
         std::slice::from_mut(&mut run),
@@ -395,9 +398,10 @@ pub async fn run_power(
     params.choice("format", &["json"])?;
     let points = params.limit("points", DEFAULT_POWER_POINTS, MAX_POWER_POINTS)?;
     let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
     let series = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
+            let run = reference.find(store, &visible)?;
             store.power_series(run.id, points)
         })
         .await?;
@@ -416,10 +420,11 @@ pub async fn run_samples(
         .choice("format", &["json", "csv", "jsonl"])?
         .unwrap_or("json");
     let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
     // Found first, so that an unknown run is a 404 before any byte is sent.
     let (run_id, keys): (RunId, Vec<String>) = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
+            let run = reference.find(store, &visible)?;
             let keys = store.components(run.id)?.into_iter().map(|c| c.key);
             Ok((run.id, keys.collect()))
         })
@@ -511,7 +516,7 @@ pub async fn runs_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
+    let writer = crate::accounts::require_writer(&state, &headers)?;
     let posted: PostedRun = json_body(&body)?;
     if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
@@ -526,9 +531,13 @@ pub async fn runs_post(
             // written to the real one.
             let scratch = SqliteRunStore::open_in_memory()?;
             record(&scratch, &posted)?;
-            record(store, &posted)
+            let project = &posted.run.start.project;
+            if let Err(refused) = crate::accounts::check_project(store, &writer, project)? {
+                return Ok(Err(refused));
+            }
+            record(store, &posted).map(Ok)
         })
-        .await?;
+        .await??;
     let mut response = json(&created)?;
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)

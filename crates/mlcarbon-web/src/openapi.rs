@@ -561,7 +561,7 @@ pub fn document() -> Value {
         "info": {
             "title": "mlcarbon",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands."
+            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands. Accounts: once the server's database holds a user token (`mlcarbon serve token create`), reading stored runs, jobs and /metrics needs a token (the server's, or a user's `mlct_…` token as bearer, x-api-token or the /login cookie; 401 without), a user token sees only runs of its teams' projects and of projects of no team (another team's run is 404), and writing needs a write-scope token of the project's team (403 otherwise)."
         },
         "paths": {
             "/api/estimate": {
@@ -654,9 +654,12 @@ pub fn document() -> Value {
                 "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer",
+                    "description": "The server's token, or with accounts a user token (mlct_<id>_<secret>, `mlcarbon serve token create`)." },
                 "apiToken": { "type": "apiKey", "in": "header", "name": "x-api-token",
-                    "description": "CodeCarbon's api_key: the server's write token." } },
+                    "description": "CodeCarbon's api_key: the server's write token, a project token (mlcc_…), or with accounts a user's write token." },
+                "loginCookie": { "type": "apiKey", "in": "cookie", "name": "mlcarbon_token",
+                    "description": "Set by POST /login (HttpOnly, SameSite=Strict); reads only." } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, RunStore, StoreError};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, RunStore, StoreError, Visibility};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -56,6 +56,8 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
         status,
         job_key: params.text("job")?,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
+        // What the request may read (accounts): 401 without a token where one is needed.
+        visible_to: crate::accounts::reader()?,
     })
 }
 
@@ -78,18 +80,45 @@ pub enum RunRef {
 }
 
 impl RunRef {
-    /// The run this names; `NotFound(0)` for `last` in an empty database.
-    pub fn find(&self, store: &dyn RunStore) -> Result<RunRecord, StoreError> {
+    /// The run this names among those a reader with `visible` may see (see
+    /// [`crate::accounts::reader`]): another team's run is as missing as one never stored;
+    /// `NotFound(0)` for `last` when none is.
+    pub fn find(
+        &self,
+        store: &dyn RunStore,
+        visible: &Visibility,
+    ) -> Result<RunRecord, StoreError> {
         match self {
-            RunRef::Id(id) => store.run(*id),
-            RunRef::Last => store.latest_run()?.ok_or(StoreError::NotFound(0)),
-            RunRef::Uuid(uuid) => match store.run_id_by_uuid(uuid)? {
-                Some(id) => store.run(id),
-                None => Err(StoreError::Unknown {
+            RunRef::Id(id) => {
+                let run = store.run(*id)?;
+                if crate::accounts::may_see(store, visible, &run.project)? {
+                    Ok(run)
+                } else {
+                    Err(StoreError::NotFound(*id))
+                }
+            }
+            RunRef::Last => store
+                .runs(&RunFilter {
+                    limit: Some(1),
+                    visible_to: visible.clone(),
+                    ..RunFilter::default()
+                })?
+                .into_iter()
+                .next()
+                .ok_or(StoreError::NotFound(0)),
+            RunRef::Uuid(uuid) => {
+                let unknown = || StoreError::Unknown {
                     what: "run",
                     id: uuid.clone(),
-                }),
-            },
+                };
+                let id = store.run_id_by_uuid(uuid)?.ok_or_else(unknown)?;
+                let run = store.run(id)?;
+                if crate::accounts::may_see(store, visible, &run.project)? {
+                    Ok(run)
+                } else {
+                    Err(unknown())
+                }
+            }
         }
     }
 }

@@ -49,6 +49,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         status: args.status,
         job_key: args.job.clone(),
         limit: Some(args.limit),
+        ..RunFilter::default()
     };
     let (runs, team) = match source(args.db.as_deref(), &args.team)? {
         Source::Local(store) => (store.runs(&filter)?, None),

@@ -1364,6 +1364,9 @@ mod slurm_basis;
 /// `serve --db postgresql://...` on a throwaway PostgreSQL cluster.
 mod postgres;
 
+// Accounts of a team server: `serve token ...`, `serve project ...`.
+mod accounts;
+
 #[test]
 fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {
     let dir = temp_dir("runs-no-match");

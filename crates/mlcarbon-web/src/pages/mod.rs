@@ -4,6 +4,7 @@
 pub mod calculator;
 pub mod data;
 pub mod jobs;
+pub mod login;
 pub mod runs;
 
 use std::fmt::Write;
