@@ -469,6 +469,16 @@ impl PredictionArgs {
     }
 }
 
+/// A stored run instead of the job's flags: `--run ID` and its `--db` (advise, plan-search).
+#[derive(Debug, Args)]
+pub struct StoredRunArgs {
+    #[arg(long, conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"], value_name = p::RUN.value_name, help = p::RUN.help)]
+    pub run: Option<String>,
+    /// Runs database, with --run.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     mlcarbon advise --hardware \"A100 SXM4 80GB\" --count 8 --hours 72 --provider aws --region us-east-1\n  \
@@ -479,11 +489,8 @@ pub struct AdviseArgs {
     pub job: JobArgs,
     #[command(flatten)]
     pub location: LocationArgs,
-    #[arg(long, conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"], value_name = p::RUN.value_name, help = p::RUN.help)]
-    pub run: Option<String>,
-    /// Runs database, with --run.
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub stored: StoredRunArgs,
     #[arg(long, allow_negative_numbers = true, value_parser = described::deadline, value_name = p::DEADLINE.value_name, help = p::DEADLINE.help)]
     pub deadline: Option<f64>,
     #[arg(long, value_name = p::NOW.value_name, help = p::NOW.help)]
@@ -528,11 +535,8 @@ pub struct PlanSearchArgs {
     pub eta: Option<f64>,
     #[arg(long, requires = "halving", allow_negative_numbers = true, value_parser = described::min_budget, value_name = p::MIN_BUDGET.value_name, help = p::MIN_BUDGET.help)]
     pub min_budget: Option<f64>,
-    #[arg(long, conflicts_with_all = ["hardware", "energy_kwh", "hours", "cpu", "ram_gb", "zone", "provider", "region", "intensity"], value_name = p::RUN.value_name, help = p::RUN.help)]
-    pub run: Option<String>,
-    /// Runs database, with --run.
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub stored: StoredRunArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,

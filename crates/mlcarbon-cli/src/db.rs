@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use mlcarbon_model::subject::{JobSource, MeasuredRun};
 use mlcarbon_store::{RunRecord, Store};
 
-use crate::cli::{JobArgs, LocationArgs};
+use crate::cli::{JobArgs, LocationArgs, StoredRunArgs};
 use crate::inputs::estimate_request;
 
 /// The database for a command that writes runs (`run`, `monitor`): created, user-only, when
@@ -74,6 +74,13 @@ pub fn measured_run(name: &str, db: Option<&Path>) -> Result<MeasuredRun> {
 }
 
 /// The job of `--run RUN` (from `--db`), else of the estimate flags.
+impl StoredRunArgs {
+    /// The job: the stored run `--run` names, else the one the flags describe.
+    pub fn job_source(&self, job: &JobArgs, location: &LocationArgs) -> Result<JobSource> {
+        job_source(job, location, self.run.as_deref(), self.db.as_deref())
+    }
+}
+
 pub fn job_source(
     job: &JobArgs,
     location: &LocationArgs,

@@ -670,6 +670,22 @@ for z in sorted(em_meta):
 
 ODBL.sort(key=lambda r: r["id"])
 
+# ---------------------------------------------------------------- every recent figure inside its range
+# The rule of the ranges, checked on the rows as written: every figure of the last three years (RANGE_FROM on)
+# the row's table may count, on either basis, lies in that basis' range (life-cycle figures under the floor
+# excepted: the floor is the range's low). WORLD's range spans both bases by design and is checked by its own rule.
+for r in ROWS + ODBL:
+    if r["id"] == "WORLD":
+        continue
+    ranges = [(group(r["basis"]), r["_lo"], r["_hi"])]
+    if r.get("direct_g_per_kwh"):
+        ranges.append(("direct", float(r["direct_low"]), float(r["direct_high"])))
+    for basis, lo, hi in ranges:
+        for x in eligible(r["id"], basis, r["_permissive"], RANGE_FROM):
+            if basis == "lifecycle" and x["value"] < LIFECYCLE_FLOOR:
+                continue
+            assert lo <= x["value"] <= hi, (r["id"], basis, x, lo, hi)
+
 # ---------------------------------------------------------------- share-alike figures that widen zones.csv ranges
 # zones.csv ranges count permissive figures only; the share-alike figures of the same zone, basis and window
 # (Electricity Maps ODbL, Ember CC-BY-SA as republished) are kept apart here, one row per zone and source,

@@ -12,7 +12,6 @@ use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_mass, human_number};
 
 use crate::cli::{AdviseArgs, TableFormat};
-use crate::db::job_source;
 use crate::inputs::{system_now, user_error};
 use crate::output::{Table, json};
 use crate::render::{job_in_place, mass_with_range};
@@ -131,12 +130,7 @@ fn human(report: &AdviseReport) -> String {
 
 pub fn run(data: &Dataset, args: &AdviseArgs) -> Result<String> {
     let query = AdviseQuery {
-        job: job_source(
-            &args.job,
-            &args.location,
-            args.run.as_deref(),
-            args.db.as_deref(),
-        )?,
+        job: args.stored.job_source(&args.job, &args.location)?,
         deadline: args.deadline,
         now: args.now.clone(),
         max_slowdown: args.max_slowdown,

@@ -10,7 +10,6 @@ use mlcarbon_model::search_report::{PlanReport, PlanSearchQuery, plan_search_rep
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 
 use crate::cli::{PlanSearchArgs, TableFormat};
-use crate::db::job_source;
 use crate::inputs::user_error;
 use crate::output::{Table, json};
 use crate::render::{job_in_place, mass_with_range};
@@ -181,12 +180,7 @@ fn human(report: &PlanReport) -> String {
 
 pub fn run(data: &Dataset, args: &PlanSearchArgs) -> Result<String> {
     let query = PlanSearchQuery {
-        job: job_source(
-            &args.job,
-            &args.location,
-            args.run.as_deref(),
-            args.db.as_deref(),
-        )?,
+        job: args.stored.job_source(&args.job, &args.location)?,
         grid: args.grid.clone(),
         trials: args.trials,
         top: args.top,
