@@ -302,6 +302,7 @@ fn the_login_cookie_reads_pages_and_never_writes() {
     let (status, _, page) = exchange(addr, "GET", "/login", &[], "");
     assert_eq!(status, 200);
     assert!(page.contains(r#"name="token""#), "{page}");
+    assert!(page.contains(r#"<a href="/login">Log in</a>"#), "{page}");
 
     let (status, _, body) = exchange(
         addr,
@@ -343,6 +344,7 @@ fn the_login_cookie_reads_pages_and_never_writes() {
         page.contains("vision") && !page.contains("speech"),
         "the runs page shows alpha's runs only"
     );
+    assert!(page.contains(r#"<a href="/logout">Log out</a>"#), "{page}");
     let run_body = serde_json::to_string(&new_run("by-cookie", "vision", "2024-01-12T09:00:00Z"))
         .expect("json");
     let (status, _, body) = exchange(addr, "PUT", "/api/runs/by-cookie", &with_cookie, &run_body);
