@@ -49,6 +49,7 @@ pub async fn login_post(
             );
         }
         Ok(Access::Anonymous { .. }) => false,
+        Ok(Access::Unknown(e)) => return error_page(&e),
         Err(e) => return error_page(&e),
     };
     if !known {

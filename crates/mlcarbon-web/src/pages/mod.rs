@@ -68,7 +68,7 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
         d = link("/data", "Data", Nav::Data),
         // With accounts on: how to log in, or out (nothing when they are off).
         account = match crate::accounts::current() {
-            crate::accounts::Access::Open => "",
+            crate::accounts::Access::Open | crate::accounts::Access::Unknown(_) => "",
             crate::accounts::Access::Anonymous { .. } => r#"<a href="/login">Log in</a>"#,
             crate::accounts::Access::Admin | crate::accounts::Access::Member { .. } => {
                 r#"<a href="/logout">Log out</a>"#
