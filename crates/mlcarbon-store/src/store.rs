@@ -682,7 +682,7 @@ impl Store {
             Order::NewestFirst => "DESC",
             Order::OldestFirst => "ASC",
         };
-        let sql = runs_sql(direction);
+        let sql = runs_sql(direction, filter.visible_to.is_some());
         let visible_to = match &filter.visible_to {
             Some(teams) => Some(
                 serde_json::to_string(teams)
@@ -1048,7 +1048,18 @@ impl Store {
 
 /// The query of [`Store::each_run`]: `?1`..`?5` filter, `?6`/`?7` the stored statuses, `?8`
 /// the job.
-fn runs_sql(direction: &str) -> String {
+/// `restricted`: `?9` names the teams whose runs (and those of projects of no team) are read;
+/// only then is `codecarbon_projects` named, so that an older file read as it is (no such table
+/// before schema v7) still lists its runs.
+fn runs_sql(direction: &str, restricted: bool) -> String {
+    let teams = if restricted {
+        "NOT EXISTS (
+                SELECT 1 FROM codecarbon_projects p
+                WHERE p.name = runs.project
+                  AND p.organization_id NOT IN (SELECT value FROM json_each(?9)))"
+    } else {
+        "?9 IS NULL"
+    };
     format!(
         "SELECT {RUN_COLUMNS} FROM runs
          WHERE (?1 IS NULL OR project = ?1)
@@ -1058,10 +1069,7 @@ fn runs_sql(direction: &str) -> String {
            AND (?5 IS NULL OR julianday(started_at) < julianday(?5))
            AND (?6 IS NULL OR status = ?6 OR status = ?7)
            AND (?8 IS NULL OR job_key = ?8)
-           AND (?9 IS NULL OR NOT EXISTS (
-                SELECT 1 FROM codecarbon_projects p
-                WHERE p.name = runs.project
-                  AND p.organization_id NOT IN (SELECT value FROM json_each(?9))))
+           AND ({teams})
          ORDER BY julianday(started_at) {direction}, id {direction}"
     )
 }
@@ -1507,7 +1515,7 @@ mod tests {
     fn run_lists_are_ordered_by_the_start_index() -> Result<(), StoreError> {
         let store = Store::open_in_memory()?;
         for direction in ["DESC", "ASC"] {
-            let sql = format!("EXPLAIN QUERY PLAN {}", runs_sql(direction));
+            let sql = format!("EXPLAIN QUERY PLAN {}", runs_sql(direction, false));
             let mut statement = store.conn.prepare(&sql)?;
             let none = Option::<String>::None;
             let plan: Vec<String> = statement

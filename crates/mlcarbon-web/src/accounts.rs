@@ -17,7 +17,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use mlcarbon_store::{
     CcOrganization, CcProject, RunStore, StoreError, TokenHolder, TokenScope, User, UserToken,
     Visibility,
@@ -237,6 +237,9 @@ pub(crate) enum Access {
     },
     /// Accounts on, and no token, or one the server does not know (or revoked).
     Anonymous { rejected: bool },
+    /// The store could not say (a database that does not answer): what needs accounts gets
+    /// this error; pages and answers without stored runs are served all the same.
+    Unknown(ApiError),
 }
 
 tokio::task_local! {
@@ -272,6 +275,7 @@ pub(crate) fn reader() -> Result<Visibility, ApiError> {
         Access::Open | Access::Admin => Ok(None),
         Access::Member { holder, .. } => Ok(Some(holder.teams.clone())),
         Access::Anonymous { rejected } => Err(unauthorized(rejected)),
+        Access::Unknown(error) => Err(error),
     }
 }
 
@@ -322,6 +326,7 @@ pub(crate) fn writer() -> Result<Option<Writer>, ApiError> {
             Some("authorization"),
         )),
         Access::Member { holder, .. } => Ok(Some(Writer::Member(holder))),
+        Access::Unknown(error) => Err(error),
         Access::Anonymous { rejected } => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             format!(
@@ -362,6 +367,7 @@ pub(crate) fn manager(
         Access::Admin => Ok(None),
         Access::Member { holder, .. } => Ok(Some(holder)),
         Access::Anonymous { rejected } => Err(unauthorized(rejected)),
+        Access::Unknown(error) => Err(error),
     }
 }
 
@@ -495,9 +501,8 @@ pub(crate) async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Acc
 
 /// Works out the request's [`Access`] and serves it within it.
 pub(crate) async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let access = match resolve(&state, request.headers()).await {
-        Ok(access) => access,
-        Err(error) => return error.into_response(),
-    };
+    let access = resolve(&state, request.headers())
+        .await
+        .unwrap_or_else(Access::Unknown);
     ACCESS.scope(access, next.run(request)).await
 }

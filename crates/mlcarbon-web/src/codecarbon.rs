@@ -107,7 +107,15 @@ pub async fn runs_post(
         .with_store(move |store| {
             let experiment = posted.experiment_id.trim();
             run.start.project = match experiment_project(store, &writer, experiment, &now)? {
-                Ok(project) => project,
+                Ok(Some(project)) => project,
+                // With accounts, each team's experiments of no project go to a project of
+                // its own: one shared default would belong to whichever team wrote first.
+                Ok(None) => match &member {
+                    accounts::Writer::Member(holder) => {
+                        format!("{DEFAULT_PROJECT}-{}", holder.team)
+                    }
+                    accounts::Writer::Anyone => DEFAULT_PROJECT.to_string(),
+                },
                 Err(refused) => return Ok(Err(refused)),
             };
             if let Err(refused) = accounts::check_project(store, &member, &run.start.project)? {
@@ -119,7 +127,7 @@ pub async fn runs_post(
     created(&uuid)
 }
 
-/// The name of the project that `experiment_id` belongs to ([`DEFAULT_PROJECT`] for none),
+/// The name of the project that `experiment_id` belongs to (none: the caller's default),
 /// the experiment recorded on first use: under the writer's project for a project token, else
 /// without one. A project token may not write to another project's experiment (403).
 fn experiment_project(
@@ -127,7 +135,7 @@ fn experiment_project(
     writer: &ApiWriter,
     experiment_id: &str,
     now: &str,
-) -> Result<Result<String, ApiError>, StoreError> {
+) -> Result<Result<Option<String>, ApiError>, StoreError> {
     let project_id = match (store.cc_experiment(experiment_id)?, writer) {
         (Some(found), ApiWriter::Project(own)) if found.project_id.as_ref() != Some(own) => {
             return Ok(Err(other_project("experiment_id")));
@@ -149,7 +157,7 @@ fn experiment_project(
         Some(id) => store.cc_project(&id)?.map(|p| p.name),
         None => None,
     };
-    Ok(Ok(project.unwrap_or_else(|| DEFAULT_PROJECT.to_string())))
+    Ok(Ok(project))
 }
 
 /// What an experiment first named by a tracker is described as.

@@ -26,7 +26,11 @@ fn login_form(status: StatusCode, error: Option<&str>) -> Response {
 
 /// `POST /login` (form field `token`): a known token is set as the cookie and the browser
 /// sent to the runs; another answers the form again, 401.
-pub async fn login_post(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn login_post(
+    State(state): State<AppState>,
+    request_headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let token = form_urlencoded::parse(&body)
         .find(|(key, _)| key == "token")
         .map(|(_, value)| value.trim().to_string())
@@ -45,13 +49,23 @@ pub async fn login_post(State(state): State<AppState>, body: Bytes) -> Response 
             );
         }
         Ok(Access::Anonymous { .. }) => false,
+        Ok(Access::Unknown(e)) => return error_page(&e),
         Err(e) => return error_page(&e),
     };
     if !known {
         return login_form(StatusCode::UNAUTHORIZED, Some("unknown or revoked token"));
     }
     let Ok(cookie) = HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+        "{LOGIN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        // Behind a TLS proxy the browser is told never to send the cookie in clear.
+        if request_headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"))
+        {
+            "; Secure"
+        } else {
+            ""
+        }
     )) else {
         return login_form(StatusCode::UNAUTHORIZED, Some("that is not a token"));
     };

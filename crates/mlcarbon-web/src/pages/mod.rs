@@ -54,7 +54,7 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a></nav></header>
+<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>{account}</nav></header>
 <main>
 {body}
 </main>
@@ -66,6 +66,14 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
         c = link("/", "Calculator", Nav::Calculator),
         r = link("/runs", "Runs", Nav::Runs),
         d = link("/data", "Data", Nav::Data),
+        // With accounts on: how to log in, or out (nothing when they are off).
+        account = match crate::accounts::current() {
+            crate::accounts::Access::Open | crate::accounts::Access::Unknown(_) => "",
+            crate::accounts::Access::Anonymous { .. } => r#"<a href="/login">Log in</a>"#,
+            crate::accounts::Access::Admin | crate::accounts::Access::Member { .. } => {
+                r#"<a href="/logout">Log out</a>"#
+            }
+        },
         version = env!("CARGO_PKG_VERSION"),
     );
     out

@@ -302,6 +302,7 @@ fn the_login_cookie_reads_pages_and_never_writes() {
     let (status, _, page) = exchange(addr, "GET", "/login", &[], "");
     assert_eq!(status, 200);
     assert!(page.contains(r#"name="token""#), "{page}");
+    assert!(page.contains(r#"<a href="/login">Log in</a>"#), "{page}");
 
     let (status, _, body) = exchange(
         addr,
@@ -343,12 +344,100 @@ fn the_login_cookie_reads_pages_and_never_writes() {
         page.contains("vision") && !page.contains("speech"),
         "the runs page shows alpha's runs only"
     );
+    assert!(page.contains(r#"<a href="/logout">Log out</a>"#), "{page}");
     let run_body = serde_json::to_string(&new_run("by-cookie", "vision", "2024-01-12T09:00:00Z"))
         .expect("json");
     let (status, _, body) = exchange(addr, "PUT", "/api/runs/by-cookie", &with_cookie, &run_body);
     assert_eq!(status, 401, "{body}");
 
+    // Behind a TLS proxy the cookie is Secure too.
+    let (status, head, _) = exchange(
+        addr,
+        "POST",
+        "/login",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-forwarded-proto", "https"),
+        ],
+        &form,
+    );
+    assert_eq!(status, 303, "{head}");
+    assert!(head.contains("; Secure"), "{head}");
+    assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
+
     let (status, head, _) = exchange(addr, "GET", "/logout", &with_cookie, "");
     assert_eq!(status, 303);
     assert!(head.contains("Max-Age=0"), "{head}");
+}
+
+/// A `RunCreate` as CodeCarbon 3.3.2 sends it, for a new experiment.
+fn codecarbon_run(experiment: &str) -> String {
+    json!({
+        "timestamp": "2024-01-12T09:00:00+00:00",
+        "experiment_id": experiment,
+        "os": "Linux", "python_version": "3.11.2", "codecarbon_version": "3.3.2",
+        "cpu_count": 16, "cpu_model": "AMD EPYC 7763", "gpu_count": 0, "gpu_model": "",
+        "longitude": null, "latitude": null, "region": "quebec", "provider": null,
+        "ram_total_size": 64.0, "tracking_mode": "machine"
+    })
+    .to_string()
+}
+
+#[test]
+fn codecarbon_clients_write_with_a_users_write_token_within_its_team() {
+    let team = two_teams();
+    let addr = team.addr;
+    let alpha = [("x-api-token", team.alpha_write.as_str())];
+    let (status, _, body) = exchange(addr, "POST", "/runs", &alpha, &codecarbon_run("exp-a"));
+    assert_eq!(status, 201, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let run_uuid = created["id"].as_str().expect("an id").to_string();
+    let id = run_id(&team, &run_uuid);
+    let stored = team.prep.run(id).expect("run");
+    // An experiment of no project goes to the team's own default project, now the team's.
+    assert_eq!(stored.project, "codecarbon-alpha");
+    let alpha_id = team
+        .prep
+        .project_team("codecarbon-alpha")
+        .expect("team")
+        .expect("assigned");
+
+    let emission = json!({
+        "timestamp": "2024-01-12T09:00:10+00:00", "run_id": run_uuid, "duration": 10,
+        "emissions_sum": 0.001, "emissions_rate": 0.0001, "cpu_power": 100.0, "gpu_power": 0.0,
+        "ram_power": 10.0, "cpu_energy": 0.0003, "gpu_energy": 0.0, "ram_energy": 0.00003,
+        "energy_consumed": 0.00033, "cpu_utilization_percent": 50.0,
+        "gpu_utilization_percent": 0.0, "ram_utilization_percent": 20.0
+    })
+    .to_string();
+    let beta = [("x-api-token", team.beta_write.as_str())];
+    let (status, _, body) = exchange(addr, "POST", "/emissions", &beta, &emission);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("team `alpha`"), "{body}");
+    let (status, _, body) = exchange(addr, "POST", "/emissions", &alpha, &emission);
+    assert_eq!(status, 201, "{body}");
+
+    let read_only = [("x-api-token", team.alpha_read.as_str())];
+    let (status, _, body) = exchange(addr, "POST", "/runs", &read_only, &codecarbon_run("exp-r"));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("read-only token"), "{body}");
+
+    // Organisation pages answer to their members only.
+    let (status, _, body) = exchange(
+        addr,
+        "GET",
+        &format!("/organizations/{alpha_id}/projects"),
+        &alpha,
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("codecarbon-alpha"), "{body}");
+    let (status, _, body) = exchange(
+        addr,
+        "GET",
+        &format!("/organizations/{alpha_id}"),
+        &beta,
+        "",
+    );
+    assert_eq!(status, 404, "{body}");
 }
