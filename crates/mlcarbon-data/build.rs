@@ -48,8 +48,8 @@ const SPECS: &[Spec] = &[
             ("aliases", Kind::List),
             ("vendor", Kind::Text),
             ("kind", Kind::Enum("HardwareKind")),
-            ("power_w", Kind::F64),
-            ("power_kind", Kind::Enum("PowerKind")),
+            ("power_w", Kind::OptF64),
+            ("power_kind", Kind::OptEnum("PowerKind")),
             ("system_power_w", Kind::OptF64),
             ("memory_gb", Kind::OptF64),
             ("fp32_tflops", Kind::OptF64),
@@ -331,6 +331,7 @@ const ZONE_COLUMNS: &[(&str, Kind)] = &[
     ("direct_high", Kind::OptF64),
     ("direct_year", Kind::OptU16),
     ("direct_source", Kind::Text),
+    ("direct_newest_year", Kind::OptU16),
     ("notes", Kind::Text),
 ];
 

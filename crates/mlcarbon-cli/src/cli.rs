@@ -200,6 +200,8 @@ pub struct MonitorArgs {
 pub struct RunsArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// Only runs of this project.
     #[arg(long)]
     pub project: Option<String>,
@@ -228,10 +230,13 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job.
+    /// Run id, `last`, the start of its uuid, or `job:KEY` for a distributed job (with
+    /// --server: the server's run id, `last`, the whole uuid, or `job:KEY`).
     pub run: String,
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// Output format (human or json).
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
@@ -241,12 +246,28 @@ pub struct ShowArgs {
 pub struct JobsArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub team: TeamReadArgs,
     /// At most this many jobs, the most recently started first (1 or more).
     #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
+}
+
+/// Reading a team server instead of the local database (`runs`, `show`, `jobs`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TeamReadArgs {
+    /// Read the team server at this address instead of the local database: a job's total
+    /// over all its hosts is there. Only this flag reads a server ($MLCARBON_SERVER and config
+    /// `server` say where trackers push).
+    #[arg(long, value_name = "http://HOST:PORT", conflicts_with = "db")]
+    pub server: Option<String>,
+    /// The token to read the server with, from this file's first line [default:
+    /// $MLCARBON_TOKEN]; sent as `Authorization: Bearer`.
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -773,7 +794,11 @@ fn parse_status(text: &str) -> Result<mlcarbon_store::RunStatus, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    /// Manage a team server's accounts instead of serving (see docs/team-server.md).
+    #[command(subcommand)]
+    pub admin: Option<ServeAdmin>,
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
@@ -793,6 +818,75 @@ pub struct ServeArgs {
     /// them (command lines can hold secrets passed as arguments).
     #[arg(long)]
     pub public_commands: bool,
+}
+
+/// `mlcarbon serve token|project ...`: a team server's accounts, in its database.
+#[derive(Debug, Subcommand)]
+pub enum ServeAdmin {
+    /// Users' tokens: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenAction),
+    /// Which team a project's runs belong to.
+    #[command(subcommand)]
+    Project(ProjectAction),
+}
+
+/// The database an account command works on.
+#[derive(Debug, Args)]
+pub struct AdminDb {
+    /// The server's database: a SQLite file or postgresql://USER@HOST[:PORT]/DB
+    /// [default: $MLCARBON_DB, else the XDG data dir's].
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Creates a token for USER in TEAM (both created when missing) and prints it once on
+    /// standard output; the server keeps only its SHA-256. The first token turns accounts on.
+    Create {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[arg(long, value_name = "TEAM")]
+        team: String,
+        /// `read`: the team's runs; `write`: also push runs to the team's projects.
+        #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+        scope: String,
+        /// A label to tell tokens apart in `serve token list`.
+        #[arg(long, value_name = "LABEL", default_value = "token")]
+        name: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Every token issued (never a secret): id, user, team, scope, label, created, revoked.
+    List {
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Revokes the token with this id (as `serve token list` shows it).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectAction {
+    /// Gives PROJECT (the `project` of runs) to TEAM (created when missing): its runs are then
+    /// visible to TEAM's members only and written by TEAM's write tokens.
+    Assign {
+        project: String,
+        #[arg(long, value_name = "TEAM")]
+        team: String,
+        #[command(flatten)]
+        db: AdminDb,
+    },
+    /// Every project that belongs to a team.
+    List {
+        #[command(flatten)]
+        db: AdminDb,
+    },
 }
 
 /// Value parsers of the flags the model describes (`mlcarbon_model::params`): its ranges and
@@ -1044,6 +1138,11 @@ pub struct SlurmEpilogArgs {
     /// The cluster description: the job's figures are stored with it.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -1057,6 +1156,11 @@ pub struct SlurmRecomputeArgs {
     /// The cluster description (docs/slurm.md).
     #[arg(long, value_name = "PATH")]
     pub cluster: PathBuf,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Only this cluster's jobs [default: every cluster stored].
     #[arg(long, value_name = "NAME")]
     pub cluster_name: Option<String>,
@@ -1089,6 +1193,11 @@ pub struct SlurmImportArgs {
     /// stored, so reports from the database with this description are fast.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -1131,6 +1240,11 @@ pub struct SlurmReportArgs {
     /// The cluster description (docs/slurm.md): per partition, CPU and GPU power, PUE, grid.
     #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
+    /// Basis of the grid figure of the description's zones: `lifecycle` (the default where the
+    /// zone has one) or `direct` (combustion only); a partition's own `intensity_g_per_kwh` is
+    /// kept as given.
+    #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
+    pub basis: Option<mlcarbon_data::Basis>,
     /// Compute as another tool does.
     #[arg(long, value_enum)]
     pub compat: Option<SlurmCompat>,

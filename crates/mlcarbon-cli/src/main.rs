@@ -12,6 +12,7 @@ mod inputs;
 mod output;
 mod render;
 mod settings;
+mod team;
 mod tracking;
 
 use std::io::Write;
@@ -96,6 +97,9 @@ fn config_command(data: &Dataset, action: &cli::ConfigAction) -> Result<String> 
 
 /// `mlcarbon serve`: the server keeps the dataset for its whole life.
 fn serve(cli: &Cli, args: &cli::ServeArgs) -> Result<Outcome> {
+    if let Some(admin) = &args.admin {
+        return commands::serve_admin::run(admin).map(Outcome::Text);
+    }
     let data: &'static Dataset = match &cli.data_dir {
         Some(dir) => Box::leak(Box::new(load_data_dir(dir)?)),
         None => Dataset::builtin().context("built-in data")?,

@@ -154,6 +154,12 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
     Ok(text)
 }
 
+/// A count with its noun, singular for one: `count(1, "run", "runs")` is "1 run".
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// An optional number as a cell ("" when unknown).
 pub fn cell(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
@@ -162,6 +168,13 @@ pub fn cell(value: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_in_the_singular() {
+        assert_eq!(count(1u64, "run", "runs"), "1 run");
+        assert_eq!(count(0u64, "run", "runs"), "0 runs");
+        assert_eq!(count(2u32, "sample", "samples"), "2 samples");
+    }
 
     /// A writer that fails every write with one kind of error, as a full disk or a closed pipe.
     struct Failing(std::io::ErrorKind);

@@ -11,12 +11,33 @@ use mlcarbon_model::lang::Lang;
 use mlcarbon_model::predict::{Prediction, RangeBasis};
 use mlcarbon_model::report::EmbodiedReport;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
+use mlcarbon_model::units::Ranged;
 use mlcarbon_model::{Job, Location, estimate};
 use mlcarbon_store::{ComponentRecord, IntensityOrigin, Method, RunRecord, RunStatus};
 
 use crate::clock;
 use crate::inputs::user_error;
 use crate::output::Table;
+
+/// `8 × A100 SXM4 80GB for 24 h in France (FR)`: a job, its hours where known, and its place.
+pub fn job_in_place(job: &str, hours: f64, place: &str) -> String {
+    let hours = if hours > 0.0 {
+        format!(" for {} h", human_number(hours))
+    } else {
+        String::new()
+    };
+    format!("{job}{hours} in {place}")
+}
+
+/// `12.3 kg CO2e (range 10–15 kg)`: emissions and their range, in the unit the value picks.
+pub fn mass_with_range(kg: f64, low: f64, high: f64) -> String {
+    let mass = mass_scale(kg);
+    format!(
+        "{} CO2e{}",
+        mass.show(kg, Lang::En),
+        range_suffix(mass, low, high)
+    )
+}
 
 /// "1.2 kg CO2e (range …) manufacturing share of …", or why it was not estimated.
 pub fn embodied_line(report: &EmbodiedReport) -> String {
@@ -26,20 +47,23 @@ pub fn embodied_line(report: &EmbodiedReport) -> String {
             report.notes.first().map_or("no figure", String::as_str)
         );
     }
-    let mass = mass_scale(report.total_kg);
     format!(
-        "{} CO2e{}  manufacturing share of {}: {} of {}; reported beside the emissions above, not in them",
-        mass.show(report.total_kg, Lang::En),
-        range_suffix(mass, report.total_kg_low, report.total_kg_high),
+        "{}  manufacturing share of {}: {} of {}; reported beside the emissions above, not in them",
+        mass_with_range(report.total_kg, report.total_kg_low, report.total_kg_high),
         report.parts_text(),
         human_hours(report.run_hours, Lang::En),
         report.lifetimes_text()
     )
 }
 
-/// " (range …)" in the unit `scale` picks for `value`; nothing when it reads as one number.
-fn range_or_nothing(low: f64, high: f64, value: f64, scale: fn(f64) -> Scale) -> String {
-    range_suffix(scale(value), low, high)
+/// " (range …)" in the unit `scale` picks for the value; nothing when it reads as one number.
+fn range_or_nothing<T: Copy>(
+    range: Ranged<T>,
+    to_f64: fn(T) -> f64,
+    scale: fn(f64) -> Scale,
+) -> String {
+    let range = range.map(to_f64);
+    range_suffix(scale(range.value), range.low, range.high)
 }
 
 /// "14 h", or "2:05" (minutes and seconds) under an hour.
@@ -57,31 +81,16 @@ pub fn prediction_text(p: &Prediction) -> String {
     let mut text = format!(
         "at completion ~{}{}, {} CO2e{}",
         human_energy(p.total_energy.value.0),
-        range_or_nothing(
-            p.total_energy.low.0,
-            p.total_energy.high.0,
-            p.total_energy.value.0,
-            energy_scale
-        ),
+        range_or_nothing(p.total_energy, |e| e.0, energy_scale),
         human_mass(p.total_emissions.value.0),
-        range_or_nothing(
-            p.total_emissions.low.0,
-            p.total_emissions.high.0,
-            p.total_emissions.value.0,
-            mass_scale
-        ),
+        range_or_nothing(p.total_emissions, |m| m.0, mass_scale),
     );
     if remaining > 0.0 {
         text.push_str(&format!(
             "; the remaining {:.0} % would add ~{} CO2e{} over ~{}",
             remaining * 100.0,
             human_mass(p.remaining_emissions.value.0),
-            range_or_nothing(
-                p.remaining_emissions.low.0,
-                p.remaining_emissions.high.0,
-                p.remaining_emissions.value.0,
-                mass_scale
-            ),
+            range_or_nothing(p.remaining_emissions, |m| m.0, mass_scale),
             duration_text(p.remaining_hours.value.0)
         ));
     }

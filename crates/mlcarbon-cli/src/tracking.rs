@@ -23,7 +23,7 @@ use crate::clock;
 use crate::config::Config;
 use crate::db::open_store_writable;
 use crate::inputs::{read_profile, system_now, user_error};
-use crate::output::{stderr_line, to_stderr};
+use crate::output::{count, stderr_line, to_stderr};
 use crate::render::summary_with;
 use crate::settings::{sampling_interval, tracked_location};
 
@@ -296,7 +296,10 @@ impl Session {
 /// The summary's line on the team server: whether the run reached it in full.
 fn push_line(server: &ServerUrl, pushed: &PushSummary, samples: u64) -> String {
     if pushed.run_delivered && pushed.unsent_samples == 0 {
-        return format!("  pushed     all {samples} samples and the end to {server}\n");
+        return format!(
+            "  pushed     all {} and the end to {server}\n",
+            count(samples, "sample", "samples")
+        );
     }
     let why = pushed
         .last_error
@@ -304,7 +307,10 @@ fn push_line(server: &ServerUrl, pushed: &PushSummary, samples: u64) -> String {
         .map(|e| format!(" ({e})"))
         .unwrap_or_default();
     format!(
-        "  pushed     not all yet to {server}{why}: {} samples wait in the local database; `mlcarbon push` sends them, as does the next `mlcarbon run --server` on this host\n",
-        pushed.unsent_samples
+        "  pushed     not all yet to {server}{why}: {} in the local database; `mlcarbon push` sends them, as does the next `mlcarbon run --server` on this host\n",
+        match pushed.unsent_samples {
+            1 => "1 sample waits".to_string(),
+            n => format!("{n} samples wait"),
+        }
     )
 }

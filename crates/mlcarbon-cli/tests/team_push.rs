@@ -228,7 +228,7 @@ fn a_tracker_killed_while_the_server_is_down_is_delivered_by_push() {
         "{out}{}",
         String::from_utf8_lossy(&pushed.stderr)
     );
-    assert!(out.contains("1 runs delivered"), "{out}");
+    assert!(out.contains(": 1 run delivered, "), "{out}");
     // Nothing is left: a second push sends nothing.
     let again = mlcarbon(&dir)
         .arg("push")
@@ -247,4 +247,185 @@ fn a_tracker_killed_while_the_server_is_down_is_delivered_by_push() {
     let server = open(&server_db);
     let run = assert_delivered(&dir.join("host-k.sqlite"), &server);
     assert_eq!(run.status, RunStatus::Interrupted);
+}
+
+/// `mlcarbon ARGS --server` of the server on `port`: its status, stdout and stderr.
+fn read_server(dir: &Path, port: u16, args: &[&str]) -> (bool, String, String) {
+    let out = mlcarbon(dir)
+        .args(args)
+        .args(["--server", &format!("http://127.0.0.1:{port}")])
+        .output()
+        .expect("mlcarbon starts");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn read_json(dir: &Path, port: u16, args: &[&str]) -> serde_json::Value {
+    let (ok, stdout, stderr) = read_server(dir, port, args);
+    assert!(ok, "mlcarbon {args:?} --server: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    serde_json::from_str(&stdout).expect("JSON")
+}
+
+#[test]
+fn the_team_total_of_a_job_is_read_from_the_server() {
+    let dir = temp_dir("team-read");
+    let port = free_port();
+    let server = start_server(&dir, port, &dir.join("server.sqlite"));
+    for (host, child) in [
+        ("host-a", start_tracker(&dir, "host-a", port, "1")),
+        ("host-b", start_tracker(&dir, "host-b", port, "1.5")),
+    ] {
+        let status = child.wait_with_output().expect("tracker ends").status;
+        let log = std::fs::read_to_string(dir.join(format!("{host}.stderr"))).unwrap_or_default();
+        assert!(
+            status.success() && log.contains("pushed     all"),
+            "{host}:\n{log}"
+        );
+    }
+
+    // The job as the server totals it, through the CLI: the same JSON as the API's.
+    let job = read_json(
+        &dir,
+        port,
+        &["show", &format!("job:{JOB}"), "--format", "json"],
+    );
+    assert_eq!(job, http_get(port, &format!("/api/jobs/{JOB}")));
+    let hosts: Vec<&str> = job["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["host"].as_str().expect("host"))
+        .collect();
+    assert_eq!(hosts, ["host-a", "host-b"]);
+    let jobs = read_json(&dir, port, &["jobs", "--format", "json"]);
+    assert_eq!(jobs, http_get(port, "/api/jobs"));
+    assert_eq!(jobs[0], job);
+
+    // The runs of both hosts, and the total is their sum.
+    let runs = read_json(&dir, port, &["runs", "--job", JOB, "--format", "json"]);
+    assert_eq!(runs, http_get(port, &format!("/api/runs?job={JOB}")));
+    let runs = runs.as_array().expect("runs");
+    assert_eq!(runs.len(), 2);
+    let sum: f64 = runs
+        .iter()
+        .map(|r| r["energy_kwh"].as_f64().expect("kWh"))
+        .sum();
+    let total = job["energy_kwh"].as_f64().expect("kWh");
+    assert!((total - sum).abs() <= 1e-9 * sum, "{total} vs {sum}");
+
+    // Each host's own database knows only its own run of the job; MLCARBON_SERVER says where
+    // trackers push and does not turn the read into one of the server.
+    let local = mlcarbon(&dir)
+        .args(["jobs", "--format", "json", "--db"])
+        .arg(dir.join("host-a.sqlite"))
+        .env("MLCARBON_SERVER", format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("mlcarbon jobs");
+    let local: serde_json::Value = serde_json::from_slice(&local.stdout).expect("JSON");
+    assert_eq!(local[0]["nodes"].as_array().map(Vec::len), Some(1));
+
+    // Human output, rendered as the local commands render theirs.
+    let (ok, text, _) = read_server(&dir, port, &["show", &format!("job:{JOB}")]);
+    assert!(ok && text.contains(&format!("job {JOB}:")), "{text}");
+    assert!(
+        text.contains("2 hosts, 2 runs") && text.contains("host-b"),
+        "{text}"
+    );
+    let (ok, text, _) = read_server(&dir, port, &["jobs"]);
+    assert!(ok && text.contains(JOB), "{text}");
+    let (ok, text, _) = read_server(&dir, port, &["runs", "--job", JOB, "--limit", "1"]);
+    assert!(
+        ok && text.lines().count() == 2,
+        "one run under the header: {text}"
+    );
+
+    // A run by its uuid, the same on the tracker's host and on the server.
+    let uuid = runs[0]["uuid"].as_str().expect("uuid");
+    let shown = read_json(&dir, port, &["show", uuid, "--format", "json"]);
+    assert_eq!(shown, http_get(port, &format!("/api/runs/{uuid}")));
+    assert_eq!(shown["run"]["uuid"], uuid);
+    let (ok, text, stderr) = read_server(&dir, port, &["show", uuid]);
+    assert!(ok, "{stderr}");
+    assert!(
+        text.contains("  power      ") && text.contains(&format!("uuid       {uuid}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "`mlcarbon show job:{JOB} --server http://127.0.0.1:{port}`"
+        )),
+        "{text}"
+    );
+
+    // The token is sent: the server shows command lines only to requests bearing it.
+    assert!(
+        text.contains("command    (hidden by the server"),
+        "without a token: {text}"
+    );
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("token file");
+    let with_file = mlcarbon(&dir)
+        .args([
+            "show",
+            uuid,
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .arg("--token-file")
+        .arg(&token_file)
+        .output()
+        .expect("mlcarbon show");
+    let text = String::from_utf8_lossy(&with_file.stdout);
+    assert!(
+        text.contains("command    sleep "),
+        "with --token-file: {text}"
+    );
+    let with_env = mlcarbon(&dir)
+        .args(["runs", "--job", JOB, "--format", "json"])
+        .args(["--server", &format!("http://127.0.0.1:{port}")])
+        .env("MLCARBON_TOKEN", TOKEN)
+        .output()
+        .expect("mlcarbon runs");
+    let listed: serde_json::Value = serde_json::from_slice(&with_env.stdout).expect("JSON");
+    assert_eq!(listed[0]["command"][0], "sleep", "with MLCARBON_TOKEN");
+
+    // A job or run the server does not have: one line naming the command that lists them.
+    let (ok, _, stderr) = read_server(&dir, port, &["show", "job:nope"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("no job `nope` on the team server")
+            && stderr.contains(&format!("`mlcarbon jobs --server http://127.0.0.1:{port}`")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let (ok, _, stderr) = read_server(&dir, port, &["show", "999"]);
+    assert!(!ok && stderr.contains("mlcarbon runs --server"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    stop(server);
+}
+
+#[test]
+fn reading_a_server_that_is_down_fails_in_one_line() {
+    let dir = temp_dir("team-read-down");
+    let port = free_port();
+    for args in [
+        vec!["jobs"],
+        vec!["show", "job:any"],
+        vec!["show", "last"],
+        vec!["runs", "--job", "any"],
+    ] {
+        let (ok, stdout, stderr) = read_server(&dir, port, &args);
+        assert!(!ok, "{args:?}: {stdout}");
+        assert!(
+            stderr.contains(&format!(
+                "cannot read from the team server http://127.0.0.1:{port}"
+            )) && stderr.contains("mlcarbon serve"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
 }

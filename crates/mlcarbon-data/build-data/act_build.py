@@ -283,7 +283,9 @@ def zeus():
 
 
 def hardware_power():
-    return {r["id"]: float(r["power_w"]) for r in csv.DictReader(open(os.path.join(DATA, "hardware.csv"), encoding="utf-8"))}
+    # Rows without a published power (TPU v5e/v5p/v6e) have no rated power to relate idle power to.
+    return {r["id"]: float(r["power_w"]) for r in csv.DictReader(open(os.path.join(DATA, "hardware.csv"), encoding="utf-8"))
+            if r["power_w"]}
 
 
 def idle_and_constants():

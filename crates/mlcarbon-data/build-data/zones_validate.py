@@ -8,7 +8,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 D = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLCARBON_BUILD_OUT", os.path.join(HERE, "out"))
 SHARE_ALIKE = ("ODbL-1.0", "CC-BY-SA-4.0")
 COLS = ("id,name,aliases,kind,country,intensity_g_per_kwh,low,high,basis,year,source,newest_year,"
-        "direct_g_per_kwh,direct_low,direct_high,direct_year,direct_source,notes").split(",")
+        "direct_g_per_kwh,direct_low,direct_high,direct_year,direct_source,direct_newest_year,notes").split(",")
 KINDS = set("world country state province territory balancing_authority bidding_zone region".split())
 BASIS = {"lifecycle", "direct", "unknown"}
 err = []
@@ -67,6 +67,8 @@ for r in allrows:
     if r["direct_g_per_kwh"]:
         dv, dlo, dhi = float(r["direct_g_per_kwh"]), float(r["direct_low"]), float(r["direct_high"])
         if not (0 <= dlo <= dv <= dhi): err.append(f"{z}: direct low/value/high {dlo} {dv} {dhi}")
+        if int(r["direct_year"]) < int(r["direct_newest_year"]):
+            err.append(f"{z}: direct value of {r['direct_year']} older than newest {r['direct_newest_year']}")
         if r["direct_source"] not in srcs: err.append(f"{z}: direct source {r['direct_source']} not in sources.csv")
         elif r["_file"] == "zones.csv" and srcs[r["direct_source"]]["license"] in SHARE_ALIKE:
             err.append(f"{z}: share-alike direct source in zones.csv")

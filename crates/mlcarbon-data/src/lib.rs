@@ -230,6 +230,12 @@ fn retain_memory(rows: &mut Vec<&Hardware>, query: &str) {
     }
 }
 
+/// `400 W`, or `power not published`.
+fn watts_or_none(h: &Hardware) -> String {
+    h.power_w
+        .map_or("power not published".to_string(), |w| format!("{w} W"))
+}
+
 /// The variant a family name stands for (see [`Dataset::resolve_hardware`]).
 fn family_pick<'a>(query: &str, many: &[&'a Hardware]) -> HardwareMatch<'a> {
     let same_power = many
@@ -265,23 +271,27 @@ fn family_pick<'a>(query: &str, many: &[&'a Hardware]) -> HardwareMatch<'a> {
     let note = if same_power {
         let names: Vec<&str> = alternatives.iter().map(|h| h.name.as_ref()).collect();
         format!(
-            "`{query}` names {} variants with the same rated power ({} W, {}); {} taken (also: {})",
+            "`{query}` names {} variants with the same rated power ({}); {} taken (also: {})",
             many.len(),
-            chosen.power_w,
-            chosen.power_kind.label(),
+            chosen
+                .rated_power()
+                .map_or("power not published".to_string(), |(w, kind)| format!(
+                    "{w} W, {}",
+                    kind.label()
+                )),
             chosen.name,
             names.join(", ")
         )
     } else {
         let others: Vec<String> = alternatives
             .iter()
-            .map(|h| format!("{} {} W", h.name, h.power_w))
+            .map(|h| format!("{} {}", h.name, watts_or_none(h)))
             .collect();
         format!(
-            "`{query}` names {} variants whose power differs; assumed {} ({} W), the most common data-centre variant; others: {}; name one for its figure",
+            "`{query}` names {} variants whose power differs; assumed {} ({}), the most common data-centre variant; others: {}; name one for its figure",
             many.len(),
             chosen.name,
-            chosen.power_w,
+            watts_or_none(chosen),
             others.join(", ")
         )
     };

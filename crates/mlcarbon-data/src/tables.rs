@@ -73,8 +73,11 @@ pub struct Hardware {
     pub aliases: List,
     pub vendor: Text,
     pub kind: HardwareKind,
-    pub power_w: f64,
-    pub power_kind: PowerKind,
+    /// Rated power per device; `None` where the vendor publishes none (TPU v5e/v5p/v6e): an
+    /// estimate then needs the user's figure (`--watts`).
+    pub power_w: Option<f64>,
+    /// What kind of figure `power_w` is; `None` exactly when `power_w` is.
+    pub power_kind: Option<PowerKind>,
     /// Power per device of the whole system where a source measured one (host, network and
     /// cooling share included; Patterson et al. 2021 for TPU v2/v3): a separate quantity, never
     /// the device's own power.
@@ -122,6 +125,20 @@ impl Hardware {
             .or(self.fp16_tflops_dense.map(|t| (t, "FP16 dense")))
             .or(self.fp32_tflops.map(|t| (t, "FP32")))
             .filter(|(t, _)| *t > 0.0)
+    }
+
+    /// The rated power per device and what kind of figure it is; `None` where the vendor
+    /// publishes no power figure.
+    pub fn rated_power(&self) -> Option<(f64, PowerKind)> {
+        Some((self.power_w?, self.power_kind?))
+    }
+
+    /// `700 W (TDP)`, or `power not published` where the vendor publishes none.
+    pub fn power_label(&self) -> String {
+        match self.rated_power() {
+            Some((w, kind)) => format!("{w} W ({})", kind.label()),
+            None => "power not published".to_string(),
+        }
     }
 }
 
@@ -310,6 +327,10 @@ pub struct Zone {
     pub direct_year: Option<u16>,
     #[serde(default)]
     pub direct_source: Text,
+    /// The newest year of any direct figure the references hold for the zone (provider tables'
+    /// grid figures included): `direct_year` is never older.
+    #[serde(default)]
+    pub direct_newest_year: Option<u16>,
     #[serde(default)]
     pub notes: Text,
     /// Which file the row came from (`zones.csv` or the share-alike `zones_odbl.csv`).

@@ -27,6 +27,45 @@ fn no_central_value_is_older_than_the_newest_year_its_table_could_use() {
     }
 }
 
+#[test]
+fn no_direct_value_is_older_than_the_newest_direct_year_of_the_references() {
+    let mut with_direct = 0;
+    for z in data().zones.iter() {
+        let Some(direct) = z.direct_g_per_kwh else {
+            assert!(
+                z.direct_newest_year.is_none(),
+                "{}: the references hold a direct figure but the row has none",
+                z.id
+            );
+            continue;
+        };
+        with_direct += 1;
+        let newest = z
+            .direct_newest_year
+            .unwrap_or_else(|| panic!("{}: no direct_newest_year", z.id));
+        let year = z
+            .direct_year
+            .unwrap_or_else(|| panic!("{}: direct figure without a year", z.id));
+        assert!(
+            year >= newest,
+            "{}: direct value {direct} of {year} but a {newest} direct figure exists",
+            z.id
+        );
+    }
+    assert!(with_direct >= 50, "only {with_direct} direct figures");
+}
+
+#[test]
+fn frances_direct_figure_is_its_newest_not_the_2022_outage_year() {
+    let france = data().zone("FR").expect("FR");
+    let direct = france.figure(Basis::Direct).expect("direct figure");
+    let lifecycle = france.default_figure();
+    assert_eq!(direct.year, 2024);
+    assert!(direct.g_per_kwh < lifecycle.g_per_kwh, "{direct:?}");
+    // EEA's 2022 figure (74 g/kWh) stays in the range.
+    assert!(direct.low <= 74.0 && 74.0 <= direct.high, "{direct:?}");
+}
+
 fn check_range(zone: &Zone, f: &ZoneFigure) {
     assert!(
         f.low <= f.g_per_kwh && f.g_per_kwh <= f.high,
@@ -243,8 +282,8 @@ fn tpus_are_on_one_chip_basis_with_the_system_figure_apart() {
         ("google-tpu-v4", 192.0, None),
     ] {
         let h = d.find_hardware(id).expect(id);
-        assert_eq!(h.power_kind, mlcarbon_data::PowerKind::Tdp, "{id}");
-        assert_eq!(h.power_w, chip_w, "{id}");
+        assert_eq!(h.power_kind, Some(mlcarbon_data::PowerKind::Tdp), "{id}");
+        assert_eq!(h.power_w, Some(chip_w), "{id}");
         assert_eq!(h.system_power_w, system_w, "{id}");
     }
 }
@@ -254,7 +293,10 @@ fn newer_hardware_regions_and_provider_figures_are_in_the_tables() {
     let d = data();
     let gaudi2 = d.find_hardware("Gaudi 2").expect("Gaudi 2");
     assert_eq!(gaudi2.peak_tflops(), Some((432.0, "BF16 dense")));
-    assert_eq!(d.find_hardware("GB200").expect("GB200").power_w, 1200.0);
+    assert_eq!(
+        d.find_hardware("GB200").expect("GB200").power_w,
+        Some(1200.0)
+    );
     assert!(d.find_hardware("GH200").is_ok());
     for (provider, code, zone) in [
         ("aws", "ca-west-1", "CA-AB"),
@@ -356,4 +398,40 @@ fn water_usage_effectiveness_is_the_providers_own_or_absent() {
         assert!(d.provider(&w.provider).is_some(), "{}", w.provider);
         assert!(d.source(&w.source).is_some(), "{}", w.source);
     }
+}
+
+#[test]
+fn tpu_v5e_v5p_v6e_carry_their_cited_throughput_and_memory_and_no_power() {
+    let d = data();
+    // Google Cloud TPU documentation, as compiled in the references' curated accelerators table.
+    for (name, bf16, memory) in [
+        ("TPU v5e", 197.0, 16.0),
+        ("TPU v5p", 459.0, 95.0),
+        ("TPU v6e", 918.0, 32.0),
+        ("Trillium", 918.0, 32.0),
+    ] {
+        let h = d
+            .find_hardware(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(h.bf16_tflops_dense, Some(bf16), "{name}");
+        assert_eq!(h.memory_gb, Some(memory), "{name}");
+        assert_eq!((h.power_w, h.power_kind), (None, None), "{name}");
+        assert_eq!(h.rated_power(), None, "{name}");
+        assert_eq!(h.power_label(), "power not published");
+    }
+    let v4 = d
+        .find_hardware("TPU v4")
+        .expect("TPU v4 still resolves alone");
+    assert_eq!(v4.id, "google-tpu-v4");
+}
+
+#[test]
+fn a10g_keeps_its_cited_150_w_and_says_why_not_300() {
+    let a10g = data().find_hardware("A10G").expect("A10G");
+    assert_eq!(a10g.power_w, Some(150.0));
+    assert!(
+        a10g.notes.contains("300 W") && a10g.notes.contains("no cited source"),
+        "{}",
+        a10g.notes
+    );
 }

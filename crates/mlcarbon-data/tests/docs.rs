@@ -176,7 +176,11 @@ fn power_kind_counts_match() {
         (PowerKind::Tdp, "`tdp`"),
         (PowerKind::BoardPower, "`board_power`"),
     ] {
-        let n = d.hardware.iter().filter(|h| h.power_kind == kind).count();
+        let n = d
+            .hardware
+            .iter()
+            .filter(|h| h.power_kind == Some(kind))
+            .count();
         let after = text
             .split(label)
             .nth(1)

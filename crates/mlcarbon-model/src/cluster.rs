@@ -29,6 +29,9 @@ pub struct PartitionPower {
     pub memory_per_gb: Factor<Watts>,
     pub pue: Factor<f64>,
     pub intensity: Factor<GramsPerKwh>,
+    /// What `intensity` counts: `lifecycle` or `direct` for a grid zone's figure, `given` for
+    /// the description's own figure (its basis is the cluster owner's to know).
+    pub basis: &'static str,
     /// Nodes are given to one job at a time, so a node's energy is the job's.
     pub exclusive: bool,
 }
@@ -213,6 +216,7 @@ mod tests {
             memory_per_gb: factor(Watts(0.3725), Watts(0.3725), Watts(0.392)),
             pue: factor(1.5, 1.5, 1.5),
             intensity: factor(GramsPerKwh(100.0), GramsPerKwh(80.0), GramsPerKwh(120.0)),
+            basis: "given",
             exclusive,
         }
     }

@@ -348,6 +348,22 @@ pub fn comparable_throughput(from: &Hardware, to: &Hardware) -> Option<(f64, f64
     (b > 0.0).then_some((a, b, metric))
 }
 
+/// The note naming the candidates a hardware comparison with `from` skipped for want of a
+/// published power figure (those it could otherwise compare); `None` when there are none.
+pub fn without_power(from: &Hardware, candidates: &[&Hardware]) -> Option<String> {
+    let names: Vec<&str> = candidates
+        .iter()
+        .filter(|h| h.power_w.is_none() && comparable_throughput(from, h).is_some())
+        .map(|h| h.name.as_ref())
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "skipped, no published power figure: {} (estimate them with --watts W)",
+            names.join(", ")
+        )
+    })
+}
+
 /// Hours the same work takes on other hardware, assuming time scales inversely with peak
 /// throughput (the same count of devices, the same fraction of peak reached).
 pub fn same_work_hours(hours: Hours, from_tflops: f64, to_tflops: f64) -> Hours {
@@ -356,6 +372,7 @@ pub fn same_work_hours(hours: Hours, from_tflops: f64, to_tflops: f64) -> Hours 
 
 /// The job on each of `candidates` instead of `from`, at the same location, for the same work.
 /// `rebuild` makes the job for a device and a duration (it keeps count and utilization).
+/// Devices without a published power figure are skipped ([`without_power`] names them).
 pub fn other_hardware(
     baseline: &Estimate,
     location: &Location,
@@ -366,7 +383,7 @@ pub fn other_hardware(
 ) -> Result<Vec<Alternative>, ScenarioError> {
     let mut out = Vec::new();
     for to in candidates {
-        if to.id == from.id {
+        if to.id == from.id || to.power_w.is_none() {
             continue;
         }
         let Some((a, b, metric)) = comparable_throughput(from, to) else {

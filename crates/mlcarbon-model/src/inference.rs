@@ -89,7 +89,7 @@ pub fn device_idle_power(
             dataset: data.name.clone(),
             id: constant_ids::GPU_IDLE_FRACTION.to_string(),
         })?;
-    let rated = hardware.power_w;
+    let (rated, _) = crate::scenario::rated_power(hardware)?;
     let mut provenance = row_provenance(
         data,
         "idle power",

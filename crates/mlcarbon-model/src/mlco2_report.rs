@@ -10,14 +10,8 @@ use serde::Serialize;
 use crate::compat::{
     Mlco2Intensity, Mlco2Result, mlco2_cleanest_region, mlco2_estimate, mlco2_exact,
 };
-use crate::report::{LowHigh, mlco2_device_for};
+use crate::report::mlco2_device_for;
 use crate::request::{EstimateRequest, RequestError, validate};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Mlco2Range {
-    pub emissions_kg: LowHigh,
-    pub energy_kwh: LowHigh,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Mlco2Provenance {
@@ -49,13 +43,17 @@ pub struct Mlco2Report {
     pub hours: f64,
     pub location: String,
     pub energy_kwh: f64,
+    /// The calculator gives no range: both ends equal the value (the layout of every report).
+    pub energy_kwh_low: f64,
+    pub energy_kwh_high: f64,
     pub kg_per_kwh: f64,
     pub intensity_g_per_kwh: f64,
     pub emissions_kg: f64,
+    pub emissions_kg_low: f64,
+    pub emissions_kg_high: f64,
     pub offset_percent: f64,
     pub offset_kg: f64,
     pub pue: f64,
-    pub range: Mlco2Range,
     pub provenance: Mlco2Provenance,
     pub cleanest_region: Option<CleanestRegion>,
     pub notes: Vec<String>,
@@ -309,22 +307,16 @@ pub fn mlco2_report(
         hours,
         location: result.location.clone(),
         energy_kwh: result.kwh,
+        energy_kwh_low: result.kwh,
+        energy_kwh_high: result.kwh,
         kg_per_kwh: result.kg_per_kwh,
         intensity_g_per_kwh: result.impact_g_per_kwh,
         emissions_kg: result.kg,
+        emissions_kg_low: result.kg,
+        emissions_kg_high: result.kg,
         offset_percent: result.offset_percent,
         offset_kg: result.offset_kg,
         pue: 1.0,
-        range: Mlco2Range {
-            emissions_kg: LowHigh {
-                low: result.kg,
-                high: result.kg,
-            },
-            energy_kwh: LowHigh {
-                low: result.kwh,
-                high: result.kwh,
-            },
-        },
         provenance: Mlco2Provenance {
             device_row: gpu.name.clone(),
             tdp_w: gpu.tdp_watts,

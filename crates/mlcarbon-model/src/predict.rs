@@ -13,7 +13,8 @@
 //! checkpoint there is a single segment and no range (the prediction says so). Energy is IT
 //! energy as a meter reads it; PUE and grid intensity apply as in the estimate.
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use crate::units::{GramsPerKwh, Hours, KgCo2e, KilowattHours, Ranged, combine};
 
@@ -91,8 +92,10 @@ pub enum RangeBasis {
     SingleSegment,
 }
 
-/// Prediction of the whole run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Prediction of the whole run. Its JSON writes each range flat, `X` with `X_low` and `X_high`
+/// beside it and the unit in the name (`total_emissions_kg`, `total_emissions_kg_low`, ...), as
+/// every report does.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
     pub progress: f64,
     pub total_it_energy: Ranged<KilowattHours>,
@@ -105,6 +108,40 @@ pub struct Prediction {
     pub total_emissions: Ranged<KgCo2e>,
     pub remaining_emissions: Ranged<KgCo2e>,
     pub range_basis: RangeBasis,
+}
+
+impl Prediction {
+    /// The ranges under their JSON names (with the unit), in the order they are written.
+    pub fn ranges(&self) -> [(&'static str, Ranged<f64>); 8] {
+        let kwh = |r: Ranged<KilowattHours>| r.map(|e| e.0);
+        let hours = |r: Ranged<Hours>| r.map(|h| h.0);
+        let kg = |r: Ranged<KgCo2e>| r.map(|m| m.0);
+        [
+            ("total_it_energy_kwh", kwh(self.total_it_energy)),
+            ("remaining_it_energy_kwh", kwh(self.remaining_it_energy)),
+            ("total_hours", hours(self.total_hours)),
+            ("remaining_hours", hours(self.remaining_hours)),
+            ("total_energy_kwh", kwh(self.total_energy)),
+            ("emissions_so_far_kg", kg(self.emissions_so_far)),
+            ("total_emissions_kg", kg(self.total_emissions)),
+            ("remaining_emissions_kg", kg(self.remaining_emissions)),
+        ]
+    }
+}
+
+impl Serialize for Prediction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ranges = self.ranges();
+        let mut map = serializer.serialize_map(Some(2 + 3 * ranges.len()))?;
+        map.serialize_entry("progress", &self.progress)?;
+        for (name, range) in ranges {
+            map.serialize_entry(name, &range.value)?;
+            map.serialize_entry(&format!("{name}_low"), &range.low)?;
+            map.serialize_entry(&format!("{name}_high"), &range.high)?;
+        }
+        map.serialize_entry("range_basis", &self.range_basis)?;
+        map.end()
+    }
 }
 
 /// One point of the run: progress, hours, kWh.

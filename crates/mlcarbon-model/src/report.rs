@@ -372,7 +372,7 @@ pub fn compare_with_mlco2(
     let mut differences = vec![format!(
         "it takes {} W at 100 % (ours: {} W × {:.0} % utilization)",
         gpu.tdp_watts,
-        hardware.power_w,
+        hardware.power_w?,
         match &job.job.load {
             Load::Components { components } =>
                 components.first().map_or(100.0, |c| c.utilization * 100.0),
@@ -574,14 +574,13 @@ pub fn compare_report(
                     ),
                 ));
             }
-            (
-                alternatives,
-                Some(
-                    "same work: time scales inversely with peak dense throughput (the same count of devices, \
-                     the same fraction of peak reached); energy per unit of work, not measured speed"
-                        .to_string(),
-                ),
-            )
+            let mut assumption = "same work: time scales inversely with peak dense throughput (the same count of devices, \
+                 the same fraction of peak reached); energy per unit of work, not measured speed"
+                .to_string();
+            if let Some(skipped) = compare::without_power(from, &candidates) {
+                assumption = format!("{assumption}; {skipped}");
+            }
+            (alternatives, Some(assumption))
         }
     };
     alternatives.truncate(limit);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::compare::CandidatePlace;
 use crate::embodied::HostSpec;
 use crate::estimate::{Job, Load, Location, Provenance};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario;
 use crate::units::{Hours, KilowattHours};
 
 /// Inputs of an estimate, each optional, named like the CLI flags (`energy_kwh` or `energy-kwh`).
@@ -355,26 +355,6 @@ pub fn resolve_candidates<'d>(
 /// The most places one candidates list may name.
 pub const MAX_CANDIDATES: usize = 200;
 
-/// A location on the basis asked for; without one, life-cycle, else (a place the data holds
-/// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
-/// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
-fn on_basis(
-    asked: Option<Basis>,
-    locate: impl Fn(Basis) -> Result<Location, ScenarioError>,
-) -> Result<Location, RequestError> {
-    match (asked, locate(asked.unwrap_or(Basis::Lifecycle))) {
-        (None, Err(ScenarioError::NoFigure { place, .. })) => {
-            let mut location = locate(Basis::Direct)?;
-            location.intensity.provenance.note = format!(
-                "{place} has no life-cycle figure in the data: its direct figure (combustion only, lower than a life-cycle one) is used, and comparisons stay on the direct basis; {}",
-                location.intensity.provenance.note
-            );
-            Ok(location)
-        }
-        (_, result) => Ok(result?),
-    }
-}
-
 pub fn resolve_location<'d>(
     data: &'d Dataset,
     r: &EstimateRequest,
@@ -384,7 +364,7 @@ pub fn resolve_location<'d>(
         (provider, Some(region), None, None) => {
             let (provider, region) = resolve_provider_region(data, provider.as_deref(), region)?;
             ResolvedLocation {
-                location: on_basis(r.basis, |basis| {
+                location: scenario::on_basis(r.basis, |basis| {
                     scenario::region_location(data, provider, region, basis)
                 })?,
                 provider: Some(provider),
@@ -408,7 +388,9 @@ pub fn resolve_location<'d>(
                 .find_zone(zone)
                 .map_err(|e| RequestError::new("zone", lookup_message(&e, "zones")))?;
             ResolvedLocation {
-                location: on_basis(r.basis, |basis| scenario::zone_location(data, zone, basis))?,
+                location: scenario::on_basis(r.basis, |basis| {
+                    scenario::zone_location(data, zone, basis)
+                })?,
                 provider: None,
                 region: None,
             }

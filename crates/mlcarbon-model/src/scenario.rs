@@ -20,6 +20,23 @@ pub enum ScenarioError {
     Invalid(String),
     #[error("{place} has no {basis} grid intensity in the data; use --basis {other}", basis = basis.as_str(), other = match basis { Basis::Lifecycle => "direct", Basis::Direct => "lifecycle" })]
     NoFigure { place: String, basis: Basis },
+    /// A device of the table whose vendor publishes no power figure (TPU v5e/v5p/v6e).
+    #[error("{vendor} publishes no power figure for {device}; give --watts W")]
+    NoPower { device: String, vendor: String },
+}
+
+/// The rated power of `hardware` and its kind, or the error asking for the user's figure.
+pub fn rated_power(hardware: &Hardware) -> Result<(f64, PowerKind), ScenarioError> {
+    hardware
+        .rated_power()
+        .ok_or_else(|| ScenarioError::NoPower {
+            device: hardware
+                .name
+                .strip_suffix(" (chip)")
+                .unwrap_or(&hardware.name)
+                .to_string(),
+            vendor: hardware.vendor.to_string(),
+        })
 }
 
 fn constant<'d>(data: &'d Dataset, id: &str) -> Result<&'d Constant, ScenarioError> {
@@ -100,7 +117,7 @@ pub fn default_utilization(
     data: &Dataset,
     hardware: &Hardware,
 ) -> Result<(f64, Provenance), ScenarioError> {
-    match hardware.power_kind {
+    match rated_power(hardware)?.1 {
         PowerKind::MeasuredMean => Ok((
             1.0,
             row_provenance(
@@ -151,14 +168,15 @@ pub fn accelerator_component(
         None => default_utilization(data, hardware)?,
     };
     let (low_factor, mut high_factor) = draw_factors(data)?;
-    if matches!(hardware.power_kind, PowerKind::Tdp | PowerKind::BoardPower) {
+    let (rated_w, power_kind) = rated_power(hardware)?;
+    if matches!(power_kind, PowerKind::Tdp | PowerKind::BoardPower) {
         // A rated limit bounds the mean draw: the high end never exceeds it.
         high_factor = high_factor.min(1.0 / util).max(1.0);
     }
     Ok(Component {
         kind: "gpu".to_string(),
         label: hardware.name.to_string(),
-        unit_power: Watts(hardware.power_w),
+        unit_power: Watts(rated_w),
         count: f64::from(count),
         utilization: util,
         low_factor,
@@ -166,7 +184,7 @@ pub fn accelerator_component(
         provenance: row_provenance(
             data,
             "device power",
-            format!("{} W ({})", hardware.power_w, hardware.power_kind.label()),
+            format!("{rated_w} W ({})", power_kind.label()),
             Origin::Estimated,
             RowRef {
                 table: "hardware.csv",
@@ -629,6 +647,26 @@ pub fn zone_location(data: &Dataset, zone: &Zone, basis: Basis) -> Result<Locati
         offset_percent: None,
         offset_provenance: None,
     })
+}
+
+/// A location on the basis asked for; without one, life-cycle, else (a place the data holds
+/// only direct figures for: US states, Chinese provinces, the world average) the direct figure,
+/// said in the intensity's note. The location's basis is then direct, and so are its comparisons.
+pub fn on_basis(
+    asked: Option<Basis>,
+    locate: impl Fn(Basis) -> Result<Location, ScenarioError>,
+) -> Result<Location, ScenarioError> {
+    match (asked, locate(asked.unwrap_or(Basis::Lifecycle))) {
+        (None, Err(ScenarioError::NoFigure { place, .. })) => {
+            let mut location = locate(Basis::Direct)?;
+            location.intensity.provenance.note = format!(
+                "{place} has no life-cycle figure in the data: its direct figure (combustion only, lower than a life-cycle one) is used, and comparisons stay on the direct basis; {}",
+                location.intensity.provenance.note
+            );
+            Ok(location)
+        }
+        (_, result) => result,
+    }
 }
 
 /// The world average, flagged as defaulted, on its default figure's basis.

@@ -3,7 +3,7 @@
 //! are exclusive. Device and zone names resolve through the dataset's tables; every figure keeps
 //! its provenance. Documented in `docs/slurm.md`.
 
-use mlcarbon_data::{Dataset, LookupError};
+use mlcarbon_data::{Basis, Dataset, LookupError};
 use mlcarbon_model::cluster::{ClusterGpu, JobUsage, PartitionPower, had_whole_nodes};
 use mlcarbon_model::embodied::device_figure;
 use mlcarbon_model::estimate::{Factor, Origin, Provenance};
@@ -62,6 +62,9 @@ struct SiteFields {
     zone: Option<String>,
     intensity_g_per_kwh: Option<f64>,
     memory_w_per_gb: Option<f64>,
+    /// The basis asked for (`--basis`) for the zone's figure; `None`: life-cycle where the zone
+    /// has one, as estimate does.
+    basis: Option<Basis>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -99,6 +102,7 @@ impl PartitionFields {
             zone: self.zone.clone().or(file.zone.clone()),
             intensity_g_per_kwh: self.intensity_g_per_kwh.or(file.intensity_g_per_kwh),
             memory_w_per_gb: self.memory_w_per_gb.or(file.memory_w_per_gb),
+            basis: file.basis,
         }
     }
 }
@@ -132,8 +136,19 @@ pub struct PartitionEmbodied {
 const FIGURES_VERSION: u32 = 1;
 
 impl Cluster {
-    /// Parses and resolves `cluster.toml` text against the dataset.
+    /// Parses and resolves `cluster.toml` text against the dataset, each zone on its default
+    /// basis (life-cycle where the zone has a life-cycle figure).
     pub fn parse(text: &str, data: &Dataset) -> Result<Cluster, ClusterError> {
+        Cluster::parse_on_basis(text, data, None)
+    }
+
+    /// Like [`Cluster::parse`], with the zones' figures on `basis` (`--basis`); a partition's
+    /// own `intensity_g_per_kwh` is kept as given whatever the basis.
+    pub fn parse_on_basis(
+        text: &str,
+        data: &Dataset,
+        basis: Option<Basis>,
+    ) -> Result<Cluster, ClusterError> {
         let file: ClusterFile =
             toml::from_str(text).map_err(|e| ClusterError::Toml(e.to_string().trim().into()))?;
         if file.partition.is_empty() && file.default.is_none() {
@@ -146,6 +161,7 @@ impl Cluster {
             zone: file.zone.clone(),
             intensity_g_per_kwh: file.intensity_g_per_kwh,
             memory_w_per_gb: file.memory_w_per_gb,
+            basis,
         };
         let mut cluster = Cluster {
             name: file.name.unwrap_or_else(|| "cluster".to_string()),
@@ -437,22 +453,32 @@ fn resolve_partition(
         Some(p) => return Err(invalid(name, format!("pue = {p}: expected 1.0-5.0"))),
         None => scenario::default_pue(data)?,
     };
-    let intensity = match (site.intensity_g_per_kwh, site.zone.as_ref()) {
-        (Some(g), _) if (0.0..=2000.0).contains(&g) => Factor {
-            range: Ranged::exact(GramsPerKwh(g)),
-            provenance: Provenance::given("grid intensity", format!("{g} g/kWh")),
-        },
+    let (intensity, basis) = match (site.intensity_g_per_kwh, site.zone.as_ref()) {
+        (Some(g), _) if (0.0..=2000.0).contains(&g) => (
+            Factor {
+                range: Ranged::exact(GramsPerKwh(g)),
+                provenance: Provenance::given("grid intensity", format!("{g} g/kWh")),
+            },
+            "given",
+        ),
         (Some(g), _) => {
             return Err(invalid(
                 name,
                 format!("intensity_g_per_kwh = {g}: expected 0-2000"),
             ));
         }
-        (None, Some(zone)) => {
-            let zone = data.find_zone(zone).map_err(lookup)?;
-            scenario::zone_location(data, zone, zone.default_figure().basis)?.intensity
+        (None, zone) => {
+            let zone = match zone {
+                Some(zone) => data.find_zone(zone).map_err(lookup)?,
+                None => data.world_zone().ok_or_else(|| {
+                    ClusterError::Data("the dataset has no world zone".to_string())
+                })?,
+            };
+            let location = scenario::on_basis(site.basis, |basis| {
+                scenario::zone_location(data, zone, basis)
+            })?;
+            (location.intensity, location.basis.as_str())
         }
-        (None, None) => scenario::default_location(data)?.intensity,
     };
     if fields.gpus_per_node == Some(0) && gpu.is_some() {
         return Err(invalid(name, "gpus_per_node = 0 with a gpu model"));
@@ -465,6 +491,7 @@ fn resolve_partition(
         memory_per_gb,
         pue,
         intensity,
+        basis,
         exclusive: fields.exclusive,
     })
 }

@@ -12,6 +12,8 @@ use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
+use mlcarbon_store::slurm::{SlurmJobNumbers, SlurmSums, from_nano};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("job {job}: {error}")]
@@ -101,6 +103,33 @@ impl JobFilter {
         self.since.as_deref().is_none_or(|s| day >= s)
             && self.until.as_deref().is_none_or(|u| day <= u)
     }
+
+    /// Whether the window starts on a month's first day and ends on a month's last (or is
+    /// open): then every month is wholly in it or wholly out, and totals kept per month answer.
+    pub fn on_month_boundaries(&self) -> bool {
+        let first = |day: &str| day.len() == 10 && day.ends_with("-01");
+        let last = |day: &str| {
+            mlcarbon_time::parse_date(day)
+                .is_some_and(|n| mlcarbon_time::format_day(n + 1).ends_with("-01"))
+        };
+        self.since.as_deref().is_none_or(first) && self.until.as_deref().is_none_or(last)
+    }
+
+    /// Whether the jobs of a month (`YYYY-MM`, or empty for jobs with no date) are in the
+    /// window, for a window on month boundaries: a day-less job is in only an open window,
+    /// as [`JobFilter::keeps`] has it.
+    fn keeps_month(&self, month: &str) -> bool {
+        if month.is_empty() {
+            return self.keeps("");
+        }
+        self.since
+            .as_deref()
+            .is_none_or(|s| month >= s.get(..7).unwrap_or(s))
+            && self
+                .until
+                .as_deref()
+                .is_none_or(|u| month <= u.get(..7).unwrap_or(u))
+    }
 }
 
 /// How the figures were computed.
@@ -143,30 +172,30 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, figures: &JobFigures) {
-        self.embodied_kg += figures.embodied_kg;
-        let e = &figures.energy;
-        self.jobs += 1;
-        self.energy_kwh += e.energy.value.0;
-        self.emissions_kg += e.emissions.value.0;
-        self.cpu_energy_kwh += e.cpu.value.0;
-        self.gpu_energy_kwh += e.gpu.value.0;
-        self.ram_energy_kwh += e.ram.value.0;
-        self.measured_node_energy_kwh += e.measured_nodes.0;
-        self.energy_low_kwh += e.energy.low.0;
-        self.energy_high_kwh += e.energy.high.0;
-        self.emissions_low_kg += e.emissions.low.0;
-        self.emissions_high_kg += e.emissions.high.0;
-        self.elapsed_hours += figures.elapsed_hours;
-        match e.method {
-            EnergyMethod::Measured => self.measured_jobs += 1,
-            EnergyMethod::Modelled => self.modelled_jobs += 1,
-            EnergyMethod::Mixed => self.mixed_jobs += 1,
-        }
-        if figures.failed {
-            self.failed_jobs += 1;
-            self.failed_energy_kwh += e.energy.value.0;
-            self.failed_emissions_kg += e.emissions.value.0;
+    /// Totals of integer sums (see [`SlurmSums`]: sums that do not depend on the order of
+    /// the jobs, so a report read from per-group totals equals one that adds every job).
+    pub fn of_sums(s: &SlurmSums) -> Totals {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Totals {
+            jobs: count(s.jobs),
+            failed_jobs: count(s.failed_jobs),
+            energy_kwh: from_nano(s.energy_nano_kwh),
+            emissions_kg: from_nano(s.emissions_nano_kg),
+            cpu_energy_kwh: from_nano(s.cpu_nano_kwh),
+            gpu_energy_kwh: from_nano(s.gpu_nano_kwh),
+            ram_energy_kwh: from_nano(s.ram_nano_kwh),
+            measured_node_energy_kwh: from_nano(s.measured_node_nano_kwh),
+            energy_low_kwh: from_nano(s.energy_low_nano_kwh),
+            energy_high_kwh: from_nano(s.energy_high_nano_kwh),
+            emissions_low_kg: from_nano(s.emissions_low_nano_kg),
+            emissions_high_kg: from_nano(s.emissions_high_nano_kg),
+            failed_energy_kwh: from_nano(s.failed_energy_nano_kwh),
+            failed_emissions_kg: from_nano(s.failed_emissions_nano_kg),
+            measured_jobs: count(s.measured_jobs),
+            modelled_jobs: count(s.modelled_jobs),
+            mixed_jobs: count(s.mixed_jobs),
+            elapsed_hours: from_nano(s.elapsed_nano_hours),
+            embodied_kg: from_nano(s.embodied_nano_kg),
         }
     }
 
@@ -193,6 +222,33 @@ pub struct JobFigures {
     pub elapsed_hours: f64,
     /// The job's share of the hardware's embodied emissions, 0 where none is described.
     pub embodied_kg: f64,
+}
+
+/// A job's figures in the store's columns.
+pub fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
+    let e = &f.energy;
+    SlurmJobNumbers {
+        unfinished: false,
+        failed: f.failed,
+        method: match e.method {
+            EnergyMethod::Modelled => 0,
+            EnergyMethod::Measured => 1,
+            EnergyMethod::Mixed => 2,
+        },
+        gpu_utilisation_recorded: e.gpu_utilisation_recorded,
+        elapsed_hours: f.elapsed_hours,
+        cpu_kwh: e.cpu.value.0,
+        gpu_kwh: e.gpu.value.0,
+        ram_kwh: e.ram.value.0,
+        measured_node_kwh: e.measured_nodes.0,
+        energy_kwh: e.energy.value.0,
+        energy_low_kwh: e.energy.low.0,
+        energy_high_kwh: e.energy.high.0,
+        emissions_kg: e.emissions.value.0,
+        emissions_low_kg: e.emissions.low.0,
+        emissions_high_kg: e.emissions.high.0,
+        embodied_kg: f.embodied_kg,
+    }
 }
 
 /// The figures of one job by a method; `None` for a job still pending or running (its
@@ -345,14 +401,13 @@ pub struct ReportBuilder<'a> {
     filter: JobFilter,
     by: Vec<GroupBy>,
     top: usize,
-    totals: Totals,
-    groups: BTreeMap<Vec<String>, Totals>,
+    totals: SlurmSums,
+    groups: BTreeMap<Vec<String>, SlurmSums>,
     /// The group key of the job being added, reused so that a known group costs no allocation.
     scratch_key: Vec<String>,
     heap: BinaryHeap<Ranked>,
     unfinished: u64,
     outside: u64,
-    recorded_util: u64,
 }
 
 impl<'a> ReportBuilder<'a> {
@@ -362,13 +417,12 @@ impl<'a> ReportBuilder<'a> {
             filter,
             by,
             top,
-            totals: Totals::default(),
+            totals: SlurmSums::default(),
             groups: BTreeMap::new(),
             scratch_key: Vec::new(),
             heap: BinaryHeap::new(),
             unfinished: 0,
             outside: 0,
-            recorded_util: 0,
         }
     }
 
@@ -392,10 +446,28 @@ impl<'a> ReportBuilder<'a> {
             self.outside += 1;
             return;
         }
-        if figures.energy.gpu_utilisation_recorded {
-            self.recorded_util += 1;
+        self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(figures)));
+        self.consider_top(job, figures);
+    }
+
+    /// Adds the totals of a group of jobs kept at import: `keys.day` is their month
+    /// (`YYYY-MM`, or empty), `unfinished` the jobs of the group left out as unfinished. The
+    /// window must start and end on month boundaries ([`JobFilter::on_month_boundaries`]), so
+    /// that a month is wholly in or out. Top jobs are not taken from groups: add them with
+    /// [`ReportBuilder::consider_top`].
+    pub fn add_group_sums(&mut self, keys: &JobKeys<'_>, sums: &SlurmSums, unfinished: u64) {
+        self.unfinished += unfinished;
+        if !self.filter.keeps_month(keys.day) {
+            self.outside += u64::try_from(sums.jobs).unwrap_or(0);
+            return;
         }
-        self.totals.add(figures);
+        if sums.jobs != 0 {
+            self.add_to_groups(keys, sums);
+        }
+    }
+
+    fn add_to_groups(&mut self, job: &JobKeys<'_>, sums: &SlurmSums) {
+        self.totals.add_times(sums, 1);
         if !self.by.is_empty() {
             self.scratch_key.resize(self.by.len(), String::new());
             for (slot, by) in self.scratch_key.iter_mut().zip(&self.by) {
@@ -403,14 +475,16 @@ impl<'a> ReportBuilder<'a> {
                 slot.push_str(by.key(job));
             }
             match self.groups.get_mut(&self.scratch_key) {
-                Some(totals) => totals.add(figures),
+                Some(totals) => totals.add_times(sums, 1),
                 None => {
-                    let mut totals = Totals::default();
-                    totals.add(figures);
-                    self.groups.insert(self.scratch_key.clone(), totals);
+                    self.groups.insert(self.scratch_key.clone(), *sums);
                 }
             }
         }
+    }
+
+    /// Keeps a finished job among the top ones if it emitted more than the least of them.
+    pub fn consider_top(&mut self, job: &JobKeys<'_>, figures: &JobFigures) {
         if self.top > 0 {
             let candidate = figures.energy.emissions.value.0;
             let beats_smallest = self.heap.len() < self.top
@@ -439,6 +513,16 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 
+    /// The window the report counts jobs in.
+    pub fn filter(&self) -> &JobFilter {
+        &self.filter
+    }
+
+    /// How many top jobs the report lists.
+    pub fn top(&self) -> usize {
+        self.top
+    }
+
     pub fn finish(self, counts: GroupingCounts) -> SlurmReport {
         let mut top_jobs: Vec<TopJob> = self.heap.into_iter().map(|r| r.0).collect();
         top_jobs.sort_by(|a, b| {
@@ -453,19 +537,25 @@ impl<'a> ReportBuilder<'a> {
         };
         SlurmReport {
             method,
-            totals: self.totals,
+            totals: Totals::of_sums(&self.totals),
             by: self.by,
             groups: self
                 .groups
                 .into_iter()
-                .map(|(key, totals)| GroupTotals { key, totals })
+                .map(|(key, sums)| GroupTotals {
+                    key,
+                    totals: Totals::of_sums(&sums),
+                })
                 .collect(),
             top_jobs,
             rows: counts.rows,
             repeated_rows: counts.repeated_rows,
             unfinished_jobs_skipped: self.unfinished,
             jobs_outside_window: self.outside,
-            jobs_with_recorded_gpu_utilisation: self.recorded_util,
+            jobs_with_recorded_gpu_utilisation: u64::try_from(
+                self.totals.recorded_utilisation_jobs,
+            )
+            .unwrap_or(0),
             partitions,
         }
     }

@@ -4,35 +4,12 @@
 use mlcarbon_model::cluster::{EnergyMethod, JobEnergy};
 use mlcarbon_model::units::{KgCo2e, KilowattHours, Ranged};
 use mlcarbon_store::slurm::{SlurmFiguresRow, SlurmJobNumbers};
+use mlcarbon_store::{Store, StoreError};
 
-use crate::report::{JobFigures, JobKeys, ReportBuilder};
+use crate::job::GroupingCounts;
+use crate::report::{JobFigures, JobKeys, ReportBuilder, SlurmReport};
 
-/// A job's figures in the store's columns.
-pub fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
-    let e = &f.energy;
-    SlurmJobNumbers {
-        unfinished: false,
-        failed: f.failed,
-        method: match e.method {
-            EnergyMethod::Modelled => 0,
-            EnergyMethod::Measured => 1,
-            EnergyMethod::Mixed => 2,
-        },
-        gpu_utilisation_recorded: e.gpu_utilisation_recorded,
-        elapsed_hours: f.elapsed_hours,
-        cpu_kwh: e.cpu.value.0,
-        gpu_kwh: e.gpu.value.0,
-        ram_kwh: e.ram.value.0,
-        measured_node_kwh: e.measured_nodes.0,
-        energy_kwh: e.energy.value.0,
-        energy_low_kwh: e.energy.low.0,
-        energy_high_kwh: e.energy.high.0,
-        emissions_kg: e.emissions.value.0,
-        emissions_low_kg: e.emissions.low.0,
-        emissions_high_kg: e.emissions.high.0,
-        embodied_kg: f.embodied_kg,
-    }
-}
+pub use crate::report::numbers_of;
 
 /// Stored figures as the report adds them: the components' ranges are not stored (a report
 /// totals only their values).
@@ -75,7 +52,70 @@ pub fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
         builder.add_unfinished();
         return;
     }
-    let keys = JobKeys {
+    builder.add_figures(&stored_keys(row), &figures_of(&row.numbers));
+}
+
+/// The report of the jobs stored for `cluster` (every cluster when `None`) from the totals
+/// the store keeps per group (user, account, partition, month, state), and the top jobs from
+/// its index by emissions: a few thousand rows read instead of one per job. The same figures
+/// as adding every job with [`add_stored`]. `None` when those totals cannot answer: the
+/// window does not start and end on month boundaries, or some jobs' figures were computed
+/// with another cluster description than `fingerprint` (or none); then `builder` is spent
+/// and the caller adds the jobs one by one.
+pub fn report_from_group_totals(
+    store: &Store,
+    cluster: Option<&str>,
+    fingerprint: &str,
+    mut builder: ReportBuilder<'_>,
+) -> Result<Option<SlurmReport>, StoreError> {
+    if !builder.filter().on_month_boundaries() {
+        return Ok(None);
+    }
+    struct Stale;
+    let jobs = store.each_slurm_totals(cluster, |group| {
+        if group.description != fingerprint {
+            return Err(Stale);
+        }
+        let keys = JobKeys {
+            id: "",
+            user: group.user,
+            account: group.account,
+            partition: group.partition,
+            state: group.state,
+            end: "",
+            day: group.month,
+            gpus: 0,
+        };
+        builder.add_group_sums(&keys, &group.sums, group.unfinished_jobs);
+        Ok(())
+    })?;
+    let Ok(jobs) = jobs else {
+        return Ok(None);
+    };
+    let filter = builder.filter().clone();
+    let top = builder.top();
+    store
+        .each_top_slurm_figures(
+            cluster,
+            filter.since.as_deref(),
+            filter.until.as_deref(),
+            top,
+            |row| {
+                builder.consider_top(&stored_keys(row), &figures_of(&row.numbers));
+                Ok::<_, std::convert::Infallible>(())
+            },
+        )?
+        .unwrap_or_else(|never| match never {});
+    Ok(Some(builder.finish(GroupingCounts {
+        rows: jobs,
+        jobs,
+        repeated_rows: 0,
+    })))
+}
+
+/// What a report groups and lists a stored job by.
+fn stored_keys<'a>(row: &SlurmFiguresRow<'a>) -> JobKeys<'a> {
+    JobKeys {
         id: row.job_id,
         user: row.user,
         account: row.account,
@@ -84,6 +124,5 @@ pub fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
         end: row.end,
         day: row.day,
         gpus: row.gpus,
-    };
-    builder.add_figures(&keys, &figures_of(&row.numbers));
+    }
 }

@@ -11,6 +11,7 @@
 //! whatever the batch's size) with `ON CONFLICT (run_id, seq) DO NOTHING`: a retried batch
 //! stores each sample once, and only the samples actually inserted are added to the totals.
 
+mod accounts;
 mod codecarbon;
 mod pool;
 pub mod schema;
@@ -24,7 +25,8 @@ use mlcarbon_store::{
     CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentKind, ComponentPower,
     ComponentRecord, ComponentSample, JobPlacement, NewRun, Order, POINT_WINDOW, PowerPoint,
     PowerSeries, Prediction, ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart,
-    RunStatus, RunStore, RunWindow, SampleRow, StoreError, TrackerCheck, validate,
+    RunStatus, RunStore, RunWindow, SampleRow, StoreError, TokenHolder, TokenListing, TrackerCheck,
+    User, UserToken, validate,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -343,6 +345,9 @@ fn runs_sql(order: Order) -> String {
            AND ($5::text IS NULL OR started_at_ts < $5::text::timestamptz)
            AND ($6::text IS NULL OR status = $6 OR status = $7::text)
            AND ($9::text IS NULL OR job_key = $9)
+           AND ($10::text[] IS NULL OR NOT EXISTS (
+                SELECT 1 FROM codecarbon_projects p
+                WHERE p.name = runs.project AND NOT (p.organization_id = ANY ($10))))
          ORDER BY started_at_ts {direction}, id {direction}
          LIMIT $8::bigint"
     )
@@ -813,7 +818,7 @@ impl PgStore {
             None => filter.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)),
             Some(_) => None,
         };
-        let params: [&(dyn ToSql + Sync); 9] = [
+        let params: [&(dyn ToSql + Sync); 10] = [
             &filter.project,
             &filter.experiment,
             &filter.tag,
@@ -823,6 +828,7 @@ impl PgStore {
             &second_status,
             &sql_limit,
             &filter.job_key,
+            &filter.visible_to,
         ];
         let mut client = self.client()?;
         let mut rows = client.query_raw(&runs_sql(order), params)?;
@@ -1360,5 +1366,61 @@ impl RunStore for PgStore {
         secret_sha256: &[u8; 32],
     ) -> Result<Option<String>, StoreError> {
         Ok(self.cc_project_of_token_pg(token_id, secret_sha256)?)
+    }
+
+    fn add_user(&self, user: &User) -> Result<(), StoreError> {
+        Ok(self.add_user_pg(user)?)
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.user_by_name_pg(name)?)
+    }
+
+    fn add_team_member(&self, team_id: &str, user_id: &str) -> Result<(), StoreError> {
+        Ok(self.add_team_member_pg(team_id, user_id)?)
+    }
+
+    fn user_team_ids(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.user_team_ids_pg(user_id)?)
+    }
+
+    fn add_user_token(&self, token: &UserToken) -> Result<(), StoreError> {
+        Ok(self.add_user_token_pg(token)?)
+    }
+
+    fn user_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<TokenHolder>, StoreError> {
+        Ok(self.user_token_pg(token_id, secret_sha256)?)
+    }
+
+    fn revoke_user_token(&self, token_id: &str, now: &str) -> Result<bool, StoreError> {
+        Ok(self.revoke_user_token_pg(token_id, now)?)
+    }
+
+    fn user_tokens(&self) -> Result<Vec<TokenListing>, StoreError> {
+        Ok(self.user_tokens_pg()?)
+    }
+
+    fn has_user_tokens(&self) -> Result<bool, StoreError> {
+        Ok(self.has_user_tokens_pg()?)
+    }
+
+    fn project_team(&self, project: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.project_team_pg(project)?)
+    }
+
+    fn project_teams(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self.project_teams_pg()?)
+    }
+
+    fn assign_project(&self, project: &CcProject) -> Result<Option<String>, StoreError> {
+        Ok(self.assign_project_pg(project)?)
+    }
+
+    fn claim_project(&self, project: &CcProject) -> Result<Option<String>, StoreError> {
+        Ok(self.claim_project_pg(project)?)
     }
 }

@@ -261,6 +261,97 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, server)
     );
     "#,
+    // v9: Slurm totals per group (SQLite's step of the same number): integer sums of 1e-9 units,
+    // and the index the top jobs are read from.
+    r#"
+    CREATE TABLE slurm_job_totals (
+        cluster                   TEXT NOT NULL,
+        description               TEXT NOT NULL,
+        "user"                    TEXT NOT NULL,
+        account                   TEXT NOT NULL,
+        partition                 TEXT NOT NULL,
+        month                     TEXT NOT NULL,  -- YYYY-MM of the job's day, '' if none
+        state                     TEXT NOT NULL,
+        rows_stored               BIGINT NOT NULL,
+        unfinished_jobs           BIGINT NOT NULL,
+        jobs                      BIGINT NOT NULL,
+        failed_jobs               BIGINT NOT NULL,
+        measured_jobs             BIGINT NOT NULL,
+        modelled_jobs             BIGINT NOT NULL,
+        mixed_jobs                BIGINT NOT NULL,
+        recorded_utilisation_jobs BIGINT NOT NULL,
+        elapsed_nano_hours        BIGINT NOT NULL,
+        cpu_nano_kwh              BIGINT NOT NULL,
+        gpu_nano_kwh              BIGINT NOT NULL,
+        ram_nano_kwh              BIGINT NOT NULL,
+        measured_node_nano_kwh    BIGINT NOT NULL,
+        energy_nano_kwh           BIGINT NOT NULL,
+        energy_low_nano_kwh       BIGINT NOT NULL,
+        energy_high_nano_kwh      BIGINT NOT NULL,
+        emissions_nano_kg         BIGINT NOT NULL,
+        emissions_low_nano_kg     BIGINT NOT NULL,
+        emissions_high_nano_kg    BIGINT NOT NULL,
+        failed_energy_nano_kwh    BIGINT NOT NULL,
+        failed_emissions_nano_kg  BIGINT NOT NULL,
+        embodied_nano_kg          BIGINT NOT NULL,
+        PRIMARY KEY (cluster, description, "user", account, partition, month, state)
+    );
+    INSERT INTO slurm_job_totals (cluster, description, "user", account, partition, month, state, rows_stored, unfinished_jobs, jobs, failed_jobs, measured_jobs, modelled_jobs, mixed_jobs, recorded_utilisation_jobs, elapsed_nano_hours, cpu_nano_kwh, gpu_nano_kwh, ram_nano_kwh, measured_node_nano_kwh, energy_nano_kwh, energy_low_nano_kwh, energy_high_nano_kwh, emissions_nano_kg, emissions_low_nano_kg, emissions_high_nano_kg, failed_energy_nano_kwh, failed_emissions_nano_kg, embodied_nano_kg)
+    SELECT cluster, description, "user", account, partition, substr(day, 1, 7), state,
+        count(*),
+        sum(CASE WHEN unfinished <> 0 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND failed <> 0 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND method = 1 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND method = 0 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND method = 2 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND gpu_utilisation_recorded <> 0 THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(elapsed_hours * 1e9 + CASE WHEN elapsed_hours < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(cpu_kwh * 1e9 + CASE WHEN cpu_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(gpu_kwh * 1e9 + CASE WHEN gpu_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(ram_kwh * 1e9 + CASE WHEN ram_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(measured_node_kwh * 1e9 + CASE WHEN measured_node_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(energy_kwh * 1e9 + CASE WHEN energy_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(energy_low_kwh * 1e9 + CASE WHEN energy_low_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(energy_high_kwh * 1e9 + CASE WHEN energy_high_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(emissions_kg * 1e9 + CASE WHEN emissions_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(emissions_low_kg * 1e9 + CASE WHEN emissions_low_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(emissions_high_kg * 1e9 + CASE WHEN emissions_high_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND failed <> 0 THEN trunc(energy_kwh * 1e9 + CASE WHEN energy_kwh < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 AND failed <> 0 THEN trunc(emissions_kg * 1e9 + CASE WHEN emissions_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint,
+        sum(CASE WHEN unfinished = 0 THEN trunc(embodied_kg * 1e9 + CASE WHEN embodied_kg < 0 THEN -0.5 ELSE 0.5 END)::bigint ELSE 0 END)::bigint
+    FROM slurm_job_figures GROUP BY cluster, description, "user", account, partition, substr(day, 1, 7), state;
+    CREATE INDEX slurm_job_figures_by_emissions ON slurm_job_figures (emissions_kg DESC, job_id);
+    "#,
+    // v10: accounts (SQLite's v10): teams are CodeCarbon organisations, project names unique on
+    // the server (a repeated name keeps its first row, the others get their id appended),
+    // users, their teams, and user tokens kept as a selector and the SHA-256 of the secret.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BYTEA NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

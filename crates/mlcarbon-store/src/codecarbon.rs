@@ -142,8 +142,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Stores a new project; its organisation must exist ([`StoreError::Unknown`]) and hold
-    /// no project of that name ([`StoreError::Exists`]).
+    /// Stores a new project; its organisation must exist ([`StoreError::Unknown`]) and no
+    /// project may have its name on this server ([`StoreError::Exists`]; schema v10: a project
+    /// name maps runs to a team).
     pub fn add_cc_project(&self, new: &CcProject) -> Result<(), StoreError> {
         if self.cc_organization(&new.organization_id)?.is_none() {
             return Err(StoreError::Unknown {
@@ -152,9 +153,8 @@ impl Store {
             });
         }
         let taken: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM codecarbon_projects
-             WHERE (organization_id = ?1 AND name = ?2) OR id = ?3",
-            params![new.organization_id, new.name, new.id],
+            "SELECT count(*) > 0 FROM codecarbon_projects WHERE name = ?1 OR id = ?2",
+            params![new.name, new.id],
             |row| row.get(0),
         )?;
         if taken {

@@ -6,7 +6,7 @@ use crate::{
     Attribution, CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentKind,
     ComponentSample, IntensityOrigin, JobPlacement, Method, NewComponent, NewRun, Order,
     PositionedWindow, Prediction, ReportedInterval, RunEnd, RunFilter, RunStart, RunStatus,
-    RunStore, RunWindow, SampleRow, StoreError, TrackerCheck,
+    RunStore, RunWindow, SampleRow, StoreError, TokenScope, TrackerCheck, User, UserToken,
 };
 
 /// Makes a fresh, empty store that reads runs with the given check.
@@ -39,6 +39,8 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "codecarbon_hierarchy_and_tokens",
         codecarbon_hierarchy_and_tokens,
     ),
+    ("accounts_teams_and_tokens", accounts_teams_and_tokens),
+    ("projects_visible_to_teams", projects_visible_to_teams),
 ];
 
 /// Runs every scenario, each on a store of its own; prints each name as it starts.
@@ -922,9 +924,14 @@ fn codecarbon_hierarchy_and_tokens(make: &mut MakeStore<'_>) {
         store.add_cc_project(&project("p3", "nowhere", "nlp")),
         Err(StoreError::Unknown { .. })
     ));
-    ok(
+    // A project's name maps runs to one team: unique on the server (schema v10).
+    assert!(matches!(
         store.add_cc_project(&project("p4", "o2", "vision")),
-        "same name elsewhere",
+        Err(StoreError::Exists { .. })
+    ));
+    ok(
+        store.add_cc_project(&project("p4", "o2", "speech")),
+        "another name elsewhere",
     );
     assert_eq!(
         ok(store.cc_projects("o1"), "projects"),
@@ -994,4 +1001,242 @@ fn codecarbon_hierarchy_and_tokens(make: &mut MakeStore<'_>) {
         ok(store.cc_project_of_token("t9", &[7; 32]), "unknown id"),
         None
     );
+}
+
+fn team(id: &str, name: &str) -> CcOrganization {
+    CcOrganization {
+        id: id.into(),
+        name: name.into(),
+        description: "team".into(),
+        created_at: "2024-03-01T10:00:00Z".into(),
+    }
+}
+
+fn team_project(id: &str, team_id: &str, name: &str) -> CcProject {
+    CcProject {
+        id: id.into(),
+        organization_id: team_id.into(),
+        name: name.into(),
+        description: "p".into(),
+        created_at: "2024-03-01T10:00:00Z".into(),
+    }
+}
+
+fn accounts_teams_and_tokens(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let at = "2024-03-01T10:00:00Z";
+    assert!(!ok(store.has_user_tokens(), "none yet"));
+    ok(store.add_cc_organization(&team("ta", "alpha")), "team a");
+    ok(store.add_cc_organization(&team("tb", "beta")), "team b");
+    let ada = User {
+        id: "u1".into(),
+        name: "ada".into(),
+        created_at: at.into(),
+    };
+    ok(store.add_user(&ada), "user");
+    assert!(matches!(
+        store.add_user(&User {
+            id: "u2".into(),
+            ..ada.clone()
+        }),
+        Err(StoreError::Exists { .. })
+    ));
+    assert_eq!(ok(store.user_by_name("ada"), "by name"), Some(ada.clone()));
+    assert_eq!(ok(store.user_by_name("bob"), "no such user"), None);
+
+    let token = UserToken {
+        token_id: "k1".into(),
+        user_id: "u1".into(),
+        team_id: "ta".into(),
+        scope: TokenScope::Read,
+        name: "laptop".into(),
+        secret_sha256: [3; 32],
+        created_at: at.into(),
+    };
+    // Not a member yet.
+    assert!(matches!(
+        store.add_user_token(&token),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert!(matches!(
+        store.add_team_member("nope", "u1"),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert!(matches!(
+        store.add_team_member("ta", "nobody"),
+        Err(StoreError::Unknown { .. })
+    ));
+    ok(store.add_team_member("tb", "u1"), "member of b");
+    ok(store.add_team_member("ta", "u1"), "member of a");
+    ok(store.add_team_member("ta", "u1"), "again, harmlessly");
+    assert_eq!(ok(store.user_team_ids("u1"), "teams"), ["ta", "tb"]);
+    ok(store.add_user_token(&token), "token");
+    assert!(matches!(
+        store.add_user_token(&token),
+        Err(StoreError::Exists { .. })
+    ));
+    ok(
+        store.add_user_token(&UserToken {
+            token_id: "k2".into(),
+            team_id: "tb".into(),
+            scope: TokenScope::Write,
+            name: "ci".into(),
+            secret_sha256: [4; 32],
+            created_at: "2024-03-01T11:00:00Z".into(),
+            ..token.clone()
+        }),
+        "second token",
+    );
+    assert!(ok(store.has_user_tokens(), "some"));
+
+    let holder = ok(store.user_token("k1", &[3; 32]), "right secret").expect("a holder");
+    assert_eq!(
+        (
+            holder.user.as_str(),
+            holder.team.as_str(),
+            holder.team_id.as_str(),
+            holder.scope
+        ),
+        ("ada", "alpha", "ta", TokenScope::Read)
+    );
+    assert_eq!(holder.teams, ["ta", "tb"]);
+    assert_eq!(ok(store.user_token("k1", &[4; 32]), "wrong secret"), None);
+    assert_eq!(ok(store.user_token("k9", &[3; 32]), "unknown id"), None);
+
+    assert!(ok(store.revoke_user_token("k1", at), "revoke"));
+    assert!(!ok(store.revoke_user_token("k1", at), "revoked before"));
+    assert!(matches!(
+        store.revoke_user_token("k9", at),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert_eq!(ok(store.user_token("k1", &[3; 32]), "revoked"), None);
+    assert!(
+        ok(store.has_user_tokens(), "revoked still count"),
+        "revoking must not turn accounts off"
+    );
+    let listed = ok(store.user_tokens(), "list");
+    let rows: Vec<(&str, &str, &str, TokenScope, bool)> = listed
+        .iter()
+        .map(|t| {
+            (
+                t.token_id.as_str(),
+                t.user.as_str(),
+                t.team.as_str(),
+                t.scope,
+                t.revoked_at.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("k1", "ada", "alpha", TokenScope::Read, true),
+            ("k2", "ada", "beta", TokenScope::Write, false)
+        ]
+    );
+    assert_eq!(listed[0].name, "laptop");
+}
+
+fn projects_visible_to_teams(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    ok(store.add_cc_organization(&team("ta", "alpha")), "team a");
+    ok(store.add_cc_organization(&team("tb", "beta")), "team b");
+    ok(
+        store.add_cc_project(&team_project("pa", "ta", "vision")),
+        "project of a",
+    );
+    // Runs written before the project has a team stay in no team when claimed.
+    ok(
+        store.start_run(&new_run("old", "legacy", "2024-03-01T09:00:00Z")),
+        "legacy run",
+    );
+    assert_eq!(
+        ok(
+            store.claim_project(&team_project("pl", "tb", "legacy")),
+            "claim legacy"
+        ),
+        None
+    );
+    assert_eq!(
+        ok(
+            store.claim_project(&team_project("pn", "tb", "speech")),
+            "claim new"
+        ),
+        Some("tb".into())
+    );
+    assert_eq!(
+        ok(
+            store.claim_project(&team_project("px", "ta", "speech")),
+            "claimed before"
+        ),
+        Some("tb".into())
+    );
+    assert_eq!(
+        ok(store.project_team("vision"), "team of vision"),
+        Some("ta".into())
+    );
+    assert_eq!(ok(store.project_team("legacy"), "no team"), None);
+    for (uuid, project, at) in [
+        ("a", "vision", "2024-03-01T10:00:00Z"),
+        ("b", "speech", "2024-03-01T11:00:00Z"),
+    ] {
+        ok(store.start_run(&new_run(uuid, project, at)), "run");
+    }
+    let uuids = |teams: Option<&[&str]>| -> Vec<String> {
+        let filter = RunFilter {
+            visible_to: teams.map(|t| t.iter().map(|s| s.to_string()).collect()),
+            ..RunFilter::default()
+        };
+        ok(store.runs(&filter), "runs")
+            .into_iter()
+            .map(|r| r.uuid.clone())
+            .collect()
+    };
+    assert_eq!(uuids(None), ["b", "a", "old"]);
+    assert_eq!(uuids(Some(&["ta"])), ["a", "old"]);
+    assert_eq!(uuids(Some(&["tb"])), ["b", "old"]);
+    assert_eq!(uuids(Some(&["ta", "tb"])), ["b", "a", "old"]);
+    assert_eq!(uuids(Some(&[])), ["old"]);
+    let limited = RunFilter {
+        visible_to: Some(vec!["ta".into()]),
+        limit: Some(1),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ok(store.runs(&limited), "limited")
+            .into_iter()
+            .map(|r| r.uuid.clone())
+            .collect::<Vec<_>>(),
+        ["a"],
+        "the limit counts visible runs only"
+    );
+
+    // Moving a project to another team.
+    assert_eq!(
+        ok(
+            store.assign_project(&team_project("unused", "tb", "vision")),
+            "move"
+        ),
+        Some("ta".into())
+    );
+    assert_eq!(
+        ok(
+            store.assign_project(&team_project("pl2", "ta", "legacy")),
+            "assign"
+        ),
+        None
+    );
+    assert!(matches!(
+        store.assign_project(&team_project("p9", "nope", "x")),
+        Err(StoreError::Unknown { .. })
+    ));
+    assert_eq!(
+        ok(store.project_teams(), "assignments"),
+        [
+            ("legacy".to_string(), "ta".to_string()),
+            ("speech".into(), "tb".into()),
+            ("vision".into(), "tb".into())
+        ]
+    );
+    assert_eq!(uuids(Some(&["ta"])), ["old"]);
 }

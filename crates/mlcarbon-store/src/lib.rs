@@ -11,6 +11,7 @@
 //! The schema is versioned by `PRAGMA user_version` and migrated on open ([`schema`]); a database
 //! from a newer mlcarbon is refused with [`StoreError::NewerSchema`].
 
+mod accounts;
 mod codecarbon;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -30,6 +31,7 @@ mod store;
 mod types;
 pub mod validate;
 
+pub use accounts::{TokenHolder, TokenListing, TokenScope, User, UserToken, Visibility};
 pub use codecarbon::{CcExperiment, CcOrganization, CcProject, CcProjectToken};
 pub use error::StoreError;
 pub use ingest::{IngestedRun, PositionedWindow};
@@ -41,6 +43,6 @@ pub use store::{POINT_WINDOW, Store, TrackerCheck, stale_after_s};
 pub use types::{
     Attribution, ComponentKind, ComponentPower, ComponentRecord, ComponentSample, IntensityOrigin,
     JobPlacement, Method, NewComponent, NewRun, Order, PowerPoint, PowerSeries, Prediction,
-    ReportedInterval, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus, RunWindow,
-    SampleRow, uuid_v4,
+    ReportedInterval, RunDetail, RunEnd, RunFilter, RunId, RunRecord, RunStart, RunStatus,
+    RunWindow, SampleRow, uuid_v4,
 };

@@ -10,7 +10,8 @@ use crate::slurm::SlurmFiguresRow;
 use crate::{
     CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentRecord, IngestedRun,
     JobTotal, NewRun, Order, PositionedWindow, PowerSeries, Prediction, ReportedInterval, RunEnd,
-    RunFilter, RunId, RunRecord, RunWindow, SampleRow, Store, StoreError, TrackerCheck,
+    RunFilter, RunId, RunRecord, RunWindow, SampleRow, Store, StoreError, TokenHolder,
+    TokenListing, TrackerCheck, User, UserToken,
 };
 
 /// A run database shared by the threads of a server: every method takes `&self`, and a
@@ -267,6 +268,53 @@ pub trait RunStore: Send + Sync {
         token_id: &str,
         secret_sha256: &[u8; 32],
     ) -> Result<Option<String>, StoreError>;
+
+    // Accounts (schema v10; `crate::accounts` says what each means).
+
+    /// Stores a new user; [`StoreError::Exists`] when the name is taken.
+    fn add_user(&self, user: &User) -> Result<(), StoreError>;
+
+    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
+
+    /// Makes the user a member of the team (again, harmlessly); both must exist.
+    fn add_team_member(&self, team_id: &str, user_id: &str) -> Result<(), StoreError>;
+
+    /// The ids of the user's teams, sorted.
+    fn user_team_ids(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Stores a user token; its user must belong to its team.
+    fn add_user_token(&self, token: &UserToken) -> Result<(), StoreError>;
+
+    /// The holder of the unrevoked token `token_id` whose hash equals `secret_sha256`
+    /// (compared in constant time).
+    fn user_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<TokenHolder>, StoreError>;
+
+    /// `true`: revoked now; `false`: revoked before; [`StoreError::Unknown`]: no such token.
+    fn revoke_user_token(&self, token_id: &str, now: &str) -> Result<bool, StoreError>;
+
+    /// Every token issued, oldest first, without secrets.
+    fn user_tokens(&self) -> Result<Vec<TokenListing>, StoreError>;
+
+    /// Whether any user token was ever issued (revoked ones too): accounts are then on.
+    fn has_user_tokens(&self) -> Result<bool, StoreError>;
+
+    /// The team (id) of the project of this name, if it has one.
+    fn project_team(&self, project: &str) -> Result<Option<String>, StoreError>;
+
+    /// Every (project name, team id), by name.
+    fn project_teams(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Gives the project `project.name` to team `project.organization_id` (stored when new,
+    /// else moved); returns its team before.
+    fn assign_project(&self, project: &CcProject) -> Result<Option<String>, StoreError>;
+
+    /// Stores `project` for its team unless a project of that name exists or runs already
+    /// carry the name; returns the project's team afterwards.
+    fn claim_project(&self, project: &CcProject) -> Result<Option<String>, StoreError>;
 
     /// Whether the database has the Slurm tables (an old SQLite file read-only may not).
     fn has_slurm_tables(&self) -> Result<bool, StoreError>;
@@ -530,6 +578,62 @@ impl RunStore for SqliteRunStore {
         secret_sha256: &[u8; 32],
     ) -> Result<Option<String>, StoreError> {
         self.lock().cc_project_of_token(token_id, secret_sha256)
+    }
+
+    fn add_user(&self, user: &User) -> Result<(), StoreError> {
+        self.lock().add_user(user)
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        self.lock().user_by_name(name)
+    }
+
+    fn add_team_member(&self, team_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.lock().add_team_member(team_id, user_id)
+    }
+
+    fn user_team_ids(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        self.lock().user_team_ids(user_id)
+    }
+
+    fn add_user_token(&self, token: &UserToken) -> Result<(), StoreError> {
+        self.lock().add_user_token(token)
+    }
+
+    fn user_token(
+        &self,
+        token_id: &str,
+        secret_sha256: &[u8; 32],
+    ) -> Result<Option<TokenHolder>, StoreError> {
+        self.lock().user_token(token_id, secret_sha256)
+    }
+
+    fn revoke_user_token(&self, token_id: &str, now: &str) -> Result<bool, StoreError> {
+        self.lock().revoke_user_token(token_id, now)
+    }
+
+    fn user_tokens(&self) -> Result<Vec<TokenListing>, StoreError> {
+        self.lock().user_tokens()
+    }
+
+    fn has_user_tokens(&self) -> Result<bool, StoreError> {
+        self.lock().has_user_tokens()
+    }
+
+    fn project_team(&self, project: &str) -> Result<Option<String>, StoreError> {
+        self.lock().project_team(project)
+    }
+
+    fn project_teams(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.lock().project_teams()
+    }
+
+    fn assign_project(&self, project: &CcProject) -> Result<Option<String>, StoreError> {
+        self.lock().assign_project(project)
+    }
+
+    fn claim_project(&self, project: &CcProject) -> Result<Option<String>, StoreError> {
+        self.lock().claim_project(project)
     }
 
     fn has_slurm_tables(&self) -> Result<bool, StoreError> {

@@ -268,6 +268,102 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX run_deliveries_pending ON run_deliveries (server, run_id) WHERE ended = 0;
     "#,
+    // v9: Slurm totals per group, kept by `slurm import` and `slurm recompute` beside the jobs'
+    // figures, so a report of a cluster-year reads a few thousand rows instead of millions:
+    // sums as integers of 1e-9 units, so that adding groups gives the very totals that adding
+    // the jobs one by one gives (floating-point sums depend on their order). Top jobs are read
+    // from an index by emissions.
+    r#"
+    CREATE TABLE slurm_job_totals (
+        cluster                   TEXT NOT NULL,
+        description               TEXT NOT NULL,
+        user                      TEXT NOT NULL,
+        account                   TEXT NOT NULL,
+        partition                 TEXT NOT NULL,
+        month                     TEXT NOT NULL,  -- YYYY-MM of the job's day, '' if none
+        state                     TEXT NOT NULL,
+        rows_stored               INTEGER NOT NULL,
+        unfinished_jobs           INTEGER NOT NULL,
+        jobs                      INTEGER NOT NULL,
+        failed_jobs               INTEGER NOT NULL,
+        measured_jobs             INTEGER NOT NULL,
+        modelled_jobs             INTEGER NOT NULL,
+        mixed_jobs                INTEGER NOT NULL,
+        recorded_utilisation_jobs INTEGER NOT NULL,
+        elapsed_nano_hours        INTEGER NOT NULL,
+        cpu_nano_kwh              INTEGER NOT NULL,
+        gpu_nano_kwh              INTEGER NOT NULL,
+        ram_nano_kwh              INTEGER NOT NULL,
+        measured_node_nano_kwh    INTEGER NOT NULL,
+        energy_nano_kwh           INTEGER NOT NULL,
+        energy_low_nano_kwh       INTEGER NOT NULL,
+        energy_high_nano_kwh      INTEGER NOT NULL,
+        emissions_nano_kg         INTEGER NOT NULL,
+        emissions_low_nano_kg     INTEGER NOT NULL,
+        emissions_high_nano_kg    INTEGER NOT NULL,
+        failed_energy_nano_kwh    INTEGER NOT NULL,
+        failed_emissions_nano_kg  INTEGER NOT NULL,
+        embodied_nano_kg          INTEGER NOT NULL,
+        PRIMARY KEY (cluster, description, user, account, partition, month, state)
+    ) WITHOUT ROWID;
+    INSERT INTO slurm_job_totals (cluster, description, user, account, partition, month, state, rows_stored, unfinished_jobs, jobs, failed_jobs, measured_jobs, modelled_jobs, mixed_jobs, recorded_utilisation_jobs, elapsed_nano_hours, cpu_nano_kwh, gpu_nano_kwh, ram_nano_kwh, measured_node_nano_kwh, energy_nano_kwh, energy_low_nano_kwh, energy_high_nano_kwh, emissions_nano_kg, emissions_low_nano_kg, emissions_high_nano_kg, failed_energy_nano_kwh, failed_emissions_nano_kg, embodied_nano_kg)
+    SELECT cluster, description, user, account, partition, substr(day, 1, 7), state,
+        count(*),
+        SUM(CASE WHEN unfinished <> 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND failed <> 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND method = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND method = 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND method = 2 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND gpu_utilisation_recorded <> 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(elapsed_hours * 1e9 + CASE WHEN elapsed_hours < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(cpu_kwh * 1e9 + CASE WHEN cpu_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(gpu_kwh * 1e9 + CASE WHEN gpu_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(ram_kwh * 1e9 + CASE WHEN ram_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(measured_node_kwh * 1e9 + CASE WHEN measured_node_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(energy_kwh * 1e9 + CASE WHEN energy_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(energy_low_kwh * 1e9 + CASE WHEN energy_low_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(energy_high_kwh * 1e9 + CASE WHEN energy_high_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(emissions_kg * 1e9 + CASE WHEN emissions_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(emissions_low_kg * 1e9 + CASE WHEN emissions_low_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(emissions_high_kg * 1e9 + CASE WHEN emissions_high_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND failed <> 0 THEN CAST(energy_kwh * 1e9 + CASE WHEN energy_kwh < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 AND failed <> 0 THEN CAST(emissions_kg * 1e9 + CASE WHEN emissions_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END),
+        SUM(CASE WHEN unfinished = 0 THEN CAST(embodied_kg * 1e9 + CASE WHEN embodied_kg < 0 THEN -0.5 ELSE 0.5 END AS INTEGER) ELSE 0 END)
+    FROM slurm_job_figures GROUP BY cluster, description, user, account, partition, substr(day, 1, 7), state;
+    CREATE INDEX slurm_job_figures_by_emissions ON slurm_job_figures (emissions_kg DESC, job_id);
+    "#,
+    // v10: accounts of a team server. A team is a CodeCarbon organisation; a project (the
+    // `project` of runs) belongs to at most one team through `codecarbon_projects`, whose
+    // names become unique on the server (a name repeated in two organisations before keeps
+    // its first row; the others get their id appended). Users belong to teams; a user token
+    // (selector + SHA-256 of the secret) reads or writes for one of its user's teams.
+    r#"
+    UPDATE codecarbon_projects SET name = name || ' (' || id || ')'
+        WHERE id NOT IN (SELECT min(id) FROM codecarbon_projects GROUP BY name);
+    CREATE UNIQUE INDEX codecarbon_projects_by_name ON codecarbon_projects (name);
+    CREATE TABLE users (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        PRIMARY KEY (team_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX team_members_by_user ON team_members (user_id);
+    CREATE TABLE user_tokens (
+        token_id      TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users (id),
+        team_id       TEXT NOT NULL REFERENCES codecarbon_organizations (id),
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        name          TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -688,6 +688,13 @@ impl Store {
             Order::OldestFirst => "ASC",
         };
         let sql = runs_sql(direction);
+        let visible_to = match &filter.visible_to {
+            Some(teams) => Some(
+                serde_json::to_string(teams)
+                    .map_err(|e| StoreError::invalid("visible_to", e.to_string()))?,
+            ),
+            None => None,
+        };
         let mut statement = self.conn.prepare(&sql).map_err(StoreError::from)?;
         let mut rows = statement
             .query(params![
@@ -699,6 +706,7 @@ impl Store {
                 first_status,
                 second_status,
                 filter.job_key,
+                visible_to,
             ])
             .map_err(StoreError::from)?;
         let mut handed = 0;
@@ -1055,6 +1063,10 @@ fn runs_sql(direction: &str) -> String {
            AND (?5 IS NULL OR julianday(started_at) < julianday(?5))
            AND (?6 IS NULL OR status = ?6 OR status = ?7)
            AND (?8 IS NULL OR job_key = ?8)
+           AND (?9 IS NULL OR NOT EXISTS (
+                SELECT 1 FROM codecarbon_projects p
+                WHERE p.name = runs.project
+                  AND p.organization_id NOT IN (SELECT value FROM json_each(?9))))
          ORDER BY julianday(started_at) {direction}, id {direction}"
     )
 }
@@ -1505,7 +1517,7 @@ mod tests {
             let none = Option::<String>::None;
             let plan: Vec<String> = statement
                 .query_map(
-                    params![none, none, none, none, none, none, none, none],
+                    params![none, none, none, none, none, none, none, none, none],
                     |row| row.get(3),
                 )?
                 .collect::<Result<_, _>>()?;

@@ -192,6 +192,10 @@ pub struct RunFilter {
     pub job_key: Option<String>,
     /// At most this many runs, newest first.
     pub limit: Option<usize>,
+    /// Only runs a reader of these teams (ids) may see: of their projects or of projects of
+    /// no team (see `accounts`); `None`: every run. Set by the server, never from a request.
+    #[serde(skip)]
+    pub visible_to: Option<Vec<String>>,
 }
 
 /// A stored run: what it started with, how far it got or how it ended, and its totals.
@@ -301,6 +305,18 @@ pub struct ComponentRecord {
     pub mean_power_w: f64,
 }
 
+/// One run as `mlcarbon show --format json` prints it and `/api/runs/{id}` answers: the run,
+/// its components and windows, and its number of samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunRecord,
+    pub components: Vec<ComponentRecord>,
+    /// Absent from the answers of servers older than windows on the API: none then.
+    #[serde(default)]
+    pub windows: Vec<RunWindow>,
+    pub samples: u64,
+}
+
 /// The order of runs handed out by [`crate::Store::each_run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -311,7 +327,7 @@ pub enum Order {
 }
 
 /// A run's power and emissions over time, downsampled ([`crate::Store::power_series`]).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PowerSeries {
     pub points: Vec<PowerPoint>,
     /// Highest `total_power_w` of any sample, W; none for a run without samples, or one
@@ -322,7 +338,7 @@ pub struct PowerSeries {
 }
 
 /// A slice of consecutive samples summarized.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PowerPoint {
     /// `t_s` of the last sample averaged.
     pub t_s: f64,
@@ -337,7 +353,7 @@ pub struct PowerPoint {
 }
 
 /// One component's mean power within a [`PowerPoint`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentPower {
     pub key: String,
     pub mean_w: f64,

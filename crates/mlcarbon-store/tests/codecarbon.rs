@@ -42,12 +42,16 @@ fn the_hierarchy_refuses_duplicates_and_orphans() {
         store.add_cc_project(&project("p2", "o1", "vision")),
         Err(StoreError::Exists { .. })
     ));
-    // The same name in another organisation is another project.
+    // A project's name maps runs to one team (schema v10): taken in every organisation.
     store
         .add_cc_organization(&org("o2", "Other"))
         .expect("org 2");
+    assert!(matches!(
+        store.add_cc_project(&project("p2", "o2", "vision")),
+        Err(StoreError::Exists { .. })
+    ));
     store
-        .add_cc_project(&project("p2", "o2", "vision"))
+        .add_cc_project(&project("p2", "o2", "speech"))
         .expect("project 2");
     assert_eq!(store.cc_projects("o1").expect("list").len(), 1);
     assert_eq!(store.cc_organizations().expect("orgs")[0].name, "Lab");
@@ -113,4 +117,39 @@ fn a_project_token_matches_its_hash_only() {
         store.add_cc_project_token(&orphan),
         Err(StoreError::Unknown { .. })
     ));
+}
+
+/// A database from before accounts may hold one project name in two organisations: the
+/// accounts step keeps the first and renames the other (by its id), and runs stay readable.
+#[test]
+fn the_accounts_step_makes_project_names_unique() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let accounts_step = mlcarbon_store::schema::MIGRATIONS
+        .iter()
+        .position(|sql| sql.contains("CREATE TABLE user_tokens"))
+        .expect("the accounts step");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        for sql in &mlcarbon_store::schema::MIGRATIONS[..accounts_step] {
+            conn.execute_batch(sql).expect("an earlier step");
+        }
+        conn.pragma_update(None, "user_version", accounts_step)
+            .expect("version before accounts");
+        conn.execute_batch(
+            "INSERT INTO codecarbon_organizations VALUES ('o1', 'one', '', 'x'), ('o2', 'two', '', 'x');
+             INSERT INTO codecarbon_projects VALUES ('a', 'o1', 'vision', '', 'x'),
+                 ('b', 'o2', 'vision', '', 'x');",
+        )
+        .expect("rows before accounts");
+    }
+    let store = Store::open(&path).expect("open and migrate");
+    assert_eq!(
+        store.project_teams().expect("projects"),
+        [
+            ("vision".to_string(), "o1".to_string()),
+            ("vision (b)".to_string(), "o2".to_string())
+        ]
+    );
+    assert!(!store.has_user_tokens().expect("no tokens"));
 }

@@ -1,5 +1,5 @@
-//! The smallest HTTP/1.1 client the pusher needs: one request per connection (`Connection:
-//! close`), a JSON body, the answer read to its end, plain HTTP only (a team server elsewhere
+//! The smallest HTTP/1.1 client the pusher and the team reads need: one request per connection
+//! (`Connection: close`), a JSON body, the answer read to its end, plain HTTP only (a team server elsewhere
 //! sits behind a TLS proxy or a tunnel; see docs/team-server.md). Connecting gives up after
 //! [`CONNECT_TIMEOUT`], each read or write after [`IO_TIMEOUT`].
 
@@ -17,8 +17,11 @@ pub struct BadUrl {
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest answer read: the ingest answers are a few dozen bytes, errors a few hundred.
+/// Longest answer read by [`request`]: the ingest answers are a few dozen bytes, errors a few
+/// hundred.
 const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+/// Longest answer read by [`get`]: a list of 10 000 runs (the API's most) is about 15 MiB.
+pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A team server's address: `http://HOST[:PORT][/PREFIX]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,16 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+impl Answer {
+    /// The `error` of an API error body (`{"error", "field"}`), else the body as text.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).trim().to_string())
+    }
+}
+
 /// Sends one request with a JSON `body` to `path` (under the server's prefix) and reads the
 /// answer. Failing to connect, send or read is the reason why, for the caller to retry.
 pub fn request(
@@ -113,6 +126,22 @@ pub fn request(
     path: &str,
     token: Option<&str>,
     body: &[u8],
+) -> Result<Answer, String> {
+    exchange(server, method, path, token, Some(body), MAX_ANSWER_BYTES)
+}
+
+/// `GET path` (under the server's prefix), its answer read up to [`MAX_READ_BYTES`].
+pub fn get(server: &ServerUrl, path: &str, token: Option<&str>) -> Result<Answer, String> {
+    exchange(server, "GET", path, token, None, MAX_READ_BYTES)
+}
+
+fn exchange(
+    server: &ServerUrl,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+    max_answer_bytes: u64,
 ) -> Result<Answer, String> {
     let unreachable = |reason: String| reason;
     let addrs = (server.host.as_str(), server.port)
@@ -135,7 +164,7 @@ pub fn request(
     stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(io)?;
     stream.set_nodelay(true).map_err(io)?;
     let mut head = format!(
-        "{method} {}{path} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: mlcarbon/{}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "{method} {}{path} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: mlcarbon/{}\r\nAccept: application/json\r\nConnection: close\r\n",
         server.prefix,
         if server.host.contains(':') {
             format!("[{}]", server.host)
@@ -144,21 +173,47 @@ pub fn request(
         },
         server.port,
         env!("CARGO_PKG_VERSION"),
-        body.len()
     );
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     if let Some(token) = token {
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).map_err(io)?;
-    stream.write_all(body).map_err(io)?;
+    stream.write_all(body.unwrap_or_default()).map_err(io)?;
     stream.flush().map_err(io)?;
     let mut raw = Vec::new();
+    // One byte more than allowed tells an answer cut at the limit from one that fits.
     stream
-        .take(MAX_ANSWER_BYTES)
+        .take(max_answer_bytes + 1)
         .read_to_end(&mut raw)
         .map_err(io)?;
+    if raw.len() as u64 > max_answer_bytes {
+        return Err(format!(
+            "the answer is larger than {} MiB",
+            max_answer_bytes / (1024 * 1024)
+        ));
+    }
     parse_answer(&raw).map_err(|why| unreachable(format!("unreadable answer: {why}")))
+}
+
+/// `text` percent-encoded for a path segment or a query value: everything but the unreserved
+/// characters of RFC 3986 (letters, digits, `-._~`) as `%XX` of its UTF-8 bytes.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Status and body of a whole HTTP/1.1 answer (`Content-Length`, chunked, or to the end).
@@ -247,6 +302,12 @@ mod tests {
         ] {
             assert!(ServerUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(encode("slurm:77.0"), "slurm%3A77.0");
+        assert_eq!(encode("a b/c?d#é~"), "a%20b%2Fc%3Fd%23%C3%A9~");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod http;
 mod pending;
 pub mod placement;
 pub mod push;
+pub mod remote;
 
 pub use pending::{MAX_PENDING_SAMPLES, PendingSamples};
 pub use placement::{AttributionChoice, Downgrade, choose_attribution};

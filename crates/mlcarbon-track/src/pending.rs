@@ -107,8 +107,11 @@ impl PendingSamples {
     pub fn unsaved_message(&self) -> Option<String> {
         let (first, last) = (self.samples.first()?, self.samples.last()?);
         Some(format!(
-            "{} samples ({:.0} s to {:.0} s of the run) could not be stored ({}): the stored run ends at its last stored sample",
-            self.samples.len(),
+            "{} ({:.0} s to {:.0} s of the run) could not be stored ({}): the stored run ends at its last stored sample",
+            match self.samples.len() {
+                1 => "1 sample".to_string(),
+                n => format!("{n} samples"),
+            },
             first.t_s,
             last.t_s,
             self.failing.as_deref().unwrap_or("unknown error")

@@ -258,10 +258,7 @@ fn send(
     if (200..300).contains(&answer.status) {
         return Ok(answer);
     }
-    let message = serde_json::from_slice::<serde_json::Value>(&answer.body)
-        .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(&answer.body).trim().to_string());
+    let message = answer.message();
     if answer.status >= 500 {
         return Err(PushError::Unreachable {
             server: target.server.to_string(),

@@ -32,7 +32,7 @@
     getJson("/api/hardware").then(function (rows) {
       if (hardwareList.hasAttribute("data-matches")) { return; }
       fill(hardwareList, rows.map(function (h) {
-        return { value: h.name, label: h.vendor + " · " + h.power_w + " W" };
+        return { value: h.name, label: h.vendor + " · " + (h.power_w == null ? "power not published" : h.power_w + " W") };
       }));
     }).catch(function () {});
     getJson("/api/zones").then(function (rows) {

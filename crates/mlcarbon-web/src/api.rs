@@ -8,12 +8,11 @@ use axum::response::{IntoResponse, Response};
 use mlcarbon_data::{Dataset, Hardware, LookupError, Zone, ZoneKind};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter, published_wue};
 use mlcarbon_store::{
-    NewRun, Order, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow, SqliteRunStore,
-    StoreError,
+    NewRun, Order, RunDetail, RunEnd, RunId, RunRecord, RunStatus, RunStore, SampleRow,
+    SqliteRunStore, StoreError,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
 use crate::calc;
 use crate::error::ApiError;
 use crate::query::ESTIMATE_PARAMS;
@@ -332,13 +331,6 @@ fn export_runs(
     Ok(download_body(content_type, &name, Body::from(bytes)))
 }
 
-#[derive(Serialize)]
-struct Shown {
-    run: RunRecord,
-    components: Vec<mlcarbon_store::ComponentRecord>,
-    samples: u64,
-}
-
 pub async fn run_get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -349,15 +341,15 @@ pub async fn run_get(
     params.only(&[], &[&["format"]])?;
     params.choice("format", &["json"])?;
     let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
     let mut shown = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
-            let components = store.components(run.id)?;
-            let samples = run.samples;
-            Ok(Shown {
+            let run = reference.find(store, &visible)?;
+            Ok(RunDetail {
+                components: store.components(run.id)?,
+                windows: store.windows(run.id)?,
+                samples: run.samples,
                 run,
-                components,
-                samples,
             })
         })
         .await?;
@@ -378,13 +370,42 @@ pub async fn run_export(
     params.only(&[], &[&["format"]])?;
     let format = export_format(&params)?;
     let reference = runs::run_ref(&id)?;
-    let mut run = state.with_store(move |store| reference.find(store)).await?;
+    let visible = crate::accounts::reader()?;
+    let mut run = state
+        .with_store(move |store| reference.find(store, &visible))
+        .await?;
     runs::hide_commands_unless(
         state.shows_commands(Some(&headers)),
         std::slice::from_mut(&mut run),
     );
     let stem = format!("run-{}", run.id);
     export_runs(state.data(), format, &[run], &stem)
+}
+
+/// Points of `/api/runs/{id}/power` unless `points` says, and the most it may ask for.
+const DEFAULT_POWER_POINTS: usize = 60;
+const MAX_POWER_POINTS: usize = 2000;
+
+/// `/api/runs/{id}/power`: the run's power over time, downsampled by the database to `points`
+/// (what `mlcarbon show` draws as its sparkline).
+pub async fn run_power(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(q.as_deref());
+    params.only(&[], &[&["points", "format"]])?;
+    params.choice("format", &["json"])?;
+    let points = params.limit("points", DEFAULT_POWER_POINTS, MAX_POWER_POINTS)?;
+    let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
+    let series = state
+        .with_store(move |store| {
+            let run = reference.find(store, &visible)?;
+            store.power_series(run.id, points)
+        })
+        .await?;
+    json(&series)
 }
 
 /// `/api/runs/{id}/samples`: every sample of the run, streamed as the database reads them.
@@ -399,10 +420,11 @@ pub async fn run_samples(
         .choice("format", &["json", "csv", "jsonl"])?
         .unwrap_or("json");
     let reference = runs::run_ref(&id)?;
+    let visible = crate::accounts::reader()?;
     // Found first, so that an unknown run is a 404 before any byte is sent.
     let (run_id, keys): (RunId, Vec<String>) = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
+            let run = reference.find(store, &visible)?;
             let keys = store.components(run.id)?.into_iter().map(|c| c.key);
             Ok((run.id, keys.collect()))
         })
@@ -494,7 +516,7 @@ pub async fn runs_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
+    let writer = crate::accounts::require_writer(&state, &headers)?;
     let posted: PostedRun = json_body(&body)?;
     if posted.run.start.command.len() > 1000 || posted.run.start.tags.len() > 100 {
         return Err(ApiError::bad(
@@ -509,9 +531,13 @@ pub async fn runs_post(
             // written to the real one.
             let scratch = SqliteRunStore::open_in_memory()?;
             record(&scratch, &posted)?;
-            record(store, &posted)
+            let project = &posted.run.start.project;
+            if let Err(refused) = crate::accounts::check_project(store, &writer, project)? {
+                return Ok(Err(refused));
+            }
+            record(store, &posted).map(Ok)
         })
-        .await?;
+        .await??;
     let mut response = json(&created)?;
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)

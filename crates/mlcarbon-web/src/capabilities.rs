@@ -60,7 +60,10 @@ async fn stored_run(
         return Ok(None);
     };
     let reference = run_ref(&name).map_err(|e| ApiError::bad(field, e.body.error))?;
-    let record = state.with_store(move |store| reference.find(store)).await?;
+    let visible = crate::accounts::reader()?;
+    let record = state
+        .with_store(move |store| reference.find(store, &visible))
+        .await?;
     Ok(Some(record.measured()))
 }
 

@@ -16,7 +16,6 @@
 //! coming, interrupted once none came for [`mlcarbon_store::stale_after_s`] of the longest
 //! interval it reported (at least 75 s), ended at its last interval.
 
-use std::io::Read;
 use std::net::SocketAddr;
 
 use axum::Extension;
@@ -31,6 +30,8 @@ use mlcarbon_store::{
 use mlcarbon_time::UtcTime;
 use serde::Deserialize;
 
+use crate::accounts;
+pub(crate) use crate::accounts::hex;
 use crate::api::{ApiResult, json, json_body};
 use crate::auth::{self, ApiWriter, Credential};
 use crate::error::ApiError;
@@ -96,7 +97,7 @@ pub async fn runs_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let writer = codecarbon_writer(&state, &headers).await?;
+    let (writer, member) = codecarbon_writer(&state, &headers).await?;
     let posted: RunCreate = json_body(&body)?;
     let uuid = new_uuid()?;
     let host = client_host(peer.map(|Extension(ConnectInfo(addr))| addr));
@@ -109,6 +110,9 @@ pub async fn runs_post(
                 Ok(project) => project,
                 Err(refused) => return Ok(Err(refused)),
             };
+            if let Err(refused) = accounts::check_project(store, &member, &run.start.project)? {
+                return Ok(Err(refused));
+            }
             store.start_run(&run).map(Ok)
         })
         .await??;
@@ -167,7 +171,7 @@ pub async fn emissions_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let writer = codecarbon_writer(&state, &headers).await?;
+    let (writer, member) = codecarbon_writer(&state, &headers).await?;
     let posted: EmissionCreate = json_body(&body)?;
     let timestamp = instant("timestamp", &posted.timestamp)?;
     for (field, value) in [
@@ -194,6 +198,9 @@ pub async fn emissions_post(
                 )));
             };
             let run = store.run(id)?;
+            if let Err(refused) = accounts::check_project(store, &member, &run.project)? {
+                return Ok(Err(refused));
+            }
             if let ApiWriter::Project(own) = &writer {
                 let experiment = match &run.experiment {
                     Some(e) => store.cc_experiment(e)?,
@@ -415,26 +422,32 @@ pub(crate) fn new_uuid() -> Result<String, ApiError> {
 /// `N` bytes from the kernel's generator; a server that cannot read it refuses (500) rather
 /// than hand out guessable ids.
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ApiError> {
-    let mut bytes = [0u8; N];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| ApiError::internal(format!("cannot read /dev/urandom: {e}")))?;
-    Ok(bytes)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::accounts::urandom::<N>()
+        .map_err(|e| ApiError::internal(format!("cannot read /dev/urandom: {e}")))
 }
 
 /// The writer that a CodeCarbon client's `x-api-token` names (see
-/// [`auth::codecarbon_credential`]): the server, or the project whose token it is.
-async fn codecarbon_writer(state: &AppState, headers: &HeaderMap) -> Result<ApiWriter, ApiError> {
-    match auth::codecarbon_credential(headers, state.token())? {
-        Credential::Server => Ok(ApiWriter::Server),
+/// [`auth::codecarbon_credential`]): the server, or the project whose token it is; with
+/// accounts on, also a user's write token, which writes as the server does within its team's
+/// projects (the second part; [`accounts::Writer::Anyone`] for the others).
+async fn codecarbon_writer(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(ApiWriter, accounts::Writer), ApiError> {
+    let project_token = headers
+        .get(auth::API_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim().starts_with(auth::PROJECT_TOKEN_PREFIX));
+    if !project_token && let Some(member) = accounts::writer()? {
+        return Ok((ApiWriter::Server, member));
+    }
+    let writer = match auth::codecarbon_credential(headers, state.token())? {
+        Credential::Server => ApiWriter::Server,
         Credential::ProjectToken { id, secret_sha256 } => state
             .with_store(move |store| store.cc_project_of_token(&id, &secret_sha256))
             .await?
             .map(ApiWriter::Project)
-            .ok_or_else(auth::wrong_codecarbon_token),
-    }
+            .ok_or_else(auth::wrong_codecarbon_token)?,
+    };
+    Ok((writer, accounts::Writer::Anyone))
 }

@@ -15,6 +15,7 @@ use mlcarbon_store::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::accounts;
 use crate::api::{ApiResult, json, json_body};
 use crate::auth::{self, PROJECT_TOKEN_PREFIX};
 use crate::codecarbon::{created_with, hex, new_uuid, random_bytes, text};
@@ -78,22 +79,57 @@ pub async fn auth_check(State(state): State<AppState>, headers: HeaderMap) -> Ap
     json(&serde_json::json!({ "authenticated": true, "token": "the server's token" }))
 }
 
+/// Every organisation; with accounts on, a user token's teams only.
 pub async fn organizations(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
-    json(&state.with_store(|store| store.cc_organizations()).await?)
+    let member = accounts::manager(&state, &headers)?;
+    let mut all = state.with_store(|store| store.cc_organizations()).await?;
+    if let Some(holder) = member {
+        all.retain(|o| holder.teams.contains(&o.id));
+    }
+    json(&all)
 }
 
-/// What `read` finds for `id` (the server's token required); 404 naming `what` for nothing.
+/// The team (organisation id) that `id` belongs to, for [`one`].
+type TeamOf = fn(&dyn RunStore, &str) -> Result<Option<String>, StoreError>;
+
+fn organization_team(_: &dyn RunStore, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(Some(id.to_string()))
+}
+
+fn project_team(store: &dyn RunStore, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(store.cc_project(id)?.map(|p| p.organization_id))
+}
+
+fn experiment_team(store: &dyn RunStore, id: &str) -> Result<Option<String>, StoreError> {
+    match store.cc_experiment(id)?.and_then(|e| e.project_id) {
+        Some(project) => project_team(store, &project),
+        None => Ok(None),
+    }
+}
+
+/// What `read` finds for `id` (the server's token required; with accounts on, also a user
+/// token of the team `team_of` names); 404 naming `what` for nothing or another team's.
 async fn one<T: Serialize + Send + 'static>(
     state: &AppState,
     headers: &HeaderMap,
     what: &str,
     id: String,
+    team_of: TeamOf,
     read: fn(&dyn RunStore, &str) -> Result<Option<T>, StoreError>,
 ) -> ApiResult {
-    auth::require_token(headers, state.token())?;
+    let member = accounts::manager(state, headers)?;
     let key = id.clone();
-    let value = state.with_store(move |store| read(store, &key)).await?;
+    let value = state
+        .with_store(move |store| {
+            if let Some(holder) = member {
+                let team = team_of(store, &key)?;
+                if !team.is_some_and(|t| holder.teams.contains(&t)) {
+                    return Ok(None);
+                }
+            }
+            read(store, &key)
+        })
+        .await?;
     match value {
         Some(value) => json(&value),
         None => Err(ApiError::not_found(format!(
@@ -122,9 +158,14 @@ pub async fn organization(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "organization", id, |store, id| {
-        store.cc_organization(id)
-    })
+    one(
+        &state,
+        &headers,
+        "organization",
+        id,
+        organization_team,
+        |store, id| store.cc_organization(id),
+    )
     .await
 }
 
@@ -133,12 +174,19 @@ pub async fn organization_projects(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "organization", id, |store, id| {
-        Ok(match store.cc_organization(id)? {
-            Some(_) => Some(store.cc_projects(id)?),
-            None => None,
-        })
-    })
+    one(
+        &state,
+        &headers,
+        "organization",
+        id,
+        organization_team,
+        |store, id| {
+            Ok(match store.cc_organization(id)? {
+                Some(_) => Some(store.cc_projects(id)?),
+                None => None,
+            })
+        },
+    )
     .await
 }
 
@@ -147,9 +195,14 @@ pub async fn project(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "project", id, |store, id| {
-        store.cc_project(id)
-    })
+    one(
+        &state,
+        &headers,
+        "project",
+        id,
+        project_team,
+        |store, id| store.cc_project(id),
+    )
     .await
 }
 
@@ -158,12 +211,19 @@ pub async fn project_experiments(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "project", id, |store, id| {
-        Ok(match store.cc_project(id)? {
-            Some(_) => Some(store.cc_experiments(id)?),
-            None => None,
-        })
-    })
+    one(
+        &state,
+        &headers,
+        "project",
+        id,
+        project_team,
+        |store, id| {
+            Ok(match store.cc_project(id)? {
+                Some(_) => Some(store.cc_experiments(id)?),
+                None => None,
+            })
+        },
+    )
     .await
 }
 
@@ -172,9 +232,14 @@ pub async fn experiment(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    one(&state, &headers, "experiment", id, |store, id| {
-        store.cc_experiment(id)
-    })
+    one(
+        &state,
+        &headers,
+        "experiment",
+        id,
+        experiment_team,
+        |store, id| store.cc_experiment(id),
+    )
     .await
 }
 

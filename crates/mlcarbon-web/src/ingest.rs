@@ -11,8 +11,8 @@ use mlcarbon_store::{NewRun, PositionedWindow, RunEnd, RunStore, SampleRow, Stor
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts;
 use crate::api::{ApiResult, json, json_body};
-use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -54,7 +54,7 @@ pub async fn put_run(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
+    let writer = accounts::require_writer(&state, &headers)?;
     let uuid = checked_uuid(&uuid)?;
     let run: NewRun = json_body(&body)?;
     if run.start.uuid != uuid {
@@ -73,8 +73,13 @@ pub async fn put_run(
         ));
     }
     let ingested = state
-        .with_store(move |store| store.ingest_run(&run))
-        .await?;
+        .with_store(move |store| {
+            if let Err(refused) = accounts::check_project(store, &writer, &run.start.project)? {
+                return Ok(Err(refused));
+            }
+            store.ingest_run(&run).map(Ok)
+        })
+        .await??;
     let mut response = json(&RunAnswer {
         id: ingested.id,
         created: ingested.created,
@@ -129,14 +134,19 @@ where
     B: DeserializeOwned + Send + 'static,
     F: FnOnce(&dyn RunStore, &str, B) -> Result<usize, StoreError> + Send + 'static,
 {
-    auth::require_token(headers, state.token())?;
+    let writer = accounts::require_writer(&state, headers)?;
     let uuid = checked_uuid(uuid)?;
     let batch: B = json_body(body)?;
     let received = items(&batch);
     check_batch(field, received)?;
     let stored = state
-        .with_store(move |run_store| store(run_store, &uuid, batch))
-        .await?;
+        .with_store(move |run_store| {
+            if let Err(refused) = accounts::check_run(run_store, &writer, &uuid)? {
+                return Ok(Err(refused));
+            }
+            store(run_store, &uuid, batch).map(Ok)
+        })
+        .await??;
     json(&BatchAnswer { received, stored })
 }
 
@@ -185,15 +195,18 @@ pub async fn put_end(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    auth::require_token(&headers, state.token())?;
+    let writer = accounts::require_writer(&state, &headers)?;
     let uuid = checked_uuid(&uuid)?;
     let end: RunEnd = json_body(&body)?;
     let (id, status) = state
         .with_store(move |store| {
+            if let Err(refused) = accounts::check_run(store, &writer, &uuid)? {
+                return Ok(Err(refused));
+            }
             let id = store.ingest_end(&uuid, &end)?;
-            Ok((id, store.run(id)?.status))
+            Ok(Ok((id, store.run(id)?.status)))
         })
-        .await?;
+        .await??;
     #[derive(Serialize)]
     struct Ended {
         id: mlcarbon_store::RunId,

@@ -3,6 +3,7 @@
 //! counted once ([`mlcarbon_store::JobTotal`]).
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use mlcarbon_store::{JobTotal, RunFilter, RunRecord};
 
 use crate::api::{ApiResult, json};
@@ -28,8 +29,27 @@ pub(crate) fn job_key(key: &str) -> Result<String, ApiError> {
     Ok(key.to_string())
 }
 
+/// The jobs a reader may see (see [`crate::accounts::reader`]): totalled over the runs it may
+/// see, a job with none left out (so a reader of few teams may get fewer than `limit`).
 pub(crate) async fn load_jobs(state: &AppState, limit: usize) -> Result<Vec<JobTotal>, ApiError> {
-    state.with_store(move |store| store.jobs(limit)).await
+    let visible = crate::accounts::reader()?;
+    state
+        .with_store(move |store| {
+            if visible.is_none() {
+                return store.jobs(limit);
+            }
+            let mut jobs = Vec::new();
+            for key in store.job_keys(limit)? {
+                let runs = store.runs(&RunFilter {
+                    job_key: Some(key.clone()),
+                    visible_to: visible.clone(),
+                    ..RunFilter::default()
+                })?;
+                jobs.extend(JobTotal::from_runs(&key, &runs));
+            }
+            Ok(jobs)
+        })
+        .await
 }
 
 pub(crate) async fn load_job(
@@ -37,16 +57,20 @@ pub(crate) async fn load_job(
     key: String,
 ) -> Result<(JobTotal, Vec<RunRecord>), ApiError> {
     let missing = format!("no job `{key}`: `mlcarbon jobs` or /api/jobs lists the stored ones");
+    let visible = crate::accounts::reader()?;
     let found = state
         .with_store(move |store| {
             let runs = store.runs(&RunFilter {
                 job_key: Some(key.clone()),
+                visible_to: visible,
                 ..RunFilter::default()
             })?;
             Ok(JobTotal::from_runs(&key, &runs).map(|job| (job, runs)))
         })
         .await?;
-    found.ok_or_else(|| ApiError::not_found(missing))
+    // `field` names what was not found, so that a client tells an unknown job from a server
+    // without a database (also 404).
+    found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing, Some("key")))
 }
 
 /// `/api/jobs`: the most recently started jobs, newest first.

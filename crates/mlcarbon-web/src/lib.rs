@@ -18,6 +18,8 @@
 // The OpenAPI document is one `json!` literal, deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
+pub mod accounts;
+mod accounts_switch;
 mod api;
 mod auth;
 mod cache;
@@ -156,6 +158,14 @@ pub fn app(state: AppState) -> Router {
         .route("/runs/{id}", get(run_page))
         .route("/jobs", get(pages::jobs::list_page))
         .route("/jobs/{key}", get(pages::jobs::job_page))
+        .route(
+            "/login",
+            get(pages::login::login_page).post(pages::login::login_post),
+        )
+        .route(
+            "/logout",
+            get(pages::login::logout).post(pages::login::logout),
+        )
         .route("/data", get(data_page))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -209,9 +219,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/windows", post(ingest::post_windows))
         .route("/api/runs/{id}/end", put(ingest::put_end))
         .route("/api/runs/{id}/export", get(api::run_export))
+        .route("/api/runs/{id}/power", get(api::run_power))
         .route("/api/jobs", get(jobs::jobs_list))
         .route("/api/jobs/{key}", get(jobs::job_get))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            accounts::gate,
+        ))
         .layer(middleware::from_fn(pretty::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
@@ -264,9 +279,18 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
     }
     // Read-only unless the token allows writes (POST /api/runs): a mistyped path is an error,
     // and a database the user cannot write is served all the same.
+    // With accounts (user tokens in the database) users write with their tokens: opened for
+    // writing too.
     let open = |path: &std::path::Path| match options.token {
         Some(_) => Store::open(path),
-        None => Store::open_read_only(path),
+        None => {
+            let store = Store::open_read_only(path)?;
+            if store.has_user_tokens()? {
+                Store::open(path)
+            } else {
+                Ok(store)
+            }
+        }
     };
     let store: Option<Arc<dyn RunStore>> = match (&options.run_store, &options.db) {
         (Some(store), _) => Some(store.clone()),
@@ -282,14 +306,21 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
     let listener = bind(options.bind).await?;
     let addr = listener.local_addr().unwrap_or(options.bind);
     if !options.quiet {
+        // On a blocking thread: PostgreSQL's synchronous client runs a runtime of its own.
+        let accounts_on = match store.clone() {
+            Some(store) => tokio::task::spawn_blocking(move || store.has_user_tokens())
+                .await
+                .is_ok_and(|on| on.unwrap_or(false)),
+            None => false,
+        };
         // Written without panicking: a server started with a closed stderr still serves.
         let _ = writeln!(
             std::io::stderr(),
             "mlcarbon serve: http://{addr}/ ({}; {}; command lines {})",
-            if options.token.is_some() {
-                "writing allowed with the token"
-            } else {
-                "read-only"
+            match (accounts_on, options.token.is_some()) {
+                (true, _) => "accounts on: runs read and written with user tokens",
+                (false, true) => "writing allowed with the token",
+                (false, false) => "read-only",
             },
             match &store {
                 Some(store) => format!("runs from {}", store.location()),
@@ -436,7 +467,14 @@ async fn data_page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Resp
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
     let runs = if state.has_store() {
-        match state.with_store(metrics::load_runs).await {
+        let visible = match accounts::reader() {
+            Ok(visible) => visible,
+            Err(e) => return e.into_response(),
+        };
+        match state
+            .with_store(move |store| metrics::load_runs(store, &visible))
+            .await
+        {
             Ok(runs) => runs,
             Err(e) => return e.into_response(),
         }

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-use mlcarbon_store::{ComponentRecord, RunFilter, RunRecord, RunStatus, RunStore, StoreError};
+use mlcarbon_store::{
+    ComponentRecord, RunFilter, RunRecord, RunStatus, RunStore, StoreError, Visibility,
+};
 
 /// The finished runs reported besides every running one: the most recent ones.
 pub const MAX_FINISHED_RUNS: usize = 500;
@@ -113,15 +115,19 @@ impl Family {
 }
 
 /// The runs `/metrics` reports: every running one and the most recent others.
+/// Only those a reader with `visible` may see (see [`crate::accounts::reader`]).
 pub fn load_runs(
     store: &dyn RunStore,
+    visible: &Visibility,
 ) -> Result<Vec<(RunRecord, Vec<ComponentRecord>)>, StoreError> {
     let mut runs = store.runs(&RunFilter {
         status: Some(RunStatus::Running),
+        visible_to: visible.clone(),
         ..RunFilter::default()
     })?;
     let recent = store.runs(&RunFilter {
         limit: Some(MAX_FINISHED_RUNS),
+        visible_to: visible.clone(),
         ..RunFilter::default()
     })?;
     runs.extend(

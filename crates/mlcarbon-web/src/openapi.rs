@@ -472,8 +472,8 @@ pub fn document() -> Value {
         &["codecarbon", "csv", "json", "jsonl"],
     );
     let run_id = json!({ "name": "id", "in": "path", "required": true,
-        "description": "Run id, or `last`.",
-        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18})$" } });
+        "description": "Run id, `last`, or the run's uuid (the same on every server a pushed run reached).",
+        "schema": { "type": "string", "pattern": "^(last|[0-9]{1,18}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$" } });
     let mut run_get = get(
         "One stored run with its components (as `mlcarbon show --format json`).",
         vec![],
@@ -515,6 +515,19 @@ pub fn document() -> Value {
     if let Some(list) = samples_get["parameters"].as_array_mut() {
         list.insert(0, run_id.clone());
     }
+    let mut power_get = get(
+        "A run's power over time, downsampled by the database (what `mlcarbon show` draws).",
+        vec![integer(
+            "points",
+            "At most this many points (1 to 2000, default 60).",
+            1,
+            2000,
+        )],
+        json_response("The power series.", schema_ref("PowerSeries")),
+    );
+    if let Some(list) = power_get["parameters"].as_array_mut() {
+        list.insert(0, run_id.clone());
+    }
     let mut export_get = get(
         "One run as a file.",
         vec![export_format.clone()],
@@ -548,7 +561,7 @@ pub fn document() -> Value {
         "info": {
             "title": "mlcarbon",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands."
+            "description": "Energy and carbon emissions of machine-learning jobs, with a range and the source of every figure. Query parameters are named like the flags of the `mlcarbon` CLI, and the answers are the JSON that `mlcarbon … --format json` prints. Bad input gets 400 with {\"error\", \"field\"}; a blank parameter counts as absent. JSON is compact unless `pretty` is given. Read-only unless the server was started with a token (MLCARBON_TOKEN or --token-file); runs' command lines are shown only to requests that bear it, unless the server was started with --public-commands. Accounts: once the server's database holds a user token (`mlcarbon serve token create`), reading stored runs, jobs and /metrics needs a token (the server's, or a user's `mlct_…` token as bearer, x-api-token or the /login cookie; 401 without), a user token sees only runs of its teams' projects and of projects of no team (another team's run is 404), and writing needs a write-scope token of the project's team (403 otherwise)."
         },
         "paths": {
             "/api/estimate": {
@@ -611,6 +624,7 @@ pub fn document() -> Value {
             "/api/runs/{id}": { "get": run_get },
             "/api/runs/{id}/samples": { "get": samples_get },
             "/api/runs/{id}/export": { "get": export_get },
+            "/api/runs/{id}/power": { "get": power_get },
             "/api/jobs": { "get": get("Distributed jobs, the most recently started first (as `mlcarbon jobs --format json`): each host counted once.",
                 vec![integer("limit", "At most this many jobs (1 to 1000, default 50).", 1, 1000)],
                 json_response("Jobs.", array_of("JobTotal"))) },
@@ -640,15 +654,20 @@ pub fn document() -> Value {
                 "responses": { "200": { "description": "Metrics.", "content": { "text/plain": { "schema": { "type": "string" } } } } } } }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer",
+                    "description": "The server's token, or with accounts a user token (mlct_<id>_<secret>, `mlcarbon serve token create`)." },
                 "apiToken": { "type": "apiKey", "in": "header", "name": "x-api-token",
-                    "description": "CodeCarbon's api_key: the server's write token." } },
+                    "description": "CodeCarbon's api_key: the server's write token, a project token (mlcc_…), or with accounts a user's write token." },
+                "loginCookie": { "type": "apiKey", "in": "cookie", "name": "mlcarbon_token",
+                    "description": "Set by POST /login (HttpOnly, SameSite=Strict); reads only." } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "field"], "properties": {
                     "error": { "type": "string", "description": "What is wrong and what to do." },
                     "field": { "type": "string", "nullable": true, "description": "The parameter or body field at fault (snake_case), or null." } } },
                 "EstimateReport": estimate_report,
-                "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`." },
+                "CompatReport": { "type": "object", "description": "Fields of `mlcarbon estimate --compat mlco2 --format json`.", "properties": {
+                    "energy_kwh": { "type": "number" }, "energy_kwh_low": { "type": "number" }, "energy_kwh_high": { "type": "number" },
+                    "emissions_kg": { "type": "number" }, "emissions_kg_low": { "type": "number" }, "emissions_kg_high": { "type": "number" } } },
                 "Option": { "type": "object", "properties": {
                     "label": { "type": "string" }, "provider": { "type": "string", "nullable": true }, "region": { "type": "string", "nullable": true },
                     "zone": { "type": "string", "nullable": true }, "hardware": { "type": "string", "nullable": true }, "hours": { "type": "number" },
@@ -665,8 +684,14 @@ pub fn document() -> Value {
                     "license": { "type": "string" }, "year": { "type": "integer", "nullable": true }, "notes": { "type": "string" } } },
                 "JobTotal": job_total,
                 "RunRecord": { "type": "object", "description": "A stored run (mlcarbon_store::RunRecord): what it started with, how it ended, its totals." },
-                "RunDetail": { "type": "object", "properties": {
-                    "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "RunDetail": { "type": "object", "required": ["run", "components", "windows", "samples"], "properties": {
+                    "run": schema_ref("RunRecord"), "components": { "type": "array", "items": { "type": "object" } },
+                    "windows": { "type": "array", "items": { "type": "object" } }, "samples": { "type": "integer" } } },
+                "PowerSeries": { "type": "object", "required": ["points", "samples"], "properties": {
+                    "points": { "type": "array", "items": { "type": "object", "properties": {
+                        "t_s": { "type": "number" }, "mean_w": { "type": "number" }, "emissions_kg": { "type": "number" },
+                        "samples": { "type": "integer" }, "components": { "type": "array", "items": { "type": "object" } } } } },
+                    "peak_w": { "type": "number", "nullable": true }, "samples": { "type": "integer" } } },
                 "CodeCarbonRun": codecarbon_run_schema(),
                 "CodeCarbonEmission": codecarbon_emission_schema(),
                 "CodeCarbonOrganization": { "type": "object", "required": ["id", "name"], "properties": {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, RunStore, StoreError};
+use mlcarbon_store::{RunFilter, RunId, RunRecord, RunStatus, RunStore, StoreError, Visibility};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -56,6 +56,8 @@ pub fn filter(params: &Params, default_limit: usize) -> Result<RunFilter, ApiErr
         status,
         job_key: params.text("job")?,
         limit: Some(params.limit("limit", default_limit, MAX_RUNS)?),
+        // What the request may read (accounts): 401 without a token where one is needed.
+        visible_to: crate::accounts::reader()?,
     })
 }
 
@@ -69,18 +71,54 @@ pub fn hide_commands_unless(shown: bool, runs: &mut [RunRecord]) {
     }
 }
 
-/// A run named in a path: its id, or `last`.
+/// A run named in a path: its id, `last`, or its uuid (the same on every host a pushed run
+/// reached, where ids differ).
 pub enum RunRef {
     Id(RunId),
     Last,
+    Uuid(String),
 }
 
 impl RunRef {
-    /// The run this names; `NotFound(0)` for `last` in an empty database.
-    pub fn find(&self, store: &dyn RunStore) -> Result<RunRecord, StoreError> {
+    /// The run this names among those a reader with `visible` may see (see
+    /// [`crate::accounts::reader`]): another team's run is as missing as one never stored;
+    /// `NotFound(0)` for `last` when none is.
+    pub fn find(
+        &self,
+        store: &dyn RunStore,
+        visible: &Visibility,
+    ) -> Result<RunRecord, StoreError> {
         match self {
-            RunRef::Id(id) => store.run(*id),
-            RunRef::Last => store.latest_run()?.ok_or(StoreError::NotFound(0)),
+            RunRef::Id(id) => {
+                let run = store.run(*id)?;
+                if crate::accounts::may_see(store, visible, &run.project)? {
+                    Ok(run)
+                } else {
+                    Err(StoreError::NotFound(*id))
+                }
+            }
+            RunRef::Last => store
+                .runs(&RunFilter {
+                    limit: Some(1),
+                    visible_to: visible.clone(),
+                    ..RunFilter::default()
+                })?
+                .into_iter()
+                .next()
+                .ok_or(StoreError::NotFound(0)),
+            RunRef::Uuid(uuid) => {
+                let unknown = || StoreError::Unknown {
+                    what: "run",
+                    id: uuid.clone(),
+                };
+                let id = store.run_id_by_uuid(uuid)?.ok_or_else(unknown)?;
+                let run = store.run(id)?;
+                if crate::accounts::may_see(store, visible, &run.project)? {
+                    Ok(run)
+                } else {
+                    Err(unknown())
+                }
+            }
         }
     }
 }
@@ -89,12 +127,25 @@ pub fn run_ref(text: &str) -> Result<RunRef, ApiError> {
     if text.eq_ignore_ascii_case("last") || text.eq_ignore_ascii_case("latest") {
         return Ok(RunRef::Last);
     }
+    if is_uuid(text) {
+        return Ok(RunRef::Uuid(text.to_string()));
+    }
     text.parse::<RunId>().map(RunRef::Id).map_err(|_| {
         ApiError::bad(
             "id",
-            format!("`{text}` is not a run id (a whole number or `last`)"),
+            format!("`{text}` is not a run id (a whole number, `last` or the run's uuid)"),
         )
     })
+}
+
+/// Whether `text` is a uuid as runs carry them: 8-4-4-4-12 hexadecimal digits.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// `counter` and `integrated_power` read the hardware; `model` estimates from rated power.

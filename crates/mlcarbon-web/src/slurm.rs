@@ -109,6 +109,8 @@ fn request(params: &Params) -> Result<Request, ApiError> {
 
 /// `GET /api/slurm?cluster=&since=&until=&by=account,month&top=`
 pub async fn api(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
+    // Accounts: any token holder reads the cluster-wide totals (no runs of a project here).
+    crate::accounts::reader()?;
     let r = request(&Params::parse(q.as_deref()))?;
     let answer = state
         .with_store(move |store| totals(store, r.cluster.as_deref(), r.filter, r.by, r.top))
@@ -162,6 +164,9 @@ fn totals(
 
 /// `GET /slurm`: the cluster page. The same parameters as `/api/slurm`; `by` defaults to month.
 pub async fn page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    if let Err(e) = crate::accounts::reader() {
+        return error_page(&e);
+    }
     let query = match q.as_deref() {
         Some(q) if Params::parse(Some(q)).get("by").is_some() => q.to_string(),
         Some(q) if !q.is_empty() => format!("{q}&by=month"),

@@ -33,6 +33,7 @@ struct Inner {
     mlco2_2019: Option<Mlco2Dataset>,
     counters: RequestCounters,
     cache: AnswerCache,
+    accounts: crate::accounts_switch::Switch,
 }
 
 impl AppState {
@@ -82,6 +83,7 @@ impl AppState {
                 mlco2_2019: Mlco2Dataset::builtin(Mlco2Edition::Paper2019).ok(),
                 counters: RequestCounters::default(),
                 cache: AnswerCache::default(),
+                accounts: crate::accounts_switch::Switch::default(),
             }),
         }
     }
@@ -125,6 +127,11 @@ impl AppState {
 
     pub(crate) fn cache(&self) -> &AnswerCache {
         &self.inner.cache
+    }
+
+    /// Whether accounts are on (cached).
+    pub(crate) fn accounts(&self) -> &crate::accounts_switch::Switch {
+        &self.inner.accounts
     }
 
     pub(crate) fn counters(&self) -> &RequestCounters {

@@ -7,7 +7,7 @@ use anyhow::Result;
 use mlcarbon_data::Dataset;
 use mlcarbon_model::advise::ActionCost;
 use mlcarbon_model::advise_report::{AdviseQuery, AdviseReport, advise_report};
-use mlcarbon_model::format::{common_scale, mass_scale, range_suffix};
+use mlcarbon_model::format::{common_scale, mass_scale};
 use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_mass, human_number};
 
@@ -15,6 +15,7 @@ use crate::cli::{AdviseArgs, TableFormat};
 use crate::db::job_source;
 use crate::inputs::{system_now, user_error};
 use crate::output::{Table, json};
+use crate::render::{job_in_place, mass_with_range};
 
 fn cost_text(cost: &ActionCost) -> String {
     let mut parts = Vec::new();
@@ -77,18 +78,10 @@ fn table(report: &AdviseReport, with_details: bool) -> Table {
 
 fn human(report: &AdviseReport) -> String {
     let b = &report.baseline;
-    let baseline = mass_scale(b.emissions_kg);
     let mut out = format!(
-        "Advice for {}{} in {}: {} CO2e{}\n",
-        report.job,
-        if b.hours > 0.0 {
-            format!(" for {} h", human_number(b.hours))
-        } else {
-            String::new()
-        },
-        report.location.label,
-        baseline.show(b.emissions_kg, Lang::En),
-        range_suffix(baseline, b.emissions_kg_low, b.emissions_kg_high),
+        "Advice for {}: {}\n",
+        job_in_place(&report.job, b.hours, &report.location.label),
+        mass_with_range(b.emissions_kg, b.emissions_kg_low, b.emissions_kg_high),
     );
     if let Some(n) = report.search_trials {
         out.push_str(&format!(

@@ -86,8 +86,10 @@ pub fn hardware(data: &Dataset, args: &ListArgs) -> Result<String> {
         t.push(vec![
             h.name.to_string(),
             h.vendor.to_string(),
-            h.power_w.to_string(),
-            h.power_kind.label().to_string(),
+            cell(h.power_w),
+            h.power_kind
+                .map_or("not published", |k| k.label())
+                .to_string(),
             cell(h.memory_gb),
             cell(h.fp32_tflops),
             cell(h.bf16_tflops_dense.or(h.fp16_tflops_dense)),

@@ -10,5 +10,6 @@ pub mod push;
 pub mod run;
 pub mod runs;
 pub mod schedule;
+pub mod serve_admin;
 pub mod slurm;
 pub mod statement;

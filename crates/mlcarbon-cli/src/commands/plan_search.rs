@@ -13,6 +13,7 @@ use crate::cli::{PlanSearchArgs, TableFormat};
 use crate::db::job_source;
 use crate::inputs::user_error;
 use crate::output::{Table, json};
+use crate::render::{job_in_place, mass_with_range};
 
 /// The units of the table's energy and emissions columns: one each, from every row's cost.
 struct Columns {
@@ -124,19 +125,15 @@ fn table(report: &PlanReport) -> Table {
 
 fn human(report: &PlanReport) -> String {
     let trial = &report.trial;
-    let trial_mass = mass_scale(trial.emissions_kg);
     let mut out = format!(
-        "One trial: {}{} in {} — {}, {} CO2e{}\n\n",
-        trial.job,
-        if trial.hours > 0.0 {
-            format!(" for {} h", human_number(trial.hours))
-        } else {
-            String::new()
-        },
-        trial.location,
+        "One trial: {} — {}, {}\n\n",
+        job_in_place(&trial.job, trial.hours, &trial.location),
         human_energy(trial.energy_kwh),
-        trial_mass.show(trial.emissions_kg, Lang::En),
-        range_suffix(trial_mass, trial.emissions_kg_low, trial.emissions_kg_high),
+        mass_with_range(
+            trial.emissions_kg,
+            trial.emissions_kg_low,
+            trial.emissions_kg_high
+        ),
     );
     out.push_str(&table(report).human());
     let plan = &report.plan;

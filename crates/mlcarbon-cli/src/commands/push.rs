@@ -9,6 +9,7 @@ use mlcarbon_track::push::{PushError, PushTarget, ServerUrl, push_pending};
 use crate::cli::PushArgs;
 use crate::config::Config;
 use crate::db::open_store_writable;
+use crate::output::count;
 use crate::settings::{push_server, push_token};
 
 pub fn run(args: &PushArgs, config: &Config) -> Result<String> {
@@ -56,16 +57,16 @@ pub fn run(args: &PushArgs, config: &Config) -> Result<String> {
         match push_pending(&store, &target, None, None) {
             Ok(report) => {
                 out.push_str(&format!(
-                    "{server}: {} runs delivered, {} samples sent ({} new to the server), {} windows",
-                    report.runs_delivered,
-                    report.samples_sent,
+                    "{server}: {} delivered, {} sent ({} new to the server), {}",
+                    count(report.runs_delivered as u64, "run", "runs"),
+                    count(report.samples_sent, "sample", "samples"),
                     report.samples_new,
-                    report.windows_sent
+                    count(report.windows_sent, "window", "windows")
                 ));
                 if report.runs_in_progress > 0 {
                     out.push_str(&format!(
                         "; {} still running, sent so far",
-                        report.runs_in_progress
+                        count(report.runs_in_progress as u64, "run", "runs")
                     ));
                 }
                 out.push('\n');

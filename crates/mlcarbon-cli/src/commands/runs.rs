@@ -9,14 +9,16 @@ use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass, human_number};
 use mlcarbon_store::export::{RunsFormat, RunsWriter, SamplesFormat, SamplesWriter};
 use mlcarbon_store::{
-    ComponentRecord, JobTotal, Order, RunFilter, RunRecord, RunWindow, Store, StoreError, export,
+    JobTotal, Order, RunDetail, RunFilter, RunRecord, RunWindow, Store, StoreError, export,
 };
 
 use crate::cli::{ExportArgs, ExportFormat, JobsArgs, RunsArgs, ShowArgs, TableFormat};
 use crate::clock;
 use crate::db::{find_run, open_store};
-use crate::output::{Table, json, printable};
+use crate::output::{Table, count, json, printable};
 use crate::render::{sparkline, summary};
+use crate::team::{Asked, Source, source};
+use mlcarbon_track::push::ServerUrl;
 
 /// Points of the power sparkline of `show`, one per character.
 const SPARKLINE_WIDTH: usize = 60;
@@ -38,8 +40,7 @@ fn filters(args: &RunsArgs) -> Option<String> {
 }
 
 pub fn list(args: &RunsArgs) -> Result<String> {
-    let (store, _) = open_store(args.db.as_deref())?;
-    let runs = store.runs(&RunFilter {
+    let filter = RunFilter {
         project: args.project.clone(),
         experiment: None,
         tag: args.tag.clone(),
@@ -48,7 +49,15 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         status: args.status,
         job_key: args.job.clone(),
         limit: Some(args.limit),
-    })?;
+        ..RunFilter::default()
+    };
+    let (runs, team) = match source(args.db.as_deref(), &args.team)? {
+        Source::Local(store) => (store.runs(&filter)?, None),
+        Source::Team(team) => match team.reader.runs(&filter) {
+            Ok(runs) => (runs, Some(team)),
+            Err(e) => return Err(team.explain(e, Asked::List)),
+        },
+    };
     let mut t = Table::new(&[
         ("id", true),
         ("started", false),
@@ -81,9 +90,14 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         TableFormat::Json => json(&runs),
         TableFormat::Csv => Ok(export::runs_csv(&runs)?),
         TableFormat::Markdown => Ok(t.markdown()),
-        TableFormat::Human if runs.is_empty() => Ok(match filters(args) {
-            Some(filters) => format!("No runs match {filters}.\n"),
-            None => "No runs stored yet: `mlcarbon run -- CMD` tracks one.\n".to_string(),
+        TableFormat::Human if runs.is_empty() => Ok(match (filters(args), team) {
+            (Some(filters), _) => format!("No runs match {filters}.\n"),
+            (None, Some(team)) => format!(
+                "No runs on the team server {} yet: `mlcarbon run --server {} -- CMD` sends one there.\n",
+                team.server(),
+                team.server()
+            ),
+            (None, None) => "No runs stored yet: `mlcarbon run -- CMD` tracks one.\n".to_string(),
         }),
         TableFormat::Human => Ok(t.human()),
     }
@@ -91,8 +105,13 @@ pub fn list(args: &RunsArgs) -> Result<String> {
 
 /// `mlcarbon jobs`: the distributed jobs, newest first, each host counted once.
 pub fn jobs(args: &JobsArgs) -> Result<String> {
-    let (store, _) = open_store(args.db.as_deref())?;
-    let jobs = store.jobs(args.limit)?;
+    let (jobs, team) = match source(args.db.as_deref(), &args.team)? {
+        Source::Local(store) => (store.jobs(args.limit)?, None),
+        Source::Team(team) => match team.reader.jobs(args.limit) {
+            Ok(jobs) => (jobs, Some(team)),
+            Err(e) => return Err(team.explain(e, Asked::List)),
+        },
+    };
     let mut t = Table::new(&[
         ("job", false),
         ("status", false),
@@ -119,10 +138,13 @@ pub fn jobs(args: &JobsArgs) -> Result<String> {
         TableFormat::Json => json(&jobs),
         TableFormat::Csv => t.csv(),
         TableFormat::Markdown => Ok(t.markdown()),
-        TableFormat::Human if jobs.is_empty() => Ok(
-            "No distributed jobs stored: runs join one with `mlcarbon run --job ID -- CMD` on each host, or under Slurm or torchrun by themselves.\n"
-                .to_string(),
-        ),
+        TableFormat::Human if jobs.is_empty() => Ok(format!(
+            "No distributed jobs {}: runs join one with `mlcarbon run --job ID -- CMD` on each host, or under Slurm or torchrun by themselves.\n",
+            match &team {
+                Some(team) => format!("on the team server {}", team.server()),
+                None => "stored".to_string(),
+            }
+        )),
         TableFormat::Human => Ok(t.human()),
     }
 }
@@ -131,29 +153,34 @@ fn started(text: &str) -> String {
     text.chars().take(19).collect::<String>().replace('T', " ")
 }
 
-/// `show job:KEY`: a job's total, each host and how it was counted, its runs.
-fn show_job(store: &Store, key: &str, format: TableFormat) -> Result<String> {
+/// A job's total from the local database's runs of it.
+fn local_job(store: &Store, key: &str) -> Result<JobTotal> {
     let runs = store.runs(&RunFilter {
         job_key: Some(key.to_string()),
         ..RunFilter::default()
     })?;
-    let Some(job) = JobTotal::from_runs(key, &runs) else {
-        bail!(
+    match JobTotal::from_runs(key, &runs) {
+        Some(job) => Ok(job),
+        None => bail!(
             "no job `{}` in the database; `mlcarbon jobs` lists the stored ones",
             printable(key)
-        );
-    };
+        ),
+    }
+}
+
+/// `show job:KEY`: a job's total, each host and how it was counted, its runs.
+fn show_job(job: &JobTotal, format: TableFormat) -> Result<String> {
     if format == TableFormat::Json {
-        return json(&job);
+        return json(job);
     }
     let mut out = format!(
-        "job {}: {} CO2e, {} ({}), {} host(s), {} run(s), world size {}\n  started    {}{}\n",
+        "job {}: {} CO2e, {} ({}), {}, {}, world size {}\n  started    {}{}\n",
         printable(&job.job_key),
         human_mass(job.emissions_kg),
         human_energy(job.energy_kwh),
         job.status,
-        job.nodes.len(),
-        job.runs,
+        count(job.nodes.len() as u64, "host", "hosts"),
+        count(job.runs as u64, "run", "runs"),
         job.world_size,
         started(&job.started_at),
         job.ended_at
@@ -189,8 +216,8 @@ fn show_job(store: &Store, key: &str, format: TableFormat) -> Result<String> {
     Ok(out)
 }
 
-/// The job and windows lines of `show` for a run.
-fn job_and_windows(run: &RunRecord, windows: &[RunWindow]) -> String {
+/// The job and windows lines of `show` for a run (read from `server`, when one is given).
+fn job_and_windows(run: &RunRecord, windows: &[RunWindow], server: Option<&ServerUrl>) -> String {
     let mut out = String::new();
     if let Some(key) = &run.placement.job_key {
         let rank = match (run.placement.rank, run.placement.world_size) {
@@ -199,10 +226,11 @@ fn job_and_windows(run: &RunRecord, windows: &[RunWindow]) -> String {
             _ => String::new(),
         };
         out.push_str(&format!(
-            "  job        {}{rank}; counts {} (`mlcarbon show job:{}`)\n",
+            "  job        {}{rank}; counts {} (`mlcarbon show job:{}{}`)\n",
             printable(key),
             run.attribution,
-            printable(key)
+            printable(key),
+            server.map(|s| format!(" --server {s}")).unwrap_or_default()
         ));
     } else if run.attribution != mlcarbon_store::Attribution::Machine {
         out.push_str(&format!("  counts     {}\n", run.attribution));
@@ -221,31 +249,51 @@ fn job_and_windows(run: &RunRecord, windows: &[RunWindow]) -> String {
 }
 
 pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
-    let (store, _) = open_store(args.db.as_deref())?;
+    let source = source(args.db.as_deref(), &args.team)?;
     if let Some(key) = args.run.strip_prefix("job:") {
-        return show_job(&store, key, args.format);
+        let job = match &source {
+            Source::Local(store) => local_job(store, key)?,
+            Source::Team(team) => team
+                .reader
+                .job(key)
+                .map_err(|e| team.explain(e, Asked::Job(key)))?,
+        };
+        return show_job(&job, args.format);
     }
-    let run = find_run(&store, &args.run)?;
-    let components = store.components(run.id)?;
-    let windows = store.windows(run.id)?;
-    if args.format == TableFormat::Json {
-        #[derive(serde::Serialize)]
-        struct Shown<'a> {
-            run: &'a RunRecord,
-            components: &'a [ComponentRecord],
-            windows: &'a [RunWindow],
-            samples: u64,
+    let detail = match &source {
+        Source::Local(store) => {
+            let run = find_run(store, &args.run)?;
+            RunDetail {
+                components: store.components(run.id)?,
+                windows: store.windows(run.id)?,
+                samples: run.samples,
+                run,
+            }
         }
-        return json(&Shown {
-            run: &run,
-            components: &components,
-            windows: &windows,
-            samples: run.samples,
-        });
+        Source::Team(team) => team
+            .reader
+            .run(&args.run)
+            .map_err(|e| team.explain(e, Asked::Run))?,
+    };
+    if args.format == TableFormat::Json {
+        return json(&detail);
     }
-    let mut out = summary(data, &run, &components)?;
+    let RunDetail {
+        run,
+        components,
+        windows,
+        ..
+    } = &detail;
+    let mut out = summary(data, run, components)?;
     // Downsampled by the database: a run of a million samples draws in milliseconds.
-    let power = store.power_series(run.id, SPARKLINE_WIDTH)?;
+    let power = match &source {
+        Source::Local(store) => store.power_series(run.id, SPARKLINE_WIDTH)?,
+        // By the server's id of the run found, not by what was typed (`last` may have moved).
+        Source::Team(team) => team
+            .reader
+            .power(&run.id.to_string(), SPARKLINE_WIDTH)
+            .map_err(|e| team.explain(e, Asked::Run))?,
+    };
     if !power.points.is_empty() {
         let means: Vec<f64> = power.points.iter().map(|p| p.mean_w).collect();
         // Every migrated run has its peak; the means' highest is the next best thing.
@@ -253,15 +301,22 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
             .peak_w
             .unwrap_or_else(|| means.iter().copied().fold(0.0, f64::max));
         out.push_str(&format!(
-            "  power      {}  (peak {} W, {} samples)\n",
+            "  power      {}  (peak {} W, {})\n",
             sparkline(&means, SPARKLINE_WIDTH),
             human_number(peak),
-            power.samples
+            count(power.samples, "sample", "samples")
         ));
     }
+    let command = if run.command.is_empty() && matches!(source, Source::Team(_)) {
+        // The API empties command lines (they can hold secrets) for requests without a token
+        // it accepts.
+        "(hidden by the server: shown to requests with a token it accepts)".to_string()
+    } else {
+        printable(&run.command.join(" ")).into_owned()
+    };
     out.push_str(&format!(
         "  command    {}\n  started    {}  pid {} on {}\n  project    {}{}\n  uuid       {}\n",
-        printable(&run.command.join(" ")),
+        command,
         printable(&run.started_at),
         run.pid,
         printable(&run.hostname),
@@ -276,7 +331,11 @@ pub fn show(data: &Dataset, args: &ShowArgs) -> Result<String> {
     if let Some(code) = run.exit_code {
         out.push_str(&format!("  exit code  {code}\n"));
     }
-    out.push_str(&job_and_windows(&run, &windows));
+    let team = match &source {
+        Source::Local(_) => None,
+        Source::Team(team) => Some(team.server()),
+    };
+    out.push_str(&job_and_windows(run, windows, team));
     Ok(out.trim_start().to_string())
 }
 

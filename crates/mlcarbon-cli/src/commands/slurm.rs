@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use mlcarbon_data::Dataset;
+use mlcarbon_data::{Basis, Dataset};
 use mlcarbon_model::format::{energy_scale, mass_scale, range_suffix};
 use mlcarbon_model::lang::Lang;
 use mlcarbon_model::statement::{human_energy, human_mass};
@@ -26,7 +26,7 @@ use crate::{db, env, files};
 use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
 use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
-use mlcarbon_slurm::stored::{add_stored, numbers_of};
+use mlcarbon_slurm::stored::{add_stored, numbers_of, report_from_group_totals};
 use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
 use mlcarbon_store::Store;
 use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
@@ -42,9 +42,27 @@ pub fn run(data: &Dataset, command: &SlurmCommand) -> Result<String> {
     }
 }
 
-fn read_cluster(data: &Dataset, path: &Path) -> Result<Cluster> {
+/// The description given with `--cluster`, its zones on `basis`; `--basis` alone is refused,
+/// since only a description's zones have a basis to choose.
+fn described(
+    data: &Dataset,
+    path: Option<&Path>,
+    basis: Option<Basis>,
+) -> Result<Option<Described>> {
+    match (path, basis) {
+        (Some(path), basis) => Ok(Some(Described::read(data, path, basis)?)),
+        (None, Some(basis)) => bail!(
+            "--basis {} chooses the figure of the cluster description's zone: add --cluster cluster.toml",
+            basis.as_str()
+        ),
+        (None, None) => Ok(None),
+    }
+}
+
+fn read_cluster(data: &Dataset, path: &Path, basis: Option<Basis>) -> Result<Cluster> {
     let text = files::read_text(path, "--cluster", files::MAX_SHORT_BYTES * 64)?;
-    Cluster::parse(&text, data).with_context(|| format!("--cluster {}", path.display()))
+    Cluster::parse_on_basis(&text, data, basis)
+        .with_context(|| format!("--cluster {}", path.display()))
 }
 
 /// A cluster description and its fingerprint, the key of the figures computed with it.
@@ -54,8 +72,8 @@ struct Described {
 }
 
 impl Described {
-    fn read(data: &Dataset, path: &Path) -> Result<Described> {
-        let cluster = read_cluster(data, path)?;
+    fn read(data: &Dataset, path: &Path, basis: Option<Basis>) -> Result<Described> {
+        let cluster = read_cluster(data, path, basis)?;
         let fingerprint = cluster.fingerprint();
         Ok(Described {
             cluster,
@@ -80,7 +98,7 @@ impl Described {
 }
 
 fn recompute(data: &Dataset, args: &SlurmRecomputeArgs) -> Result<String> {
-    let described = Described::read(data, &args.cluster)?;
+    let described = Described::read(data, &args.cluster, args.basis)?;
     let (store, path) = db::open_store_writable(args.db.as_deref())?;
     let jobs = store.recompute_slurm_figures(args.cluster_name.as_deref(), |stored| {
         described.figures(&from_stored(stored.clone()))
@@ -113,10 +131,7 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
             "--cluster-name is empty; name the cluster the jobs ran on (job ids repeat across clusters)"
         );
     }
-    let described = match &args.cluster {
-        Some(path) => Some(Described::read(data, path)?),
-        None => None,
-    };
+    let described = described(data, args.cluster.as_deref(), args.basis)?;
     let windows = match (&args.file, &args.since) {
         (Some(_), _) => None,
         (None, Some(since)) => {
@@ -286,10 +301,7 @@ fn store_ended_job(data: &Dataset, args: &SlurmEpilogArgs) -> Result<String> {
             .filter(|c| !c.trim().is_empty())
             .context("no cluster name: give --cluster-name (Slurm sets SLURM_CLUSTER_NAME for EpilogSlurmctld)")?,
     };
-    let described = match &args.cluster {
-        Some(path) => Some(Described::read(data, path)?),
-        None => None,
-    };
+    let described = described(data, args.cluster.as_deref(), args.basis)?;
     let output = sacct::output_within(
         &sacct::job_args(job),
         &format!("--jobs {job}"),
@@ -418,6 +430,18 @@ impl Source<'_> {
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
+                    let from_groups = ReportBuilder::new(
+                        Method::Mlcarbon(description),
+                        options.filter.clone(),
+                        options.by.clone(),
+                        options.top,
+                    );
+                    match report_from_group_totals(store, *cluster, &fingerprint, from_groups)? {
+                        Some(report) if report.rows == 0 => bail!("{}", no_jobs_message(*cluster)),
+                        Some(report) => return Ok(report),
+                        // A window inside months, or stale figures: job by job.
+                        None => {}
+                    }
                     let mut builder = ReportBuilder::new(
                         Method::Mlcarbon(description),
                         options.filter.clone(),
@@ -521,10 +545,7 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
             SlurmGroupBy::State => GroupBy::State,
         })
         .collect();
-    let cluster = match &args.cluster {
-        Some(path) => Some(read_cluster(data, path)?),
-        None => None,
-    };
+    let cluster = described(data, args.cluster.as_deref(), args.basis)?.map(|d| d.cluster);
     let source = match &args.file {
         Some(path) => Source::File(path),
         None => {
@@ -786,7 +807,11 @@ fn partitions_table(r: &SlurmReport) -> Table {
         let mut sources = vec![
             format!("CPU {}", source(&p.cpu_core.provenance)),
             format!("PUE {}", source(&p.pue.provenance)),
-            format!("grid {}", source(&p.intensity.provenance)),
+            // A given figure's origin already says `given`; a zone's says its basis too.
+            match p.basis {
+                "given" => format!("grid {}", source(&p.intensity.provenance)),
+                basis => format!("grid {basis} {}", source(&p.intensity.provenance)),
+            },
         ];
         if let Some(gpu) = &p.gpu {
             sources.insert(1, format!("GPU {}", source(&gpu.power.provenance)));

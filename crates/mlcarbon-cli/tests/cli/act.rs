@@ -948,22 +948,28 @@ fn estimate_predicts_a_partial_run_from_epochs() {
     ]);
     let p = &report["prediction"];
     close(num(p, "/progress"), 0.3, 1e-12, "progress");
+    // One layout for ranges: `X` with `X_low` and `X_high` beside it, never a nested object.
+    for (key, value) in p.as_object().expect("prediction object") {
+        assert!(!value.is_object() || key == "range_basis", "{key} nested");
+    }
+    assert!(num(p, "/total_emissions_kg_low") <= num(p, "/total_emissions_kg"));
+    assert!(num(p, "/total_emissions_kg") <= num(p, "/total_emissions_kg_high"));
     close(
-        num(p, "/total_it_energy/value"),
+        num(p, "/total_it_energy_kwh"),
         400.0 / 3.0,
         1e-12,
         "total energy",
     );
-    close(num(p, "/total_hours/value"), 20.0, 1e-12, "total time");
-    close(num(p, "/remaining_hours/value"), 14.0, 1e-12, "time left");
+    close(num(p, "/total_hours"), 20.0, 1e-12, "total time");
+    close(num(p, "/remaining_hours"), 14.0, 1e-12, "time left");
     close(
-        num(p, "/total_emissions/value"),
+        num(p, "/total_emissions_kg"),
         400.0 / 3.0 * 0.1,
         1e-9,
         "total kg",
     );
     close(
-        num(p, "/remaining_emissions/value"),
+        num(p, "/remaining_emissions_kg"),
         (400.0 / 3.0 - 40.0) * 0.1,
         1e-9,
         "kg left",
@@ -989,7 +995,7 @@ fn estimate_predicts_a_partial_run_from_epochs() {
         "json",
     ]);
     close(
-        num(&same, "/prediction/total_it_energy/value"),
+        num(&same, "/prediction/total_it_energy_kwh"),
         400.0 / 3.0,
         1e-12,
         "--progress",

@@ -516,6 +516,72 @@ fn hardware_resolves_tpu_v3() {
 }
 
 #[test]
+fn a_tpu_without_published_power_asks_for_watts_in_one_line() {
+    for name in ["TPU v5e", "TPU v5p", "Trillium"] {
+        let error = app_error(&[
+            "estimate",
+            "--hardware",
+            name,
+            "--hours",
+            "1",
+            "--zone",
+            "FR",
+        ]);
+        assert!(
+            error.contains("Google publishes no power figure for TPU v")
+                && error.contains("give --watts W"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_tpu_without_published_power_takes_the_users_watts_as_given() {
+    let report = json_of(&[
+        "estimate",
+        "--hardware",
+        "TPU v5e",
+        "--watts",
+        "200",
+        "--hours",
+        "10",
+        "--zone",
+        "FR",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(origin_of(&report, "device power"), "given");
+    // 200 W × 10 h at the default utilization, before PUE: at most 2 kWh of IT energy.
+    let it = num(&report, "/it_energy_kwh");
+    assert!(it > 0.0 && it <= 2.0, "{it}");
+}
+
+#[test]
+fn hardware_comparison_skips_devices_without_power_with_a_note() {
+    let report = json_of(&[
+        "compare",
+        "--by",
+        "hardware",
+        "--hardware",
+        "TPU v4",
+        "--hours",
+        "10",
+        "--zone",
+        "FR",
+        "--format",
+        "json",
+    ]);
+    let assumption = text(&report, "/assumption");
+    assert!(
+        assumption.contains("no published power figure: TPU v5e (chip)"),
+        "{assumption}"
+    );
+    for option in array(&report, "/alternatives") {
+        assert!(!text(option, "/label").contains("v5"), "{option}");
+    }
+}
+
+#[test]
 fn hardware_resolves_the_published_calculators_name() {
     let report = estimate_at_fr("Tesla V100-PCIE-16GB");
     assert_eq!(text(&report, "/hardware"), "nvidia-tesla-v100-pcie-16gb");
@@ -907,10 +973,24 @@ fn hardware_lists_at_least_60_accelerators_with_power() {
     let rows = json_of(&["hardware", "--format", "json"]);
     let rows = array(&rows, "");
     assert!(rows.len() >= 60, "only {} hardware rows", rows.len());
+    let mut without_power = 0;
     for row in rows {
-        assert!(num(row, "/power_w") > 0.0, "{row}");
+        // null only where the vendor publishes none (TPU v5e/v5p/v6e), and the notes say so.
+        if row["power_w"].is_null() {
+            without_power += 1;
+            assert!(
+                text(row, "/notes").contains("publishes no power figure"),
+                "{row}"
+            );
+        } else {
+            assert!(num(row, "/power_w") > 0.0, "{row}");
+        }
         assert!(!text(row, "/name").is_empty(), "{row}");
     }
+    assert!(
+        rows.len() - without_power >= 60,
+        "{without_power} without power"
+    );
 }
 
 #[test]
@@ -1278,9 +1358,14 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
 // ---------------------------------------------------------------------------------------------
 
 mod slurm;
+/// `slurm report --basis`: the description's zones on the basis asked for.
+mod slurm_basis;
 
 /// `serve --db postgresql://...` on a throwaway PostgreSQL cluster.
 mod postgres;
+
+// Accounts of a team server: `serve token ...`, `serve project ...`.
+mod accounts;
 
 #[test]
 fn runs_says_which_filter_matched_nothing_and_refuses_limit_0() {

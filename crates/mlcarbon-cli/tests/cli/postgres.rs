@@ -157,6 +157,52 @@ fn serve_on_postgres_records_and_shows_a_posted_run() {
     let (status, page) = http(port, "GET", &format!("/runs/{id}"), None, "");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("pg-served-run"), "the run page names the run");
+
+    // Accounts on PostgreSQL, made by the admin commands while the server runs: the first user
+    // token turns them on (within a second), and the run's project given to another team
+    // hides it from that token.
+    let admin = |args: &[&str]| {
+        let output = mlcarbon(&dir)
+            .arg("serve")
+            .args(args)
+            .env("MLCARBON_DB", &url)
+            .output()
+            .expect("mlcarbon starts");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let token = admin(&[
+        "token", "create", "--user", "ada", "--team", "vision", "--scope", "write",
+    ]);
+    let token = token.trim();
+    assert!(token.starts_with("mlct_"), "{token}");
+    admin(&["project", "assign", "team", "--team", "owners"]);
+    assert!(admin(&["token", "list"]).contains("ada"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, body) = http(port, "GET", "/api/runs", None, "");
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = http(port, "GET", "/api/runs", Some(token), "");
+    assert_eq!(
+        (status, body.trim()),
+        (200, "[]"),
+        "another team's run is hidden"
+    );
+    let (status, body) = http(port, "GET", &format!("/api/runs/{id}"), Some(token), "");
+    assert_eq!(status, 404, "{body}");
+    let again = serde_json::json!({
+        "run": new_run("pg-ada-run", "team", "2024-03-02T10:00:00Z"),
+        "samples": [],
+    })
+    .to_string();
+    let (status, body) = http(port, "POST", "/api/runs", Some(token), &again);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("owners"), "{body}");
+    let (status, body) = http(port, "GET", "/api/runs", Some("team-token"), "");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("pg-served-run"),
+        "the server's token reads everything"
+    );
 }
 
 #[test]

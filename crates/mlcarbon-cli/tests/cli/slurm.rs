@@ -274,6 +274,69 @@ fn assert_same_report(a: &serde_json::Value, b: &serde_json::Value) {
     }
 }
 
+/// `slurm report --format json` grouped by everything, with `extra` arguments.
+fn report_json(source: &[&str], cluster: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["slurm", "report"];
+    args.extend_from_slice(source);
+    args.extend_from_slice(&["--cluster", cluster, "--top", "4", "--format", "json"]);
+    for by in ["account", "month", "state", "partition", "user"] {
+        args.extend_from_slice(&["--by", by]);
+    }
+    args.extend_from_slice(extra);
+    json_of(&args)
+}
+
+#[test]
+fn reports_from_the_totals_kept_per_group_equal_job_by_job_reports() {
+    let db = super::temp_dir("slurm-totals").join("runs.sqlite");
+    let db = db.to_str().expect("UTF-8 path");
+    let cluster = fixture("cluster.toml");
+    let traps = fixture("traps.psv");
+    let import = [
+        "slurm",
+        "import",
+        &traps,
+        "--cluster-name",
+        "hpc",
+        "--cluster",
+        &cluster,
+        "--db",
+        db,
+    ];
+    // Twice: the second import replaces every job, taking it out of its group's totals first.
+    super::stdout_of(&import);
+    super::stdout_of(&import);
+    let stored = ["--from-db", "--db", db];
+    let file = [traps.as_str()];
+    let same = |a: &serde_json::Value, b: &serde_json::Value| {
+        assert_same_report(a, b);
+        assert_eq!(a["jobs_outside_window"], b["jobs_outside_window"]);
+    };
+    // Windows on month boundaries (or none) are answered from the totals per group; the file
+    // is reported job by job.
+    for window in [
+        &[][..],
+        &["--since", "2026-02-01", "--until", "2026-02-28"][..],
+        &["--since", "2026-01-01"][..],
+        &["--until", "2026-01-31"][..],
+    ] {
+        let from_groups = report_json(&stored, &cluster, window);
+        same(&from_groups, &report_json(&file, &cluster, window));
+        assert!(num(&from_groups, "/totals/jobs") > 0.0, "{window:?}");
+    }
+    // A window inside a month reads the stored jobs one by one: the same figures again, and
+    // the same as the totals per group for a window that holds the same jobs.
+    let inside = ["--since", "2026-01-02", "--until", "2026-03-01"];
+    same(
+        &report_json(&stored, &cluster, &inside),
+        &report_json(&file, &cluster, &inside),
+    );
+    same(
+        &report_json(&stored, &cluster, &["--since", "2025-12-31"]),
+        &report_json(&stored, &cluster, &["--since", "2025-12-01"]),
+    );
+}
+
 #[test]
 fn figures_stored_at_import_report_as_the_file_does_until_the_description_changes() {
     let db = super::temp_dir("slurm-figures").join("runs.sqlite");

@@ -69,8 +69,9 @@ pub fn page(state: &AppState, query: Option<&str>) -> Response {
                 ),
                 escape(&h.vendor),
                 format!("{:?}", h.kind).to_lowercase(),
-                escape(&human_number(h.power_w)),
-                escape(h.power_kind.label()),
+                h.power_w
+                    .map_or(String::new(), |w| escape(&human_number(w))),
+                escape(h.power_kind.map_or("not published", |k| k.label())),
                 opt(h.memory_gb),
                 opt(h.fp32_tflops),
                 opt(h.bf16_tflops_dense.or(h.fp16_tflops_dense)),

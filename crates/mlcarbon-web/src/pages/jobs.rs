@@ -80,15 +80,15 @@ pub async fn job_page(State(state): State<AppState>, Path(key): Path<String>) ->
     let _ = write!(
         body,
         r#"<h1 id="job-title">Job <code>{key}</code> <span class="status {status}">{status}</span></h1>
-<p class="headline"><output id="job-emissions">{kg} CO<sub>2</sub>e</output> <span class="muted">{kwh} over {hosts} host(s), {runs} run(s), world size {world}</span></p>
+<p class="headline"><output id="job-emissions">{kg} CO<sub>2</sub>e</output> <span class="muted">{kwh} over {hosts}, {runs}, world size {world}</span></p>
 <p class="note">Each host is counted once: the run that measured its whole machine, else the sum of its runs' process shares. Runs that only link to the job count nothing.</p>
 "#,
         key = escape(&job.job_key),
         status = escape(job.status.as_str()),
         kg = escape(&human_mass(job.emissions_kg)),
         kwh = escape(&human_energy(job.energy_kwh)),
-        hosts = job.nodes.len(),
-        runs = job.runs,
+        hosts = super::count(job.nodes.len(), "host", "hosts"),
+        runs = super::count(job.runs, "run", "runs"),
         world = job.world_size,
     );
     let node_rows: Vec<Vec<String>> = job

@@ -4,6 +4,7 @@
 pub mod calculator;
 pub mod data;
 pub mod jobs;
+pub mod login;
 pub mod runs;
 
 use std::fmt::Write;
@@ -90,6 +91,11 @@ pub fn error_page(error: &ApiError) -> Response {
 }
 
 /// A table of text cells (already escaped HTML) with a header row.
+/// A count with its noun, singular for one ("1 run", "2 runs").
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn table(id: &str, class: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = format!(
         r#"<table id="{}" class="{}"><thead><tr>"#,

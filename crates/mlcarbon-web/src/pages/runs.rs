@@ -62,16 +62,36 @@ pub async fn list_page(state: &AppState, query: Option<&str>) -> Response {
     if !state.has_store() {
         return no_store_page();
     }
+    // Accounts: a page without a token is the 401 page, before any filter falls back.
+    let visible = match crate::accounts::reader() {
+        Ok(visible) => visible,
+        Err(e) => return error_page(&e),
+    };
     let params = Params::parse(query);
     let filter = runs::filter(&params, 500);
     let (filter, filter_error) = match filter {
         Ok(f) => (f, None),
-        Err(e) => (RunFilter::default(), Some(e)),
+        Err(e) => (
+            RunFilter {
+                visible_to: visible.clone(),
+                ..RunFilter::default()
+            },
+            Some(e),
+        ),
     };
     let loaded = state
         .with_store(move |store| {
             // The project list from the index, not from every run (100k runs: 2 s a view).
-            let projects = store.projects()?;
+            let mut projects = store.projects()?;
+            if let Some(teams) = &visible {
+                let hidden: std::collections::HashSet<String> = store
+                    .project_teams()?
+                    .into_iter()
+                    .filter(|(_, team)| !teams.contains(team))
+                    .map(|(project, _)| project)
+                    .collect();
+                projects.retain(|p| !hidden.contains(p));
+            }
             let runs = store.runs(&filter)?;
             Ok((projects, runs))
         })
@@ -153,8 +173,12 @@ fn filter_form(params: &Params, projects: &BTreeSet<&str>) -> String {
 
 fn summary_html(s: &Summary) -> String {
     let mut out = format!(
-        r#"<section id="totals"><p class="headline-small">{} runs · <b id="total-emissions">{} CO<sub>2</sub>e</b> · {} · {}</p>"#,
-        s.total.runs,
+        r#"<section id="totals"><p class="headline-small">{} · <b id="total-emissions">{} CO<sub>2</sub>e</b> · {} · {}</p>"#,
+        super::count(
+            usize::try_from(s.total.runs).unwrap_or(usize::MAX),
+            "run",
+            "runs"
+        ),
         escape(&human_mass(s.total.emissions_kg)),
         escape(&human_energy(s.total.energy_kwh)),
         escape(&duration(s.total.duration_s)),
@@ -317,9 +341,13 @@ pub async fn run_page(state: &AppState, id: &str) -> Response {
         Ok(r) => r,
         Err(e) => return error_page(&e),
     };
+    let visible = match crate::accounts::reader() {
+        Ok(visible) => visible,
+        Err(e) => return error_page(&e),
+    };
     let loaded: Result<Loaded, ApiError> = state
         .with_store(move |store| {
-            let run = reference.find(store)?;
+            let run = reference.find(store, &visible)?;
             let components = store.components(run.id)?;
             let series = store.power_series(run.id, CHART_POINTS)?;
             Ok((run, components, series))

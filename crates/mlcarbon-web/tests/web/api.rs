@@ -462,6 +462,7 @@ async fn openapi_lists_every_route() {
         "/api/runs/{id}",
         "/api/runs/{id}/samples",
         "/api/runs/{id}/export",
+        "/api/runs/{id}/power",
         "/metrics",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
@@ -548,6 +549,43 @@ async fn writing_needs_the_token() {
         "{}",
         wrong_uuid.body
     );
+}
+
+/// What `mlcarbon show --server` reads: a run by its uuid as well as its id, with its windows,
+/// its power downsampled; and a job the server does not know is a 404 naming the key.
+#[tokio::test]
+async fn a_run_reads_by_uuid_with_its_windows_and_power() {
+    let db = Db::new();
+    let uuid = "55555555-0000-4000-8000-000000000005";
+    let body = serde_json::json!({
+        "run": crate::support::new_run(uuid, "read", "2024-02-01T00:00:00Z"),
+        "samples": crate::support::samples(4, "2024-02-01T00:00"),
+        "end": { "ended_at": "2024-02-01T00:00:04Z", "duration_s": 4.0, "exit_code": 0, "signal": null, "status": "finished" }
+    })
+    .to_string();
+    let app = db.router(Some("s3cret"));
+    let created = post(&app, "/api/runs", &body, Some("s3cret")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_i64().expect("id");
+    let by_id = get(&app, &format!("/api/runs/{id}")).await.json();
+    assert_eq!(get(&app, &format!("/api/runs/{uuid}")).await.json(), by_id);
+    assert_eq!(by_id["windows"], serde_json::json!([]));
+    let missing = get(&app, "/api/runs/55555555-0000-4000-8000-000000000009").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let power = get(&app, &format!("/api/runs/{uuid}/power?points=2")).await;
+    assert_eq!(power.status, StatusCode::OK, "{}", power.body);
+    let power: mlcarbon_store::PowerSeries =
+        serde_json::from_str(&power.body).expect("a power series");
+    assert_eq!(power.samples, 4);
+    assert!(
+        !power.points.is_empty() && power.points.len() <= 2,
+        "{power:?}"
+    );
+    let too_many = get(&app, &format!("/api/runs/{id}/power?points=0")).await;
+    assert_eq!(too_many.field().as_deref(), Some("points"));
+    let no_job = get(&app, "/api/jobs/none-such").await;
+    assert_eq!(no_job.status, StatusCode::NOT_FOUND);
+    assert_eq!(no_job.field().as_deref(), Some("key"));
 }
 
 #[tokio::test]
