@@ -539,31 +539,36 @@ pub(crate) fn insert_sample_row(
     sample: &SampleRow,
     or_ignore: bool,
 ) -> Result<usize, StoreError> {
-    let verb = if or_ignore {
-        "INSERT OR IGNORE"
-    } else {
-        "INSERT"
-    };
-    Ok(tx
-        .prepare_cached(&format!(
-            "{verb} INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
+    // Constant text, not formatted per sample: a tracker's commit runs from cold caches.
+    macro_rules! insert_into_samples {
+        ($verb:literal) => {
+            concat!(
+                $verb,
+                " INTO samples (run_id, seq, t_s, timestamp, intensity_g_per_kwh,
                  total_power_w, energy_kwh, emissions_kg, cpu_utilization, gpu_utilization,
                  ram_used_gb)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ))?
-        .execute(params![
-            run,
-            seq,
-            sample.t_s,
-            sample.timestamp,
-            sample.intensity_g_per_kwh,
-            sample.total_power_w,
-            sample.energy_kwh,
-            sample.emissions_kg,
-            sample.cpu_utilization,
-            sample.gpu_utilization,
-            sample.ram_used_gb,
-        ])?)
+            )
+        };
+    }
+    let sql = if or_ignore {
+        insert_into_samples!("INSERT OR IGNORE")
+    } else {
+        insert_into_samples!("INSERT")
+    };
+    Ok(tx.prepare_cached(sql)?.execute(params![
+        run,
+        seq,
+        sample.t_s,
+        sample.timestamp,
+        sample.intensity_g_per_kwh,
+        sample.total_power_w,
+        sample.energy_kwh,
+        sample.emissions_kg,
+        sample.cpu_utilization,
+        sample.gpu_utilization,
+        sample.ram_used_gb,
+    ])?)
 }
 
 /// The sample's per-component readings, each added to its component's energy.

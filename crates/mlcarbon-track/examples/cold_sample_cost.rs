@@ -10,7 +10,7 @@
 //! Each line is the thread's CPU time (`/proc/thread-self/schedstat`) per sample. With `hot`,
 //! the threads do not wait between samples: the same work from warm caches.
 //!
-//!     cargo run --release -p mlcarbon-track --example sample_cost -- [INTERVAL_S] [SAMPLES] [hot]
+//!     cargo run --release -p mlcarbon-track --example cold_sample_cost -- [INTERVAL_S] [SAMPLES] [hot]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -39,10 +39,10 @@ fn tracker(dir: &Path, interval: Duration, commit_every: Duration) -> Tracker {
     let roots = Roots::from_env();
     let sensors = machine_sampler(data, None, &roots).expect("sensors");
     let settings = RunSettings {
-        project: "sample-cost".to_string(),
+        project: "cold-sample-cost".to_string(),
         experiment: None,
         tags: Vec::new(),
-        command: vec!["sample_cost".to_string()],
+        command: vec!["cold_sample_cost".to_string()],
         interval,
         commit_every,
         hostname: None,
