@@ -26,6 +26,7 @@ pub enum Nav {
     Calculator,
     Runs,
     Data,
+    Slurm,
     None,
 }
 
@@ -53,7 +54,7 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a></nav></header>
+<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{s}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a></nav></header>
 <main>
 {body}
 </main>
@@ -64,6 +65,8 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
         title = escape(title),
         c = link("/", "Calculator", Nav::Calculator),
         r = link("/runs", "Runs", Nav::Runs),
+        // Always shown: without jobs the page says how to import them.
+        s = link("/slurm", "Slurm", Nav::Slurm),
         d = link("/data", "Data", Nav::Data),
         version = env!("CARGO_PKG_VERSION"),
     );
