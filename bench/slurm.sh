@@ -5,8 +5,9 @@
 #     so parse + model is the difference;
 #  2. imported into SQLite with `mlcarbon slurm import - --cluster` (wall time, peak memory),
 #     each job's figures computed and stored with it;
-#  3. reported from the database with `slurm report --from-db --by account --by month` (adds
-#     the stored figures).
+#  3. reported from the database with `slurm report --from-db --by account --by month`: from
+#     the totals kept per group (no window), then job by job (a window that does not start on
+#     a month's first day, holding the same jobs), and the two JSON outputs compared.
 #
 #   bench/slurm.sh [JOBS]     (default 6000000 jobs = 24 million rows, the cluster-year)
 set -euo pipefail
@@ -25,6 +26,10 @@ db="$work/year.sqlite"
 /usr/bin/time -f "import into SQLite: %e s wall, %M KiB peak (the larger process)" \
   bash -c "'$bin' '$jobs' --print | '$mlcarbon' slurm import - --cluster-name synthetic --cluster docs/examples/cluster.toml --db '$db'"
 ls -l "$db"
-/usr/bin/time -f "report from the database by account × month: %e s wall, %M KiB peak" \
+/usr/bin/time -f "report from the totals per group, by account × month: %e s wall, %U s user, %M KiB peak" \
   "$mlcarbon" slurm report --from-db --db "$db" --cluster docs/examples/cluster.toml \
-  --by account --by month --format json >/dev/null
+  --by account --by month --format json --since 2024-12-01 >"$work/groups.json"
+/usr/bin/time -f "report job by job, by account × month: %e s wall, %U s user, %M KiB peak" \
+  "$mlcarbon" slurm report --from-db --db "$db" --cluster docs/examples/cluster.toml \
+  --by account --by month --format json --since 2024-12-31 >"$work/jobs.json"
+cmp "$work/groups.json" "$work/jobs.json" && echo "the two reports are identical"

@@ -58,7 +58,11 @@ pub fn parse_duration(text: &str) -> Result<Option<f64>, FieldError> {
     numbers[count] = current;
     count += 1;
     let days = days.unwrap_or(0);
-    let fraction = fraction.map_or(0.0, |(value, places)| value as f64 / 10f64.powi(places));
+    // Powers of ten from a table: `powi` is a library call, and this runs three times a row.
+    const TENS: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let fraction = fraction.map_or(0.0, |(value, places)| {
+        value as f64 / TENS[places.clamp(0, 9) as usize]
+    });
     let (hours, minutes, seconds) = match count {
         3 => (numbers[0], numbers[1], numbers[2]),
         2 => (0, numbers[0], numbers[1]),
@@ -100,14 +104,27 @@ impl SizeUnit {
         }
     }
 
-    fn power(self) -> i32 {
+    /// 1024 to the unit's power (exact: powers of two).
+    fn binary(self) -> f64 {
         match self {
-            SizeUnit::Bytes => 0,
-            SizeUnit::K => 1,
-            SizeUnit::M => 2,
-            SizeUnit::G => 3,
-            SizeUnit::T => 4,
-            SizeUnit::P => 5,
+            SizeUnit::Bytes => 1.0,
+            SizeUnit::K => 1024.0,
+            SizeUnit::M => 1_048_576.0,
+            SizeUnit::G => 1_073_741_824.0,
+            SizeUnit::T => 1_099_511_627_776.0,
+            SizeUnit::P => 1_125_899_906_842_624.0,
+        }
+    }
+
+    /// 1000 to the unit's power less 3 (the double nearest each, as `1000f64.powi` gives them).
+    fn decimal_per_gb(self) -> f64 {
+        match self {
+            SizeUnit::Bytes => 1e-9,
+            SizeUnit::K => 1e-6,
+            SizeUnit::M => 1e-3,
+            SizeUnit::G => 1.0,
+            SizeUnit::T => 1e3,
+            SizeUnit::P => 1e6,
         }
     }
 }
@@ -122,12 +139,12 @@ pub struct Size {
 impl Size {
     /// Bytes, with Slurm's binary units (`1M` is 1024 × 1024 bytes).
     pub fn bytes(self) -> f64 {
-        self.number * 1024f64.powi(self.unit.power())
+        self.number * self.unit.binary()
     }
 
     /// Gigabytes as GA4HPC counts them: decimal steps from the printed unit (`6760M` is 6.76 GB).
     pub fn decimal_gb(self) -> f64 {
-        self.number * 1000f64.powi(self.unit.power() - 3)
+        self.number * self.unit.decimal_per_gb()
     }
 }
 
@@ -428,6 +445,16 @@ pub fn split_job_id(text: &str) -> Result<(&str, StepKind), FieldError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unit_tables_equal_the_powers_they_replace() {
+        use super::SizeUnit::*;
+        for (power, unit) in [Bytes, K, M, G, T, P].into_iter().enumerate() {
+            let power = power as i32;
+            assert_eq!(unit.binary(), 1024f64.powi(power));
+            assert_eq!(unit.decimal_per_gb(), 1000f64.powi(power - 3));
+        }
+    }
+
     use super::*;
 
     #[test]

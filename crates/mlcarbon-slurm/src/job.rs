@@ -6,7 +6,7 @@ use crate::SlurmError;
 use crate::fields::{JobState, StepKind};
 use crate::row::SacctRow;
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 /// One job (an array task and a heterogeneous component are jobs of their own).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -183,7 +183,7 @@ pub struct GroupingCounts {
 #[derive(Default)]
 pub struct Grouper {
     current: Option<(SlurmJob, f64, StepEnergy)>,
-    seen: HashSet<u64>,
+    seen: HashSet<u64, BuildHasherDefault<HashedAlready>>,
     counts: GroupingCounts,
 }
 
@@ -209,8 +209,10 @@ impl Grouper {
             self.counts.repeated_rows += 1;
             return None;
         }
+        let mut row = row;
         let mut job = SlurmJob {
-            id: row.job.clone(),
+            // The row's copy is not read again: taken, not cloned.
+            id: std::mem::take(&mut row.job),
             largest: RowMaxima {
                 all_completed: true,
                 ..RowMaxima::default()
@@ -245,6 +247,28 @@ impl Grouper {
         }
         self.counts.jobs += 1;
         Some(job)
+    }
+}
+
+/// The hasher of the set of job ids seen: its keys are 64-bit hashes already, so hashing
+/// them again (SipHash, the default) would only cost time.
+#[derive(Default)]
+struct HashedAlready(u64);
+
+impl Hasher for HashedAlready {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the set holds u64); any other input is folded in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

@@ -18,6 +18,8 @@ pub struct SacctRow {
     pub partition: String,
     pub state: Option<JobState>,
     /// `YYYY-MM-DDTHH:MM:SS` as sacct prints it (the cluster's local time), or UTC for JSON.
+    /// The `--parsable2` reader leaves this, `start`, `end`, `node_list` and `account` empty
+    /// on a step's row: the job's own row gives them, and grouping reads them only from it.
     pub submit: String,
     pub start: String,
     pub end: String,
@@ -157,6 +159,10 @@ impl<R: BufRead> ParsableReader<R> {
         let text = self.line.trim_end_matches(['\n', '\r']);
         let mut row = SacctRow::default();
         let mut energy_text = None;
+        // The texts are copied once the row is known to be a job's or a step's: a step's
+        // account, times and node list repeat its job's, and grouping never reads them (three
+        // rows in four of a year are steps).
+        let mut texts = RowTexts::default();
         let mut fields = Fields { text, position: 0 };
         for column in &self.columns {
             let Some(value) = fields.next() else {
@@ -168,14 +174,14 @@ impl<R: BufRead> ParsableReader<R> {
                     row.job = job.to_string();
                     row.step = Some(step);
                 }
-                Column::User => row.user = value.to_string(),
-                Column::Account => row.account = value.to_string(),
-                Column::Partition => row.partition = value.to_string(),
+                Column::User => texts.user = value,
+                Column::Account => texts.account = value,
+                Column::Partition => texts.partition = value,
                 Column::State => row.state = Some(JobState::parse(value)),
-                Column::Submit => row.submit = value.to_string(),
-                Column::Start => row.start = value.to_string(),
-                Column::End => row.end = value.to_string(),
-                Column::NodeList => row.node_list = value.to_string(),
+                Column::Submit => texts.submit = value,
+                Column::Start => texts.start = value,
+                Column::End => texts.end = value,
+                Column::NodeList => texts.node_list = value,
                 Column::Elapsed => {
                     if row.elapsed_s.is_none() {
                         row.elapsed_s = parse_duration(value)?;
@@ -225,6 +231,15 @@ impl<R: BufRead> ParsableReader<R> {
         }
         if row.job.is_empty() {
             return Err(FieldError::new("JobID", "", "every row needs a JobID"));
+        }
+        row.user = texts.user.to_string();
+        row.partition = texts.partition.to_string();
+        if row.is_job() {
+            row.account = texts.account.to_string();
+            row.submit = texts.submit.to_string();
+            row.start = texts.start.to_string();
+            row.end = texts.end.to_string();
+            row.node_list = texts.node_list.to_string();
         }
         Ok(Some(row))
     }
@@ -285,6 +300,18 @@ impl<R: BufRead> Iterator for ParsableReader<R> {
             return Some(Ok(row));
         }
     }
+}
+
+/// The text fields of the line being read, borrowed from it.
+#[derive(Default)]
+struct RowTexts<'a> {
+    user: &'a str,
+    account: &'a str,
+    partition: &'a str,
+    submit: &'a str,
+    start: &'a str,
+    end: &'a str,
+    node_list: &'a str,
 }
 
 /// The `|`-separated fields of a line: a byte scan, faster than `str::split` on short fields.

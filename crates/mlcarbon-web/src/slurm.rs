@@ -188,7 +188,10 @@ pub async fn page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Respo
         })
         .await;
     match answer {
-        Ok(answer) => html(StatusCode::OK, layout("Slurm", Nav::None, &render(&answer))),
+        Ok(answer) => html(
+            StatusCode::OK,
+            layout("Slurm", Nav::Slurm, &render(&answer)),
+        ),
         Err(e) => error_page(&e),
     }
 }

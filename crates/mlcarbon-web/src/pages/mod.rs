@@ -27,6 +27,7 @@ pub enum Nav {
     Calculator,
     Runs,
     Data,
+    Slurm,
     None,
 }
 
@@ -54,7 +55,7 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>{account}</nav></header>
+<header class="top"><a class="brand" href="/">mlcarbon</a><nav>{c}{r}{s}{d}<a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>{account}</nav></header>
 <main>
 {body}
 </main>
@@ -65,6 +66,8 @@ pub fn layout(title: &str, nav: Nav, body: &str) -> String {
         title = escape(title),
         c = link("/", "Calculator", Nav::Calculator),
         r = link("/runs", "Runs", Nav::Runs),
+        // Always shown: without jobs the page says how to import them.
+        s = link("/slurm", "Slurm", Nav::Slurm),
         d = link("/data", "Data", Nav::Data),
         // With accounts on: how to log in, or out (nothing when they are off).
         account = match crate::accounts::current() {

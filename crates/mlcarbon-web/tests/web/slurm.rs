@@ -96,6 +96,15 @@ async fn the_cluster_page_shows_totals_groups_and_top_jobs() {
     let page = get(&empty, "/slurm").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(r#"id="empty""#), "{}", page.body);
+    // Every page links to it; this one is the current page.
+    assert!(
+        page.body
+            .contains(r#"<a href="/slurm" aria-current="page">Slurm</a>"#),
+        "{}",
+        page.body
+    );
+    let calculator = get(&empty, "/").await;
+    assert!(calculator.body.contains(r#"<a href="/slurm">Slurm</a>"#));
     let store = Store::open(&db.path()).expect("store");
     store
         .import_slurm_jobs::<String>(
