@@ -93,7 +93,7 @@ pub fn list(args: &RunsArgs) -> Result<String> {
         TableFormat::Human if runs.is_empty() => Ok(match (filters(args), team) {
             (Some(filters), _) => format!("No runs match {filters}.\n"),
             (None, Some(team)) => format!(
-                "No runs on the team server {} yet: `mlcarbon run --server {} -- CMD` sends one there.\n",
+                "No runs visible on the team server {} (a token sees its teams' projects): `mlcarbon run --server {} -- CMD` sends one there.\n",
                 team.server(),
                 team.server()
             ),
