@@ -93,10 +93,10 @@ wait_for sh -c 'sinfo -h -o %t | grep -qx idle'
 sinfo
 
 since="$(date +%Y-%m-%dT%H:%M:%S)"
-ok="$(sbatch --parsable -J ok -n 1 --mem=100M --wrap 'srun sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done"; sleep 2')"
-fails="$(sbatch --parsable -J fails -n 1 --mem=100M --wrap 'sleep 1; exit 3')"
-array="$(sbatch --parsable -J arr -a 1-2 -n 1 --mem-per-cpu=50M --wrap 'sleep 2')"
-cancel="$(sbatch --parsable -J cancel -n 1 --mem=100M --wrap 'sleep 60')"
+ok="$(sbatch --parsable -o "$out/slurm-%j.out" -J ok -n 1 --mem=100M --wrap 'srun sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done"; sleep 2')"
+fails="$(sbatch --parsable -o "$out/slurm-%j.out" -J fails -n 1 --mem=100M --wrap 'sleep 1; exit 3')"
+array="$(sbatch --parsable -o "$out/slurm-%A_%a.out" -J arr -a 1-2 -n 1 --mem-per-cpu=50M --wrap 'sleep 2')"
+cancel="$(sbatch --parsable -o "$out/slurm-%j.out" -J cancel -n 1 --mem=100M --wrap 'sleep 60')"
 echo "submitted jobs $ok $fails ${array}_[1-2] $cancel"
 ids="$ok,$fails,$array,$cancel"
 sleep 4 && scancel "$cancel"
