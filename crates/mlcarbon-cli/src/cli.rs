@@ -1235,8 +1235,11 @@ pub struct SlurmReportArgs {
     /// Report the jobs stored by `slurm import` instead of a file.
     #[arg(long)]
     pub from_db: bool,
-    /// With --from-db: the database [default: $MLCARBON_DB, else the XDG data dir's file].
-    #[arg(long, value_name = "PATH", requires = "from_db")]
+    /// The database [default with --from-db: $MLCARBON_DB, else the XDG data dir's file]. Jobs
+    /// that `srun mlcarbon run` measured there (job keys `slurm:JOB[.STEP]`) get the tracker's
+    /// energy instead of the computed one (method `tracked`); a FILE's report reads runs only
+    /// from a database named here.
+    #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// With --from-db: only this cluster's jobs [default: every cluster stored].
     #[arg(long, value_name = "NAME", requires = "from_db")]

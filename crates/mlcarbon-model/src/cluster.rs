@@ -66,6 +66,9 @@ pub enum EnergyMethod {
     Modelled,
     /// Measured nodes plus modelled GPUs (Slurm's node counter does not see NVIDIA GPUs).
     Mixed,
+    /// mlcarbon's own tracker measured the job's nodes (`srun mlcarbon run`, job key
+    /// `slurm:JOB`): its IT energy, with the cluster's PUE and grid.
+    Tracked,
 }
 
 impl EnergyMethod {
@@ -74,6 +77,7 @@ impl EnergyMethod {
             EnergyMethod::Measured => "measured",
             EnergyMethod::Modelled => "modelled",
             EnergyMethod::Mixed => "mixed",
+            EnergyMethod::Tracked => "tracked",
         }
     }
 }

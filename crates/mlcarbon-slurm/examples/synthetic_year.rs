@@ -189,6 +189,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             filter: JobFilter::default(),
             by: vec![GroupBy::Account, GroupBy::Month],
             top: 10,
+            tracked: None,
         },
     )?;
     let seconds = start.elapsed().as_secs_f64();

@@ -11,6 +11,7 @@ pub mod json;
 pub mod report;
 pub mod row;
 pub mod stored;
+pub mod tracked;
 
 pub use cluster::{Cluster, ClusterError, PartitionEmbodied};
 pub use fields::JobState;
@@ -21,6 +22,7 @@ pub use report::{
     SlurmReport, Totals, difference, job_figures, report_sacct,
 };
 pub use row::{ParsableReader, SacctRow};
+pub use tracked::{TrackedJob, TrackedJobs};
 
 /// A value sacct printed that could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -7,12 +7,13 @@ use crate::ga4hpc::ga4hpc_job;
 use crate::job::{GroupingCounts, SlurmJob};
 use mlcarbon_model::cluster::{EnergyMethod, JobEnergy, JobUsage, PartitionPower, job_energy};
 use mlcarbon_model::ga4hpc::{Ga4hpcCluster, Ga4hpcError, ga4hpc_job_energy};
-use mlcarbon_model::units::{Hours, KilowattHours};
+use mlcarbon_model::units::{Hours, KilowattHours, Ranged};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use mlcarbon_store::slurm::{SlurmJobNumbers, SlurmSums, from_nano};
+use crate::tracked::TrackedJobs;
+use mlcarbon_store::slurm::{SlurmJobNumbers, SlurmSums, from_nano, nano};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -169,6 +170,11 @@ pub struct Totals {
     /// Emissions of making the hardware, the job's share of it (mlcarbon's method, where the
     /// cluster description gives a figure); not in `emissions_kg`.
     pub embodied_kg: f64,
+    /// Jobs whose energy mlcarbon's own tracker measured (runs with the job key `slurm:JOB`),
+    /// used instead of Slurm's counter or the model; not in the three counts above.
+    pub tracked_jobs: u64,
+    /// Their IT energy as the tracker measured it (before PUE), not in the components above.
+    pub tracked_energy_kwh: f64,
 }
 
 impl Totals {
@@ -196,21 +202,47 @@ impl Totals {
             mixed_jobs: count(s.mixed_jobs),
             elapsed_hours: from_nano(s.elapsed_nano_hours),
             embodied_kg: from_nano(s.embodied_nano_kg),
+            tracked_jobs: 0,
+            tracked_energy_kwh: 0.0,
         }
+    }
+
+    fn with_tracked(mut self, t: &TrackedSums) -> Totals {
+        self.tracked_jobs = u64::try_from(t.jobs).unwrap_or(0);
+        self.tracked_energy_kwh = from_nano(t.it_nano_kwh);
+        self
+    }
+
+    /// IT energy of every job, kWh: modelled, measured by Slurm, measured by the tracker.
+    fn it_energy_kwh(&self) -> f64 {
+        self.cpu_energy_kwh
+            + self.gpu_energy_kwh
+            + self.ram_energy_kwh
+            + self.measured_node_energy_kwh
+            + self.tracked_energy_kwh
     }
 
     /// Share of the IT energy that Slurm measured, 0-1.
     pub fn measured_share(&self) -> f64 {
-        let it = self.cpu_energy_kwh
-            + self.gpu_energy_kwh
-            + self.ram_energy_kwh
-            + self.measured_node_energy_kwh;
-        if it > 0.0 {
-            self.measured_node_energy_kwh / it
-        } else {
-            0.0
-        }
+        share(self.measured_node_energy_kwh, self.it_energy_kwh())
     }
+
+    /// Share of the IT energy that mlcarbon's tracker measured, 0-1.
+    pub fn tracked_share(&self) -> f64 {
+        share(self.tracked_energy_kwh, self.it_energy_kwh())
+    }
+}
+
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
+
+/// The tracked jobs of a group, in integer units as [`SlurmSums`] keeps its sums (so the
+/// order jobs are added in does not change the result).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct TrackedSums {
+    jobs: i64,
+    it_nano_kwh: i64,
 }
 
 /// The figures of one finished job, as a report adds them up. `slurm import --cluster` stores
@@ -234,6 +266,7 @@ pub fn numbers_of(f: &JobFigures) -> SlurmJobNumbers {
             EnergyMethod::Modelled => 0,
             EnergyMethod::Measured => 1,
             EnergyMethod::Mixed => 2,
+            EnergyMethod::Tracked => 3,
         },
         gpu_utilisation_recorded: e.gpu_utilisation_recorded,
         elapsed_hours: f.elapsed_hours,
@@ -349,6 +382,13 @@ pub struct TopJob {
     pub emissions_kg: f64,
 }
 
+impl TrackedSums {
+    fn add(&mut self, other: &TrackedSums) {
+        self.jobs = self.jobs.saturating_add(other.jobs);
+        self.it_nano_kwh = self.it_nano_kwh.saturating_add(other.it_nano_kwh);
+    }
+}
+
 struct Ranked(TopJob);
 
 impl PartialEq for Ranked {
@@ -391,6 +431,9 @@ pub struct SlurmReport {
     pub jobs_outside_window: u64,
     /// Jobs whose GPU utilisation Slurm recorded (else the default draw was used).
     pub jobs_with_recorded_gpu_utilisation: u64,
+    /// Jobs in the report whose figures were replaced by what mlcarbon's tracker measured
+    /// (`totals.tracked_jobs`, said at the top level too).
+    pub tracked_jobs: u64,
     /// The inputs of each partition, with provenance (mlcarbon's method).
     pub partitions: Vec<PartitionPower>,
 }
@@ -402,7 +445,10 @@ pub struct ReportBuilder<'a> {
     by: Vec<GroupBy>,
     top: usize,
     totals: SlurmSums,
-    groups: BTreeMap<Vec<String>, SlurmSums>,
+    tracked_totals: TrackedSums,
+    groups: BTreeMap<Vec<String>, (SlurmSums, TrackedSums)>,
+    /// Jobs the tracker measured: their figures replace the computed ones (mlcarbon's method).
+    tracked: Option<&'a TrackedJobs>,
     /// The group key of the job being added, reused so that a known group costs no allocation.
     scratch_key: Vec<String>,
     heap: BinaryHeap<Ranked>,
@@ -418,12 +464,69 @@ impl<'a> ReportBuilder<'a> {
             by,
             top,
             totals: SlurmSums::default(),
+            tracked_totals: TrackedSums::default(),
             groups: BTreeMap::new(),
+            tracked: None,
             scratch_key: Vec::new(),
             heap: BinaryHeap::new(),
             unfinished: 0,
             outside: 0,
         }
+    }
+
+    /// Replaces the figures of the jobs in `tracked` by what the tracker measured, with mlcarbon's
+    /// method (GA4HPC's formula is reproduced as it is). The report must then add jobs one by
+    /// one: per-group totals kept at import do not know which jobs were tracked.
+    pub fn with_tracked(mut self, tracked: Option<&'a TrackedJobs>) -> Self {
+        self.tracked = tracked.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Whether some jobs' figures are replaced by the tracker's ([`ReportBuilder::with_tracked`]).
+    pub fn has_tracked(&self) -> bool {
+        self.tracked.is_some()
+    }
+
+    /// The figures of a job the tracker measured: its IT energy with the partition's PUE and
+    /// grid intensity, as every other job of the report gets them; `None` when the tracker did
+    /// not measure it (or its partition is not in the description: the figures stay).
+    fn tracked_figures(
+        &self,
+        job: &JobKeys<'_>,
+        figures: &JobFigures,
+    ) -> Option<(JobFigures, f64)> {
+        let (Method::Mlcarbon(cluster), Some(tracked)) = (&self.method, self.tracked) else {
+            return None;
+        };
+        let it = tracked.get(job.id)?.it_energy_kwh;
+        let partition = cluster.partition(job.partition).ok()?;
+        let it_energy = Ranged::exact(KilowattHours(it));
+        // The tracker measured the energy: its range is the facility's and the grid's only.
+        let pue = partition.pue.range;
+        let energy = Ranged {
+            value: KilowattHours(it).scale(pue.value),
+            low: KilowattHours(it).scale(pue.low),
+            high: KilowattHours(it).scale(pue.high),
+        };
+        let intensity = partition.intensity.range;
+        let emissions = Ranged {
+            value: energy.value * intensity.value,
+            low: energy.low * intensity.low,
+            high: energy.high * intensity.high,
+        };
+        Some((
+            JobFigures {
+                energy: JobEnergy {
+                    method: EnergyMethod::Tracked,
+                    it_energy,
+                    energy,
+                    emissions,
+                    ..JobEnergy::ZERO
+                },
+                ..*figures
+            },
+            it,
+        ))
     }
 
     /// Adds one job (skipped when unfinished or outside the window).
@@ -446,8 +549,18 @@ impl<'a> ReportBuilder<'a> {
             self.outside += 1;
             return;
         }
-        self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(figures)));
-        self.consider_top(job, figures);
+        let (figures, tracked) = match self.tracked_figures(job, figures) {
+            Some((replaced, it)) => (
+                replaced,
+                TrackedSums {
+                    jobs: 1,
+                    it_nano_kwh: nano(it),
+                },
+            ),
+            None => (*figures, TrackedSums::default()),
+        };
+        self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(&figures)), &tracked);
+        self.consider_top(job, &figures);
     }
 
     /// Adds the totals of a group of jobs kept at import: `keys.day` is their month
@@ -462,12 +575,13 @@ impl<'a> ReportBuilder<'a> {
             return;
         }
         if sums.jobs != 0 {
-            self.add_to_groups(keys, sums);
+            self.add_to_groups(keys, sums, &TrackedSums::default());
         }
     }
 
-    fn add_to_groups(&mut self, job: &JobKeys<'_>, sums: &SlurmSums) {
+    fn add_to_groups(&mut self, job: &JobKeys<'_>, sums: &SlurmSums, tracked: &TrackedSums) {
         self.totals.add_times(sums, 1);
+        self.tracked_totals.add(tracked);
         if !self.by.is_empty() {
             self.scratch_key.resize(self.by.len(), String::new());
             for (slot, by) in self.scratch_key.iter_mut().zip(&self.by) {
@@ -475,9 +589,13 @@ impl<'a> ReportBuilder<'a> {
                 slot.push_str(by.key(job));
             }
             match self.groups.get_mut(&self.scratch_key) {
-                Some(totals) => totals.add_times(sums, 1),
+                Some((totals, tracked_totals)) => {
+                    totals.add_times(sums, 1);
+                    tracked_totals.add(tracked);
+                }
                 None => {
-                    self.groups.insert(self.scratch_key.clone(), *sums);
+                    self.groups
+                        .insert(self.scratch_key.clone(), (*sums, *tracked));
                 }
             }
         }
@@ -537,14 +655,14 @@ impl<'a> ReportBuilder<'a> {
         };
         SlurmReport {
             method,
-            totals: Totals::of_sums(&self.totals),
+            totals: Totals::of_sums(&self.totals).with_tracked(&self.tracked_totals),
             by: self.by,
             groups: self
                 .groups
                 .into_iter()
-                .map(|(key, sums)| GroupTotals {
+                .map(|(key, (sums, tracked))| GroupTotals {
                     key,
-                    totals: Totals::of_sums(&sums),
+                    totals: Totals::of_sums(&sums).with_tracked(&tracked),
                 })
                 .collect(),
             top_jobs,
@@ -556,6 +674,7 @@ impl<'a> ReportBuilder<'a> {
                 self.totals.recorded_utilisation_jobs,
             )
             .unwrap_or(0),
+            tracked_jobs: u64::try_from(self.tracked_totals.jobs).unwrap_or(0),
             partitions,
         }
     }
@@ -611,6 +730,8 @@ pub struct ReportOptions<'a> {
     pub filter: JobFilter,
     pub by: Vec<GroupBy>,
     pub top: usize,
+    /// Jobs mlcarbon's tracker measured, whose figures replace the computed ones.
+    pub tracked: Option<&'a TrackedJobs>,
 }
 
 /// Why a report could not be made.
@@ -628,7 +749,8 @@ pub fn report_sacct<R: std::io::BufRead>(
     mut input: R,
     options: ReportOptions<'_>,
 ) -> Result<SlurmReport, SacctReportError> {
-    let mut builder = ReportBuilder::new(options.method, options.filter, options.by, options.top);
+    let mut builder = ReportBuilder::new(options.method, options.filter, options.by, options.top)
+        .with_tracked(options.tracked);
     if starts_with_brace(&mut input)? {
         let mut grouper = crate::job::Grouper::new();
         let mut failure = None;

@@ -21,6 +21,7 @@ pub fn figures_of(n: &SlurmJobNumbers) -> JobFigures {
             method: match n.method {
                 1 => EnergyMethod::Measured,
                 2 => EnergyMethod::Mixed,
+                3 => EnergyMethod::Tracked,
                 _ => EnergyMethod::Modelled,
             },
             cpu: kwh(n.cpu_kwh),

@@ -27,7 +27,7 @@ use mlcarbon_slurm::job::{GroupingCounts, RowMaxima, SlurmJob};
 use mlcarbon_slurm::job_figures;
 use mlcarbon_slurm::report::ReportBuilder;
 use mlcarbon_slurm::stored::{add_stored, numbers_of, report_from_group_totals};
-use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, read_json_rows};
+use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, TrackedJobs, read_json_rows};
 use mlcarbon_store::Store;
 use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
 
@@ -430,24 +430,32 @@ impl Source<'_> {
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
-                    let from_groups = ReportBuilder::new(
-                        Method::Mlcarbon(description),
-                        options.filter.clone(),
-                        options.by.clone(),
-                        options.top,
-                    );
-                    match report_from_group_totals(store, *cluster, &fingerprint, from_groups)? {
-                        Some(report) if report.rows == 0 => bail!("{}", no_jobs_message(*cluster)),
-                        Some(report) => return Ok(report),
-                        // A window inside months, or stale figures: job by job.
-                        None => {}
+                    // The group totals kept at import hold the computed figures of tracked
+                    // jobs too: with tracked jobs, the report adds the jobs one by one.
+                    if options.tracked.is_none_or(|t| t.is_empty()) {
+                        let from_groups = ReportBuilder::new(
+                            Method::Mlcarbon(description),
+                            options.filter.clone(),
+                            options.by.clone(),
+                            options.top,
+                        );
+                        match report_from_group_totals(store, *cluster, &fingerprint, from_groups)?
+                        {
+                            Some(report) if report.rows == 0 => {
+                                bail!("{}", no_jobs_message(*cluster))
+                            }
+                            Some(report) => return Ok(report),
+                            // A window inside months, or stale figures: job by job.
+                            None => {}
+                        }
                     }
                     let mut builder = ReportBuilder::new(
                         Method::Mlcarbon(description),
                         options.filter.clone(),
                         options.by.clone(),
                         options.top,
-                    );
+                    )
+                    .with_tracked(options.tracked);
                     // A job computed with another description (or none) stops the scan.
                     struct Stale;
                     let scan = store.each_slurm_figures(*cluster, |row| {
@@ -473,7 +481,8 @@ impl Source<'_> {
                     }
                 }
                 let mut builder =
-                    ReportBuilder::new(options.method, options.filter, options.by, options.top);
+                    ReportBuilder::new(options.method, options.filter, options.by, options.top)
+                        .with_tracked(options.tracked);
                 let mut jobs = 0;
                 store.each_slurm_job(*cluster, |stored| {
                     jobs += 1;
@@ -546,8 +555,19 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
         })
         .collect();
     let cluster = described(data, args.cluster.as_deref(), args.basis)?.map(|d| d.cluster);
-    let source = match &args.file {
-        Some(path) => Source::File(path),
+    let (source, tracked) = match &args.file {
+        // A file's report reads the tracker's runs only from a database named with --db: the
+        // report of a file stays the same on every machine unless asked otherwise.
+        Some(path) => {
+            let tracked = match &args.db {
+                Some(db_path) => {
+                    let (store, _) = db::open_store(Some(db_path.as_path()))?;
+                    Some(TrackedJobs::from_store(&store)?)
+                }
+                None => None,
+            };
+            (Source::File(path), tracked)
+        }
         None => {
             let (store, path) = db::open_store(args.db.as_deref())?;
             if !store.has_slurm_tables()? {
@@ -556,7 +576,11 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
                     path.display()
                 );
             }
-            Source::Store(store, args.cluster_name.as_deref())
+            let tracked = TrackedJobs::from_store(&store)?;
+            (
+                Source::Store(store, args.cluster_name.as_deref()),
+                Some(tracked),
+            )
         }
     };
     let options = |method| ReportOptions {
@@ -564,6 +588,7 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
         filter: filter.clone(),
         by: by.clone(),
         top: args.top,
+        tracked: tracked.as_ref(),
     };
     let (main, own) = match args.compat {
         Some(SlurmCompat::Ga4hpc) => {
@@ -669,6 +694,14 @@ fn human(out: &Output<'_>) -> String {
             t.measured_share() * 100.0,
             r.jobs_with_recorded_gpu_utilisation
         );
+        if r.tracked_jobs > 0 {
+            text += &format!(
+                "  tracked      {} jobs measured by mlcarbon's tracker (runs with job key slurm:JOB), their figures used instead: {} IT energy, {:.0} % of IT energy\n",
+                r.tracked_jobs,
+                human_energy(t.tracked_energy_kwh),
+                t.tracked_share() * 100.0
+            );
+        }
     }
     text += &format!(
         "  failed jobs  {} jobs: {}, {} CO2e (included above)\n",

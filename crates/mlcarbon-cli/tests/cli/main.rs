@@ -1360,6 +1360,8 @@ fn compat_mlco2_takes_a_single_region_provider_without_region() {
 mod slurm;
 /// `slurm report --basis`: the description's zones on the basis asked for.
 mod slurm_basis;
+/// `slurm report` with jobs that mlcarbon's own tracker measured.
+mod slurm_tracked;
 
 /// `serve --db postgresql://...` on a throwaway PostgreSQL cluster.
 mod postgres;

@@ -10,7 +10,7 @@ const FIXTURES: &str = concat!(
     "/../mlcarbon-slurm/tests/fixtures"
 );
 
-fn fixture(name: &str) -> String {
+pub(super) fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}")
 }
 
