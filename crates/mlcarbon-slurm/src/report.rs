@@ -559,8 +559,40 @@ impl<'a> ReportBuilder<'a> {
             ),
             None => (*figures, TrackedSums::default()),
         };
-        self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(&figures)), &tracked);
+        self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(&figures)), &tracked, 1);
         self.consider_top(job, &figures);
+    }
+
+    /// The jobs whose figures the tracker's replace ([`ReportBuilder::with_tracked`]).
+    pub fn tracked(&self) -> Option<&'a TrackedJobs> {
+        self.tracked
+    }
+
+    /// For a report from the totals kept per group: a tracked job's stored figures, already in
+    /// its group's sums, are taken out and the tracker's put in; the job is considered for the
+    /// top jobs with the figures it counts with (the caller leaves tracked jobs out of the
+    /// stored top list). A job outside the window (its month not added) changes nothing.
+    pub fn replace_stored(&mut self, job: &JobKeys<'_>, stored: &JobFigures) {
+        if !self.filter.keeps(job.day) {
+            return;
+        }
+        match self.tracked_figures(job, stored) {
+            Some((replaced, it)) => {
+                self.add_to_groups(
+                    job,
+                    &SlurmSums::of_job(&numbers_of(stored)),
+                    &TrackedSums::default(),
+                    -1,
+                );
+                let tracked = TrackedSums {
+                    jobs: 1,
+                    it_nano_kwh: nano(it),
+                };
+                self.add_to_groups(job, &SlurmSums::of_job(&numbers_of(&replaced)), &tracked, 1);
+                self.consider_top(job, &replaced);
+            }
+            None => self.consider_top(job, stored),
+        }
     }
 
     /// Adds the totals of a group of jobs kept at import: `keys.day` is their month
@@ -575,12 +607,19 @@ impl<'a> ReportBuilder<'a> {
             return;
         }
         if sums.jobs != 0 {
-            self.add_to_groups(keys, sums, &TrackedSums::default());
+            self.add_to_groups(keys, sums, &TrackedSums::default(), 1);
         }
     }
 
-    fn add_to_groups(&mut self, job: &JobKeys<'_>, sums: &SlurmSums, tracked: &TrackedSums) {
-        self.totals.add_times(sums, 1);
+    /// Adds `sign` times a job's (or a group's) sums: -1 takes a replaced job out again.
+    fn add_to_groups(
+        &mut self,
+        job: &JobKeys<'_>,
+        sums: &SlurmSums,
+        tracked: &TrackedSums,
+        sign: i64,
+    ) {
+        self.totals.add_times(sums, sign);
         self.tracked_totals.add(tracked);
         if !self.by.is_empty() {
             self.scratch_key.resize(self.by.len(), String::new());
@@ -590,12 +629,14 @@ impl<'a> ReportBuilder<'a> {
             }
             match self.groups.get_mut(&self.scratch_key) {
                 Some((totals, tracked_totals)) => {
-                    totals.add_times(sums, 1);
+                    totals.add_times(sums, sign);
                     tracked_totals.add(tracked);
                 }
                 None => {
+                    let mut totals = SlurmSums::default();
+                    totals.add_times(sums, sign);
                     self.groups
-                        .insert(self.scratch_key.clone(), (*sums, *tracked));
+                        .insert(self.scratch_key.clone(), (totals, *tracked));
                 }
             }
         }

@@ -62,7 +62,9 @@ pub fn add_stored(builder: &mut ReportBuilder<'_>, row: &SlurmFiguresRow<'_>) {
 /// as adding every job with [`add_stored`]. `None` when those totals cannot answer: the
 /// window does not start and end on month boundaries, or some jobs' figures were computed
 /// with another cluster description than `fingerprint` (or none); then `builder` is spent
-/// and the caller adds the jobs one by one.
+/// and the caller adds the jobs one by one. Jobs the builder has tracker figures for
+/// ([`ReportBuilder::with_tracked`]) are corrected job by job: the report equals adding every
+/// job with the same builder.
 pub fn report_from_group_totals(
     store: &Store,
     cluster: Option<&str>,
@@ -93,16 +95,35 @@ pub fn report_from_group_totals(
     let Ok(jobs) = jobs else {
         return Ok(None);
     };
+    // Jobs mlcarbon's tracker measured: their stored figures leave their groups, the
+    // tracker's come in, and they are ranked for the top jobs with the figures they count with.
+    let tracked = builder.tracked();
+    let tracked_ids: Vec<&str> = tracked.map(|t| t.ids().collect()).unwrap_or_default();
+    let replaced = store.each_slurm_figures_of(cluster, &tracked_ids, |row| {
+        if row.description != fingerprint {
+            return Err(Stale);
+        }
+        if !row.numbers.unfinished {
+            builder.replace_stored(&stored_keys(row), &figures_of(&row.numbers));
+        }
+        Ok(())
+    })?;
+    if replaced.is_err() {
+        return Ok(None);
+    }
     let filter = builder.filter().clone();
     let top = builder.top();
+    // As many more as there are tracked jobs, since those are skipped here.
     store
         .each_top_slurm_figures(
             cluster,
             filter.since.as_deref(),
             filter.until.as_deref(),
-            top,
+            top.saturating_add(tracked_ids.len()),
             |row| {
-                builder.consider_top(&stored_keys(row), &figures_of(&row.numbers));
+                if tracked.is_none_or(|t| t.get(row.job_id).is_none()) {
+                    builder.consider_top(&stored_keys(row), &figures_of(&row.numbers));
+                }
                 Ok::<_, std::convert::Infallible>(())
             },
         )?

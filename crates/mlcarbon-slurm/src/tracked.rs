@@ -66,6 +66,11 @@ impl TrackedJobs {
         self.by_id.get(job_id)
     }
 
+    /// The Slurm job ids tracked.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.by_id.keys().map(String::as_str)
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }

@@ -731,6 +731,41 @@ impl Store {
         Ok(Ok(()))
     }
 
+    /// Calls `each` with the stored figures of the jobs `job_ids` of `cluster` (of every cluster
+    /// when `None`) that are stored; one lookup by key per cluster and id, so a report can
+    /// correct a few jobs of the totals kept per group without reading every job.
+    pub fn each_slurm_figures_of<E>(
+        &self,
+        cluster: Option<&str>,
+        job_ids: &[&str],
+        mut each: impl FnMut(&SlurmFiguresRow<'_>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        let clusters: Vec<String> = match cluster {
+            Some(c) => vec![c.to_string()],
+            None => {
+                let mut statement = self
+                    .conn
+                    .prepare("SELECT DISTINCT cluster FROM slurm_job_figures")?;
+                let names = statement.query_map([], |row| row.get(0))?;
+                names.collect::<Result<_, _>>()?
+            }
+        };
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {FIGURE_COLUMNS} FROM slurm_job_figures WHERE cluster = ?1 AND job_id = ?2"
+        ))?;
+        for cluster in &clusters {
+            for id in job_ids {
+                let mut rows = statement.query(params![cluster, id])?;
+                if let Some(row) = rows.next()?
+                    && let Err(e) = each(&read_figures(row)?)
+                {
+                    return Ok(Err(e));
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+
     /// Computes the figures of every stored job of `cluster` (every cluster when `None`) again
     /// with `figures` and stores them, in one transaction: all or nothing. Returns the number
     /// of jobs.

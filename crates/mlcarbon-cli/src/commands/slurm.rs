@@ -430,24 +430,18 @@ impl Source<'_> {
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
-                    // The group totals kept at import hold the computed figures of tracked
-                    // jobs too: with tracked jobs, the report adds the jobs one by one.
-                    if options.tracked.is_none_or(|t| t.is_empty()) {
-                        let from_groups = ReportBuilder::new(
-                            Method::Mlcarbon(description),
-                            options.filter.clone(),
-                            options.by.clone(),
-                            options.top,
-                        );
-                        match report_from_group_totals(store, *cluster, &fingerprint, from_groups)?
-                        {
-                            Some(report) if report.rows == 0 => {
-                                bail!("{}", no_jobs_message(*cluster))
-                            }
-                            Some(report) => return Ok(report),
-                            // A window inside months, or stale figures: job by job.
-                            None => {}
-                        }
+                    let from_groups = ReportBuilder::new(
+                        Method::Mlcarbon(description),
+                        options.filter.clone(),
+                        options.by.clone(),
+                        options.top,
+                    )
+                    .with_tracked(options.tracked);
+                    match report_from_group_totals(store, *cluster, &fingerprint, from_groups)? {
+                        Some(report) if report.rows == 0 => bail!("{}", no_jobs_message(*cluster)),
+                        Some(report) => return Ok(report),
+                        // A window inside months, or stale figures: job by job.
+                        None => {}
                     }
                     let mut builder = ReportBuilder::new(
                         Method::Mlcarbon(description),

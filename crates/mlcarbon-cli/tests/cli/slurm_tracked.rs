@@ -47,10 +47,14 @@ fn tracked_run(s: &Sandbox, trace: &str, host: &str, slurm: &[(&str, &str)]) {
 
 /// `slurm report` in JSON with every job listed on top.
 fn report(s: &Sandbox, source: &[&str], extra: &[&str]) -> Value {
+    report_top(s, source, extra, "50")
+}
+
+fn report_top(s: &Sandbox, source: &[&str], extra: &[&str], top: &str) -> Value {
     let cluster = fixture("cluster.toml");
     let mut args = vec!["slurm", "report"];
     args.extend_from_slice(source);
-    args.extend_from_slice(&["--cluster", &cluster, "--top", "50", "--format", "json"]);
+    args.extend_from_slice(&["--cluster", &cluster, "--top", top, "--format", "json"]);
     args.extend_from_slice(extra);
     s.json(&args)
 }
@@ -200,6 +204,22 @@ fn tracked_jobs_replace_their_figures_and_the_rest_stay() {
     let stored = report(&s, &["--from-db", "--db", db], &["--by", "account"]);
     for part in ["totals", "groups", "top_jobs", "tracked_jobs"] {
         assert_eq!(stored[part], tracked[part], "{part}");
+    }
+    // A month window and a short top list: tracked jobs re-ranked from the totals per group.
+    for top in ["1", "2", "3"] {
+        let window = [
+            "--since",
+            "2026-01-01",
+            "--until",
+            "2026-01-31",
+            "--by",
+            "user",
+        ];
+        let stored = report_top(&s, &["--from-db", "--db", db], &window, top);
+        let file = report_top(&s, &[&file, "--db", db], &window, top);
+        for part in ["totals", "groups", "top_jobs", "tracked_jobs"] {
+            assert_eq!(stored[part], file[part], "{part}, top {top}");
+        }
     }
     let window = ["--since", "2026-01-02"];
     let stored_inside = report(&s, &["--from-db", "--db", db], &window);
