@@ -743,6 +743,8 @@ fn groups_table(r: &SlurmReport) -> Table {
         ("gpu_energy_kwh", true),
         ("ram_energy_kwh", true),
         ("measured_node_energy_kwh", true),
+        ("tracked_jobs", true),
+        ("tracked_energy_kwh", true),
         ("failed_energy_kwh", true),
     ]);
     let mut table = Table::new(&headers);
@@ -757,6 +759,8 @@ fn groups_table(r: &SlurmReport) -> Table {
             number(t.gpu_energy_kwh),
             number(t.ram_energy_kwh),
             number(t.measured_node_energy_kwh),
+            t.tracked_jobs.to_string(),
+            number(t.tracked_energy_kwh),
             number(t.failed_energy_kwh),
         ]);
         cells

@@ -229,6 +229,26 @@ fn tracked_jobs_replace_their_figures_and_the_rest_stay() {
     }
 
     let human = s.run(&["slurm", "report", &file, "--db", db, "--cluster", &cluster]);
+    let csv = s.run(&[
+        "slurm",
+        "report",
+        &file,
+        "--db",
+        db,
+        "--cluster",
+        &cluster,
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("totals row").split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "tracked_jobs")
+        .expect("tracked_jobs column");
+    assert_eq!(row[column], "2", "{csv}");
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
         text.contains("tracked      2 jobs measured by mlcarbon's tracker"),
