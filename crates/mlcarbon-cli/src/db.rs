@@ -17,6 +17,26 @@ pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
     Ok((store, path))
 }
 
+/// Where `slurm import` writes: the local SQLite file, or a team server's PostgreSQL.
+pub enum SlurmStore {
+    Local(Store),
+    Team(Box<mlcarbon_store_pg::PgStore>),
+}
+
+/// The database of `--db`/`MLCARBON_DB` for `slurm import`, PostgreSQL URLs included; with
+/// where it is for messages (a URL without its password).
+pub fn open_slurm_store(flag: Option<&Path>) -> Result<(SlurmStore, String)> {
+    let path = crate::settings::db_path(flag)?;
+    let text = path.to_string_lossy();
+    if mlcarbon_store_pg::is_postgres_url(&text) {
+        let store = mlcarbon_store_pg::PgStore::connect(&text)?;
+        let location = mlcarbon_store::RunStore::location(&store);
+        return Ok((SlurmStore::Team(Box::new(store)), location));
+    }
+    let (store, path) = open_store_writable(flag)?;
+    Ok((SlurmStore::Local(store), path.display().to_string()))
+}
+
 /// The database for a command that only reads runs: never created (a mistyped `--db` is an
 /// error naming the path), and readable where the user cannot write.
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
