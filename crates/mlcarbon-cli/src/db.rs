@@ -47,13 +47,14 @@ pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
 }
 
 /// The local SQLite file of `--db`/`MLCARBON_DB`. A team server's PostgreSQL URL is refused
-/// here: only `serve` opens one (without this, `run` would make a local file of that name).
+/// here: only `serve` and `slurm import` ([`open_slurm_store`]) open one (without this, `run`
+/// would make a local file of that name).
 fn local_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     let path = crate::settings::db_path(flag)?;
     if mlcarbon_store_pg::is_postgres_url(&path.to_string_lossy()) {
         // The URL is not repeated: it may hold a password.
         bail!(
-            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens; track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
+            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens (and `mlcarbon slurm import --db` writes Slurm jobs to); track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
         );
     }
     Ok(path)
