@@ -206,7 +206,7 @@ fn serve_on_postgres_records_and_shows_a_posted_run() {
 }
 
 #[test]
-fn serve_names_an_unreachable_or_malformed_postgres_url_in_one_line() {
+fn serve_and_slurm_import_name_an_unreachable_or_malformed_postgres_url_in_one_line() {
     let dir = sandbox("unreachable");
     let closed = free_port();
     for (url, expected) in [
@@ -221,17 +221,33 @@ fn serve_names_an_unreachable_or_malformed_postgres_url_in_one_line() {
             "postgresql://USER@HOST[:PORT]/DB".to_string(),
         ),
     ] {
-        let out = mlcarbon(&dir)
-            .args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())])
-            .args(["--db", &url])
-            .output()
-            .expect("mlcarbon starts");
-        let text = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        assert_eq!(text.lines().count(), 1, "{text}");
-        assert!(text.starts_with("error: "), "{text}");
-        assert!(text.contains(&expected), "{text}");
-        assert!(!text.contains("secret"), "{text}");
+        let serve = vec![
+            "serve".to_string(),
+            "--bind".into(),
+            format!("127.0.0.1:{}", free_port()),
+        ];
+        let import = [
+            "slurm",
+            "import",
+            &format!("{SLURM_FIXTURES}/traps.psv"),
+            "--cluster-name",
+            "hpc",
+        ]
+        .map(String::from)
+        .to_vec();
+        for command in [serve, import] {
+            let out = mlcarbon(&dir)
+                .args(&command)
+                .args(["--db", &url])
+                .output()
+                .expect("mlcarbon starts");
+            let text = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command:?}: {text}");
+            assert_eq!(text.lines().count(), 1, "{text}");
+            assert!(text.starts_with("error: "), "{text}");
+            assert!(text.contains(&expected), "{text}");
+            assert!(!text.contains("secret"), "{text}");
+        }
     }
 }
 
