@@ -2,9 +2,10 @@
 //! SQLite store does (`slurm_jobs`, `slurm_job_figures`, `slurm_job_totals` kept together, one
 //! transaction per batch), and reports read the group totals back.
 //!
-//! Each batch is three statements whatever its size, `INSERT ... SELECT FROM unnest(arrays)
-//! ... ON CONFLICT DO UPDATE` for the jobs and their figures, after one `SELECT ... FOR UPDATE`
-//! of the figures they replace (their old groups lose them), then one upsert per group changed.
+//! Each batch is five statements whatever its size: one `SELECT ... FOR UPDATE` of the figures
+//! the batch replaces (their old groups lose them), then `INSERT ... SELECT FROM unnest(arrays)
+//! ... ON CONFLICT DO UPDATE` for the jobs, their figures and the changed group totals, then one
+//! `DELETE` of the groups left empty.
 
 use std::collections::HashMap;
 
@@ -427,13 +428,36 @@ fn insert_figures(
     Ok(())
 }
 
-/// Adds the changes to their groups; a group left without jobs is removed.
+/// Adds the changes to their groups, all in one statement (a year of jobs has tens of
+/// thousands of groups, a batch touches thousands); a group left without jobs is removed.
 fn write_totals(
     tx: &mut postgres::Transaction<'_>,
     changes: &mut TotalsChanges,
 ) -> Result<(), PgError> {
-    let placeholders = (1..=7 + 2 + SUM_COLUMNS.len())
-        .map(|i| format!("${i}"))
+    let mut keys: [Vec<String>; 7] = Default::default();
+    let mut rows_stored = Vec::new();
+    let mut unfinished_jobs = Vec::new();
+    let mut sums: [Vec<i64>; 20] = Default::default();
+    for (key, rows, unfinished, group_sums) in changes.drain() {
+        for (column, part) in keys.iter_mut().zip(key) {
+            column.push(part);
+        }
+        rows_stored.push(rows);
+        unfinished_jobs.push(unfinished);
+        for (column, value) in sums.iter_mut().zip(group_sums.fields()) {
+            column.push(value);
+        }
+    }
+    if rows_stored.is_empty() {
+        return Ok(());
+    }
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(7 + 2 + SUM_COLUMNS.len());
+    params.extend(keys.iter().map(|k| k as &(dyn ToSql + Sync)));
+    params.push(&rows_stored);
+    params.push(&unfinished_jobs);
+    params.extend(sums.iter().map(|s| s as &(dyn ToSql + Sync)));
+    let arrays = (1..=params.len())
+        .map(|i| format!("${i}::{}[]", if i <= 7 { "text" } else { "int8" }))
         .collect::<Vec<_>>()
         .join(", ");
     let updates = SUM_COLUMNS
@@ -441,28 +465,35 @@ fn write_totals(
         .map(|c| format!("{c} = slurm_job_totals.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let upsert = tx.prepare(&format!(
-        "INSERT INTO slurm_job_totals ({TOTALS_KEY}, rows_stored, unfinished_jobs, {}) \
-         VALUES ({placeholders}) ON CONFLICT ({TOTALS_KEY}) DO UPDATE SET \
-         rows_stored = slurm_job_totals.rows_stored + excluded.rows_stored, \
-         unfinished_jobs = slurm_job_totals.unfinished_jobs + excluded.unfinished_jobs, {updates}",
-        SUM_COLUMNS.join(", ")
-    ))?;
-    let remove_empty = tx.prepare(&format!(
-        "DELETE FROM slurm_job_totals WHERE ({TOTALS_KEY}) = ($1, $2, $3, $4, $5, $6, $7) \
-         AND rows_stored = 0"
-    ))?;
-    for (key, rows, unfinished, sums) in changes.drain() {
-        let fields = sums.fields();
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            key.iter().map(|k| k as &(dyn ToSql + Sync)).collect();
-        params.push(&rows);
-        params.push(&unfinished);
-        params.extend(fields.iter().map(|f| f as &(dyn ToSql + Sync)));
-        tx.execute(&upsert, &params)?;
-        if rows < 0 {
-            tx.execute(&remove_empty, &params[..7])?;
-        }
-    }
+    tx.execute(
+        &format!(
+            "INSERT INTO slurm_job_totals ({TOTALS_KEY}, rows_stored, unfinished_jobs, {}) \
+             SELECT * FROM unnest({arrays}) ON CONFLICT ({TOTALS_KEY}) DO UPDATE SET \
+             rows_stored = slurm_job_totals.rows_stored + excluded.rows_stored, \
+             unfinished_jobs = slurm_job_totals.unfinished_jobs + excluded.unfinished_jobs, \
+             {updates}",
+            SUM_COLUMNS.join(", ")
+        ),
+        &params,
+    )?;
+    // Also where the count is unchanged: a group that gained and lost a job in one batch.
+    tx.execute(
+        &format!(
+            "DELETE FROM slurm_job_totals WHERE rows_stored = 0 AND ({TOTALS_KEY}) IN \
+             (SELECT {TOTALS_KEY} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+             $5::text[], $6::text[], $7::text[], $8::int8[]) AS changed ({TOTALS_KEY}, rows_stored) \
+             WHERE changed.rows_stored <= 0)"
+        ),
+        &[
+            &keys[0],
+            &keys[1],
+            &keys[2],
+            &keys[3],
+            &keys[4],
+            &keys[5],
+            &keys[6],
+            &rows_stored,
+        ],
+    )?;
     Ok(())
 }
