@@ -1202,8 +1202,10 @@ pub struct SlurmImportArgs {
     /// kept as given.
     #[arg(long, value_parser = mlcarbon_data::Basis::parse, value_name = p::BASIS.value_name)]
     pub basis: Option<mlcarbon_data::Basis>,
-    /// Database [default: $MLCARBON_DB, else the XDG data dir's mlcarbon/runs.sqlite].
-    #[arg(long, value_name = "PATH")]
+    /// Database: a SQLite file, or a team server's PostgreSQL as
+    /// postgresql://USER@HOST[:PORT]/DB [default: $MLCARBON_DB, else the XDG data dir's
+    /// mlcarbon/runs.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 }
 

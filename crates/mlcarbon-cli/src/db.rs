@@ -17,6 +17,26 @@ pub fn open_store_writable(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
     Ok((store, path))
 }
 
+/// Where `slurm import` writes: the local SQLite file, or a team server's PostgreSQL.
+pub enum SlurmStore {
+    Local(Store),
+    Team(Box<mlcarbon_store_pg::PgStore>),
+}
+
+/// The database of `--db`/`MLCARBON_DB` for `slurm import`, PostgreSQL URLs included; with
+/// where it is for messages (a URL without its password).
+pub fn open_slurm_store(flag: Option<&Path>) -> Result<(SlurmStore, String)> {
+    let path = crate::settings::db_path(flag)?;
+    let text = path.to_string_lossy();
+    if mlcarbon_store_pg::is_postgres_url(&text) {
+        let store = mlcarbon_store_pg::PgStore::connect(&text)?;
+        let location = mlcarbon_store::RunStore::location(&store);
+        return Ok((SlurmStore::Team(Box::new(store)), location));
+    }
+    let (store, path) = open_store_writable(flag)?;
+    Ok((SlurmStore::Local(store), path.display().to_string()))
+}
+
 /// The database for a command that only reads runs: never created (a mistyped `--db` is an
 /// error naming the path), and readable where the user cannot write.
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
@@ -27,13 +47,14 @@ pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
 }
 
 /// The local SQLite file of `--db`/`MLCARBON_DB`. A team server's PostgreSQL URL is refused
-/// here: only `serve` opens one (without this, `run` would make a local file of that name).
+/// here: only `serve` and `slurm import` ([`open_slurm_store`]) open one (without this, `run`
+/// would make a local file of that name).
 fn local_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     let path = crate::settings::db_path(flag)?;
     if mlcarbon_store_pg::is_postgres_url(&path.to_string_lossy()) {
         // The URL is not repeated: it may hold a password.
         bail!(
-            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens; track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
+            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens (and `mlcarbon slurm import --db` writes Slurm jobs to); track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
         );
     }
     Ok(path)

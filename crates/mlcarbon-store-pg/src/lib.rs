@@ -15,12 +15,13 @@ mod accounts;
 mod codecarbon;
 mod pool;
 pub mod schema;
+mod slurm;
 #[cfg(all(unix, feature = "throwaway"))]
 pub mod throwaway;
 
 use std::str::FromStr;
 
-use mlcarbon_store::slurm::{SlurmFiguresRow, SlurmJobNumbers};
+use mlcarbon_store::slurm::SlurmFiguresRow;
 use mlcarbon_store::{
     CcExperiment, CcOrganization, CcProject, CcProjectToken, ComponentKind, ComponentPower,
     ComponentRecord, ComponentSample, JobPlacement, NewRun, Order, POINT_WINDOW, PowerPoint,
@@ -716,58 +717,15 @@ impl PgStore {
 
         let mut client = self.client()?;
         let mut rows = client.query_raw(
-            "SELECT cluster, job_id, description, day, \"user\", account, partition, state,
-                 end_time, gpus, unfinished, failed, method, gpu_utilisation_recorded,
-                 elapsed_hours, cpu_kwh, gpu_kwh, ram_kwh, measured_node_kwh, energy_kwh,
-                 energy_low_kwh, energy_high_kwh, emissions_kg, emissions_low_kg,
-                 emissions_high_kg, embodied_kg
-             FROM slurm_job_figures WHERE $1::text IS NULL OR cluster = $1",
+            &format!(
+                "SELECT {} FROM slurm_job_figures WHERE $1::text IS NULL OR cluster = $1",
+                slurm::FIGURE_COLUMNS
+            ),
             [&cluster as &(dyn ToSql + Sync)],
         )?;
         let mut jobs = 0;
         while let Some(row) = rows.next()? {
-            let flag = |i: usize| -> Result<bool, PgError> { Ok(row.try_get::<_, i64>(i)? != 0) };
-            let small = |i: usize, field: &'static str| -> Result<i64, PgError> {
-                let value: i64 = row.try_get(i)?;
-                if value < 0 {
-                    return Err(StoreError::Corrupt {
-                        run: 0,
-                        field,
-                        reason: format!("{value} is negative"),
-                    }
-                    .into());
-                }
-                Ok(value)
-            };
-            let figures = SlurmFiguresRow {
-                job_id: row.try_get(1)?,
-                description: row.try_get(2)?,
-                day: row.try_get(3)?,
-                user: row.try_get(4)?,
-                account: row.try_get(5)?,
-                partition: row.try_get(6)?,
-                state: row.try_get(7)?,
-                end: row.try_get(8)?,
-                gpus: unsigned(0, "slurm gpus", small(9, "slurm gpus")?)?,
-                numbers: SlurmJobNumbers {
-                    unfinished: flag(10)?,
-                    failed: flag(11)?,
-                    method: unsigned(0, "slurm method", small(12, "slurm method")?)?,
-                    gpu_utilisation_recorded: flag(13)?,
-                    elapsed_hours: row.try_get(14)?,
-                    cpu_kwh: row.try_get(15)?,
-                    gpu_kwh: row.try_get(16)?,
-                    ram_kwh: row.try_get(17)?,
-                    measured_node_kwh: row.try_get(18)?,
-                    energy_kwh: row.try_get(19)?,
-                    energy_low_kwh: row.try_get(20)?,
-                    energy_high_kwh: row.try_get(21)?,
-                    emissions_kg: row.try_get(22)?,
-                    emissions_low_kg: row.try_get(23)?,
-                    emissions_high_kg: row.try_get(24)?,
-                    embodied_kg: row.try_get(25)?,
-                },
-            };
+            let figures = slurm::figures_from_row(&row)?;
             jobs += 1;
             each(&figures)?;
         }

@@ -74,6 +74,22 @@ pub fn bin_dir() -> Option<PathBuf> {
 }
 
 impl Cluster {
+    /// Starts a cluster for a test; `None`, after saying the test is skipped, where
+    /// PostgreSQL is not installed and not [`require`]d. Panics otherwise: only for tests.
+    pub fn for_test() -> Option<Cluster> {
+        match Cluster::start() {
+            Ok(Some(cluster)) => Some(cluster),
+            Ok(None) if !require() => {
+                eprintln!(
+                    "skipped: PostgreSQL not installed (set {REQUIRE_VAR}=1 to fail instead)"
+                );
+                None
+            }
+            Ok(None) => panic!("PostgreSQL not installed, and {REQUIRE_VAR}=1"),
+            Err(e) => panic!("cannot start a throwaway PostgreSQL cluster: {e}"),
+        }
+    }
+
     /// Starts a cluster; `Ok(None)` where PostgreSQL is not installed.
     pub fn start() -> Result<Option<Cluster>, ClusterError> {
         let Some(bin) = bin_dir() else {

@@ -110,7 +110,7 @@ pub struct SlurmSums {
 }
 
 /// The columns of [`SlurmSums`] in `slurm_job_totals`, in [`SlurmSums::fields`] order.
-const SUM_COLUMNS: [&str; 20] = [
+pub const SUM_COLUMNS: [&str; 20] = [
     "jobs",
     "failed_jobs",
     "measured_jobs",
@@ -177,7 +177,7 @@ impl SlurmSums {
     }
 
     /// The fields in [`SUM_COLUMNS`] order.
-    fn fields(&self) -> [i64; 20] {
+    pub fn fields(&self) -> [i64; 20] {
         [
             self.jobs,
             self.failed_jobs,
@@ -202,7 +202,8 @@ impl SlurmSums {
         ]
     }
 
-    fn from_fields(f: [i64; 20]) -> SlurmSums {
+    /// Sums from their fields in [`SUM_COLUMNS`] order.
+    pub fn from_fields(f: [i64; 20]) -> SlurmSums {
         SlurmSums {
             jobs: f[0],
             failed_jobs: f[1],
@@ -258,11 +259,12 @@ pub struct SlurmTotalsRow<'a> {
 }
 
 /// A group of `slurm_job_totals`: cluster, description, user, account, partition, month, state.
-type TotalsKey = [String; 7];
+pub type TotalsKey = [String; 7];
 
-/// Changes to `slurm_job_totals` gathered over a transaction's jobs and written once per group.
-#[derive(Default)]
-struct TotalsChanges {
+/// Changes to `slurm_job_totals` gathered over a transaction's jobs and written once per group
+/// (by the SQLite store here, and by any other store that keeps the same table).
+#[derive(Debug, Default)]
+pub struct TotalsChanges {
     groups: std::collections::HashMap<TotalsKey, (i64, i64, SlurmSums)>,
     /// The key of the job being added, reused so that a known group costs no allocation.
     scratch: TotalsKey,
@@ -275,7 +277,7 @@ fn month_of(day: &str) -> &str {
 
 impl TotalsChanges {
     /// Adds (`sign` 1) or takes away (`sign` -1) one stored job's figures.
-    fn add(&mut self, cluster: &str, row: &SlurmFiguresRow<'_>, sign: i64) {
+    pub fn add(&mut self, cluster: &str, row: &SlurmFiguresRow<'_>, sign: i64) {
         let parts = [
             cluster,
             row.description,
@@ -301,6 +303,14 @@ impl TotalsChanges {
         entry.2.add_times(&SlurmSums::of_job(&row.numbers), sign);
     }
 
+    /// Takes the changes gathered: per group, the change of its rows stored, of its unfinished
+    /// jobs, and of its sums.
+    pub fn drain(&mut self) -> impl Iterator<Item = (TotalsKey, i64, i64, SlurmSums)> + '_ {
+        self.groups
+            .drain()
+            .map(|(key, (rows, unfinished, sums))| (key, rows, unfinished, sums))
+    }
+
     /// Writes the changes; a group left without jobs is removed.
     fn write(&mut self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         let keys = "cluster, description, user, account, partition, month, state";
@@ -319,7 +329,7 @@ impl TotalsChanges {
         let mut remove_empty = conn.prepare_cached(&format!(
             "DELETE FROM slurm_job_totals WHERE ({keys}) = (?, ?, ?, ?, ?, ?, ?) AND rows_stored = 0"
         ))?;
-        for (key, (rows, unfinished, sums)) in self.groups.drain() {
+        for (key, rows, unfinished, sums) in self.drain() {
             let mut values: Vec<rusqlite::types::Value> = key
                 .iter()
                 .map(|k| rusqlite::types::Value::Text(k.clone()))
@@ -328,7 +338,9 @@ impl TotalsChanges {
             values.push(unfinished.into());
             values.extend(sums.fields().map(rusqlite::types::Value::from));
             upsert.execute(rusqlite::params_from_iter(values))?;
-            if rows < 0 {
+            // Also when the count is unchanged: a group that gained and lost a job in one
+            // transaction (a job printed twice) would otherwise be inserted empty.
+            if rows <= 0 {
                 remove_empty.execute(rusqlite::params_from_iter(key.iter()))?;
             }
         }
@@ -360,7 +372,7 @@ const FIGURE_COLUMNS: &str = "cluster, job_id, description, day, user, account, 
     emissions_kg, emissions_low_kg, emissions_high_kg, embodied_kg";
 
 /// A job's figures row as `slurm_job_figures` stores it (no figures: out of date, zeros).
-fn figures_row<'a>(job: &'a StoredSlurmJob, f: &'a StoredSlurmFigures) -> SlurmFiguresRow<'a> {
+pub fn figures_row<'a>(job: &'a StoredSlurmJob, f: &'a StoredSlurmFigures) -> SlurmFiguresRow<'a> {
     SlurmFiguresRow {
         description: &f.description,
         job_id: &job.job_id,
@@ -479,6 +491,30 @@ pub struct SlurmImport {
     pub jobs: u64,
     /// Jobs already stored (same cluster and id), replaced by the newer record.
     pub replaced: u64,
+}
+
+/// A store Slurm jobs are imported into (the SQLite store, a team server's PostgreSQL), so
+/// that an import reads, models and computes figures once whatever it writes to.
+pub trait SlurmJobWriter {
+    /// Stores jobs in transactions of `batch` jobs, each keeping `slurm_job_figures` and
+    /// `slurm_job_totals` with it; a job already stored for its cluster is replaced and leaves
+    /// its old group. On an error from `jobs`, the jobs before it are kept (an import can be
+    /// resumed) and the error returned inside.
+    fn import_slurm_jobs<E>(
+        &self,
+        jobs: impl IntoIterator<Item = Result<StoredSlurmJob, E>>,
+        batch: usize,
+    ) -> Result<Result<SlurmImport, E>, StoreError>;
+}
+
+impl SlurmJobWriter for Store {
+    fn import_slurm_jobs<E>(
+        &self,
+        jobs: impl IntoIterator<Item = Result<StoredSlurmJob, E>>,
+        batch: usize,
+    ) -> Result<Result<SlurmImport, E>, StoreError> {
+        Store::import_slurm_jobs(self, jobs, batch)
+    }
 }
 
 impl Store {
@@ -1006,6 +1042,9 @@ mod tests {
         jobs.truncate(12);
         jobs[2] = Ok(figured("2", "u1", "2026-03-01", "COMPLETED", 9.0));
         jobs[5] = Ok(figured("5", "u3", "2026-01-05", "FAILED", 0.5));
+        // A job printed twice in one transaction: the group it passes through keeps no row.
+        jobs.push(Ok(figured("7", "u9", "2026-02-11", "FAILED", 2.0)));
+        jobs.push(Ok(figured("7", "u1", "2026-01-05", "COMPLETED", 2.0)));
         store
             .import_slurm_jobs(jobs, 5)
             .expect("again")

@@ -29,7 +29,7 @@ use mlcarbon_slurm::report::ReportBuilder;
 use mlcarbon_slurm::stored::{add_stored, numbers_of, report_from_group_totals};
 use mlcarbon_slurm::{Grouper, JobState, Jobs, ParsableReader, TrackedJobs, read_json_rows};
 use mlcarbon_store::Store;
-use mlcarbon_store::slurm::{SlurmJobNumbers, StoredSlurmFigures, StoredSlurmJob};
+use mlcarbon_store::slurm::{SlurmJobNumbers, SlurmJobWriter, StoredSlurmFigures, StoredSlurmJob};
 
 mod sacct;
 
@@ -150,11 +150,29 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
         }
         (None, None) => bail!("give sacct output (FILE, or - for standard input) or --since DATE"),
     };
-    let (store, path) = db::open_store_writable(args.db.as_deref())?;
+    let (store, location) = db::open_slurm_store(args.db.as_deref())?;
+    match &store {
+        db::SlurmStore::Local(store) => {
+            import_into(store, &location, args, described.as_ref(), windows)
+        }
+        db::SlurmStore::Team(store) => {
+            import_into(store.as_ref(), &location, args, described.as_ref(), windows)
+        }
+    }
+}
+
+/// The import's reading, modelling and counting, whatever store the jobs go to.
+fn import_into(
+    store: &impl SlurmJobWriter,
+    location: &str,
+    args: &SlurmImportArgs,
+    described: Option<&Described>,
+    windows: Option<Vec<sacct::Window>>,
+) -> Result<String> {
     let mut importer = Importer {
-        store: &store,
+        store,
         cluster: &args.cluster_name,
-        described: described.as_ref(),
+        described,
         imported: Default::default(),
         counts: GroupingCounts::default(),
     };
@@ -184,7 +202,7 @@ fn import(data: &Dataset, args: &SlurmImportArgs) -> Result<String> {
         imported.jobs,
         counts.rows,
         args.cluster_name,
-        path.display(),
+        location,
         imported.replaced,
         counts.repeated_rows
     ))
@@ -196,15 +214,15 @@ fn day_number(text: &str, flag: &str) -> Result<i64> {
 }
 
 /// Imports sacct outputs one after the other into the store, adding up the counts.
-struct Importer<'a> {
-    store: &'a Store,
+struct Importer<'a, W> {
+    store: &'a W,
     cluster: &'a str,
     described: Option<&'a Described>,
     imported: mlcarbon_store::slurm::SlurmImport,
     counts: GroupingCounts,
 }
 
-impl Importer<'_> {
+impl<W: SlurmJobWriter> Importer<'_, W> {
     fn to_stored(&self, j: SlurmJob) -> Result<StoredSlurmJob> {
         let figures = self
             .described

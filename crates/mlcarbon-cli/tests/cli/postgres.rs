@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use mlcarbon_store::conformance::{new_run, sample};
 use mlcarbon_store::{RunEnd, RunStatus};
-use mlcarbon_store_pg::throwaway::{Cluster, require};
+use mlcarbon_store_pg::throwaway::Cluster;
 
 fn sandbox(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -74,24 +74,13 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn serve_on_postgres_records_and_shows_a_posted_run() {
-    let cluster = match Cluster::start() {
-        Ok(Some(cluster)) => cluster,
-        Ok(None) if !require() => {
-            eprintln!("skipped: PostgreSQL not installed");
-            return;
-        }
-        Ok(None) => panic!("PostgreSQL not installed, and MLCARBON_REQUIRE_POSTGRES=1"),
-        Err(e) => panic!("cannot start a throwaway PostgreSQL cluster: {e}"),
-    };
-    let url = cluster.create_database("serve").expect("create database");
-    let dir = sandbox("serve");
+/// `mlcarbon serve` on `db` (a URL or a file, from the environment as a team server's unit
+/// file would give it), once it listens; and its port.
+fn serve(dir: &Path, db: &str) -> (Server, u16) {
     let port = free_port();
-    let child = mlcarbon(&dir)
+    let child = mlcarbon(dir)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        // The URL from the environment, as a team server's unit file would give it.
-        .env("MLCARBON_DB", &url)
+        .env("MLCARBON_DB", db)
         .env("MLCARBON_TOKEN", "team-token")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -110,6 +99,17 @@ fn serve_on_postgres_records_and_shows_a_posted_run() {
         assert!(Instant::now() < deadline, "the server never listened");
         std::thread::sleep(Duration::from_millis(100));
     }
+    (server, port)
+}
+
+#[test]
+fn serve_on_postgres_records_and_shows_a_posted_run() {
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
+    let url = cluster.create_database("serve").expect("create database");
+    let dir = sandbox("serve");
+    let (_server, port) = serve(&dir, &url);
 
     let posted = serde_json::json!({
         "run": new_run("pg-served-run", "team", "2024-03-01T10:00:00Z"),
@@ -206,7 +206,7 @@ fn serve_on_postgres_records_and_shows_a_posted_run() {
 }
 
 #[test]
-fn serve_names_an_unreachable_or_malformed_postgres_url_in_one_line() {
+fn serve_and_slurm_import_name_an_unreachable_or_malformed_postgres_url_in_one_line() {
     let dir = sandbox("unreachable");
     let closed = free_port();
     for (url, expected) in [
@@ -221,16 +221,128 @@ fn serve_names_an_unreachable_or_malformed_postgres_url_in_one_line() {
             "postgresql://USER@HOST[:PORT]/DB".to_string(),
         ),
     ] {
-        let out = mlcarbon(&dir)
-            .args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())])
-            .args(["--db", &url])
-            .output()
-            .expect("mlcarbon starts");
-        let text = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        assert_eq!(text.lines().count(), 1, "{text}");
-        assert!(text.starts_with("error: "), "{text}");
-        assert!(text.contains(&expected), "{text}");
-        assert!(!text.contains("secret"), "{text}");
+        let serve = vec![
+            "serve".to_string(),
+            "--bind".into(),
+            format!("127.0.0.1:{}", free_port()),
+        ];
+        let import = [
+            "slurm",
+            "import",
+            &format!("{SLURM_FIXTURES}/traps.psv"),
+            "--cluster-name",
+            "hpc",
+        ]
+        .map(String::from)
+        .to_vec();
+        for command in [serve, import] {
+            let out = mlcarbon(&dir)
+                .args(&command)
+                .args(["--db", &url])
+                .output()
+                .expect("mlcarbon starts");
+            let text = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command:?}: {text}");
+            assert_eq!(text.lines().count(), 1, "{text}");
+            assert!(text.starts_with("error: "), "{text}");
+            assert!(text.contains(&expected), "{text}");
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+}
+
+const SLURM_FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../mlcarbon-slurm/tests/fixtures"
+);
+
+/// `slurm import` of the trap fixture into `db` (a URL or a file); what it printed.
+fn import_traps(dir: &Path, db: &str) -> String {
+    let output = mlcarbon(dir)
+        .args([
+            "slurm",
+            "import",
+            &format!("{SLURM_FIXTURES}/traps.psv"),
+            "--cluster-name",
+            "hpc",
+            "--cluster",
+            &format!("{SLURM_FIXTURES}/cluster.toml"),
+        ])
+        .env("MLCARBON_DB", db)
+        .output()
+        .expect("mlcarbon starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Every group of `slurm_job_totals`, owned and sorted, from either store.
+fn totals_of(
+    each: impl FnOnce(
+        &mut dyn FnMut(&mlcarbon_store::slurm::SlurmTotalsRow<'_>) -> Result<(), ()>,
+    ) -> u64,
+) -> (u64, Vec<String>) {
+    let mut groups = Vec::new();
+    let jobs = each(&mut |group| {
+        groups.push(format!("{group:?}"));
+        Ok(())
+    });
+    groups.sort();
+    (jobs, groups)
+}
+
+#[test]
+fn slurm_import_into_postgres_stores_what_the_sqlite_import_stores() {
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
+    let url = cluster.create_database("slurm").expect("create database");
+    let dir = sandbox("slurm-import");
+    let sqlite = dir.join("runs.sqlite");
+    let sqlite = sqlite.to_str().expect("UTF-8 path");
+
+    let first = import_traps(&dir, &url);
+    assert!(first.starts_with("imported 10 jobs (18 rows)"), "{first}");
+    assert!(first.contains(" into postgresql://"), "{first}");
+    // Again: every job replaced, leaving its group; nothing doubled.
+    let again = import_traps(&dir, &url);
+    assert!(
+        again.contains("10 were already stored and were replaced"),
+        "{again}"
+    );
+    import_traps(&dir, sqlite);
+
+    let pg = mlcarbon_store_pg::PgStore::connect(&url).expect("connect");
+    let local = mlcarbon_store::Store::open(Path::new(sqlite)).expect("open");
+    let from_pg = totals_of(|each| {
+        pg.each_slurm_totals(Some("hpc"), each)
+            .expect("read")
+            .expect("no error")
+    });
+    let from_sqlite = totals_of(|each| {
+        local
+            .each_slurm_totals(Some("hpc"), each)
+            .expect("read")
+            .expect("no error")
+    });
+    assert_eq!(from_pg.0, 10);
+    assert!(!from_pg.1.is_empty());
+    assert_eq!(from_pg, from_sqlite);
+    drop(pg);
+
+    let (_pg_server, pg_port) = serve(&dir, &url);
+    let (_sqlite_server, sqlite_port) = serve(&dir, sqlite);
+    for query in [
+        "/api/slurm?cluster=hpc&by=account",
+        "/api/slurm?by=month,state&top=20",
+    ] {
+        let (status, on_pg) = http(pg_port, "GET", query, None, "");
+        assert_eq!(status, 200, "{on_pg}");
+        let (status, on_sqlite) = http(sqlite_port, "GET", query, None, "");
+        assert_eq!(status, 200, "{on_sqlite}");
+        let on_pg: serde_json::Value = serde_json::from_str(&on_pg).expect("JSON");
+        let on_sqlite: serde_json::Value = serde_json::from_str(&on_sqlite).expect("JSON");
+        assert_eq!(on_pg["clusters"][0]["jobs"], 10, "{on_pg}");
+        assert_eq!(on_pg, on_sqlite, "{query}");
     }
 }
