@@ -37,6 +37,19 @@ pub fn open_slurm_store(flag: Option<&Path>) -> Result<(SlurmStore, String)> {
     Ok((SlurmStore::Local(store), path.display().to_string()))
 }
 
+/// A team server's PostgreSQL when `--db`/`MLCARBON_DB` names one (with where it is, without
+/// the password), for the commands that read it besides `serve`: `slurm report --from-db`.
+pub fn team_store(flag: Option<&Path>) -> Result<Option<(mlcarbon_store_pg::PgStore, String)>> {
+    let path = crate::settings::db_path(flag)?;
+    let text = path.to_string_lossy();
+    if !mlcarbon_store_pg::is_postgres_url(&text) {
+        return Ok(None);
+    }
+    let store = mlcarbon_store_pg::PgStore::connect(&text)?;
+    let location = mlcarbon_store::RunStore::location(&store);
+    Ok(Some((store, location)))
+}
+
 /// The database for a command that only reads runs: never created (a mistyped `--db` is an
 /// error naming the path), and readable where the user cannot write.
 pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
@@ -47,14 +60,15 @@ pub fn open_store(flag: Option<&Path>) -> Result<(Store, PathBuf)> {
 }
 
 /// The local SQLite file of `--db`/`MLCARBON_DB`. A team server's PostgreSQL URL is refused
-/// here: only `serve` and `slurm import` ([`open_slurm_store`]) open one (without this, `run`
+/// here: only `serve`, `slurm import` ([`open_slurm_store`]) and `slurm report --from-db`
+/// ([`team_store`]) open one (without this, `run`
 /// would make a local file of that name).
 fn local_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     let path = crate::settings::db_path(flag)?;
     if mlcarbon_store_pg::is_postgres_url(&path.to_string_lossy()) {
         // The URL is not repeated: it may hold a password.
         bail!(
-            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens (and `mlcarbon slurm import --db` writes Slurm jobs to); track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
+            "--db (or MLCARBON_DB) names a team server's PostgreSQL database, which only `mlcarbon serve --db` opens (and `mlcarbon slurm import|report --db` write and read Slurm jobs in); track to a local file and send runs with `--server URL` (or `mlcarbon push`), read them from the server's /api/runs"
         );
     }
     Ok(path)

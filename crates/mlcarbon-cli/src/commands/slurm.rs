@@ -439,12 +439,17 @@ fn from_stored(s: StoredSlurmJob) -> SlurmJob {
 enum Source<'a> {
     File(&'a Path),
     Store(Store, Option<&'a str>),
+    /// A team server's PostgreSQL (where it is, for messages) and the cluster asked for.
+    Team(Box<mlcarbon_store_pg::PgStore>, String, Option<&'a str>),
 }
 
 impl Source<'_> {
     fn report(&self, options: ReportOptions<'_>) -> Result<SlurmReport> {
         match self {
             Source::File(path) => Ok(report_sacct(open_input(path)?, options)?),
+            Source::Team(store, location, cluster) => {
+                team_report(store.as_ref(), location, *cluster, options)
+            }
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
@@ -518,6 +523,53 @@ impl Source<'_> {
     }
 }
 
+/// A report of the jobs stored in a team server's PostgreSQL: every job's stored figures added
+/// one by one (the group totals' shortcut reads SQLite only), with the tracker's figures for
+/// the jobs it measured. Mlcarbon's method only: GA4HPC's formula needs the raw jobs, which
+/// reports read from a local database or a sacct file.
+fn team_report(
+    store: &mlcarbon_store_pg::PgStore,
+    location: &str,
+    cluster: Option<&str>,
+    options: ReportOptions<'_>,
+) -> Result<SlurmReport> {
+    let Method::Mlcarbon(description) = &options.method else {
+        bail!(
+            "--compat ga4hpc reads a sacct file or a local database, not the team server's PostgreSQL ({location}): give the sacct file"
+        );
+    };
+    let fingerprint = description.fingerprint();
+    let mut builder = ReportBuilder::new(
+        Method::Mlcarbon(description),
+        options.filter.clone(),
+        options.by.clone(),
+        options.top,
+    )
+    .with_tracked(options.tracked);
+    let mut stale = 0u64;
+    let jobs = mlcarbon_store::RunStore::each_slurm_figures(store, cluster, &mut |row| {
+        if row.description == fingerprint {
+            add_stored(&mut builder, row);
+        } else {
+            stale += 1;
+        }
+        Ok(())
+    })?;
+    if stale > 0 {
+        bail!(
+            "{stale} of the {jobs} jobs in {location} were computed with another cluster description (or none): import them again with this --cluster (`slurm recompute` works on a local database only)"
+        );
+    }
+    if jobs == 0 {
+        bail!("{}", no_jobs_message(cluster));
+    }
+    Ok(builder.finish(GroupingCounts {
+        rows: jobs,
+        jobs,
+        repeated_rows: 0,
+    }))
+}
+
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
     if path == Path::new("-") {
         return Ok(Box::new(BufReader::with_capacity(
@@ -581,6 +633,18 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
             (Source::File(path), tracked)
         }
         None => {
+            if let Some((store, location)) = db::team_store(args.db.as_deref())? {
+                let runs = mlcarbon_store::RunStore::runs(&store, &Default::default())?;
+                let tracked = TrackedJobs::from_runs(&runs);
+                return report_rendered(
+                    args,
+                    &Source::Team(Box::new(store), location, args.cluster_name.as_deref()),
+                    Some(&tracked),
+                    filter,
+                    by,
+                    cluster,
+                );
+            }
             let (store, path) = db::open_store(args.db.as_deref())?;
             if !store.has_slurm_tables()? {
                 bail!(
@@ -595,12 +659,25 @@ fn report(data: &Dataset, args: &SlurmReportArgs) -> Result<String> {
             )
         }
     };
+    report_rendered(args, &source, tracked.as_ref(), filter, by, cluster)
+}
+
+/// The report of `source` (with mlcarbon's figures beside GA4HPC's in compat mode), rendered
+/// in the format asked for.
+fn report_rendered(
+    args: &SlurmReportArgs,
+    source: &Source<'_>,
+    tracked: Option<&TrackedJobs>,
+    filter: JobFilter,
+    by: Vec<GroupBy>,
+    cluster: Option<Cluster>,
+) -> Result<String> {
     let options = |method| ReportOptions {
         method,
         filter: filter.clone(),
         by: by.clone(),
         top: args.top,
-        tracked: tracked.as_ref(),
+        tracked,
     };
     let (main, own) = match args.compat {
         Some(SlurmCompat::Ga4hpc) => {

@@ -330,6 +330,52 @@ fn slurm_import_into_postgres_stores_what_the_sqlite_import_stores() {
     assert_eq!(from_pg, from_sqlite);
     drop(pg);
 
+    // The report from the team server's PostgreSQL adds the same stored figures as the one
+    // from SQLite (which may take its group totals' shortcut): the same JSON.
+    let report = |db: &str, by: &[&str]| {
+        let mut args = vec![
+            "slurm".to_string(),
+            "report".to_string(),
+            "--from-db".to_string(),
+            "--cluster-name".to_string(),
+            "hpc".to_string(),
+            "--cluster".to_string(),
+            format!("{SLURM_FIXTURES}/cluster.toml"),
+            "--format".to_string(),
+            "json".to_string(),
+        ];
+        for b in by {
+            args.push("--by".to_string());
+            args.push(b.to_string());
+        }
+        let output = mlcarbon(&dir)
+            .args(&args)
+            .env("MLCARBON_DB", db)
+            .output()
+            .expect("mlcarbon starts");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
+    };
+    for by in [&["account"][..], &["month", "state"][..]] {
+        let on_pg = report(&url, by);
+        assert!(on_pg["totals"]["jobs"].as_u64() > Some(0), "{on_pg}");
+        assert_eq!(on_pg, report(sqlite, by), "--by {by:?}");
+    }
+    let compat = mlcarbon(&dir)
+        .args(["slurm", "report", "--from-db", "--compat", "ga4hpc"])
+        .args([
+            "--cluster-info",
+            &format!("{SLURM_FIXTURES}/ga4hpc_cluster_info.yaml"),
+        ])
+        .env("MLCARBON_DB", &url)
+        .output()
+        .expect("mlcarbon starts");
+    let stderr = String::from_utf8_lossy(&compat.stderr);
+    assert!(!compat.status.success());
+    assert!(stderr.contains("give the sacct file"), "{stderr}");
+    assert!(!stderr.contains("password"), "{stderr}");
+
     let (_pg_server, pg_port) = serve(&dir, &url);
     let (_sqlite_server, sqlite_port) = serve(&dir, sqlite);
     for query in [
