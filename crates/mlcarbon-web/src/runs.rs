@@ -88,37 +88,33 @@ impl RunRef {
         store: &dyn RunStore,
         visible: &Visibility,
     ) -> Result<RunRecord, StoreError> {
-        match self {
-            RunRef::Id(id) => {
-                let run = store.run(*id)?;
-                if crate::accounts::may_see(store, visible, &run.project)? {
-                    Ok(run)
-                } else {
-                    Err(StoreError::NotFound(*id))
-                }
+        // The error a run the reader may not see answers with: the one an unknown run gets.
+        let (run, missing) = match self {
+            RunRef::Last => {
+                return store
+                    .runs(&RunFilter {
+                        limit: Some(1),
+                        visible_to: visible.clone(),
+                        ..RunFilter::default()
+                    })?
+                    .into_iter()
+                    .next()
+                    .ok_or(StoreError::NotFound(0));
             }
-            RunRef::Last => store
-                .runs(&RunFilter {
-                    limit: Some(1),
-                    visible_to: visible.clone(),
-                    ..RunFilter::default()
-                })?
-                .into_iter()
-                .next()
-                .ok_or(StoreError::NotFound(0)),
+            RunRef::Id(id) => (store.run(*id)?, StoreError::NotFound(*id)),
             RunRef::Uuid(uuid) => {
                 let unknown = || StoreError::Unknown {
                     what: "run",
                     id: uuid.clone(),
                 };
                 let id = store.run_id_by_uuid(uuid)?.ok_or_else(unknown)?;
-                let run = store.run(id)?;
-                if crate::accounts::may_see(store, visible, &run.project)? {
-                    Ok(run)
-                } else {
-                    Err(unknown())
-                }
+                (store.run(id)?, unknown())
             }
+        };
+        if crate::accounts::may_see(store, visible, &run.project)? {
+            Ok(run)
+        } else {
+            Err(missing)
         }
     }
 }

@@ -453,26 +453,14 @@ impl Source<'_> {
             Source::Store(store, cluster) => {
                 if let Method::Mlcarbon(description) = &options.method {
                     let fingerprint = description.fingerprint();
-                    let from_groups = ReportBuilder::new(
-                        Method::Mlcarbon(description),
-                        options.filter.clone(),
-                        options.by.clone(),
-                        options.top,
-                    )
-                    .with_tracked(options.tracked);
+                    let from_groups = mlcarbon_builder(description, &options);
                     match report_from_group_totals(store, *cluster, &fingerprint, from_groups)? {
                         Some(report) if report.rows == 0 => bail!("{}", no_jobs_message(*cluster)),
                         Some(report) => return Ok(report),
                         // A window inside months, or stale figures: job by job.
                         None => {}
                     }
-                    let mut builder = ReportBuilder::new(
-                        Method::Mlcarbon(description),
-                        options.filter.clone(),
-                        options.by.clone(),
-                        options.top,
-                    )
-                    .with_tracked(options.tracked);
+                    let mut builder = mlcarbon_builder(description, &options);
                     // A job computed with another description (or none) stops the scan.
                     struct Stale;
                     let scan = store.each_slurm_figures(*cluster, |row| {
@@ -485,11 +473,7 @@ impl Source<'_> {
                     match scan {
                         Ok(0) => bail!("{}", no_jobs_message(*cluster)),
                         Ok(jobs) => {
-                            return Ok(builder.finish(GroupingCounts {
-                                rows: jobs,
-                                jobs,
-                                repeated_rows: 0,
-                            }));
+                            return Ok(stored_report(builder, jobs));
                         }
                         Err(Stale) => eprintln!(
                             "note: the stored figures were computed with another cluster description (or none): computing every job now; `mlcarbon slurm recompute --cluster FILE{}` stores them so that reports add stored numbers",
@@ -508,11 +492,7 @@ impl Source<'_> {
                 if jobs == 0 {
                     bail!("{}", no_jobs_message(*cluster));
                 }
-                Ok(builder.finish(GroupingCounts {
-                    rows: jobs,
-                    jobs,
-                    repeated_rows: 0,
-                }))
+                Ok(stored_report(builder, jobs))
             }
         }
     }
@@ -539,13 +519,7 @@ fn team_report(
         );
     };
     let fingerprint = description.fingerprint();
-    let mut builder = ReportBuilder::new(
-        Method::Mlcarbon(description),
-        options.filter.clone(),
-        options.by.clone(),
-        options.top,
-    )
-    .with_tracked(options.tracked);
+    let mut builder = mlcarbon_builder(description, &options);
     let mut stale = 0u64;
     let jobs = mlcarbon_store::RunStore::each_slurm_figures(store, cluster, &mut |row| {
         if row.description == fingerprint {
@@ -563,11 +537,31 @@ fn team_report(
     if jobs == 0 {
         bail!("{}", no_jobs_message(cluster));
     }
-    Ok(builder.finish(GroupingCounts {
+    Ok(stored_report(builder, jobs))
+}
+
+/// A report builder for mlcarbon's method with `description`, on `options`' window, groups,
+/// top jobs and tracked jobs.
+fn mlcarbon_builder<'a>(
+    description: &'a Cluster,
+    options: &ReportOptions<'a>,
+) -> ReportBuilder<'a> {
+    ReportBuilder::new(
+        Method::Mlcarbon(description),
+        options.filter.clone(),
+        options.by.clone(),
+        options.top,
+    )
+    .with_tracked(options.tracked)
+}
+
+/// The report of `jobs` stored jobs, each its own row.
+fn stored_report(builder: ReportBuilder<'_>, jobs: u64) -> SlurmReport {
+    builder.finish(GroupingCounts {
         rows: jobs,
         jobs,
         repeated_rows: 0,
-    }))
+    })
 }
 
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
