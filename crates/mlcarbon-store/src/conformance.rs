@@ -22,6 +22,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "retried_batches_are_stored_once",
         retried_batches_are_stored_once,
     ),
+    (
+        "a_batch_stores_what_its_samples_store_one_by_one",
+        a_batch_stores_what_its_samples_store_one_by_one,
+    ),
     ("bad_input_is_refused_whole", bad_input_is_refused_whole),
     ("finishing_and_predicting", finishing_and_predicting),
     ("lists_filters_and_order", lists_filters_and_order),
@@ -301,6 +305,75 @@ fn retried_batches_are_stored_once(make: &mut MakeStore<'_>) {
     assert_eq!(stored.len(), 8);
     assert_eq!(stored[7], first);
     assert_eq!(ok(store.run(id), "run").samples, 8);
+}
+
+/// A backend may write a batch of new samples its own way (SQLite: a few multi-row statements);
+/// what it stores must equal what the same samples store one at a time, also where the batch
+/// is older than a stored sample, skips seqs, goes back in time or lacks a reading.
+fn a_batch_stores_what_its_samples_store_one_by_one(make: &mut MakeStore<'_>) {
+    let store = make(TrackerCheck::Off);
+    let mut batch: Vec<SampleRow> = [0, 1, 2, 5, 6, 9, 10].into_iter().map(sample).collect();
+    batch[3].t_s = 2.5; // earlier than the sample before it
+    batch[4].cpu_utilization = None;
+    batch[4].ram_used_gb = None;
+    batch[5].components.pop(); // no RAM reading
+    batch[6].total_power_w = 500.0;
+    batch[6].t_s = 7.0; // the batch's last, not its newest
+    let mut late = sample(20);
+    late.t_s = 8.0; // stored first, later than most of the batch
+    let mut ids = Vec::new();
+    for (uuid, whole) in [("batched", true), ("one-by-one", false)] {
+        let id = ok(
+            store.start_run(&new_run(uuid, "demo", "2024-03-01T10:00:00Z")),
+            "start",
+        );
+        ok(store.add_sample(id, &late), "late sample");
+        if whole {
+            ok(store.add_samples(id, &batch), "batch");
+        } else {
+            for one in &batch {
+                ok(store.add_sample(id, one), "one sample");
+            }
+        }
+        ids.push(id);
+    }
+    let [batched, single] = [ids[0], ids[1]].map(|id| ok(store.run(id), "run"));
+    assert_eq!(batched.samples, 8);
+    assert_eq!(
+        (batched.samples, batched.last_t_s, &batched.last_sample_at),
+        (single.samples, single.last_t_s, &single.last_sample_at)
+    );
+    assert_eq!(batched.last_t_s, Some(10.0), "the newest sample leads");
+    for (a, b, what) in [
+        (batched.energy_kwh, single.energy_kwh, "energy"),
+        (batched.emissions_kg, single.emissions_kg, "emissions"),
+        (batched.cpu_energy_kwh, single.cpu_energy_kwh, "cpu energy"),
+        (batched.gpu_energy_kwh, single.gpu_energy_kwh, "gpu energy"),
+        (batched.ram_energy_kwh, single.ram_energy_kwh, "ram energy"),
+        (batched.cpu_power_w, single.cpu_power_w, "cpu power"),
+    ] {
+        assert_close(a, b, what);
+    }
+    for (a, b, what) in [
+        (batched.cpu_utilization, single.cpu_utilization, "cpu use"),
+        (batched.gpu_utilization, single.gpu_utilization, "gpu use"),
+        (batched.ram_used_gb, single.ram_used_gb, "ram in use"),
+    ] {
+        assert!(a.is_some() && b.is_some(), "{what}: {a:?} {b:?}");
+        assert_close(a.unwrap_or(0.0), b.unwrap_or(0.0), what);
+    }
+    assert_eq!(
+        ok(store.samples(ids[0]), "batched samples"),
+        ok(store.samples(ids[1]), "single samples")
+    );
+    let components = [ids[0], ids[1]].map(|id| ok(store.components(id), "components"));
+    assert_eq!(components[0].len(), components[1].len());
+    for (a, b) in components[0].iter().zip(&components[1]) {
+        assert_eq!(a.key, b.key);
+        assert_close(a.energy_kwh, b.energy_kwh, &format!("{} energy", a.key));
+    }
+    let series = [ids[0], ids[1]].map(|id| ok(store.power_series(id, 100), "series"));
+    assert_eq!(series[0].points.len(), series[1].points.len());
 }
 
 fn bad_input_is_refused_whole(make: &mut MakeStore<'_>) {

@@ -20,6 +20,8 @@ pub const POINT_WINDOW: i64 = 32;
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+mod batch;
+
 const JOULES_PER_KWH: f64 = 3.6e6;
 
 /// The run database: one SQLite connection. Open one `Store` per thread or process; SQLite
@@ -212,6 +214,9 @@ impl Store {
 
     fn prepare(conn: Connection) -> Result<Store, StoreError> {
         conn.pragma_update(None, "foreign_keys", true)?;
+        // A tracker's commits keep ~10 statements prepared, batches of a few sizes among them;
+        // rusqlite's default of 16 would evict and parse some again.
+        conn.set_prepared_statement_cache_capacity(32);
         schema::migrate(&conn)?;
         Ok(Store {
             conn,
@@ -367,7 +372,8 @@ impl Store {
 
     /// Appends several samples in one transaction: a tracker that commits every few seconds
     /// instead of every second wakes the database far less often; a kill loses at most the
-    /// samples not yet handed over.
+    /// samples not yet handed over. New samples in rising order (a tracker's) go in as one
+    /// batch of a few statements (see `store/batch.rs`); others one by one, skipping stored ones.
     pub fn add_samples(&self, run: RunId, samples: &[SampleRow]) -> Result<(), StoreError> {
         for sample in samples {
             validate_sample(sample)?;
@@ -377,6 +383,9 @@ impl Store {
                 return Err(StoreError::NotFound(run));
             }
             let declared = declared_components(conn, run)?;
+            if samples.len() > 1 && batch::all_new(conn, run, samples)? {
+                return batch::insert_new_samples(conn, run, samples, &declared);
+            }
             for sample in samples {
                 insert_sample(conn, run, sample, &declared)?;
             }
@@ -430,10 +439,10 @@ pub(crate) fn insert_sample(
 
 /// A sample's readings matched with the run's declared components, and its IT energy per kind.
 pub(crate) struct Readings<'s> {
-    resolved: Vec<(i64, &'s ComponentSample)>,
-    cpu_j: f64,
-    gpu_j: f64,
-    ram_j: f64,
+    pub(crate) resolved: Vec<(i64, &'s ComponentSample)>,
+    pub(crate) cpu_j: f64,
+    pub(crate) gpu_j: f64,
+    pub(crate) ram_j: f64,
 }
 
 pub(crate) fn sample_seq(sample: &SampleRow) -> Result<i64, StoreError> {

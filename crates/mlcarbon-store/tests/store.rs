@@ -1044,6 +1044,101 @@ proptest! {
     }
 }
 
+/// A sample from arbitrary figures: a time, which readings it has, utilizations or none.
+fn varied_sample(seq: u64, t_s: f64, parts: u8, utilization: Option<f64>) -> SampleRow {
+    let mut row = sample(seq);
+    row.t_s = t_s;
+    row.cpu_utilization = utilization;
+    row.ram_used_gb = utilization.map(|u| u / 2.0);
+    row.total_power_w = t_s * 3.0;
+    // Keep the readings whose bit is set, in their order.
+    let mut bit = 0;
+    row.components.retain(|_| {
+        bit += 1;
+        parts & (1 << (bit - 1)) != 0
+    });
+    for reading in &mut row.components {
+        reading.energy_j += t_s;
+    }
+    row
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// However a tracker's samples are cut into commits, and whatever is sent twice, the store
+    /// holds what the same samples hold when added one at a time (the batch path and the
+    /// row-by-row path agree).
+    #[test]
+    fn batches_store_what_single_samples_store(
+        figures in proptest::collection::vec(
+            (1u64..4, 0.0f64..1e4, 0u8..8, proptest::option::of(0.0f64..100.0)),
+            1..40,
+        ),
+        cuts in proptest::collection::vec(1usize..9, 1..12),
+        resend in proptest::collection::vec((0usize..40, 1usize..6), 0..4),
+    ) {
+        let mut seq = 0;
+        let samples: Vec<SampleRow> = figures
+            .iter()
+            .map(|&(gap, t_s, parts, utilization)| {
+                seq += gap;
+                varied_sample(seq, t_s, parts, utilization)
+            })
+            .collect();
+        let store = Store::open_in_memory().expect("open");
+        let batched = store.start_run(&new_run("batched")).expect("start");
+        let single = store.start_run(&new_run("single")).expect("start");
+        let mut start = 0;
+        for cut in cuts.iter().cycle() {
+            if start >= samples.len() {
+                break;
+            }
+            let end = (start + cut).min(samples.len());
+            store.add_samples(batched, &samples[start..end]).expect("batch");
+            start = end;
+        }
+        for &(from, len) in &resend {
+            let from = from % samples.len();
+            let end = (from + len).min(samples.len());
+            store.add_samples(batched, &samples[from..end]).expect("resent batch");
+        }
+        for one in &samples {
+            store.add_sample(single, one).expect("sample");
+        }
+        let (a, b) = (store.run(batched).expect("run"), store.run(single).expect("run"));
+        prop_assert_eq!(a.samples, b.samples);
+        prop_assert_eq!(a.last_t_s, b.last_t_s);
+        prop_assert_eq!(&a.last_sample_at, &b.last_sample_at);
+        for (x, y) in [
+            (a.energy_kwh, b.energy_kwh),
+            (a.emissions_kg, b.emissions_kg),
+            (a.cpu_energy_kwh, b.cpu_energy_kwh),
+            (a.gpu_energy_kwh, b.gpu_energy_kwh),
+            (a.ram_energy_kwh, b.ram_energy_kwh),
+            (a.cpu_utilization.unwrap_or(-1.0), b.cpu_utilization.unwrap_or(-1.0)),
+            (a.ram_used_gb.unwrap_or(-1.0), b.ram_used_gb.unwrap_or(-1.0)),
+            (a.gpu_utilization.unwrap_or(-1.0), b.gpu_utilization.unwrap_or(-1.0)),
+        ] {
+            prop_assert!(close(x, y), "{} != {}", x, y);
+        }
+        prop_assert_eq!(store.samples(batched).expect("samples"), samples.clone());
+        prop_assert_eq!(store.samples(single).expect("samples"), samples);
+        let (ca, cb) = (
+            store.components(batched).expect("components"),
+            store.components(single).expect("components"),
+        );
+        for (x, y) in ca.iter().zip(&cb) {
+            prop_assert!(close(x.energy_kwh, y.energy_kwh), "{}: {} != {}", x.key, x.energy_kwh, y.energy_kwh);
+        }
+        let (pa, pb) = (
+            store.power_series(batched, 1000).expect("series"),
+            store.power_series(single, 1000).expect("series"),
+        );
+        prop_assert_eq!(pa.points.len(), pb.points.len());
+    }
+}
+
 #[test]
 fn the_latest_run_is_the_last_started() {
     let store = Store::open_in_memory().expect("open");
