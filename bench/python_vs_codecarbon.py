@@ -15,6 +15,9 @@ one per tool, run at the same time over the same idle period:
 - memory: VmRSS after start less VmRSS before the import, and the peak (VmHWM) less it;
 - window: `with run.window(...)` / `start_task()` + `stop_task()`, median and p99, µs.
 Both tools measure this machine's sensors (no replay); both write to temporary folders.
+Every figure but import is the median over `--rounds` rounds of fresh workers: on a virtual
+machine one 30 s period's CPU per sample varies by half from one period to the next (both
+tools' alike), so each round's ratio is printed too.
 """
 
 import argparse
@@ -118,24 +121,8 @@ def _import_median_ms(python, tool, runs):
     return statistics.median(times)
 
 
-def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        tool, seconds, windows, folder = sys.argv[2:6]
-        print(json.dumps(_worker(tool, float(seconds), int(windows), folder)))
-        return
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mlcarbon-python", required=True)
-    parser.add_argument("--codecarbon-python", required=True)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--imports", type=int, default=7)
-    parser.add_argument("--windows", type=int, default=500)
-    options = parser.parse_args()
-
-    imports = {
-        tool: _import_median_ms(python, tool, options.imports)
-        for tool, python in (("mlcarbon", options.mlcarbon_python),
-                             ("codecarbon", options.codecarbon_python))
-    }
+def _round(options):
+    """One round: a baseline, an mlcarbon and a CodeCarbon worker over the same idle period."""
     with tempfile.TemporaryDirectory() as folder:
         for tool in ("mlcarbon", "codecarbon"):
             os.makedirs(os.path.join(folder, tool))
@@ -150,9 +137,41 @@ def main():
     baseline_cpu = results["baseline"]["period_cpu_s"]
     for tool in ("mlcarbon", "codecarbon"):
         r = results[tool]
-        r["import_ms"] = imports[tool]
         # One sample a second (interval and measure_power_secs 1).
         r["cpu_per_sample_ms"] = max(r["period_cpu_s"] - baseline_cpu, 0.0) / r["period_s"] * 1000
+    return results
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "worker":
+        tool, seconds, windows, folder = sys.argv[2:6]
+        print(json.dumps(_worker(tool, float(seconds), int(windows), folder)))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mlcarbon-python", required=True)
+    parser.add_argument("--codecarbon-python", required=True)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--imports", type=int, default=7)
+    parser.add_argument("--windows", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+
+    imports = {
+        tool: _import_median_ms(python, tool, options.imports)
+        for tool, python in (("mlcarbon", options.mlcarbon_python),
+                             ("codecarbon", options.codecarbon_python))
+    }
+    rounds = []
+    for _ in range(options.rounds):
+        rounds.append(_round(options))
+    baseline_cpu = statistics.median(r["baseline"]["period_cpu_s"] for r in rounds)
+    results = {}
+    for tool in ("mlcarbon", "codecarbon"):
+        keys = [k for k, v in rounds[0][tool].items() if isinstance(v, float)]
+        results[tool] = {k: statistics.median(r[tool][k] for r in rounds) for k in keys}
+        results[tool]["import_ms"] = imports[tool]
+    per_round = [r["codecarbon"]["cpu_per_sample_ms"] / max(r["mlcarbon"]["cpu_per_sample_ms"], 1e-9)
+                 for r in rounds]
 
     rows = [
         ("import (ms, median)", "import_ms", 1.0, "≤ 30 ms", lambda m, c: m <= 30),
@@ -166,7 +185,7 @@ def main():
          lambda m, c: m <= 1000),
         ("window enter+exit (µs, p99)", "window_p99_us", 1.0, "", None),
     ]
-    print(f"Idle period {options.seconds:g} s; "
+    print(f"Idle period {options.seconds:g} s, median of {options.rounds} round(s); "
           f"untracked baseline {baseline_cpu * 1000:.1f} ms CPU; "
           f"import: median of {options.imports}; windows: {options.windows} "
           "(CodeCarbon: start_task + stop_task)")
@@ -177,7 +196,10 @@ def main():
         ratio = f"{c / m:.1f}×" if m > 0 else "n/a"
         verdict = "" if met is None else ("yes" if met(m, c) else "NO")
         print(f"| {label:<32} | {m:>10.3f} | {c:>10.3f} | {ratio:>8} | {target} | {verdict} |")
-    print(json.dumps(results))
+    print("CPU per sample, each round: " + ", ".join(
+        f"{r['mlcarbon']['cpu_per_sample_ms']:.3f} vs {r['codecarbon']['cpu_per_sample_ms']:.3f} ms "
+        f"({ratio:.1f}×)" for r, ratio in zip(rounds, per_round)))
+    print(json.dumps({"median": results, "rounds": rounds}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 //! each waking every INTERVAL as a tracker's sampling thread does, then doing
 //!
 //! - `wake`: nothing (the cost of waking up alone);
+//! - `raw`: `/proc/stat` and `/proc/meminfo` read into a buffer, nothing parsed (the floor of
+//!   any tracker that models CPU and RAM from procfs each sample);
 //! - `sensors`: the machine's sensors read and integrated (`Sampler::sample`);
 //! - `tracker`: a whole `Tracker::sample` (accounting, the stored row) without commits;
 //! - `commits`: the same, committing every 5 samples as the default 1 s / 5 s does.
@@ -71,7 +73,7 @@ fn main() {
     let samples: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let hot = args.next().as_deref() == Some("hot");
     let interval = Duration::from_secs_f64(interval_s);
-    let modes = ["wake", "sensors", "tracker", "commits"];
+    let modes = ["wake", "raw", "sensors", "tracker", "commits"];
     let threads: Vec<_> = modes
         .iter()
         .enumerate()
@@ -85,6 +87,7 @@ fn main() {
                 let mut tracker = tracker(dir.path(), interval, commit_every);
                 // Staggered, so that the threads do not wake at the same instant.
                 std::thread::sleep(interval.mul_f64(index as f64 / modes.len() as f64));
+                let procfs = ["/proc/stat", "/proc/meminfo"].map(std::fs::File::open);
                 let lock = std::sync::Mutex::new(());
                 let wake = std::sync::Condvar::new();
                 let mut next = Instant::now() + interval;
@@ -98,6 +101,13 @@ fn main() {
                         next += interval;
                     }
                     match mode {
+                        "raw" => {
+                            use std::os::unix::fs::FileExt;
+                            let mut buffer = [0u8; 512];
+                            for file in procfs.iter().flatten() {
+                                std::hint::black_box(file.read_at(&mut buffer, 0).ok());
+                            }
+                        }
                         "sensors" => {
                             tracker.sampler_mut().sample(Instant::now());
                         }
