@@ -499,45 +499,110 @@ pub(crate) fn add_to_totals(
     readings: &Readings<'_>,
     newest: bool,
 ) -> Result<usize, StoreError> {
-    Ok(tx
-        .prepare_cached(
-            "UPDATE runs SET
-                 energy_kwh = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?2
-                     ELSE energy_kwh END,
-                 emissions_kg = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?3
-                     ELSE emissions_kg END,
-                 cpu_energy_kwh = cpu_energy_kwh + ?4,
-                 gpu_energy_kwh = gpu_energy_kwh + ?5,
-                 ram_energy_kwh = ram_energy_kwh + ?6,
-                 cpu_utilization_sum = cpu_utilization_sum + coalesce(?7, 0),
-                 cpu_utilization_n = cpu_utilization_n + (?7 IS NOT NULL),
-                 gpu_utilization_sum = gpu_utilization_sum + coalesce(?8, 0),
-                 gpu_utilization_n = gpu_utilization_n + (?8 IS NOT NULL),
-                 ram_used_gb_sum = ram_used_gb_sum + coalesce(?9, 0),
-                 ram_used_gb_n = ram_used_gb_n + (?9 IS NOT NULL),
-                 last_sample_at = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?11
-                     ELSE last_sample_at END,
-                 last_t_s = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?10
-                     ELSE last_t_s END,
-                 sample_count = sample_count + 1,
-                 peak_power_w = max(coalesce(peak_power_w, 0), ?12)
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            run,
-            sample.energy_kwh,
-            sample.emissions_kg,
-            readings.cpu_j / JOULES_PER_KWH,
-            readings.gpu_j / JOULES_PER_KWH,
-            readings.ram_j / JOULES_PER_KWH,
-            sample.cpu_utilization,
-            sample.gpu_utilization,
-            sample.ram_used_gb,
-            sample.t_s,
-            sample.timestamp,
-            sample.total_power_w,
-            newest,
-        ])?)
+    TotalsDelta::of(sample, readings).apply(tx, run, newest)
+}
+
+/// What samples add to their run's totals: energy per kind, the utilization and RAM sums with
+/// their counts, the peak power, the count, and the sample whose running figures lead (the
+/// last of the greatest `t_s`: where adding them one by one would leave those figures).
+pub(crate) struct TotalsDelta<'s> {
+    leading: &'s SampleRow,
+    cpu_j: f64,
+    gpu_j: f64,
+    ram_j: f64,
+    /// CPU %, GPU %, RAM GB: sum and count of the samples that have the figure.
+    figure_sums: [(f64, i64); 3],
+    peak_power_w: f64,
+    samples: i64,
+}
+
+impl<'s> TotalsDelta<'s> {
+    pub(crate) fn of(sample: &'s SampleRow, readings: &Readings<'_>) -> Self {
+        let sum = |figure: Option<f64>| figure.map_or((0.0, 0), |value| (value, 1));
+        TotalsDelta {
+            leading: sample,
+            cpu_j: readings.cpu_j,
+            gpu_j: readings.gpu_j,
+            ram_j: readings.ram_j,
+            figure_sums: [
+                sum(sample.cpu_utilization),
+                sum(sample.gpu_utilization),
+                sum(sample.ram_used_gb),
+            ],
+            peak_power_w: sample.total_power_w,
+            samples: 1,
+        }
+    }
+
+    /// Adds a later sample's (or batch's) share.
+    pub(crate) fn absorb(&mut self, later: TotalsDelta<'s>) {
+        if later.leading.t_s >= self.leading.t_s {
+            self.leading = later.leading;
+        }
+        self.cpu_j += later.cpu_j;
+        self.gpu_j += later.gpu_j;
+        self.ram_j += later.ram_j;
+        for (sum, add) in self.figure_sums.iter_mut().zip(later.figure_sums) {
+            sum.0 += add.0;
+            sum.1 += add.1;
+        }
+        self.peak_power_w = self.peak_power_w.max(later.peak_power_w);
+        self.samples += later.samples;
+    }
+
+    /// One UPDATE of the run's row; `newest`: the leading sample may move its running figures.
+    /// Returns the rows updated (0: no such run).
+    pub(crate) fn apply(
+        &self,
+        tx: &Connection,
+        run: RunId,
+        newest: bool,
+    ) -> Result<usize, StoreError> {
+        let [cpu, gpu, ram] = self.figure_sums;
+        Ok(tx
+            .prepare_cached(
+                "UPDATE runs SET
+                     energy_kwh = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?2
+                         ELSE energy_kwh END,
+                     emissions_kg = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?3
+                         ELSE emissions_kg END,
+                     cpu_energy_kwh = cpu_energy_kwh + ?4,
+                     gpu_energy_kwh = gpu_energy_kwh + ?5,
+                     ram_energy_kwh = ram_energy_kwh + ?6,
+                     cpu_utilization_sum = cpu_utilization_sum + ?7,
+                     cpu_utilization_n = cpu_utilization_n + ?14,
+                     gpu_utilization_sum = gpu_utilization_sum + ?8,
+                     gpu_utilization_n = gpu_utilization_n + ?15,
+                     ram_used_gb_sum = ram_used_gb_sum + ?9,
+                     ram_used_gb_n = ram_used_gb_n + ?16,
+                     last_sample_at = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?11
+                         ELSE last_sample_at END,
+                     last_t_s = CASE WHEN ?13 AND ?10 >= coalesce(last_t_s, ?10) THEN ?10
+                         ELSE last_t_s END,
+                     sample_count = sample_count + ?17,
+                     peak_power_w = max(coalesce(peak_power_w, 0), ?12)
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                run,
+                self.leading.energy_kwh,
+                self.leading.emissions_kg,
+                self.cpu_j / JOULES_PER_KWH,
+                self.gpu_j / JOULES_PER_KWH,
+                self.ram_j / JOULES_PER_KWH,
+                cpu.0,
+                gpu.0,
+                ram.0,
+                self.leading.t_s,
+                self.leading.timestamp,
+                self.peak_power_w,
+                newest,
+                cpu.1,
+                gpu.1,
+                ram.1,
+                self.samples,
+            ])?)
+    }
 }
 
 /// The sample's own row; `or_ignore`: a sample already stored is left as it is and 0 returned.

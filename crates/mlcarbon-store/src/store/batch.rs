@@ -13,7 +13,7 @@
 
 use rusqlite::{Connection, Statement};
 
-use super::{JOULES_PER_KWH, Readings, is_constraint, resolve_readings, sample_seq};
+use super::{Readings, TotalsDelta, is_constraint, resolve_readings, sample_seq};
 use crate::{RunId, SampleRow, StoreError};
 
 /// Samples per multi-row INSERT (11 parameters each; SQLite binds up to 32 766).
@@ -184,84 +184,22 @@ fn insert_reading_rows(
     Ok(())
 }
 
-/// The batch's sums for the run's totals, and its newest sample (the last of the greatest
-/// `t_s`, which is where sample-by-sample updates would leave the running figures).
+/// The batch's share of the run's totals in one UPDATE, as its samples one by one would add it.
 fn add_batch_to_totals(
     conn: &Connection,
     run: RunId,
     samples: &[SampleRow],
     readings: &[Readings<'_>],
 ) -> Result<usize, StoreError> {
-    let Some(mut newest) = samples.first() else {
+    let mut deltas = samples
+        .iter()
+        .zip(readings)
+        .map(|(sample, readings)| TotalsDelta::of(sample, readings));
+    let Some(mut total) = deltas.next() else {
         return Ok(1);
     };
-    let (mut cpu_j, mut gpu_j, mut ram_j) = (0.0, 0.0, 0.0);
-    let mut utilization = [(0.0, 0i64); 3];
-    let mut peak_power_w: f64 = 0.0;
-    for (sample, sample_readings) in samples.iter().zip(readings) {
-        if sample.t_s >= newest.t_s {
-            newest = sample;
-        }
-        cpu_j += sample_readings.cpu_j;
-        gpu_j += sample_readings.gpu_j;
-        ram_j += sample_readings.ram_j;
-        let figures = [
-            sample.cpu_utilization,
-            sample.gpu_utilization,
-            sample.ram_used_gb,
-        ];
-        for (sum, value) in utilization.iter_mut().zip(figures) {
-            if let Some(value) = value {
-                sum.0 += value;
-                sum.1 += 1;
-            }
-        }
-        peak_power_w = peak_power_w.max(sample.total_power_w);
-    }
-    let count = i64::try_from(samples.len()).unwrap_or(i64::MAX);
-    let [cpu, gpu, ram] = utilization;
-    Ok(conn
-        .prepare_cached(
-            "UPDATE runs SET
-                 energy_kwh = CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?2
-                     ELSE energy_kwh END,
-                 emissions_kg = CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?3
-                     ELSE emissions_kg END,
-                 cpu_energy_kwh = cpu_energy_kwh + ?4,
-                 gpu_energy_kwh = gpu_energy_kwh + ?5,
-                 ram_energy_kwh = ram_energy_kwh + ?6,
-                 cpu_utilization_sum = cpu_utilization_sum + ?7,
-                 cpu_utilization_n = cpu_utilization_n + ?13,
-                 gpu_utilization_sum = gpu_utilization_sum + ?8,
-                 gpu_utilization_n = gpu_utilization_n + ?14,
-                 ram_used_gb_sum = ram_used_gb_sum + ?9,
-                 ram_used_gb_n = ram_used_gb_n + ?15,
-                 last_sample_at = CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?11
-                     ELSE last_sample_at END,
-                 last_t_s = CASE WHEN ?10 >= coalesce(last_t_s, ?10) THEN ?10
-                     ELSE last_t_s END,
-                 sample_count = sample_count + ?16,
-                 peak_power_w = max(coalesce(peak_power_w, 0), ?12)
-             WHERE id = ?1",
-        )?
-        .execute(rusqlite::params![
-            run,
-            newest.energy_kwh,
-            newest.emissions_kg,
-            cpu_j / JOULES_PER_KWH,
-            gpu_j / JOULES_PER_KWH,
-            ram_j / JOULES_PER_KWH,
-            cpu.0,
-            gpu.0,
-            ram.0,
-            newest.t_s,
-            newest.timestamp,
-            peak_power_w,
-            cpu.1,
-            gpu.1,
-            ram.1,
-            count,
-        ])?)
+    deltas.for_each(|later| total.absorb(later));
+    total.apply(conn, run, true)
 }
 
 /// Each component's energy over the batch, added in one statement per component.
